@@ -1,0 +1,51 @@
+"""Process-wide settings of the twin: simulated durations and the scenario's faults.
+
+moto's backends, the resolvers and the dispatcher read them through :func:`get_settings`; the twin
+installs them from a scenario with :func:`install_settings`. Durations are simulated seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Durations:
+    endpoint_pending: float = 60.0  # AS-2
+    profile_association: float = 20.0  # AS-1
+    resource_association: float = 20.0  # AS-1
+    phz_change: float = 30.0  # AS-3
+    operator_action: float = 20.0  # published replay only
+
+
+@dataclass
+class TwinSettings:
+    region: str = "us-east-1"
+    durations: Durations = field(default_factory=Durations)
+    negative_cache_ttl: float = 0.0  # RES-10
+    # Each fault is a mapping with `kind` as in scenario-format.md; names are *AWS ids or scenario
+    # names* as the twin resolved them (the twin fills `endpoint_id`, `vpc_id`, `profile_id`,
+    # `resource_id` beside the scenario names when it builds the estate).
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    # Mutable per-fault counters (times left, etc.), keyed by fault index.
+    fault_state: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def faults_of(self, kind: str) -> list[tuple[int, dict[str, Any]]]:
+        return [(i, f) for i, f in enumerate(self.faults) if f.get("kind") == kind]
+
+
+_settings = TwinSettings()
+_lock = threading.Lock()
+
+
+def install_settings(settings: TwinSettings) -> TwinSettings:
+    global _settings
+    with _lock:
+        _settings = settings
+    return settings
+
+
+def get_settings() -> TwinSettings:
+    return _settings
