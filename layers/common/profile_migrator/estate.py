@@ -1,0 +1,520 @@
+"""The DNS estate model and the scenario loader (``scenario-format.md``) — pure data, no boto3.
+
+A scenario names everything with its own handles (``dev``, ``lambda``, ``lambda-zone``); the twin and
+discovery map those handles to AWS ids. Loading is strict: an unknown key, a dangling name, a malformed
+CIDR or account id, a duplicate name, a record aliasing an unknown endpoint — each is a
+:class:`ScenarioError` naming the file, the key path and the reason.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+DNS_NAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_*]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+# Services whose private DNS name is not ``<service>.<region>.amazonaws.com`` (AWS's published names).
+_DNS_NAME_EXCEPTIONS = {
+    "ecr.api": "api.ecr.{region}.amazonaws.com",
+    "ecr.dkr": "*.dkr.ecr.{region}.amazonaws.com",
+    "execute-api": "*.execute-api.{region}.amazonaws.com",
+    "s3": "*.s3.{region}.amazonaws.com",
+}
+
+
+class ScenarioError(Exception):
+    """An unreadable or invalid scenario. ``str()`` names the file, the key path and the reason."""
+
+    def __init__(self, file: str, path: str, reason: str) -> None:
+        self.file = file
+        self.path = path
+        self.reason = reason
+        where = f"{file}: {path}" if path else file
+        super().__init__(f"{where}: {reason}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
+
+
+def service_dns_name(service: str, region: str) -> str:
+    """The private DNS name AWS gives an interface endpoint of ``service`` in ``region``."""
+    template = _DNS_NAME_EXCEPTIONS.get(service, "{service}.{region}.amazonaws.com")
+    return template.format(service=service, region=region)
+
+
+def _check_name(value: str, what: str) -> str:
+    if not NAME_RE.match(value):
+        raise ValueError(f"{what} {value!r} is not a valid name (letters, digits, '.', '_', '-'; max 63)")
+    return value
+
+
+class Vpc(_Strict):
+    account: str
+    cidr: str
+    probe: bool = True
+    dns_hostnames: bool = True
+    dns_support: bool = True
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, v: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(v, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"malformed IPv4 CIDR {v!r}: {exc}") from None
+        if not 16 <= net.prefixlen <= 28:
+            raise ValueError(f"CIDR {v!r}: a VPC's prefix length must be between /16 and /28")
+        return str(net)
+
+    @property
+    def network(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.cidr)
+
+
+EndpointState = Literal["Available", "Pending", "PendingAcceptance", "Deleting", "Failed", "Rejected"]
+
+
+class Endpoint(_Strict):
+    vpc: str
+    service: str
+    private_dns: bool = False
+    dns_name: str | None = None
+    state: EndpointState = "Available"
+
+    @field_validator("service")
+    @classmethod
+    def _service(cls, v: str) -> str:
+        if not re.match(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$", v):
+            raise ValueError(f"service short name {v!r} is malformed (e.g. lambda, ecr.api)")
+        return v
+
+    @field_validator("dns_name")
+    @classmethod
+    def _dns(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.rstrip(".").lower()
+        if not DNS_NAME_RE.match(v):
+            raise ValueError(f"dns_name {v!r} is not a DNS name")
+        return v
+
+
+class Record(_Strict):
+    name: str
+    type: Literal["A", "AAAA", "CNAME", "TXT", "MX", "SOA", "NS", "SRV", "CAA", "PTR", "SPF", "NAPTR"] = "A"
+    alias_to: str | None = None
+    values: list[str] | None = None
+    ttl: int | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = v.rstrip(".").lower()
+        if not DNS_NAME_RE.match(v):
+            raise ValueError(f"record name {v!r} is not a DNS name")
+        return v
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Record:
+        if (self.alias_to is None) == (self.values is None):
+            raise ValueError("a record needs exactly one of `alias_to` (an endpoint name) or `values`")
+        if self.alias_to is not None and self.type not in ("A", "AAAA"):
+            raise ValueError(f"an alias to an endpoint must be of type A or AAAA, not {self.type}")
+        if self.values is not None and self.type == "A":
+            for val in self.values:
+                try:
+                    ipaddress.IPv4Address(val)
+                except ValueError:
+                    raise ValueError(f"A record value {val!r} is not an IPv4 address") from None
+        return self
+
+
+class HostedZone(_Strict):
+    account: str
+    name: str
+    vpcs: list[str] = Field(default_factory=list)
+    records: list[Record] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = v.rstrip(".").lower()
+        if not DNS_NAME_RE.match(v):
+            raise ValueError(f"zone name {v!r} is not a DNS name")
+        return v
+
+
+class Profile(_Strict):
+    account: str
+    vpcs: list[str] = Field(default_factory=list)
+    hosted_zones: list[str] = Field(default_factory=list)
+    endpoints: list[str] = Field(default_factory=list)
+    shared_with: list[str] = Field(default_factory=list)
+
+
+Approvals = Literal["none", "destructive", "every-step"]
+
+
+class Migration(_Strict):
+    profile: str
+    endpoints: list[str]
+    approvals: Approvals = "none"
+    parking_vpc: str = "auto"
+
+    @field_validator("endpoints")
+    @classmethod
+    def _non_empty(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("at least one endpoint must be named")
+        if len(set(v)) != len(v):
+            raise ValueError("an endpoint is named twice")
+        return v
+
+
+class Durations(_Strict):
+    endpoint_pending: float = Field(60.0, ge=0)
+    profile_association: float = Field(20.0, ge=0)
+    resource_association: float = Field(20.0, ge=0)
+    phz_change: float = Field(30.0, ge=0)
+    operator_action: float = Field(20.0, ge=0)
+
+
+class Approver(_Strict):
+    answer: Literal["approve", "reject", "ignore"] = "approve"
+    at: str | None = None
+
+
+class ThrottleFault(_Strict):
+    kind: Literal["throttle"]
+    service: Literal["route53", "route53profiles", "ec2"]
+    rate: float = Field(gt=0)
+
+
+class ErrorFault(_Strict):
+    kind: Literal["error"]
+    operation: str
+    times: int = Field(1, ge=1)
+    code: str
+
+
+class StuckFault(_Strict):
+    kind: Literal["stuck"]
+    endpoint: str
+
+
+class AssociationFailsFault(_Strict):
+    kind: Literal["association-fails"]
+    profile: str
+    resource: str
+
+
+class ResolverOutageFault(_Strict):
+    kind: Literal["resolver-outage"]
+    vpc: str
+    from_: float = Field(alias="from", ge=0)
+    to: float = Field(ge=0)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _order(self) -> ResolverOutageFault:
+        if self.to <= self.from_:
+            raise ValueError("`to` must be after `from`")
+        return self
+
+
+class PriorRequestFault(_Strict):
+    kind: Literal["prior-request"]
+
+
+class CrashFault(_Strict):
+    kind: Literal["crash"]
+    function: str
+    times: int = Field(1, ge=1)
+
+
+Fault = Annotated[
+    ThrottleFault | ErrorFault | StuckFault | AssociationFailsFault | ResolverOutageFault | PriorRequestFault | CrashFault,
+    Field(discriminator="kind"),
+]
+
+
+class TwinConfig(_Strict):
+    time_scale: float = Field(0.01, gt=0)
+    durations: Durations = Field(default_factory=Durations)
+    negative_cache_ttl: float = Field(0.0, ge=0)
+    approver: Approver = Field(default_factory=Approver)
+    faults: list[Fault] = Field(default_factory=list)
+
+
+class CreateVpcEvent(_Strict):
+    at: float = Field(ge=0)
+    kind: Literal["create-vpc"]
+    vpc: str
+    account: str
+    cidr: str
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, v: str) -> str:
+        return Vpc._cidr(v)  # type: ignore[operator]
+
+
+class Scenario(_Strict):
+    region: str = "us-east-1"
+    accounts: dict[str, str] = Field(default_factory=dict)
+    vpcs: dict[str, Vpc] = Field(default_factory=dict)
+    endpoints: dict[str, Endpoint] = Field(default_factory=dict)
+    hosted_zones: dict[str, HostedZone] = Field(default_factory=dict)
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+    migration: Migration | None = None
+    twin: TwinConfig = Field(default_factory=TwinConfig)
+    events: list[CreateVpcEvent] = Field(default_factory=list)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if not REGION_RE.match(v):
+            raise ValueError(f"region {v!r} is not an AWS region name (e.g. us-east-1)")
+        return v
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, v: dict[str, str]) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        for alias, acct in v.items():
+            _check_name(alias, "account alias")
+            if not isinstance(acct, str) or not ACCOUNT_RE.match(acct):
+                raise ValueError(f"account {alias!r}: {acct!r} is not a 12-digit account id")
+            if acct in seen:
+                raise ValueError(f"accounts {seen[acct]!r} and {alias!r} have the same id {acct}")
+            seen[acct] = alias
+        return v
+
+    # -- derived helpers -------------------------------------------------------------------------
+    def endpoint_dns_name(self, endpoint: str) -> str:
+        ep = self.endpoints[endpoint]
+        return ep.dns_name or service_dns_name(ep.service, self.region)
+
+    def profile_of_vpc(self, vpc: str) -> str | None:
+        for name, prof in self.profiles.items():
+            if vpc in prof.vpcs:
+                return name
+        return None
+
+    def account_id(self, alias: str) -> str:
+        return self.accounts[alias]
+
+
+# -- cross-reference checks ------------------------------------------------------------------------
+
+
+def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
+    """Yield (key path, reason) for every dangling or conflicting reference."""
+    accounts = scn.accounts
+    names: dict[str, str] = {}
+    for section in ("vpcs", "endpoints", "hosted_zones", "profiles"):
+        for name in getattr(scn, section):
+            try:
+                _check_name(name, "name")
+            except ValueError as exc:
+                yield f"{section}.{name}", str(exc)
+            if name in names:
+                yield f"{section}.{name}", f"duplicate name: {name!r} is already used in {names[name]}"
+            names[name] = section
+    for name in scn.accounts:
+        if name in names:
+            yield f"accounts.{name}", f"duplicate name: {name!r} is also used in {names[name]}"
+
+    def acct(path: str, alias: str) -> Iterator[tuple[str, str]]:
+        if alias not in accounts:
+            yield path, f"unknown account {alias!r} (declared accounts: {sorted(accounts) or 'none'})"
+
+    nets: list[tuple[ipaddress.IPv4Network, str, str]] = []
+    for name, vpc in scn.vpcs.items():
+        yield from acct(f"vpcs.{name}.account", vpc.account)
+        nets.append((vpc.network, name, vpc.account))
+    for name, ep in scn.endpoints.items():
+        if ep.vpc not in scn.vpcs:
+            yield f"endpoints.{name}.vpc", f"unknown VPC {ep.vpc!r}"
+    for name, zone in scn.hosted_zones.items():
+        yield from acct(f"hosted_zones.{name}.account", zone.account)
+        seen: set[str] = set()
+        for i, vpc in enumerate(zone.vpcs):
+            if vpc not in scn.vpcs:
+                yield f"hosted_zones.{name}.vpcs[{i}]", f"unknown VPC {vpc!r}"
+            if vpc in seen:
+                yield f"hosted_zones.{name}.vpcs[{i}]", f"VPC {vpc!r} is listed twice"
+            seen.add(vpc)
+        rec_seen: set[tuple[str, str]] = set()
+        for i, rec in enumerate(zone.records):
+            if rec.alias_to is not None and rec.alias_to not in scn.endpoints:
+                yield f"hosted_zones.{name}.records[{i}].alias_to", f"unknown endpoint {rec.alias_to!r}"
+            if not (rec.name == zone.name or rec.name.endswith("." + zone.name)):
+                yield f"hosted_zones.{name}.records[{i}].name", f"{rec.name!r} is not in zone {zone.name!r}"
+            if (rec.name, rec.type) in rec_seen:
+                yield f"hosted_zones.{name}.records[{i}]", f"duplicate record {rec.name} {rec.type}"
+            rec_seen.add((rec.name, rec.type))
+    # CP-2: a VPC cannot have two directly associated zones of the same name.
+    direct: dict[tuple[str, str], str] = {}
+    for name, zone in scn.hosted_zones.items():
+        for vpc in zone.vpcs:
+            key = (vpc, zone.name)
+            if key in direct:
+                yield (
+                    f"hosted_zones.{name}.vpcs",
+                    f"conflicting estate: VPC {vpc!r} is associated with two zones named {zone.name} "
+                    f"({direct[key]!r} and {name!r}); AWS refuses that (CP-2)",
+                )
+            direct[key] = name
+    for name, ep in scn.endpoints.items():
+        if ep.private_dns and ep.vpc in scn.vpcs:
+            key = (ep.vpc, scn.endpoint_dns_name(name))
+            if key in direct:
+                yield (
+                    f"endpoints.{name}.private_dns",
+                    f"conflicting estate: Private DNS is on while zone {direct[key]!r} of the same name is "
+                    f"directly associated with VPC {ep.vpc!r}; AWS refuses that (CP-1, CP-2)",
+                )
+    vpc_profile: dict[str, str] = {}
+    for name, prof in scn.profiles.items():
+        yield from acct(f"profiles.{name}.account", prof.account)
+        for i, vpc in enumerate(prof.vpcs):
+            if vpc not in scn.vpcs:
+                yield f"profiles.{name}.vpcs[{i}]", f"unknown VPC {vpc!r}"
+            elif vpc in vpc_profile:
+                # RES-1 / CP-6: a VPC has at most one Profile.
+                yield (
+                    f"profiles.{name}.vpcs[{i}]",
+                    f"conflicting estate: VPC {vpc!r} is already associated with Profile {vpc_profile[vpc]!r}; "
+                    "a VPC can have only one Profile (CP-6)",
+                )
+            else:
+                vpc_profile[vpc] = name
+        carried: dict[str, str] = {}
+        for i, zone in enumerate(prof.hosted_zones):
+            if zone not in scn.hosted_zones:
+                yield f"profiles.{name}.hosted_zones[{i}]", f"unknown hosted zone {zone!r}"
+                continue
+            zname = scn.hosted_zones[zone].name
+            if zname in carried:
+                yield f"profiles.{name}.hosted_zones[{i}]", f"the Profile already carries {zname} ({carried[zname]!r}) (CP-7)"
+            carried[zname] = zone
+        for i, ep in enumerate(prof.endpoints):
+            if ep not in scn.endpoints:
+                yield f"profiles.{name}.endpoints[{i}]", f"unknown endpoint {ep!r}"
+                continue
+            ename = scn.endpoint_dns_name(ep)
+            if ename in carried:
+                yield f"profiles.{name}.endpoints[{i}]", f"the Profile already carries {ename} ({carried[ename]!r}) (CP-7)"
+            carried[ename] = ep
+        for i, alias in enumerate(prof.shared_with):
+            yield from acct(f"profiles.{name}.shared_with[{i}]", alias)
+    if scn.migration is not None:
+        pv = scn.migration.parking_vpc
+        if pv not in ("auto", "none") and pv not in scn.vpcs:
+            yield "migration.parking_vpc", f"unknown VPC {pv!r} (use auto, none or a VPC name)"
+    for i, fault in enumerate(scn.twin.faults):
+        if isinstance(fault, StuckFault) and fault.endpoint not in scn.endpoints:
+            yield f"twin.faults[{i}].endpoint", f"unknown endpoint {fault.endpoint!r}"
+        if isinstance(fault, ResolverOutageFault) and fault.vpc not in scn.vpcs:
+            yield f"twin.faults[{i}].vpc", f"unknown VPC {fault.vpc!r}"
+        if isinstance(fault, AssociationFailsFault):
+            if fault.profile not in scn.profiles:
+                yield f"twin.faults[{i}].profile", f"unknown profile {fault.profile!r}"
+            if fault.resource not in scn.endpoints and fault.resource not in scn.hosted_zones:
+                yield f"twin.faults[{i}].resource", f"unknown endpoint or hosted zone {fault.resource!r}"
+    for i, ev in enumerate(scn.events):
+        yield from acct(f"events[{i}].account", ev.account)
+        if ev.vpc in scn.vpcs:
+            yield f"events[{i}].vpc", f"VPC {ev.vpc!r} already exists in the estate"
+        try:
+            _check_name(ev.vpc, "VPC name")
+        except ValueError as exc:
+            yield f"events[{i}].vpc", str(exc)
+
+
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            part = str(part)
+            if part in ("from_",):
+                part = "from"
+            # pydantic adds the discriminator tag / function names to loc; keep only real keys
+            if part in ("throttle", "error", "stuck", "association-fails", "resolver-outage", "prior-request", "crash"):
+                continue
+            if part.startswith("function-") or part.startswith("function_"):
+                continue
+            out += ("." if out else "") + part
+    return out
+
+
+def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
+    """Validate a decoded scenario document. Raises :class:`ScenarioError`."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(file, "", "a scenario must be a mapping at the top level")
+    try:
+        scn = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = _loc_path(tuple(err["loc"]))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling against scenario-format.md)"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        raise ScenarioError(file, path, msg) from None
+    for path, reason in _refs(scn):
+        raise ScenarioError(file, path, reason)
+    return scn
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a YAML or JSON scenario file. Raises :class:`ScenarioError` naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(p), "", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        if p.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise ScenarioError(str(p), "", f"not valid YAML/JSON: {exc}") from None
+    return parse_scenario(data, str(p))
+
+
+def dump_scenario(scn: Scenario) -> dict[str, Any]:
+    """The scenario as plain data (defaults omitted) — ``parse_scenario(dump_scenario(s)) == s``."""
+    return scn.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+
+
+def dump_scenario_yaml(scn: Scenario) -> str:
+    return yaml.safe_dump(dump_scenario(scn), sort_keys=False, default_flow_style=None)

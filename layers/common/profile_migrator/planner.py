@@ -1,0 +1,634 @@
+"""The planner: architecture detection, ordered steps, per-step simulation, problems. Pure.
+
+It answers one question: for this estate, in which order can the migration run so that no VPC ever
+stops resolving the service privately — and is it safe to run at all?
+
+Plans are built by *convergence*: both published paths meet after their step 1 (the zone associated
+directly with every VPC that resolves through it and attached to the Profile, every such VPC in the
+Profile), so only the associations still missing are emitted, then steps 2–7. Every step is applied to
+the resolution model (:mod:`.resolution`) and every (VPC, name) that resolved privately at the start
+must still do so after each step; a plan that cannot be proven is refused (``UNSAFE_STEP``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .estate import Scenario
+from .resolution import Answer, DnsState
+
+Procedure = Literal["converge", "published"]
+
+# RL-1: Route 53 throttles per account (older guidance 5 requests/s; AssociateVPCWithHostedZone
+# refills at 5/s). A wave fires its calls together, so it never holds more than 5 Route 53 calls.
+# RL-2: the Profiles API is silent; the twin assumes 5/s too.
+MAX_WAVE = 5
+
+DESTRUCTIVE = frozenset(
+    {"disassociate-vpc-from-zone", "disassociate-zone-from-profile", "delete-zone-record", "delete-zone",
+     "delete-parking-vpc"}
+)
+
+# What undoes each forward action (the state machine's compensation uses the same table).
+INVERSE: dict[str, str | None] = {
+    "associate-vpc-with-profile": "disassociate-vpc-from-profile",
+    "associate-zone-with-profile": "disassociate-zone-from-profile",
+    "authorize-vpc-association": "revoke-vpc-association",
+    "associate-vpc-with-zone": "disassociate-vpc-from-zone",
+    "disassociate-vpc-from-zone": "associate-vpc-with-zone",
+    "enable-private-dns": "disable-private-dns",
+    "disassociate-zone-from-profile": "associate-zone-with-profile",
+    "associate-endpoint-with-profile": "disassociate-endpoint-from-profile",
+    "create-parking-vpc": "delete-parking-vpc",
+    "delete-zone-record": "create-zone-record",
+    "delete-zone": "create-zone",
+    "delete-parking-vpc": None,
+}
+
+
+@dataclass
+class Problem:
+    code: str
+    message: str
+    resource: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "resource": self.resource}
+
+
+@dataclass
+class Step:
+    action: str
+    endpoint: str | None = None
+    vpc: str | None = None
+    zone: str | None = None
+    record: str | None = None
+    profile: str | None = None
+    account: str | None = None  # the account alias that performs the call (CP-9, CP-10)
+    published_step: int | None = None
+    wave: int = 0
+    gate: list[str] = field(default_factory=list)
+
+    @property
+    def destructive(self) -> bool:
+        return self.action in DESTRUCTIVE
+
+    def to_json(self, index: int) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": index, "action": self.action}
+        for key in ("endpoint", "vpc", "zone", "record", "profile", "account"):
+            val = getattr(self, key)
+            if val is not None:
+                out[key] = val
+        out["published_step"] = self.published_step
+        out["wave"] = self.wave
+        out["destructive"] = self.destructive
+        out["gate"] = list(self.gate)
+        return out
+
+
+@dataclass
+class Prediction:
+    after_step: int
+    vpc: str
+    name: str
+    answer: str
+    via: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"after_step": self.after_step, "vpc": self.vpc, "name": self.name, "answer": self.answer,
+                "via": self.via}
+
+
+@dataclass
+class Plan:
+    architecture: str
+    procedure: Procedure = "converge"
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    predicted: list[Prediction] = field(default_factory=list)
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parking: dict[str, str] = field(default_factory=dict)  # zone -> parking VPC name
+
+    @property
+    def safe(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        safe = self.safe
+        return {
+            "architecture": self.architecture,
+            "procedure": self.procedure,
+            "safe": safe,
+            "problems": [p.to_json() for p in self.problems],
+            "warnings": [w.to_json() for w in self.warnings],
+            "endpoints": self.endpoints,
+            "steps": [s.to_json(i + 1) for i, s in enumerate(self.steps)] if safe else [],
+            "predicted": [p.to_json() for p in self.predicted],
+        }
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _EndpointCtx:
+    name: str
+    dns_name: str
+    vpc: str  # the endpoint's own VPC ("shared services")
+    zones: list[str]  # self-managed zones named after the service: retired by the migration
+    watched: set[str]  # VPCs that resolve the name privately at the start
+    targets: set[str]  # VPCs that must end up in the Profile
+    architecture: str
+
+
+class _Planner:
+    def __init__(self, scn: Scenario, procedure: Procedure) -> None:
+        self.scn = scn
+        self.procedure = procedure
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.steps: list[Step] = []
+        self.parking: dict[str, str] = {}
+        self.state0 = DnsState.from_scenario(scn)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def problem(self, code: str, message: str, resource: str) -> None:
+        if not any(p.code == code and p.resource == resource for p in self.problems):
+            self.problems.append(Problem(code, message, resource))
+
+    def warn(self, code: str, message: str, resource: str) -> None:
+        if not any(p.code == code and p.resource == resource for p in self.warnings):
+            self.warnings.append(Problem(code, message, resource))
+
+    def vpc_account(self, vpc: str) -> str:
+        if vpc in self.scn.vpcs:
+            return self.scn.vpcs[vpc].account
+        return self.parking_account.get(vpc, "")
+
+    # -- analysis --------------------------------------------------------------------------------
+    def analyse_endpoint(self, name: str, profile: str) -> _EndpointCtx | None:
+        scn = self.scn
+        if name not in scn.endpoints:
+            self.problem("ENDPOINT_NOT_FOUND", f"endpoint {name!r} is not in the estate", name)
+            return None
+        ep = scn.endpoints[name]
+        if ep.state != "Available":
+            self.problem("ENDPOINT_NOT_AVAILABLE", f"endpoint {name!r} is {ep.state}, not Available", name)
+        dns = scn.endpoint_dns_name(name)
+        zones: list[str] = []
+        for zname, zone in scn.hosted_zones.items():
+            aliases = [r for r in zone.records if r.alias_to == name]
+            if aliases and zone.name != dns:
+                self.problem(
+                    "ZONE_NAME_MISMATCH",
+                    f"zone {zname!r} ({zone.name}) aliases endpoint {name!r} but is not named after its "
+                    f"service DNS name {dns}",
+                    zname,
+                )
+            if zone.name == dns:
+                zones.append(zname)
+                foreign = [
+                    f"{r.name} {r.type}"
+                    for r in zone.records
+                    if r.type not in ("SOA", "NS") and not (r.alias_to == name and r.name == dns)
+                ]
+                if foreign:
+                    # Nothing is ever deleted that is not the endpoint alias, SOA or NS.
+                    self.problem(
+                        "FOREIGN_RECORDS",
+                        f"zone {zname!r} holds records other than the alias to {name!r}: {', '.join(foreign)}; "
+                        "deleting it would lose them",
+                        zname,
+                    )
+        zone_keys = {f"zone:{z}" for z in zones}
+        zone_vias = {f"zone:{z}" for z in zones} | {f"profile-zone:{z}" for z in zones}
+        watched: set[str] = set()
+        targets: set[str] = {ep.vpc}
+        for vpc in scn.vpcs:
+            ans = self.state0.resolve(vpc, dns)
+            if ans.private:
+                watched.add(vpc)
+                if ans.via in zone_vias:
+                    targets.add(vpc)
+        prof = scn.profiles.get(profile)
+        # Architecture of this endpoint.
+        if prof is not None and name in prof.endpoints and ep.private_dns and not zones:
+            arch = "migrated"
+        elif not zones:
+            arch = "greenfield"
+        else:
+            attached = [z for z in zones if prof is not None and z in prof.hosted_zones]
+            direct_others = {
+                v for v in targets - {ep.vpc} if self.state0.direct.get(v, set()) & zone_keys
+            }
+            through_profile_only = targets - {ep.vpc} - direct_others
+            if not attached:
+                arch = "direct-phz"
+            elif not direct_others:
+                arch = "profile-phz"
+            elif not through_profile_only and all(v in (prof.vpcs if prof else []) for v in targets):
+                arch = "mixed"  # already converged: zone attached and directly associated everywhere
+            else:
+                arch = "mixed"
+        return _EndpointCtx(name, dns, ep.vpc, zones, watched, targets, arch)
+
+    def check_vpcs(self, ctx: _EndpointCtx, profile: str) -> None:
+        scn = self.scn
+        prof = scn.profiles[profile]
+        svpc = scn.vpcs[ctx.vpc]
+        if not (svpc.dns_support and svpc.dns_hostnames):
+            # RES-6 / RES-11: Private DNS needs both attributes on the endpoint's VPC.
+            self.problem(
+                "VPC_DNS_DISABLED",
+                f"VPC {ctx.vpc!r} (endpoint {ctx.name!r}) has enableDnsSupport={svpc.dns_support}, "
+                f"enableDnsHostnames={svpc.dns_hostnames}; Private DNS and Profiles need both on",
+                ctx.vpc,
+            )
+        related = set(prof.vpcs)
+        for z in ctx.zones:
+            related |= set(scn.hosted_zones[z].vpcs)
+        for vpc in sorted(related - {ctx.vpc}):
+            v = scn.vpcs[vpc]
+            if not (v.dns_support and v.dns_hostnames):
+                self.warn(
+                    "VPC_DNS_DISABLED",
+                    f"VPC {vpc!r} has a DNS attribute off (RES-11): it does not resolve {ctx.dns_name} "
+                    "privately before or after the migration",
+                    vpc,
+                )
+        for vpc in sorted(ctx.targets):
+            other = scn.profile_of_vpc(vpc)
+            if other is not None and other != profile:
+                self.problem(
+                    "VPC_HAS_OTHER_PROFILE",
+                    f"VPC {vpc!r} is associated with Profile {other!r}; a VPC can have only one Profile (CP-6)",
+                    vpc,
+                )
+                continue
+            if other is None:
+                acct = scn.vpcs[vpc].account
+                if acct != prof.account and acct not in prof.shared_with:
+                    self.problem(
+                        "PROFILE_NOT_SHARED",
+                        f"VPC {vpc!r} (account {acct}) must join Profile {profile!r}, which is not shared "
+                        f"with that account through AWS RAM (CP-9)",
+                        vpc,
+                    )
+
+    # -- step building ---------------------------------------------------------------------------
+    def add(self, step: Step) -> Step:
+        self.steps.append(step)
+        return step
+
+    def zone_assoc(self, zone: str, vpc: str, pstep: int, endpoint: str) -> None:
+        zacct = self.scn.hosted_zones[zone].account
+        vacct = self.vpc_account(vpc)
+        if vacct != zacct:
+            # CP-9: the zone's account authorises, then the VPC's account associates.
+            self.add(Step("authorize-vpc-association", endpoint=endpoint, zone=zone, vpc=vpc, account=zacct,
+                          published_step=pstep))
+        self.add(Step("associate-vpc-with-zone", endpoint=endpoint, zone=zone, vpc=vpc, account=vacct,
+                      published_step=pstep))
+
+    def parking_for(self, zone: str, endpoint: str, pstep: int) -> str | None:
+        """Park ``zone`` on an empty VPC so its last workload VPC can leave (removes the step-7 window)."""
+        mig = self.scn.migration
+        assert mig is not None
+        if zone in self.parking:
+            return self.parking[zone]
+        if mig.parking_vpc == "none" or self.procedure == "published":
+            return None
+        if mig.parking_vpc == "auto":
+            pvpc = f"parking-{zone}"
+            while pvpc in self.scn.vpcs:
+                pvpc += "-x"
+            zacct = self.scn.hosted_zones[zone].account
+            self.parking_account[pvpc] = zacct
+            self.add(Step("create-parking-vpc", endpoint=endpoint, vpc=pvpc, zone=zone, account=zacct,
+                          published_step=pstep))
+        else:
+            pvpc = mig.parking_vpc
+        self.parking[zone] = pvpc
+        if pvpc not in self.scn.hosted_zones[zone].vpcs:
+            self.zone_assoc(zone, pvpc, pstep, endpoint)
+        return pvpc
+
+    def build(self) -> Plan:
+        scn = self.scn
+        mig = scn.migration
+        self.parking_account: dict[str, str] = {}
+        if mig is None:
+            return Plan(architecture="migrated", procedure=self.procedure)
+        profile = mig.profile
+        if profile not in scn.profiles:
+            self.problem("PROFILE_NOT_FOUND", f"Profile {profile!r} is not in the estate", profile)
+            return Plan("unknown", self.procedure, self.problems, self.warnings)
+        prof = scn.profiles[profile]
+        ctxs: list[_EndpointCtx] = []
+        for name in mig.endpoints:
+            ctx = self.analyse_endpoint(name, profile)
+            if ctx is not None:
+                ctxs.append(ctx)
+                self.check_vpcs(ctx, profile)
+        archs = {c.architecture for c in ctxs}
+        architecture = archs.pop() if len(archs) == 1 else ("mixed" if archs else "unknown")
+        ep_info = {
+            c.name: {"architecture": c.architecture, "dns_name": c.dns_name, "vpc": c.vpc,
+                     "zones": c.zones, "vpcs": sorted(c.targets)}
+            for c in ctxs
+        }
+        if self.problems:
+            return Plan(architecture, self.procedure, self.problems, self.warnings, endpoints=ep_info)
+
+        # Step 1 (shared by all endpoints): every VPC that must resolve through the Profile joins it.
+        vpc_order = {v: i for i, v in enumerate(scn.vpcs)}
+        in_profile = set(prof.vpcs)
+        joining: list[str] = []
+        for ctx in ctxs:
+            members = self._published_members(ctx, profile) if self.procedure == "published" else ctx.targets
+            for vpc in sorted(members, key=lambda v: vpc_order.get(v, 1 << 30)):
+                if vpc not in in_profile and vpc not in joining:
+                    joining.append(vpc)
+        for vpc in joining:
+            # CP-9: the VPC owner's account associates its own VPC with the shared Profile.
+            self.add(Step("associate-vpc-with-profile", vpc=vpc, profile=profile, account=self.vpc_account(vpc),
+                          published_step=1))
+        for ctx in ctxs:
+            self.endpoint_steps(ctx, profile, vpc_order)
+        self.assign_waves()
+        plan = Plan(architecture, self.procedure, self.problems, self.warnings, self.steps,
+                    endpoints=ep_info, parking=dict(self.parking))
+        self.simulate(plan, ctxs, profile)
+        return plan
+
+    def _published_members(self, ctx: _EndpointCtx, profile: str) -> set[str]:
+        """Published step 1: path 1 associates the zone's VPCs; path 2 relies on the Profile's VPCs."""
+        members = {ctx.vpc}
+        for z in ctx.zones:
+            members |= set(self.scn.hosted_zones[z].vpcs)
+        return members
+
+    def endpoint_steps(self, ctx: _EndpointCtx, profile: str, vpc_order: dict[str, int]) -> None:
+        scn = self.scn
+        prof = scn.profiles[profile]
+        ep = scn.endpoints[ctx.name]
+        e = ctx.name
+        pacct = prof.account
+        eacct = scn.vpcs[ctx.vpc].account
+        direct0 = self.state0.direct
+
+        def order(vpcs: Iterable[str]) -> list[str]:
+            return sorted(vpcs, key=lambda v: vpc_order.get(v, 1 << 30))
+
+        carried = [z for z in ctx.zones if z in prof.hosted_zones]
+        s_zones = [z for z in ctx.zones if f"zone:{z}" in direct0.get(ctx.vpc, set())]
+        attached: list[str] = list(carried)
+        # Step 1: the zone reaches the endpoint's VPC through the Profile once it leaves it directly.
+        if not ep.private_dns and s_zones and not carried and e not in prof.endpoints:
+            self.add(Step("associate-zone-with-profile", endpoint=e, zone=s_zones[0], profile=profile,
+                          account=pacct, published_step=1))
+            attached.append(s_zones[0])
+        # Step 1 (path 2): VPCs that get the zone only through the Profile are associated directly, so
+        # they keep it when the zone leaves the Profile (step 4) until they switch (step 6).
+        if self.procedure == "published":
+            needing = [v for v in order(prof.vpcs) if v != ctx.vpc] if carried else []
+        else:
+            needing = [v for v in order(ctx.targets - {ctx.vpc})]
+        for vpc in needing:
+            if not any(f"zone:{z}" in direct0.get(vpc, set()) for z in ctx.zones) and attached:
+                self.zone_assoc(attached[0], vpc, 1, e)
+        # Steps 2 and 3: the endpoint's VPC leaves the zone, then Private DNS goes on (CP-1 needs step 2 first).
+        if not ep.private_dns:
+            for z in s_zones:
+                remaining = set(scn.hosted_zones[z].vpcs) - {ctx.vpc}
+                if not remaining and not self._assoc_added(z):
+                    self.parking_for(z, e, 2)  # CP-3: a zone's last VPC cannot leave
+                self.add(Step("disassociate-vpc-from-zone", endpoint=e, zone=z, vpc=ctx.vpc,
+                              account=scn.hosted_zones[z].account, published_step=2))
+            self.add(Step("enable-private-dns", endpoint=e, vpc=ctx.vpc, account=eacct, published_step=3))
+        # Step 4: the zone leaves the Profile (CP-7: the Profile cannot carry the name twice).
+        for z in attached:
+            self.add(Step("disassociate-zone-from-profile", endpoint=e, zone=z, profile=profile, account=pacct,
+                          published_step=4))
+        # Step 5: the endpoint joins the Profile (CP-8: Private DNS is on by now).
+        if e not in prof.endpoints:
+            self.add(Step("associate-endpoint-with-profile", endpoint=e, profile=profile, account=pacct,
+                          published_step=5))
+        # Step 6: the remaining VPCs leave the zone, canary first; the zone is parked before the last.
+        for z in ctx.zones:
+            zone = scn.hosted_zones[z]
+            members = [v for v in zone.vpcs if v != ctx.vpc or ep.private_dns]
+            members += [s.vpc for s in self.steps if s.action == "associate-vpc-with-zone" and s.zone == z
+                        and s.vpc not in members and s.vpc is not None]
+            members = [v for v in members if v != self.parking.get(z)]
+            if not members:
+                continue
+            keep_last = False
+            if self.parking_for(z, e, 6) is None:
+                keep_last = True  # CP-3 without parking: the last VPC stays until the zone is deleted
+            leaving = order(members)
+            if keep_last:
+                last = leaving[-1]
+                leaving = leaving[:-1]
+                self.warn(
+                    "NXDOMAIN_WINDOW",
+                    f"VPC {last!r} stays on zone {z!r} until it is deleted: between deleting the alias record and "
+                    f"deleting the zone it gets NXDOMAIN for {ctx.dns_name} (RES-4). Park the zone "
+                    "(parking_vpc: auto) to remove the window",
+                    last,
+                )
+            for vpc in leaving:
+                self.add(Step("disassociate-vpc-from-zone", endpoint=e, zone=z, vpc=vpc, account=zone.account,
+                              published_step=6))
+        # Step 7: delete the alias record, then the zone (CP-4), then the tool's own parking VPC.
+        for z in ctx.zones:
+            zone = scn.hosted_zones[z]
+            for rec in zone.records:
+                if rec.type not in ("SOA", "NS"):
+                    self.add(Step("delete-zone-record", endpoint=e, zone=z, record=rec.name, account=zone.account,
+                                  published_step=7))
+            self.add(Step("delete-zone", endpoint=e, zone=z, account=zone.account, published_step=7))
+            pvpc = self.parking.get(z)
+            if pvpc is not None and pvpc in self.parking_account:
+                self.add(Step("delete-parking-vpc", endpoint=e, vpc=pvpc, zone=z, account=self.parking_account[pvpc],
+                              published_step=7))
+
+    def _assoc_added(self, zone: str) -> bool:
+        return any(s.action == "associate-vpc-with-zone" and s.zone == zone for s in self.steps)
+
+    def assign_waves(self) -> None:
+        """Group steps into waves: independent per-VPC associations run together (at most MAX_WAVE);
+        step-6 disassociations start with a canary alone, then waves that double (RL-1)."""
+        wave = 0
+        i = 0
+        steps = self.steps
+        while i < len(steps):
+            s = steps[i]
+            wave += 1
+            s.wave = wave
+            if s.action == "associate-vpc-with-profile":
+                j = i + 1
+                while j < len(steps) and steps[j].action == s.action and j - i < MAX_WAVE:
+                    steps[j].wave = wave
+                    j += 1
+                i = j
+                continue
+            if s.action == "disassociate-vpc-from-zone" and s.published_step == 6 and self.procedure == "converge":
+                # s is the canary (alone); then waves of 2, 4, ... up to MAX_WAVE.
+                size = 2
+                j = i + 1
+                while j < len(steps) and steps[j].action == s.action and steps[j].published_step == 6 \
+                        and steps[j].endpoint == s.endpoint:
+                    wave += 1
+                    k = j
+                    while k < len(steps) and k - j < size and steps[k].action == s.action \
+                            and steps[k].published_step == 6 and steps[k].endpoint == s.endpoint:
+                        steps[k].wave = wave
+                        k += 1
+                    j = k
+                    size = min(size * 2, MAX_WAVE)
+                i = j
+                continue
+            i += 1
+
+    # -- simulation ------------------------------------------------------------------------------
+    def simulate(self, plan: Plan, ctxs: list[_EndpointCtx], profile: str) -> None:
+        scn = self.scn
+        st = self.state0.copy()
+        names = {c.name: c.dns_name for c in ctxs}
+        all_names = sorted(set(names.values()))
+        relevant: set[str] = set(scn.profiles[profile].vpcs)
+        for c in ctxs:
+            relevant |= c.watched | c.targets
+            for z in c.zones:
+                relevant |= set(scn.hosted_zones[z].vpcs)
+        parking = set(self.parking_account) | set(self.parking.values())
+        order = {v: i for i, v in enumerate(scn.vpcs)}
+        watched = sorted(relevant - parking, key=lambda v: order.get(v, 1 << 30))
+        current: dict[tuple[str, str], Answer] = {}
+        start_private: set[tuple[str, str]] = set()
+        for vpc in watched:
+            for n in all_names:
+                ans = st.resolve(vpc, n)
+                current[(vpc, n)] = ans
+                plan.predicted.append(Prediction(0, vpc, n, ans.classification, ans.via))
+                if ans.private:
+                    start_private.add((vpc, n))
+        watched_set = set(watched)
+        changed_vpcs: set[str] = set()
+        in_window: dict[tuple[str, str], int] = {}
+        probe = {v: scn.vpcs[v].probe for v in scn.vpcs}
+        zname = {z: scn.hosted_zones[z].name for z in scn.hosted_zones}
+
+        def names_under(zone_name: str) -> list[str]:
+            return [n for n in all_names if n == zone_name or n.endswith("." + zone_name)]
+
+        members: dict[str, set[str]] = {}
+        for v, p in st.profile_of.items():
+            members.setdefault(p, set()).add(v)
+
+        for idx, step in enumerate(self.steps, start=1):
+            touched: set[str]
+            affected: list[str]
+            a = step.action
+            if a == "associate-vpc-with-profile":
+                assert step.vpc is not None
+                st.associate_vpc_profile(step.vpc, profile)
+                members.setdefault(profile, set()).add(step.vpc)
+                touched, affected = {step.vpc}, all_names
+            elif a in ("associate-zone-with-profile", "disassociate-zone-from-profile"):
+                assert step.zone is not None
+                if a.startswith("associate"):
+                    st.attach_to_profile(profile, f"zone:{step.zone}")
+                else:
+                    st.detach_from_profile(profile, f"zone:{step.zone}")
+                touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
+            elif a == "associate-endpoint-with-profile":
+                assert step.endpoint is not None
+                st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
+                touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
+            elif a in ("associate-vpc-with-zone", "disassociate-vpc-from-zone"):
+                assert step.zone is not None and step.vpc is not None
+                if a.startswith("associate"):
+                    st.associate_zone_vpc(step.zone, step.vpc)
+                else:
+                    st.disassociate_zone_vpc(step.zone, step.vpc)
+                touched, affected = {step.vpc}, names_under(zname[step.zone])
+            elif a == "enable-private-dns":
+                assert step.endpoint is not None and step.vpc is not None
+                st.set_private_dns(step.endpoint, step.vpc, True)
+                touched, affected = {step.vpc}, names_under(names[step.endpoint])
+            elif a in ("delete-zone-record", "delete-zone"):
+                assert step.zone is not None
+                touched = st.vpcs_seeing(f"zone:{step.zone}")
+                if a == "delete-zone-record":
+                    assert step.record is not None
+                    st.delete_record(step.zone, step.record)
+                else:
+                    st.delete_zone(step.zone)
+                affected = names_under(zname[step.zone])
+            elif a == "create-parking-vpc":
+                assert step.vpc is not None
+                st.add_vpc(step.vpc)
+                touched, affected = set(), []
+            elif a == "delete-parking-vpc":
+                assert step.vpc is not None
+                st.remove_vpc(step.vpc)
+                touched, affected = set(), []
+            else:  # authorize-vpc-association: no DNS effect
+                touched, affected = set(), []
+            gate: set[str] = set()
+            for vpc in touched:
+                if vpc not in watched_set:
+                    continue
+                if probe.get(vpc, False) and any((vpc, n) in start_private or st.resolve(vpc, n).private
+                                                 for n in affected):
+                    gate.add(vpc)
+                for n in affected:
+                    ans = st.resolve(vpc, n)
+                    old = current[(vpc, n)]
+                    if ans == old:
+                        continue
+                    current[(vpc, n)] = ans
+                    changed_vpcs.add(vpc)
+                    plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
+                    if (vpc, n) in start_private and not ans.private:
+                        window = (a == "delete-zone-record" and self.parking.get(step.zone or "") is None)
+                        if window:
+                            in_window[(vpc, n)] = idx
+                        else:
+                            self.problem(
+                                "UNSAFE_STEP",
+                                f"step {idx} ({a}) leaves VPC {vpc!r} without private resolution of {n} "
+                                f"(answer {ans.classification} via {ans.via})",
+                                vpc,
+                            )
+                    elif (vpc, n) in in_window and ans.private:
+                        in_window.pop((vpc, n))
+            step.gate = sorted(gate, key=lambda v: order.get(v, 1 << 30))
+        # Whatever is still not private at the end is a permanent loss.
+        for (vpc, n), since in in_window.items():
+            self.problem("UNSAFE_STEP", f"VPC {vpc!r} loses {n} from step {since} and never gets it back", vpc)
+        for key in start_private:
+            if not current[key].private:
+                self.problem("UNSAFE_STEP", f"VPC {key[0]!r} does not resolve {key[1]} privately at the end", key[0])
+        for vpc in sorted(changed_vpcs):
+            if vpc in scn.vpcs and not scn.vpcs[vpc].probe and self.procedure == "converge":
+                self.problem(
+                    "NO_PROBE",
+                    f"VPC {vpc!r} changes how it resolves the service but has no DNS probe to prove it",
+                    vpc,
+                )
+        if self.procedure == "published":
+            for s in self.steps:
+                s.gate = []  # the published procedure has no probes
+        plan.problems = self.problems
+        plan.warnings = self.warnings
+
+
+def plan(scn: Scenario, procedure: Procedure = "converge") -> Plan:
+    """Plan the migration requested by ``scn.migration`` and prove it on the resolution model."""
+    return _Planner(scn, procedure).build()

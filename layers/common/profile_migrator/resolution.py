@@ -1,0 +1,275 @@
+"""How a VPC resolves a name — rules RES-1..RES-8, RES-10, RES-11 of ``aws-dns-semantics.md``. Pure.
+
+One model serves the planner's prediction and the twin's DNS answers. :class:`DnsState` is the
+*settled* DNS-relevant state (AS-5: a change counts once settled): which zones each VPC sees directly,
+which Profile each VPC has, and what each Profile carries. It is built from an :class:`Estate`
+(scenario) and mutated by the planner's simulation one step at a time; :meth:`DnsState.resolve`
+answers one query.
+
+A *zone source* has a key that is also the ``via`` of an answer:
+
+- ``zone:<name>`` — a self-managed PHZ (``profile-zone:<name>`` when reached through the Profile);
+- ``managed-zone:<endpoint>`` — the AWS-managed zone of an endpoint with Private DNS on (RES-6);
+- ``endpoint:<endpoint>`` — an interface endpoint carried by a Profile (``profile-endpoint:<name>``, RES-7).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .estate import Scenario
+
+AnswerKind = Literal["private", "public", "nxdomain", "nodata", "noanswer", "other"]
+
+# RES-10: Route 53's default SOA gives min(SOA TTL 900, minimum 86400) = 900 s of negative caching;
+# whether the VPC resolver caches PHZ NXDOMAIN is silent, so the twin's TTL is configurable (default 0).
+DEFAULT_SOA_NEGATIVE_TTL = 900.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One resolution. ``endpoint`` names the endpoint whose ENI IPs answer (private answers)."""
+
+    kind: AnswerKind
+    via: str
+    endpoint: str | None = None
+    values: tuple[str, ...] = ()
+    negative_ttl: float = 0.0
+
+    @property
+    def private(self) -> bool:
+        return self.kind == "private"
+
+    @property
+    def classification(self) -> str:
+        """The contract's ``answer``: private | public | nxdomain (nodata counts as nxdomain)."""
+        if self.kind == "nodata":
+            return "nxdomain"
+        return self.kind
+
+
+@dataclass
+class ZoneSource:
+    """A zone as Route 53 Resolver sees it: a name and its records (name -> target)."""
+
+    key: str
+    name: str
+    # record name -> ("endpoint", endpoint name) | ("values", ips)
+    records: dict[str, tuple[str, tuple[str, ...] | str]] = field(default_factory=dict)
+
+
+def _suffixes(qname: str) -> list[str]:
+    """``a.b.c`` -> [``a.b.c``, ``b.c``, ``c``] — most specific first (RES-2)."""
+    parts = qname.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]
+
+
+@dataclass
+class VpcDns:
+    dns_support: bool = True
+    dns_hostnames: bool = True
+
+
+class DnsState:
+    """The settled DNS view of an estate, indexed for fast resolution and cheap mutation."""
+
+    def __init__(self) -> None:
+        self.vpcs: dict[str, VpcDns] = {}
+        self.zones: dict[str, ZoneSource] = {}
+        # VPC -> zone keys associated directly (self-managed PHZs and managed zones, RES-1, RES-6)
+        self.direct: dict[str, set[str]] = defaultdict(set)
+        # VPC -> its one Profile (RES-1)
+        self.profile_of: dict[str, str] = {}
+        # Profile -> zone keys it carries (PHZs and endpoints, RES-7)
+        self.profile_zones: dict[str, set[str]] = defaultdict(set)
+        self.negative_ttl: float = 0.0
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def from_scenario(cls, scn: Scenario) -> DnsState:
+        st = cls()
+        st.negative_ttl = scn.twin.negative_cache_ttl
+        for name, vpc in scn.vpcs.items():
+            st.vpcs[name] = VpcDns(vpc.dns_support, vpc.dns_hostnames)
+        for name, zone in scn.hosted_zones.items():
+            src = ZoneSource(key=f"zone:{name}", name=zone.name)
+            for rec in zone.records:
+                if rec.type != "A":
+                    continue
+                if rec.alias_to is not None:
+                    src.records[rec.name] = ("endpoint", rec.alias_to)  # RES-8
+                else:
+                    src.records[rec.name] = ("values", tuple(rec.values or ()))
+            st.zones[src.key] = src
+            for vpc in zone.vpcs:
+                st.direct[vpc].add(src.key)
+        for name, ep in scn.endpoints.items():
+            dns = scn.endpoint_dns_name(name)
+            st.add_endpoint(name, dns)
+            if ep.private_dns:
+                st.direct[ep.vpc].add(f"managed-zone:{name}")  # RES-6
+        for pname, prof in scn.profiles.items():
+            for vpc in prof.vpcs:
+                st.profile_of[vpc] = pname
+            for zone in prof.hosted_zones:
+                st.profile_zones[pname].add(f"zone:{zone}")
+            for ep in prof.endpoints:
+                # RES-7: treated as a Profile-carried zone of the service name. CP-8 keeps Private DNS on.
+                st.profile_zones[pname].add(f"endpoint:{ep}")
+        return st
+
+    def add_endpoint(self, name: str, dns_name: str) -> None:
+        """Register the zone sources an endpoint can provide (managed zone, Profile-carried)."""
+        records = {dns_name: ("endpoint", name)}
+        self.zones[f"managed-zone:{name}"] = ZoneSource(f"managed-zone:{name}", dns_name, dict(records))
+        self.zones[f"endpoint:{name}"] = ZoneSource(f"endpoint:{name}", dns_name, dict(records))
+
+    def add_vpc(self, name: str, dns_support: bool = True, dns_hostnames: bool = True) -> None:
+        self.vpcs[name] = VpcDns(dns_support, dns_hostnames)
+
+    def copy(self) -> DnsState:
+        st = DnsState()
+        st.vpcs = {k: VpcDns(v.dns_support, v.dns_hostnames) for k, v in self.vpcs.items()}
+        st.zones = {
+            k: ZoneSource(v.key, v.name, dict(v.records)) for k, v in self.zones.items()
+        }
+        st.direct = defaultdict(set, {k: set(v) for k, v in self.direct.items()})
+        st.profile_of = dict(self.profile_of)
+        st.profile_zones = defaultdict(set, {k: set(v) for k, v in self.profile_zones.items()})
+        st.negative_ttl = self.negative_ttl
+        return st
+
+    # -- queries ---------------------------------------------------------------------------------
+    def vpcs_seeing(self, zone_key: str) -> set[str]:
+        """VPCs that have ``zone_key`` among their candidate zones (directly or via their Profile)."""
+        out = {v for v, keys in self.direct.items() if zone_key in keys}
+        for prof, keys in self.profile_zones.items():
+            if zone_key in keys:
+                out |= {v for v, p in self.profile_of.items() if p == prof}
+        return out
+
+    def resolve(self, vpc: str, qname: str) -> Answer:
+        """How ``vpc`` resolves the A record ``qname``."""
+        qname = qname.rstrip(".").lower()
+        attrs = self.vpcs.get(vpc, VpcDns())
+        if not attrs.dns_support:
+            return Answer("noanswer", "none")  # RES-11: the VPC resolver does not answer at all
+        if not attrs.dns_hostnames:
+            return Answer("public", "public")  # RES-11: private zones do not work; public DNS only
+        # RES-1: the VPC sees its direct zones plus what its one Profile carries.
+        local = self.direct.get(vpc, ())
+        prof = self.profile_of.get(vpc)
+        remote = self.profile_zones.get(prof, ()) if prof else ()
+        local_by_name: dict[str, str] = {}
+        for key in local:
+            z = self.zones.get(key)
+            if z is not None:
+                # deterministic if two same-name local zones exist (AWS prevents it: CP-2)
+                if z.name not in local_by_name or key < local_by_name[z.name]:
+                    local_by_name[z.name] = key
+        remote_by_name: dict[str, str] = {}
+        for key in remote:
+            z = self.zones.get(key)
+            if z is not None and (z.name not in remote_by_name or key < remote_by_name[z.name]):
+                remote_by_name[z.name] = key
+        # RES-2: the most specific zone name wins; RES-3: for the same name, local beats Profile.
+        for suffix in _suffixes(qname):
+            if suffix in local_by_name:
+                return self._answer_from(self.zones[local_by_name[suffix]], qname, through_profile=False)
+            if suffix in remote_by_name:
+                return self._answer_from(self.zones[remote_by_name[suffix]], qname, through_profile=True)
+        return Answer("public", "public")  # RES-5: no private zone matches
+
+    def _answer_from(self, zone: ZoneSource, qname: str, *, through_profile: bool) -> Answer:
+        kind, _, name = zone.key.partition(":")
+        if kind == "zone":
+            via = f"profile-zone:{name}" if through_profile else f"zone:{name}"
+        elif kind == "managed-zone":
+            via = "managed-zone"
+        else:
+            via = f"profile-endpoint:{name}"
+        rec = zone.records.get(qname)
+        if rec is None:
+            # RES-4: the winning zone has no record -> NXDOMAIN, no fallback to public DNS.
+            return Answer("nxdomain", via, negative_ttl=self.negative_ttl)
+        rtype, target = rec
+        if rtype == "endpoint":
+            return Answer("private", via, endpoint=str(target))  # RES-8
+        return Answer("other", via, values=tuple(target))
+
+    # -- mutations (one per step action; the planner's simulation and tests use them) ------------
+    def associate_zone_vpc(self, zone: str, vpc: str) -> None:
+        self.direct[vpc].add(f"zone:{zone}")
+
+    def disassociate_zone_vpc(self, zone: str, vpc: str) -> None:
+        self.direct[vpc].discard(f"zone:{zone}")
+
+    def associate_vpc_profile(self, vpc: str, profile: str) -> None:
+        self.profile_of[vpc] = profile
+
+    def disassociate_vpc_profile(self, vpc: str) -> None:
+        self.profile_of.pop(vpc, None)
+
+    def attach_to_profile(self, profile: str, key: str) -> None:
+        self.profile_zones[profile].add(key)
+
+    def detach_from_profile(self, profile: str, key: str) -> None:
+        self.profile_zones[profile].discard(key)
+
+    def set_private_dns(self, endpoint: str, vpc: str, enabled: bool) -> None:
+        key = f"managed-zone:{endpoint}"
+        if enabled:
+            self.direct[vpc].add(key)  # RES-6
+        else:
+            self.direct[vpc].discard(key)
+
+    def delete_record(self, zone: str, record: str) -> None:
+        self.zones[f"zone:{zone}"].records.pop(record.rstrip(".").lower(), None)
+
+    def delete_zone(self, zone: str) -> None:
+        key = f"zone:{zone}"
+        for keys in self.direct.values():
+            keys.discard(key)  # CP-4: deleting a PHZ removes its VPC associations
+        for keys in self.profile_zones.values():
+            keys.discard(key)
+        self.zones.pop(key, None)
+
+    def remove_vpc(self, vpc: str) -> None:
+        self.vpcs.pop(vpc, None)
+        self.direct.pop(vpc, None)
+        self.profile_of.pop(vpc, None)
+
+
+class NegativeCache:
+    """RES-10: a negative answer may be served again for ``ttl`` seconds after it was given.
+
+    Pure: the caller passes the time. ``ttl`` 0 disables caching (the twin's default).
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._until: dict[tuple[str, str], tuple[float, Answer]] = {}
+
+    def lookup(self, vpc: str, qname: str, now: float) -> Answer | None:
+        hit = self._until.get((vpc, qname))
+        if hit is None:
+            return None
+        until, answer = hit
+        if now < until:
+            return answer
+        del self._until[(vpc, qname)]
+        return None
+
+    def store(self, vpc: str, qname: str, answer: Answer, now: float) -> None:
+        if self.ttl > 0 and answer.kind in ("nxdomain", "nodata"):
+            self._until[(vpc, qname)] = (now + self.ttl, answer)
+
+    def resolve(self, state: DnsState, vpc: str, qname: str, now: float) -> Answer:
+        cached = self.lookup(vpc, qname, now)
+        if cached is not None:
+            return cached
+        answer = state.resolve(vpc, qname)
+        self.store(vpc, qname, answer, now)
+        return answer
