@@ -1,0 +1,103 @@
+"""Route 53 Profiles adapter (``route53profiles``): Profiles, VPC associations, resource associations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .session import Account, paginate
+
+
+@dataclass
+class ProfileInfo:
+    id: str
+    arn: str
+    name: str
+    owner: str
+    share_status: str = ""
+
+
+@dataclass
+class ProfileAssociation:
+    id: str
+    profile_id: str
+    vpc_id: str
+    status: str
+    owner: str = ""
+
+
+@dataclass
+class ResourceAssociation:
+    id: str
+    profile_id: str
+    resource_arn: str
+    resource_type: str
+    name: str
+    status: str
+
+
+def _rp(acct: Account) -> Any:
+    return acct.client("route53profiles")
+
+
+def list_profiles(acct: Account) -> list[ProfileInfo]:
+    out = []
+    for p in paginate(_rp(acct), "list_profiles", "ProfileSummaries"):
+        arn = p["Arn"]
+        out.append(ProfileInfo(p["Id"], arn, p.get("Name", p["Id"]), arn.split(":")[4], p.get("ShareStatus", "")))
+    return out
+
+
+def list_vpc_associations(acct: Account, profile_id: str | None = None) -> list[ProfileAssociation]:
+    kwargs = {"ProfileId": profile_id} if profile_id else {}
+    out = []
+    for a in paginate(_rp(acct), "list_profile_associations", "ProfileAssociations", **kwargs):
+        out.append(ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", "")))
+    return out
+
+
+def list_resource_associations(acct: Account, profile_id: str) -> list[ResourceAssociation]:
+    out = []
+    for r in paginate(_rp(acct), "list_profile_resource_associations", "ProfileResourceAssociations",
+                      ProfileId=profile_id):
+        out.append(ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
+                                       r.get("Name", ""), r.get("Status", "")))
+    return out
+
+
+def associate_vpc(acct: Account, profile_id: str, vpc_id: str, name: str) -> ProfileAssociation:
+    """AssociateProfile — called by the VPC owner's account with the VPC id (CP-9)."""
+    a = _rp(acct).associate_profile(ProfileId=profile_id, ResourceId=vpc_id, Name=name[:64])["ProfileAssociation"]
+    return ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", ""))
+
+
+def disassociate_vpc(acct: Account, profile_id: str, vpc_id: str) -> None:
+    _rp(acct).disassociate_profile(ProfileId=profile_id, ResourceId=vpc_id)
+
+
+def get_vpc_association(acct: Account, association_id: str) -> ProfileAssociation:
+    a = _rp(acct).get_profile_association(ProfileAssociationId=association_id)["ProfileAssociation"]
+    return ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", ""))
+
+
+def associate_resource(acct: Account, profile_id: str, resource_arn: str, name: str) -> ResourceAssociation:
+    r = _rp(acct).associate_resource_to_profile(ProfileId=profile_id, ResourceArn=resource_arn, Name=name[:64])[
+        "ProfileResourceAssociation"]
+    return ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
+                               r.get("Name", ""), r.get("Status", ""))
+
+
+def disassociate_resource(acct: Account, profile_id: str, resource_arn: str) -> None:
+    _rp(acct).disassociate_resource_from_profile(ProfileId=profile_id, ResourceArn=resource_arn)
+
+
+def get_resource_association(acct: Account, association_id: str) -> ResourceAssociation:
+    r = _rp(acct).get_profile_resource_association(ProfileResourceAssociationId=association_id)[
+        "ProfileResourceAssociation"]
+    return ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
+                               r.get("Name", ""), r.get("Status", ""))
+
+
+def create_profile(acct: Account, name: str) -> ProfileInfo:
+    p = _rp(acct).create_profile(Name=name, ClientToken=f"pm-{name}")["Profile"]
+    return ProfileInfo(p["Id"], p["Arn"], p.get("Name", name), p["Arn"].split(":")[4], p.get("ShareStatus", ""))
