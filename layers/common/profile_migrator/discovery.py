@@ -75,7 +75,7 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
             if v.tags:
                 entry["tags"] = v.tags
             doc["vpcs"][name] = entry
-    for alias, acct in accounts.items():
+    for acct in accounts.values():
         for e in ec2.list_interface_endpoints(acct):
             if e.vpc_id not in vpc_name:
                 out.skipped.append(f"endpoint {e.id}: its VPC {e.vpc_id} is not in a discovered account")
