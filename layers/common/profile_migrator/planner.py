@@ -423,12 +423,15 @@ class _Planner:
             members = [v for v in zone.vpcs if v != ctx.vpc or ep.private_dns]
             members += [s.vpc for s in self.steps if s.action == "associate-vpc-with-zone" and s.zone == z
                         and s.vpc not in members and s.vpc is not None]
-            members = [v for v in members if v != self.parking.get(z)]
             if not members:
                 continue
-            keep_last = False
-            if self.parking_for(z, e, 6) is None:
-                keep_last = True  # CP-3 without parking: the last VPC stays until the zone is deleted
+            # Park before choosing who leaves: a named parking VPC may already be a member, and it must
+            # stay (CP-3: the zone's last association cannot be removed).
+            pvpc = self.parking_for(z, e, 6)
+            members = [v for v in members if v != pvpc]
+            if not members:
+                continue
+            keep_last = pvpc is None  # CP-3 without parking: the last VPC stays until the zone is deleted
             leaving = order(members)
             if keep_last:
                 last = leaving[-1]
@@ -505,7 +508,12 @@ class _Planner:
             relevant |= c.watched | c.targets
             for z in c.zones:
                 relevant |= set(scn.hosted_zones[z].vpcs)
-        parking = set(self.parking_account) | set(self.parking.values())
+        # The tool's own parking VPCs are empty by construction. A *named* parking VPC is watched like any
+        # other when it resolves a name privately at the start: parking it on the zone would hide its
+        # NXDOMAIN between record and zone deletion (RES-4).
+        parking = set(self.parking_account) | {
+            p for p in self.parking.values() if not any(st.resolve(p, n).private for n in all_names)
+        }
         order = {v: i for i, v in enumerate(scn.vpcs)}
         watched = sorted(relevant - parking, key=lambda v: order.get(v, 1 << 30))
         current: dict[tuple[str, str], Answer] = {}

@@ -1,0 +1,416 @@
+"""Perform one planned step against AWS, idempotently, and poll until it settles.
+
+Every action is safe to run twice (SF-2: executions get redriven): "already associated", "already
+enabled", "already gone" are success. :func:`perform` returns *waits* — what must settle before the
+step's effect counts (AS-5) — and :func:`poll` reports whether they have. The published replay and the
+state machine's step functions both use this module.
+
+Nothing is lost: a record is deleted only if it is the endpoint alias, a zone only when it holds
+nothing but SOA/NS, a VPC only if the tool created it (tag ``profile-migrator:parking``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .aws import ec2, profiles, route53
+from .aws.session import Account, error_code
+
+PARKING_TAG = "profile-migrator:parking"
+PARKING_CIDR = "100.68.0.0/28"
+
+
+class ActionError(Exception):
+    """A step cannot be performed (the message says which resource and why)."""
+
+
+class UnsafeToDelete(ActionError):
+    """Refused: the thing to delete is not what the tool created or verified."""
+
+
+@dataclass
+class Context:
+    """What a step needs to find its resources: accounts by alias and AWS ids by scenario name."""
+
+    region: str
+    accounts: dict[str, Account]
+    vpcs: dict[str, str] = field(default_factory=dict)
+    endpoints: dict[str, str] = field(default_factory=dict)
+    zones: dict[str, str] = field(default_factory=dict)
+    profiles: dict[str, str] = field(default_factory=dict)
+    account_ids: dict[str, str] = field(default_factory=dict)
+    endpoint_accounts: dict[str, str] = field(default_factory=dict)  # endpoint name -> account alias
+
+    def account(self, alias: str | None) -> Account:
+        if alias is None or alias not in self.accounts:
+            raise ActionError(f"no credentials for account {alias!r}")
+        return self.accounts[alias]
+
+    def id_of(self, kind: str, name: str | None) -> str:
+        table: dict[str, str] = getattr(self, kind)
+        if name is None or name not in table:
+            raise ActionError(f"unknown {kind[:-1]} {name!r}")
+        return table[name]
+
+    def alias_of_account_id(self, account_id: str) -> str:
+        for alias, acct in self.accounts.items():
+            if self.account_ids.get(alias) == account_id or acct.account_id == account_id:
+                return alias
+        raise ActionError(f"no credentials for account {account_id}")
+
+
+Wait = dict[str, Any]
+
+
+def _endpoint_arn(ctx: Context, endpoint: str, owner: str) -> str:
+    return f"arn:aws:ec2:{ctx.region}:{owner}:vpc-endpoint/{ctx.id_of('endpoints', endpoint)}"
+
+
+def _owner_id(ctx: Context, alias: str | None) -> str:
+    return ctx.account(alias).id()
+
+
+def _zone_vpcs(acct: Account, zone_id: str) -> list[str]:
+    return [v for v, _ in route53.get_zone(acct, zone_id).vpcs]
+
+
+def _resource_assoc(acct: Account, profile_id: str, arn: str) -> profiles.ResourceAssociation | None:
+    for r in profiles.list_resource_associations(acct, profile_id):
+        if r.resource_arn == arn and r.status not in ("DELETED", "FAILED"):
+            return r
+    return None
+
+
+def _vpc_assoc(acct: Account, profile_id: str, vpc_id: str) -> profiles.ProfileAssociation | None:
+    for a in profiles.list_vpc_associations(acct, profile_id):
+        if a.vpc_id == vpc_id and a.status not in ("DELETED", "FAILED"):
+            return a
+    return None
+
+
+def perform(ctx: Context, step: dict[str, Any], saved: dict[str, Any] | None = None) -> list[Wait]:
+    """Do ``step`` (a plan step's JSON) if it is not already done. Returns what to wait for.
+
+    ``saved`` receives what an inverse needs (e.g. the deleted record set).
+    """
+    a = step["action"]
+    handler = _ACTIONS.get(a)
+    if handler is None:
+        raise ActionError(f"unknown action {a!r}")
+    return handler(ctx, step, saved if saved is not None else {})
+
+
+# -- Profiles -----------------------------------------------------------------------------------------
+
+
+def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))  # CP-9: the VPC owner's account associates its VPC
+    pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
+    existing = _vpc_assoc(acct, pid, vid)
+    if existing is None:
+        try:
+            existing = profiles.associate_vpc(acct, pid, vid, f"{step['vpc']}")
+        except ClientError as exc:
+            if error_code(exc) != "ResourceExistsException":  # CP-6: same Profile again = done
+                raise
+            existing = _vpc_assoc(acct, pid, vid)
+            if existing is None:
+                raise
+    return [{"kind": "profile-association", "account": step.get("account"), "id": existing.id}]
+
+
+def _disassociate_vpc_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
+    existing = _vpc_assoc(acct, pid, vid)
+    if existing is not None and existing.status != "DELETING":
+        try:
+            profiles.disassociate_vpc(acct, pid, vid)
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+    return [{"kind": "profile-association-gone", "account": step.get("account"), "profile": pid, "vpc": vid}]
+
+
+def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    pid = ctx.id_of("profiles", step.get("profile"))
+    existing = _resource_assoc(acct, pid, arn)
+    if existing is None:
+        try:
+            existing = profiles.associate_resource(acct, pid, arn, name)
+        except ClientError as exc:
+            if error_code(exc) not in ("ResourceExistsException",):
+                raise
+            existing = _resource_assoc(acct, pid, arn)
+            if existing is None:
+                raise
+    return [{"kind": "resource-association", "account": step.get("account"), "id": existing.id}]
+
+
+def _disassociate_resource(ctx: Context, step: dict[str, Any], arn: str) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    pid = ctx.id_of("profiles", step.get("profile"))
+    existing = _resource_assoc(acct, pid, arn)
+    if existing is not None and existing.status != "DELETING":
+        try:
+            profiles.disassociate_resource(acct, pid, arn)
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+    return [{"kind": "resource-association-gone", "account": step.get("account"), "profile": pid, "arn": arn}]
+
+
+def _associate_zone_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    return _associate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])), step["zone"])
+
+
+def _disassociate_zone_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    return _disassociate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])))
+
+
+def _endpoint_owner(ctx: Context, endpoint: str) -> tuple[str, Account]:
+    alias = ctx.endpoint_accounts.get(endpoint)
+    if alias is None:
+        raise ActionError(f"the account of endpoint {endpoint!r} is not known")
+    return alias, ctx.account(alias)
+
+
+def _associate_endpoint_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    owner_alias = _endpoint_owner(ctx, step["endpoint"])[0]
+    arn = _endpoint_arn(ctx, step["endpoint"], _owner_id(ctx, owner_alias))
+    waits = _associate_resource(ctx, step, arn, step["endpoint"])
+    # AS-2: associating the endpoint sets it Pending briefly; its DNS counts once Available again.
+    waits.append({"kind": "endpoint", "account": owner_alias, "id": ctx.id_of("endpoints", step["endpoint"])})
+    return waits
+
+
+def _disassociate_endpoint_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    owner_alias = _endpoint_owner(ctx, step["endpoint"])[0]
+    arn = _endpoint_arn(ctx, step["endpoint"], _owner_id(ctx, owner_alias))
+    return _disassociate_resource(ctx, step, arn)
+
+
+# -- Route 53 zones -----------------------------------------------------------------------------------
+
+
+def _zone_account(ctx: Context, step: dict[str, Any]) -> Account:
+    return ctx.account(step.get("zone_account") or step.get("account"))
+
+
+def _authorize(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))  # CP-9: the zone's account authorises
+    try:
+        route53.authorize_vpc(acct, ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"]), ctx.region)
+    except ClientError as exc:
+        if error_code(exc) not in ("ConflictingDomainExists", "VPCAssociationAuthorizationExists"):
+            raise
+    return []
+
+
+def _revoke(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    try:
+        route53.revoke_vpc(acct, ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"]), ctx.region)
+    except ClientError as exc:
+        if error_code(exc) not in ("VPCAssociationAuthorizationNotFound", "NoSuchHostedZone"):
+            raise
+    return []
+
+
+def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))  # CP-10: the VPC's account associates
+    zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
+    try:
+        present = vid in _zone_vpcs(acct, zid)
+    except ClientError:
+        present = False  # another account's zone: GetHostedZone is not allowed; try the association
+    if present:
+        return []
+    try:
+        change = route53.associate_vpc(acct, zid, vid, ctx.region)
+    except ClientError as exc:
+        if error_code(exc) == "ConflictingDomainExists" and any(
+            z.get("HostedZoneId") == zid for z in route53.zones_by_vpc(acct, vid, ctx.region)
+        ):
+            return []  # already associated with this very zone
+        raise
+    return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _disassociate_vpc_from_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))  # CP-10: either account may disassociate
+    zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
+    try:
+        if vid not in _zone_vpcs(acct, zid):
+            return []
+        change = route53.disassociate_vpc(acct, zid, vid, ctx.region)
+    except ClientError as exc:
+        if error_code(exc) in ("VPCAssociationNotFound", "NoSuchHostedZone"):
+            return []
+        raise
+    return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _endpoint_record(ctx: Context, acct: Account, zone_id: str, record: str, endpoint: str | None
+                     ) -> route53.RecordInfo | None:
+    for r in route53.list_records(acct, zone_id):
+        if r.name == record.rstrip(".").lower() and r.type in ("A", "AAAA"):
+            return r
+    return None
+
+
+def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    zid = ctx.id_of("zones", step["zone"])
+    try:
+        rec = _endpoint_record(ctx, acct, zid, step["record"], step.get("endpoint"))
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchHostedZone":
+            return []
+        raise
+    if rec is None:
+        return []
+    # Nothing is lost: only the alias to the migrated endpoint's own DNS name is ever deleted.
+    if step.get("endpoint"):
+        _, owner = _endpoint_owner(ctx, step["endpoint"])
+        ep = ec2.get_endpoint(owner, ctx.id_of("endpoints", step["endpoint"]))
+        names = {d.rstrip(".").lower() for d in ep.dns_names}
+        if rec.alias_target is None or rec.alias_target not in names:
+            raise UnsafeToDelete(f"record {rec.name} in zone {step['zone']!r} is not an alias to endpoint "
+                                 f"{step['endpoint']!r}; refusing to delete it")
+    saved["record"] = rec.raw
+    change = route53.change_record(acct, zid, "DELETE", rec.raw)
+    return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _create_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    raw = saved.get("record") or step.get("saved_record")
+    if not raw:
+        raise ActionError(f"no saved record to restore in zone {step['zone']!r}")
+    change = route53.change_record(acct, ctx.id_of("zones", step["zone"]), "UPSERT", raw)
+    return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _delete_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    zid = ctx.id_of("zones", step["zone"])
+    try:
+        records = route53.list_records(acct, zid)
+        zone = route53.get_zone(acct, zid)
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchHostedZone":
+            return []  # already gone
+        raise
+    others = [r for r in records if not (r.type in ("SOA", "NS") and r.name == zone.name)]
+    if others:
+        # Nothing is lost (CP-4 would refuse too, but we say why first).
+        raise UnsafeToDelete(f"zone {step['zone']!r} still holds {', '.join(r.name + ' ' + r.type for r in others)}")
+    saved["zone"] = {"name": zone.name, "vpcs": [v for v, _ in zone.vpcs]}
+    change = route53.delete_zone(acct, zid)
+    return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+# -- EC2 ------------------------------------------------------------------------------------------------
+
+
+def _set_private_dns(ctx: Context, step: dict[str, Any], enabled: bool) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    eid = ctx.id_of("endpoints", step["endpoint"])
+    ep = ec2.get_endpoint(acct, eid)
+    if ep.private_dns != enabled:
+        ec2.set_private_dns(acct, eid, enabled)  # CP-1 raises InvalidParameter if a zone still conflicts
+    return [{"kind": "endpoint", "account": step.get("account"), "id": eid}]  # AS-2
+
+
+def _enable_private_dns(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    return _set_private_dns(ctx, step, True)
+
+
+def _disable_private_dns(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    return _set_private_dns(ctx, step, False)
+
+
+def _create_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    name = step["vpc"]
+    vid = ec2.find_vpc_by_name(acct, name)
+    if vid is None:
+        vid = ec2.create_vpc(acct, PARKING_CIDR, name, {PARKING_TAG: "true"})
+    ctx.vpcs[name] = vid
+    saved["vpc_id"] = vid
+    return []
+
+
+def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    acct = ctx.account(step.get("account"))
+    vid = ctx.vpcs.get(step["vpc"]) or ec2.find_vpc_by_name(acct, step["vpc"])
+    if vid is None:
+        return []
+    vpcs = acct.client("ec2").describe_vpcs(VpcIds=[vid])["Vpcs"]
+    tags = {t["Key"]: t["Value"] for t in (vpcs[0].get("Tags") or [])} if vpcs else {}
+    if tags.get(PARKING_TAG) != "true":
+        raise UnsafeToDelete(f"VPC {step['vpc']!r} ({vid}) was not created by profile-migrator; refusing to delete it")
+    try:
+        ec2.delete_vpc(acct, vid)
+    except ClientError as exc:
+        if error_code(exc) not in ("InvalidVpcID.NotFound",):
+            raise
+    return []
+
+
+_ACTIONS = {
+    "associate-vpc-with-profile": _associate_vpc_with_profile,
+    "disassociate-vpc-from-profile": _disassociate_vpc_from_profile,
+    "associate-zone-with-profile": _associate_zone_with_profile,
+    "disassociate-zone-from-profile": _disassociate_zone_from_profile,
+    "associate-endpoint-with-profile": _associate_endpoint_with_profile,
+    "disassociate-endpoint-from-profile": _disassociate_endpoint_from_profile,
+    "authorize-vpc-association": _authorize,
+    "revoke-vpc-association": _revoke,
+    "associate-vpc-with-zone": _associate_vpc_with_zone,
+    "disassociate-vpc-from-zone": _disassociate_vpc_from_zone,
+    "enable-private-dns": _enable_private_dns,
+    "disable-private-dns": _disable_private_dns,
+    "delete-zone-record": _delete_zone_record,
+    "create-zone-record": _create_zone_record,
+    "delete-zone": _delete_zone,
+    "create-parking-vpc": _create_parking_vpc,
+    "delete-parking-vpc": _delete_parking_vpc,
+}
+
+
+# -- polling ----------------------------------------------------------------------------------------------
+
+
+def poll(ctx: Context, wait: Wait) -> str:
+    """``settled`` | ``pending`` | ``failed`` for one wait (AS-1, AS-2, AS-3)."""
+    kind = wait["kind"]
+    acct = ctx.account(wait.get("account"))
+    if kind == "change":
+        return "settled" if route53.change_status(acct, wait["id"]) == "INSYNC" else "pending"
+    if kind == "endpoint":
+        state = ec2.get_endpoint(acct, wait["id"]).state
+        return "settled" if state == "Available" else ("failed" if state in ("Failed", "Rejected") else "pending")
+    if kind == "profile-association":
+        status = profiles.get_vpc_association(acct, wait["id"]).status
+        return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
+    if kind == "resource-association":
+        status = profiles.get_resource_association(acct, wait["id"]).status
+        return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
+    if kind == "profile-association-gone":
+        return "settled" if _vpc_assoc(acct, wait["profile"], wait["vpc"]) is None else "pending"
+    if kind == "resource-association-gone":
+        return "settled" if _resource_assoc(acct, wait["profile"], wait["arn"]) is None else "pending"
+    raise ActionError(f"unknown wait kind {kind!r}")
+
+
+def poll_all(ctx: Context, waits: list[Wait]) -> str:
+    states = [poll(ctx, w) for w in waits]
+    if "failed" in states:
+        return "failed"
+    return "pending" if "pending" in states else "settled"
