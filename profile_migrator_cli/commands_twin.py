@@ -1,3 +1,108 @@
 """CLI commands that run the local twin of AWS (rehearse, twin serve). Imported lazily by main()."""
 
 from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from .main import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_REFUSED, _emit_json, _load, cli
+
+_EXIT = {"SUCCEEDED": EXIT_OK, "ROLLED_BACK": EXIT_FAILED, "FAILED": EXIT_FAILED, "REFUSED": EXIT_REFUSED}
+
+
+@cli.command("rehearse")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON object on stdout.")
+@click.option("--procedure", type=click.Choice(["converge", "published"]), default="converge", show_default=True,
+              help="converge: the product's state machine; published: the manual procedure replayed literally.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Write a report (HTML + SVG) to this directory, with the published replay beside our run.")
+@click.option("--approve", type=click.Choice(["scenario", "ask"]), default="scenario", show_default=True,
+              help="Who answers approvals: the scenario's twin.approver, or you in the terminal.")
+def rehearse_cmd(scenario: str, as_json: bool, procedure: str, report_dir: str | None, approve: str) -> None:
+    """Rehearse the migration of SCENARIO on the local twin of AWS and report what DNS did."""
+    scn = _load(scenario)
+    progress = None if as_json else (lambda msg: click.echo(f"  {msg}", err=True))
+    from twin import rehearsal
+
+    if procedure == "published":
+        result = rehearsal.replay_published(scn, progress=progress)
+    else:
+        try:
+            from twin.run import rehearse_state_machine
+        except ImportError:  # pragma: no cover - until the state machine lands
+            click.echo("error: the state-machine rehearsal is not available yet; use --procedure published",
+                       err=True)
+            sys.exit(EXIT_INVALID)
+        result = rehearse_state_machine(scn, progress=progress, approve=approve)
+    out = result.to_json()
+    if report_dir:
+        from twin.report import write_report
+
+        baseline = None
+        if procedure != "published" and scn.migration is not None and result.status != "REFUSED":
+            baseline = rehearsal.replay_published(scn, progress=progress)
+        path = write_report(Path(report_dir), scn, result, baseline, title=Path(scenario).stem)
+        click.echo(f"report: {path}", err=True)
+    if as_json:
+        _emit_json(out)
+    else:
+        _print_summary(out)
+    sys.exit(_EXIT.get(result.status, EXIT_FAILED))
+
+
+def _print_summary(out: dict[str, object]) -> None:
+    click.echo(f"status: {out['status']}  architecture: {out['architecture']}  procedure: {out['procedure']}")
+    click.echo(f"simulated {out['simulated_seconds']} s (waiting on AWS {out['aws_wait_seconds']} s), "
+               f"wall {out['wall_seconds']} s, {out['state_transitions']} transitions, "
+               f"{out['lambda_invocations']} Lambda invocations")
+    for p in out["problems"]:  # type: ignore[attr-defined]
+        click.echo(f"  problem {p['code']} {p['resource']}: {p['message']}")
+    if out.get("error"):
+        click.echo(f"  error: {out['error']}")
+    click.echo("resolution (VPC, name: samples private/public/nxdomain/other, downtime s):")
+    for r in out["resolution"]:  # type: ignore[attr-defined]
+        click.echo(f"  {r['vpc']:<20} {r['name']}: {r['samples']} {r['private']}/{r['public']}/{r['nxdomain']}/"
+                   f"{r['other']}  downtime {r['downtime_seconds']}")
+
+
+@cli.group("twin")
+def twin_group() -> None:
+    """The local twin of AWS."""
+
+
+@twin_group.command("serve")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--port", type=int, default=0, help="HTTP port on 127.0.0.1 (default: a free port).")
+@click.option("--ids", "ids_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the map of scenario names to AWS ids, credentials and resolver addresses here.")
+@click.option("--resolver-port", type=int, default=53, show_default=True, help="UDP/TCP port of the VPC resolvers.")
+def serve_cmd(scenario: str, port: int, ids_file: str | None, resolver_port: int) -> None:
+    """Serve SCENARIO's estate as a local AWS endpoint, with one DNS resolver per VPC on loopback."""
+    scn = _load(scenario)
+    from twin.core import Twin
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Twin(scn, server=True, port=port, resolver_port=resolver_port) as tw:
+        tw.arm_faults()
+        ids = tw.ids()
+        text = json.dumps(ids, indent=2)
+        if ids_file:
+            Path(ids_file).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"twin serving {scenario} at {tw.endpoint_url}", err=True)
+        for name, v in ids["vpcs"].items():
+            if "resolver" in v:
+                click.echo(f"  VPC {name:<20} resolver {v['resolver']}:{v['resolver_port']}", err=True)
+        if not ids_file:
+            click.echo(text)
+        sys.stdout.flush()
+        while not stop.wait(0.2):
+            pass
+        click.echo("twin stopped", err=True)

@@ -534,6 +534,7 @@ class _Planner:
         def names_under(zone_name: str) -> list[str]:
             return [n for n in all_names if n == zone_name or n.endswith("." + zone_name)]
 
+        zone_vpcs = {z: len(zone.vpcs) for z, zone in scn.hosted_zones.items()}  # CP-3 bookkeeping
         members: dict[str, set[str]] = {}
         for v, p in st.profile_of.items():
             members.setdefault(p, set()).add(v)
@@ -562,8 +563,17 @@ class _Planner:
                 assert step.zone is not None and step.vpc is not None
                 if a.startswith("associate"):
                     st.associate_zone_vpc(step.zone, step.vpc)
+                    zone_vpcs[step.zone] += 1
                 else:
                     st.disassociate_zone_vpc(step.zone, step.vpc)
+                    zone_vpcs[step.zone] -= 1
+                    if zone_vpcs[step.zone] <= 0:
+                        self.problem(
+                            "UNSAFE_STEP",
+                            f"step {idx} ({a}) would remove the last VPC association of zone {step.zone!r}: "
+                            "Route 53 refuses it with LastVPCAssociation (CP-3)",
+                            step.zone,
+                        )
                 touched, affected = {step.vpc}, names_under(zname[step.zone])
             elif a == "enable-private-dns":
                 assert step.endpoint is not None and step.vpc is not None
@@ -592,8 +602,9 @@ class _Planner:
             for vpc in touched:
                 if vpc not in watched_set:
                     continue
-                if probe.get(vpc, False) and any((vpc, n) in start_private or st.resolve(vpc, n).private
-                                                 for n in affected):
+                # Gate only on what the step predicts private: a VPC in the step-7 NXDOMAIN window
+                # (parking_vpc: none) would otherwise hold a gate that cannot pass.
+                if probe.get(vpc, False) and any(st.resolve(vpc, n).private for n in affected):
                     gate.add(vpc)
                 for n in affected:
                     ans = st.resolve(vpc, n)

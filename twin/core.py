@@ -1,0 +1,245 @@
+"""The twin's lifecycle: moto (in-process or as a local server) with the project's extensions, the
+simulated clock, the estate built from a scenario, per-VPC resolvers, and fault injection.
+
+    with Twin(scenario) as twin:
+        twin.context()          # ids + per-account boto3 clients (profile_migrator.actions.Context)
+        twin.fleet.address_of("dev")
+        twin.discover()         # the estate read back through profile_migrator.discovery
+
+Faults are armed only after the estate is built (:meth:`Twin.arm_faults`), so the build never trips
+on them; resolver-outage windows count from :attr:`Twin.start_time`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from profile_migrator.actions import Context
+from profile_migrator.aws.session import Account, default_account
+from profile_migrator.discovery import Discovered, discover
+from profile_migrator.estate import Scenario
+
+from twin.builder import Built, build
+from twin.clock import SimClock, get_clock, install_clock
+from twin.config import Durations, TwinSettings, get_settings, install_settings
+from twin.dnsview import LiveDns, Names
+
+MOTO_CONFIG: dict[str, Any] = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def apply_patches() -> None:
+    """Install every moto extension of the twin (idempotent)."""
+    from twin.asl import patch_asl_clock
+    from twin.faults import install_request_faults
+    from twin.moto_ext.ec2_route53 import patch_ec2_route53
+    from twin.moto_ext.route53profiles import register_route53profiles
+
+    register_route53profiles()
+    patch_ec2_route53()
+    patch_asl_clock()
+    install_request_faults()
+
+
+@dataclass
+class _Saved:
+    env: dict[str, str | None]
+
+
+class Twin:
+    """A scenario's estate in a local AWS. ``server=True`` serves it over HTTP on loopback."""
+
+    def __init__(self, scn: Scenario, *, server: bool = False, port: int = 0, resolver_port: int = 53,
+                 first_address: str = "127.0.1.1", resolvers: bool = True) -> None:
+        self.scn = scn
+        self.server = server
+        self.port = port
+        self.resolver_port = resolver_port
+        self.first_address = first_address
+        self.with_resolvers = resolvers
+        self.endpoint_url: str | None = None
+        self.built: Built | None = None
+        self.dns: LiveDns | None = None
+        self.fleet: Any = None
+        self.start_time = 0.0
+        self._mock: Any = None
+        self._server: Any = None
+        self._saved: _Saved | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> Twin:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> Twin:
+        scn = self.scn
+        install_clock(SimClock(scn.twin.time_scale))
+        d = scn.twin.durations
+        install_settings(TwinSettings(
+            region=scn.region,
+            durations=Durations(d.endpoint_pending, d.profile_association, d.resource_association, d.phz_change,
+                                d.operator_action),
+            negative_cache_ttl=scn.twin.negative_cache_ttl,
+        ))
+        self._saved = _Saved({k: os.environ.get(k) for k in [*_ENV, "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+                                                             "MOTO_PORT"]})
+        os.environ.update(_ENV)
+        os.environ["AWS_DEFAULT_REGION"] = scn.region
+        apply_patches()
+        if self.server:
+            from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request log lines
+            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port or _free_port())
+            self._server.start()
+            host, port = self._server.get_host_and_port()
+            self.port = port
+            self.endpoint_url = f"http://{host}:{port}"
+            os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+            os.environ["MOTO_PORT"] = str(port)  # moto's ASL interpreter calls back to this port
+        else:
+            from moto import mock_aws
+
+            self._mock = mock_aws(config=MOTO_CONFIG)
+            self._mock.start()
+        base = default_account(scn.region)
+        self.built = build(scn, base)
+        # The starting estate is settled: nothing the scenario describes is still in flight.
+        get_clock().advance(max(d.endpoint_pending, d.profile_association, d.resource_association,
+                                d.phz_change) + 1)
+        self.dns = LiveDns(scn.region, self.names())
+        if self.with_resolvers:
+            from twin.dns_server import ResolverFleet
+
+            self.fleet = ResolverFleet(list(scn.vpcs), self.dns.answer, first_address=self.first_address,
+                                       port=self.resolver_port, negative_cache_ttl=scn.twin.negative_cache_ttl)
+            self.fleet.start()
+        self.start_time = get_clock().now()
+        return self
+
+    def arm_faults(self) -> None:
+        """Install the scenario's faults (with AWS ids filled in) and start counting from now."""
+        assert self.built is not None
+        faults: list[dict[str, Any]] = []
+        for f in self.scn.twin.faults:
+            raw = f.model_dump(by_alias=True)
+            if raw["kind"] == "stuck":
+                raw["endpoint_id"] = self.built.endpoints[raw["endpoint"]]
+            elif raw["kind"] == "association-fails":
+                raw["profile_id"] = self.built.profiles[raw["profile"]]
+                res = raw["resource"]
+                raw["resource_id"] = self.built.endpoints.get(res) or self.built.zones.get(res)
+            elif raw["kind"] == "resolver-outage":
+                raw["vpc_id"] = self.built.vpcs[raw["vpc"]]
+            faults.append(raw)
+        settings = get_settings()
+        settings.faults = faults
+        settings.fault_state.clear()
+        self.start_time = get_clock().now()
+        if self.fleet is not None:
+            self.fleet.start_offset = self.start_time
+
+    def stop(self) -> None:
+        if self.fleet is not None:
+            self.fleet.stop()
+            self.fleet = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        get_settings().faults = []
+        if self._saved is not None:
+            for k, v in self._saved.env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            self._saved = None
+
+    # -- views -----------------------------------------------------------------------------------
+    def names(self) -> Names:
+        assert self.built is not None
+        b = self.built
+        return Names(vpcs={v: k for k, v in b.vpcs.items()}, endpoints={v: k for k, v in b.endpoints.items()},
+                     zones={v: k for k, v in b.zones.items()}, profiles={v: k for k, v in b.profiles.items()})
+
+    def context(self) -> Context:
+        assert self.built is not None
+        return self.built.context(self.scn.region)
+
+    def accounts(self) -> dict[str, Account]:
+        assert self.built is not None
+        return self.built.accounts
+
+    def discover(self) -> Discovered:
+        return discover(self.accounts(), self.scn.region)
+
+    def watch_targets(self) -> list[tuple[str, str]]:
+        """Every (VPC, migrated service name) pair."""
+        names: list[str] = []
+        if self.scn.migration is not None:
+            for e in self.scn.migration.endpoints:
+                if e in self.scn.endpoints:
+                    n = self.scn.endpoint_dns_name(e)
+                    if n not in names:
+                        names.append(n)
+        return [(v, n) for v in self.scn.vpcs for n in names]
+
+    def add_vpc_name(self, vpc_id: str, name: str) -> None:
+        """A VPC created while the twin runs (parking, events) gets its name and a resolver."""
+        assert self.built is not None and self.dns is not None
+        self.built.vpcs[name] = vpc_id
+        self.dns.names.vpcs[vpc_id] = name
+        self.dns.invalidate()
+        if self.fleet is not None:
+            self.fleet.add(name)
+
+    def ids(self) -> dict[str, Any]:
+        """The ``twin serve`` ids file (scenario-format.md)."""
+        assert self.built is not None
+        b = self.built
+        accounts = {}
+        for alias, acct in b.accounts.items():
+            creds = acct.session.get_credentials()
+            accounts[alias] = {"id": b.account_ids[alias], "access_key_id": creds.access_key,
+                               "secret_access_key": creds.secret_key, "session_token": creds.token}
+        vpcs = {}
+        for name, vid in b.vpcs.items():
+            entry: dict[str, Any] = {"id": vid}
+            if self.fleet is not None and name in self.fleet.vpcs:
+                ip, port = self.fleet.address_of(name)
+                entry.update(resolver=ip, resolver_port=port)
+            vpcs[name] = entry
+        return {
+            "endpoint_url": self.endpoint_url, "region": self.scn.region, "accounts": accounts, "vpcs": vpcs,
+            "endpoints": {k: {"id": v} for k, v in b.endpoints.items()},
+            "hosted_zones": {k: {"id": v} for k, v in b.zones.items()},
+            "profiles": {k: {"id": v} for k, v in b.profiles.items()},
+        }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
