@@ -78,7 +78,9 @@ def finish(twin: Twin, result: Result, sampler: Any, t_sim0: float, t_wall0: flo
         {k: r[k] for k in ("vpc", "name", "samples", "private", "public", "nxdomain", "other", "downtime_seconds")}
         for r in rows if r.get("watched", True)
     ]
-    result.transitions = {f"{v}|{n}": t for (v, n), t in sampler.transitions().items()}
+    # Sample times are clock times: the report wants seconds since the run start, like `steps`.
+    result.transitions = {f"{v}|{n}": [(round(t - t_sim0, 1), a, b) for t, a, b in ts]
+                          for (v, n), ts in sampler.transitions().items()}
     get_settings_faults_off()
     final = twin.discover().scenario
     result.final = {k: v for k, v in dump_scenario(final).items() if k in ("vpcs", "endpoints", "hosted_zones",
@@ -111,6 +113,25 @@ def _wait_settled(ctx: actions.Context, waits: list[actions.Wait], period: float
 # complete"; step 3: "the endpoint goes Pending -> Available"; step 4: "wait until that is complete";
 # step 5: "briefly shows Pending, then Available").
 _PUBLISHED_WAITS = {1, 3, 4, 5}
+
+
+# A person who gets an error from the console reads it, waits and tries again a few times.
+CONSOLE_RETRIES = 5
+
+
+def _console_action(ctx: actions.Context, step: dict[str, Any], operator: float, say: ProgressFn
+                    ) -> tuple[list[actions.Wait], int]:
+    from botocore.exceptions import ClientError
+
+    for attempt in range(CONSOLE_RETRIES + 1):
+        try:
+            return actions.perform(ctx, step), attempt
+        except ClientError as exc:
+            if attempt == CONSOLE_RETRIES:
+                raise
+            say(f"  console error ({exc.response.get('Error', {}).get('Code')}); retrying after {operator:.0f} s")
+            get_clock().sleep(operator)
+    raise AssertionError("unreachable")
 
 
 def replay_published(scn: Scenario, progress: ProgressFn | None = None, twin: Twin | None = None) -> Result:
@@ -148,7 +169,7 @@ def _replay(scn: Scenario, tw: Twin, the_plan: Plan, say: ProgressFn, reset_api_
             clock.sleep(operator)  # a person's time per console action
             t_start = clock.now() - t_sim0
             say(f"published step {step['published_step']}: {step['action']} {_step_target(step)}")
-            waits = actions.perform(ctx, step)
+            waits, retries = _console_action(ctx, step, operator, say)
             if step["action"] == "create-parking-vpc" and step.get("vpc") in ctx.vpcs:
                 tw.add_vpc_name(ctx.vpcs[step["vpc"]], step["vpc"])
             pending.extend(waits)
@@ -161,6 +182,7 @@ def _replay(scn: Scenario, tw: Twin, the_plan: Plan, say: ProgressFn, reset_api_
                 pending = []
             result.steps.append({"index": step["index"], "action": step["action"], "target": _step_target(step),
                                  "published_step": step["published_step"], "start": round(t_start, 1),
+                                 "retries": retries,
                                  "end": round(clock.now() - t_sim0, 1)})
         # The last changes settle before the run counts as over (AS-5).
         if pending:

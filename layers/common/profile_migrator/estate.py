@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -280,9 +281,21 @@ class CreateVpcEvent(_Strict):
         return Vpc._cidr(v)  # type: ignore[operator]
 
 
+def _account_id(v: Any) -> str:
+    """A 12-digit account id, as a string (validated per alias so the error names ``accounts.<alias>``)."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        raise ValueError(f"{v!r} is a number: write the account id as a quoted string of 12 digits")
+    if not isinstance(v, str) or not ACCOUNT_RE.match(v):
+        raise ValueError(f"{v!r} is not a 12-digit account id")
+    return v
+
+
+AccountId = Annotated[str, BeforeValidator(_account_id)]
+
+
 class Scenario(_Strict):
     region: str = "us-east-1"
-    accounts: dict[str, str] = Field(default_factory=dict)
+    accounts: dict[str, AccountId] = Field(default_factory=dict)
     vpcs: dict[str, Vpc] = Field(default_factory=dict)
     endpoints: dict[str, Endpoint] = Field(default_factory=dict)
     hosted_zones: dict[str, HostedZone] = Field(default_factory=dict)
@@ -298,18 +311,6 @@ class Scenario(_Strict):
             raise ValueError(f"region {v!r} is not an AWS region name (e.g. us-east-1)")
         return v
 
-    @field_validator("accounts")
-    @classmethod
-    def _accounts(cls, v: dict[str, str]) -> dict[str, str]:
-        seen: dict[str, str] = {}
-        for alias, acct in v.items():
-            _check_name(alias, "account alias")
-            if not isinstance(acct, str) or not ACCOUNT_RE.match(acct):
-                raise ValueError(f"account {alias!r}: {acct!r} is not a 12-digit account id")
-            if acct in seen:
-                raise ValueError(f"accounts {seen[acct]!r} and {alias!r} have the same id {acct}")
-            seen[acct] = alias
-        return v
 
     # -- derived helpers -------------------------------------------------------------------------
     def endpoint_dns_name(self, endpoint: str) -> str:
@@ -342,9 +343,17 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
             if name in names:
                 yield f"{section}.{name}", f"duplicate name: {name!r} is already used in {names[name]}"
             names[name] = section
-    for name in scn.accounts:
+    ids: dict[str, str] = {}
+    for name, acct_id in scn.accounts.items():
+        try:
+            _check_name(name, "account alias")
+        except ValueError as exc:
+            yield f"accounts.{name}", str(exc)
         if name in names:
             yield f"accounts.{name}", f"duplicate name: {name!r} is also used in {names[name]}"
+        if acct_id in ids:
+            yield f"accounts.{name}", f"account id {acct_id} is already used by account {ids[acct_id]!r}"
+        ids[acct_id] = name
 
     def acct(path: str, alias: str) -> Iterator[tuple[str, str]]:
         if alias not in accounts:
@@ -494,6 +503,62 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
     return scn
 
 
+class _JsonObject(dict[str, Any]):
+    """A decoded JSON object that remembers which keys were given more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    obj = _JsonObject()
+    dups: list[str] = []
+    for key, value in pairs:
+        if key in obj:
+            dups.append(key)
+        obj[key] = value
+    obj.duplicates = tuple(dups)
+    return obj
+
+
+def _json_duplicate_key(data: Any, path: str = "") -> tuple[str, str] | None:
+    if isinstance(data, dict):
+        for key in getattr(data, "duplicates", ()):
+            return (f"{path}.{key}" if path else key), f"duplicate key {key!r}"
+        for key, value in data.items():
+            found = _json_duplicate_key(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            found = _json_duplicate_key(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _duplicate_key(node: yaml.Node, path: str = "") -> tuple[str, str] | None:
+    """(key path, reason) of the first mapping key given twice — YAML would keep the last one silently."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            sub = f"{path}.{key}" if path else str(key)
+            if key is not None:
+                if key in seen:
+                    return sub, (f"duplicate key {key!r} (line {key_node.start_mark.line + 1}; first given at "
+                                 f"line {seen[key]})")
+                seen[key] = key_node.start_mark.line + 1
+            found = _duplicate_key(value_node, sub)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found = _duplicate_key(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML or JSON scenario file. Raises :class:`ScenarioError` naming the file."""
     p = Path(path)
@@ -503,8 +568,15 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(str(p), "", f"cannot read: {exc.strerror or exc}") from None
     try:
         if p.suffix == ".json":
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_json_object)
+            dup_json = _json_duplicate_key(data)
+            if dup_json is not None:
+                raise ScenarioError(str(p), *dup_json)
         else:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            dup = _duplicate_key(node) if node is not None else None
+            if dup is not None:
+                raise ScenarioError(str(p), *dup)
             data = yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ScenarioError(str(p), "", f"not valid YAML/JSON: {exc}") from None

@@ -152,7 +152,9 @@ class _Planner:
         self.warnings: list[Problem] = []
         self.steps: list[Step] = []
         self.parking: dict[str, str] = {}
+        self.zone_added: dict[str, list[str]] = {}  # zone -> VPCs given an associate-vpc-with-zone step
         self.state0 = DnsState.from_scenario(scn)
+        self.profile_of_vpc = {v: p for p, prof in reversed(scn.profiles.items()) for v in prof.vpcs}
 
     # -- helpers ---------------------------------------------------------------------------------
     def problem(self, code: str, message: str, resource: str) -> None:
@@ -260,7 +262,7 @@ class _Planner:
                     vpc,
                 )
         for vpc in sorted(ctx.targets):
-            other = scn.profile_of_vpc(vpc)
+            other = self.profile_of_vpc.get(vpc)
             if other is not None and other != profile:
                 self.problem(
                     "VPC_HAS_OTHER_PROFILE",
@@ -281,6 +283,8 @@ class _Planner:
     # -- step building ---------------------------------------------------------------------------
     def add(self, step: Step) -> Step:
         self.steps.append(step)
+        if step.action == "associate-vpc-with-zone" and step.zone is not None and step.vpc is not None:
+            self.zone_added.setdefault(step.zone, []).append(step.vpc)
         return step
 
     def zone_assoc(self, zone: str, vpc: str, pstep: int, endpoint: str) -> None:
@@ -421,8 +425,8 @@ class _Planner:
         for z in ctx.zones:
             zone = scn.hosted_zones[z]
             members = [v for v in zone.vpcs if v != ctx.vpc or ep.private_dns]
-            members += [s.vpc for s in self.steps if s.action == "associate-vpc-with-zone" and s.zone == z
-                        and s.vpc not in members and s.vpc is not None]
+            known = set(members)
+            members += [v for v in dict.fromkeys(self.zone_added.get(z, [])) if v not in known]
             if not members:
                 continue
             # Park before choosing who leaves: a named parking VPC may already be a member, and it must
@@ -460,7 +464,7 @@ class _Planner:
                               published_step=7))
 
     def _assoc_added(self, zone: str) -> bool:
-        return any(s.action == "associate-vpc-with-zone" and s.zone == zone for s in self.steps)
+        return bool(self.zone_added.get(zone))
 
     def assign_waves(self) -> None:
         """Group steps into waves: independent per-VPC associations run together (at most MAX_WAVE);
@@ -531,8 +535,12 @@ class _Planner:
         probe = {v: scn.vpcs[v].probe for v in scn.vpcs}
         zname = {z: scn.hosted_zones[z].name for z in scn.hosted_zones}
 
+        under: dict[str, list[str]] = {}
+
         def names_under(zone_name: str) -> list[str]:
-            return [n for n in all_names if n == zone_name or n.endswith("." + zone_name)]
+            if zone_name not in under:
+                under[zone_name] = [n for n in all_names if n == zone_name or n.endswith("." + zone_name)]
+            return under[zone_name]
 
         zone_vpcs = {z: len(zone.vpcs) for z, zone in scn.hosted_zones.items()}  # CP-3 bookkeeping
         members: dict[str, set[str]] = {}
@@ -602,12 +610,12 @@ class _Planner:
             for vpc in touched:
                 if vpc not in watched_set:
                     continue
+                answers = [(n, st.resolve(vpc, n)) for n in affected]
                 # Gate only on what the step predicts private: a VPC in the step-7 NXDOMAIN window
                 # (parking_vpc: none) would otherwise hold a gate that cannot pass.
-                if probe.get(vpc, False) and any(st.resolve(vpc, n).private for n in affected):
+                if probe.get(vpc, False) and any(ans.private for _, ans in answers):
                     gate.add(vpc)
-                for n in affected:
-                    ans = st.resolve(vpc, n)
+                for n, ans in answers:
                     old = current[(vpc, n)]
                     if ans == old:
                         continue

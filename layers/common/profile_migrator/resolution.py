@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from .estate import Scenario
@@ -60,16 +61,20 @@ class ZoneSource:
     records: dict[str, tuple[str, tuple[str, ...] | str]] = field(default_factory=dict)
 
 
-def _suffixes(qname: str) -> list[str]:
-    """``a.b.c`` -> [``a.b.c``, ``b.c``, ``c``] — most specific first (RES-2)."""
+@lru_cache(maxsize=8192)
+def _suffixes(qname: str) -> tuple[str, ...]:
+    """``a.b.c`` -> (``a.b.c``, ``b.c``, ``c``) — most specific first (RES-2)."""
     parts = qname.split(".")
-    return [".".join(parts[i:]) for i in range(len(parts))]
+    return tuple(".".join(parts[i:]) for i in range(len(parts)))
 
 
 @dataclass
 class VpcDns:
     dns_support: bool = True
     dns_hostnames: bool = True
+
+
+_DEFAULT_VPC_DNS = VpcDns()
 
 
 class DnsState:
@@ -85,6 +90,11 @@ class DnsState:
         # Profile -> zone keys it carries (PHZs and endpoints, RES-7)
         self.profile_zones: dict[str, set[str]] = defaultdict(set)
         self.negative_ttl: float = 0.0
+        # zone name -> zone keys, so a query costs O(labels), not O(zones the VPC sees). Rebuilt lazily
+        # when ``zones`` is replaced or changes size (callers may write ``zones`` directly); a zone's name
+        # never changes for a given key.
+        self._by_name: dict[str, list[str]] = {}
+        self._by_name_of: tuple[int, int] = (0, -1)
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -125,6 +135,7 @@ class DnsState:
         records = {dns_name: ("endpoint", name)}
         self.zones[f"managed-zone:{name}"] = ZoneSource(f"managed-zone:{name}", dns_name, dict(records))
         self.zones[f"endpoint:{name}"] = ZoneSource(f"endpoint:{name}", dns_name, dict(records))
+        self._by_name_of = (0, -1)  # the name may differ from a previous registration
 
     def add_vpc(self, name: str, dns_support: bool = True, dns_hostnames: bool = True) -> None:
         self.vpcs[name] = VpcDns(dns_support, dns_hostnames)
@@ -150,10 +161,22 @@ class DnsState:
                 out |= {v for v, p in self.profile_of.items() if p == prof}
         return out
 
+    def _zones_named(self) -> dict[str, list[str]]:
+        stamp = (id(self.zones), len(self.zones))
+        if stamp != self._by_name_of:
+            by_name: dict[str, list[str]] = defaultdict(list)
+            for key, z in self.zones.items():
+                by_name[z.name].append(key)
+            for keys in by_name.values():
+                keys.sort()  # deterministic if two same-name zones are visible (AWS prevents it: CP-2)
+            self._by_name = dict(by_name)
+            self._by_name_of = stamp
+        return self._by_name
+
     def resolve(self, vpc: str, qname: str) -> Answer:
         """How ``vpc`` resolves the A record ``qname``."""
         qname = qname.rstrip(".").lower()
-        attrs = self.vpcs.get(vpc, VpcDns())
+        attrs = self.vpcs.get(vpc, _DEFAULT_VPC_DNS)
         if not attrs.dns_support:
             return Answer("noanswer", "none")  # RES-11: the VPC resolver does not answer at all
         if not attrs.dns_hostnames:
@@ -162,24 +185,18 @@ class DnsState:
         local = self.direct.get(vpc, ())
         prof = self.profile_of.get(vpc)
         remote = self.profile_zones.get(prof, ()) if prof else ()
-        local_by_name: dict[str, str] = {}
-        for key in local:
-            z = self.zones.get(key)
-            if z is not None:
-                # deterministic if two same-name local zones exist (AWS prevents it: CP-2)
-                if z.name not in local_by_name or key < local_by_name[z.name]:
-                    local_by_name[z.name] = key
-        remote_by_name: dict[str, str] = {}
-        for key in remote:
-            z = self.zones.get(key)
-            if z is not None and (z.name not in remote_by_name or key < remote_by_name[z.name]):
-                remote_by_name[z.name] = key
+        by_name = self._zones_named()
         # RES-2: the most specific zone name wins; RES-3: for the same name, local beats Profile.
         for suffix in _suffixes(qname):
-            if suffix in local_by_name:
-                return self._answer_from(self.zones[local_by_name[suffix]], qname, through_profile=False)
-            if suffix in remote_by_name:
-                return self._answer_from(self.zones[remote_by_name[suffix]], qname, through_profile=True)
+            keys = by_name.get(suffix)
+            if not keys:
+                continue
+            for key in keys:
+                if key in local:
+                    return self._answer_from(self.zones[key], qname, through_profile=False)
+            for key in keys:
+                if key in remote:
+                    return self._answer_from(self.zones[key], qname, through_profile=True)
         return Answer("public", "public")  # RES-5: no private zone matches
 
     def _answer_from(self, zone: ZoneSource, qname: str, *, through_profile: bool) -> Answer:

@@ -1,0 +1,562 @@
+"""moto's ASL interpreter on the simulated clock (twin/asl.py), and which ASL features it runs.
+
+Every test runs a real state machine in moto with real (in-process) handlers. Assertions are on
+simulated time and on ordering; the only wall-clock bound is one coarse upper bound.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from twin.asl import SimWait, patch_asl_clock, sim_datetime, transitions, waits
+from twin.clock import SimClock, get_clock, install_clock
+from twin.config import TwinSettings, install_settings
+from twin.dispatch import install_dispatcher
+
+pytestmark = pytest.mark.twin
+
+MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+REGION = "us-east-1"
+
+
+class Twin:
+    """moto with Step Functions executing ASL and Lambda dispatched to Python callables."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.lam = boto3.client("lambda", region_name=REGION)
+        iam = boto3.client("iam", region_name=REGION)
+        self.role = iam.create_role(RoleName="twin", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        install_dispatcher(self.handlers.get)
+
+    def function(
+        self, name: str, handler: Callable[[Any, Any], Any], env: dict[str, str] | None = None
+    ) -> str:
+        self.handlers[name] = handler
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as archive:
+            archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+        try:
+            self.lam.create_function(
+                FunctionName=name,
+                Runtime="python3.13",
+                Role=self.role,
+                Handler="app.handler",
+                Code={"ZipFile": buf.getvalue()},
+                Environment={"Variables": env or {}},
+            )
+        except self.lam.exceptions.ResourceConflictException:  # the module shares one moto
+            self.lam.update_function_configuration(FunctionName=name, Environment={"Variables": env or {}})
+        return self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+    def machine(self, definition: dict[str, Any]) -> str:
+        return self.sfn.create_state_machine(
+            name=f"sm-{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=self.role
+        )["stateMachineArn"]
+
+    def execute(self, machine_arn: str, payload: Any = None) -> str:
+        return self.sfn.start_execution(stateMachineArn=machine_arn, input=json.dumps(payload or {}))[
+            "executionArn"
+        ]
+
+    def start(self, definition: dict[str, Any], payload: Any = None) -> str:
+        return self.execute(self.machine(definition), payload)
+
+    def wait(self, execution_arn: str, while_running: Callable[[], None] | None = None) -> dict[str, Any]:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            described = self.sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                return described
+            if while_running is not None:
+                while_running()
+            time.sleep(0.005)
+        raise AssertionError(f"{execution_arn} still RUNNING")
+
+    def run(self, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+        return self.wait(self.start(definition, payload))
+
+
+@pytest.fixture
+def clock() -> Iterator[SimClock]:
+    previous = get_clock()
+    yield install_clock(SimClock(time_scale=0.001))
+    install_clock(previous)
+
+
+@pytest.fixture(scope="module")
+def moto_twin() -> Iterator[Twin]:
+    patch_asl_clock()
+    with mock_aws(config=MOTO_CONFIG):
+        yield Twin()
+
+
+@pytest.fixture
+def twin(moto_twin: Twin, clock: SimClock) -> Iterator[Twin]:
+    install_settings(TwinSettings())
+    install_dispatcher(moto_twin.handlers.get)
+    moto_twin.handlers.clear()
+    yield moto_twin
+    install_settings(TwinSettings())
+
+
+def recorder(log: list[tuple[str, float]], label_key: str = "label") -> Callable[[Any, Any], Any]:
+    def handler(event: Any, context: Any) -> Any:
+        log.append((event[label_key], get_clock().now()))
+        return event
+
+    return handler
+
+
+# --------------------------------------------------------------------------------------------------
+# Wait states
+
+
+def test_wait_600_simulated_seconds_is_fast_in_real_time(twin: Twin) -> None:
+    marks: list[tuple[str, float]] = []
+    mark = twin.function("mark", recorder(marks))
+    definition = {
+        "StartAt": "Before",
+        "States": {
+            "Before": {"Type": "Task", "Resource": mark, "Parameters": {"label": "before"}, "Next": "Wait"},
+            "Wait": {"Type": "Wait", "Seconds": 600, "Next": "After"},
+            "After": {"Type": "Task", "Resource": mark, "Parameters": {"label": "after"}, "End": True},
+        },
+    }
+    machine = twin.machine(definition)
+    started = time.monotonic()
+    arn = twin.execute(machine)
+    result = twin.wait(arn)
+    assert result["status"] == "SUCCEEDED"
+    assert time.monotonic() - started < 2.0  # 600 simulated s at 0.001 = 0.6 real s
+    (before, t0), (after, t1) = marks
+    assert (before, after) == ("before", "after")
+    assert t1 - t0 >= 600
+    assert waits(arn) == [SimWait(state="Wait", kind="wait", seconds=600.0)]
+
+
+def test_seconds_path_waits_order_parallel_branches_by_simulated_time(twin: Twin) -> None:
+    marks: list[tuple[str, float]] = []
+    mark = twin.function("mark", recorder(marks))
+
+    def branch(label: str, path: str) -> dict[str, Any]:
+        return {
+            "StartAt": "Wait",
+            "States": {
+                "Wait": {"Type": "Wait", "SecondsPath": path, "Next": "Mark"},
+                "Mark": {"Type": "Task", "Resource": mark, "Parameters": {"label": label}, "End": True},
+            },
+        }
+
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [branch("slow", "$.slow"), branch("fast", "$.fast")],
+                "End": True,
+            }
+        },
+    }
+    start = get_clock().now()
+    result = twin.run(definition, {"slow": 300, "fast": 100})
+    assert result["status"] == "SUCCEEDED"
+    assert [label for label, _ in marks] == ["fast", "slow"]
+    assert marks[0][1] - start >= 100
+    assert marks[1][1] - start >= 300
+    assert len(json.loads(result["output"])) == 2  # Parallel output: one entry per branch
+
+
+@pytest.mark.parametrize("field", ["Timestamp", "TimestampPath"])
+def test_timestamp_waits_compare_with_simulated_now(twin: Twin, field: str) -> None:
+    target = (sim_datetime() + datetime.timedelta(seconds=301)).replace(microsecond=0)
+    stamp = target.strftime("%Y-%m-%dT%H:%M:%SZ")
+    wait: dict[str, Any] = {"Type": "Wait", "End": True}
+    wait[field] = stamp if field == "Timestamp" else "$.at"
+    result = twin.run({"StartAt": "Until", "States": {"Until": wait}}, {"at": stamp})
+    assert result["status"] == "SUCCEEDED"
+    assert sim_datetime() >= target
+
+
+def test_timestamp_in_the_past_does_not_wait(twin: Twin) -> None:
+    stamp = (sim_datetime() - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = get_clock().now()
+    result = twin.run({"StartAt": "W", "States": {"W": {"Type": "Wait", "Timestamp": stamp, "End": True}}})
+    assert result["status"] == "SUCCEEDED"
+    assert get_clock().now() - start < 100
+
+
+def test_advancing_the_clock_ends_a_running_wait(twin: Twin, clock: SimClock) -> None:
+    arn = twin.start({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86400, "End": True}}})
+    time.sleep(0.05)
+    assert twin.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+    clock.advance(86400)
+    assert twin.wait(arn)["status"] == "SUCCEEDED"
+
+
+# --------------------------------------------------------------------------------------------------
+# Retry, timeouts, accounting
+
+
+class Throttled(Exception):
+    pass
+
+
+def test_sf3_retry_intervals_are_simulated_and_retries_count_as_transitions(twin: Twin) -> None:
+    calls: list[float] = []
+
+    def flaky(event: Any, context: Any) -> Any:
+        calls.append(get_clock().now())
+        if len(calls) <= 3:
+            raise Throttled("slow down")
+        return {"ok": True}
+
+    fn = twin.function("flaky", flaky)
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": fn,
+                "Retry": [
+                    {
+                        "ErrorEquals": ["Throttled"],
+                        "IntervalSeconds": 30,
+                        "BackoffRate": 2.0,
+                        "MaxDelaySeconds": 100,
+                        "MaxAttempts": 5,
+                    }
+                ],
+                "Next": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    arn = twin.start(definition)
+    result = twin.wait(arn)
+    assert result["status"] == "SUCCEEDED"
+    assert [w.seconds for w in waits(arn)] == [30.0, 60.0, 100.0]  # 120 capped by MaxDelaySeconds
+    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    assert gaps[0] >= 30 and gaps[1] >= 60 and gaps[2] >= 100
+    assert transitions(arn) == 2 + 3  # Call, Done + three retries
+
+
+def test_retry_full_jitter_stays_within_the_interval(twin: Twin) -> None:
+    attempts = {"n": 0}
+
+    def flaky(event: Any, context: Any) -> Any:
+        attempts["n"] += 1
+        if attempts["n"] <= 2:
+            raise Throttled("again")
+        return {}
+
+    fn = twin.function("jittery", flaky)
+    retry = {
+        "ErrorEquals": ["Throttled"],
+        "IntervalSeconds": 40,
+        "BackoffRate": 1.0,
+        "JitterStrategy": "FULL",
+    }
+    arn = twin.start(
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn, "Retry": [retry], "End": True}}}
+    )
+    assert twin.wait(arn)["status"] == "SUCCEEDED"
+    assert len(waits(arn)) == 2
+    assert all(0.0 <= w.seconds <= 40.0 and w.kind == "retry" for w in waits(arn))
+
+
+def test_task_timeout_seconds_is_simulated(twin: Twin) -> None:
+    def slow(event: Any, context: Any) -> Any:
+        get_clock().sleep(500)
+        return {}
+
+    fn = twin.function("slow", slow)
+    start = get_clock().now()
+    result = twin.run(
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn, "TimeoutSeconds": 20, "End": True}}}
+    )
+    assert result["status"] == "FAILED"
+    assert result["error"] == "States.Timeout"
+    assert get_clock().now() - start < 500
+
+
+def test_state_machine_timeout_seconds_is_simulated(twin: Twin) -> None:
+    definition = {
+        "TimeoutSeconds": 100,
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "Seconds": 100000, "End": True}},
+    }
+    start = get_clock().now()
+    assert twin.run(definition)["status"] == "TIMED_OUT"
+    assert 100 <= get_clock().now() - start < 100000
+
+
+def test_sf3_transitions_count_map_iterations(twin: Twin) -> None:
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}},
+                "Next": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    arn = twin.start(definition, {"items": [1, 2, 3]})
+    assert twin.wait(arn)["status"] == "SUCCEEDED"
+    assert transitions(arn) == 1 + 3 + 1
+
+
+def test_unnamed_executions_get_distinct_arns(twin: Twin) -> None:
+    machine = twin.sfn.create_state_machine(
+        name="unnamed",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn=twin.role,
+    )
+    first = twin.sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    twin.wait(first)
+    second = twin.sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    twin.wait(second)
+    assert first != second
+    assert transitions(first) == transitions(second) == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# .waitForTaskToken (the approval path: task token -> chat -> callback -> SendTaskSuccess)
+
+
+def _approval_machine(fn: str, **task: Any) -> dict[str, Any]:
+    return {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {
+                    "FunctionName": fn,
+                    "Payload": {"token.$": "$$.Task.Token", "step.$": "$.step"},
+                },
+                "ResultPath": "$.approval",
+                "Catch": [{"ErrorEquals": ["Rejected"], "ResultPath": "$.error", "Next": "RolledBack"}],
+                "Next": "Approved",
+                **task,
+            },
+            "Approved": {"Type": "Pass", "Result": "approved", "ResultPath": "$.outcome", "End": True},
+            "RolledBack": {"Type": "Pass", "Result": "rolled-back", "ResultPath": "$.outcome", "End": True},
+        },
+    }
+
+
+@pytest.fixture
+def tokens(twin: Twin) -> tuple[list[str], str]:
+    issued: list[str] = []
+
+    def request_approval(event: Any, context: Any) -> Any:
+        issued.append(event["token"])
+        return {"sent": True}
+
+    return issued, twin.function("request-approval", request_approval)
+
+
+def test_wait_for_task_token_send_task_success(twin: Twin, tokens: tuple[list[str], str]) -> None:
+    issued, fn = tokens
+
+    def answer() -> None:
+        if issued:
+            twin.sfn.send_task_success(taskToken=issued.pop(), output=json.dumps({"answer": "approve"}))
+
+    result = twin.wait(twin.start(_approval_machine(fn, TimeoutSeconds=3600), {"step": 1}), answer)
+    output = json.loads(result["output"])
+    assert result["status"] == "SUCCEEDED"
+    assert output["approval"] == {"answer": "approve"}
+    assert output["outcome"] == "approved"
+
+
+def test_wait_for_task_token_send_task_failure_is_caught(twin: Twin, tokens: tuple[list[str], str]) -> None:
+    issued, fn = tokens
+
+    def reject() -> None:
+        if issued:
+            twin.sfn.send_task_failure(taskToken=issued.pop(), error="Rejected", cause="no")
+
+    result = twin.wait(twin.start(_approval_machine(fn, TimeoutSeconds=3600), {"step": 1}), reject)
+    output = json.loads(result["output"])
+    assert output["outcome"] == "rolled-back"
+    assert output["error"]["Error"] == "Rejected"
+
+
+def test_wait_for_task_token_times_out_in_simulated_seconds(
+    twin: Twin, tokens: tuple[list[str], str]
+) -> None:
+    issued, fn = tokens
+    start = get_clock().now()
+    result = twin.run(_approval_machine(fn, TimeoutSeconds=300), {"step": 1})
+    assert result["status"] == "FAILED"
+    assert result["error"] == "States.Timeout"
+    assert 300 <= get_clock().now() - start < 3600
+    assert issued  # the request went out; nobody answered
+
+
+def test_wait_for_task_token_heartbeat_in_simulated_seconds(
+    twin: Twin, tokens: tuple[list[str], str]
+) -> None:
+    issued, fn = tokens
+    start = get_clock().now()
+    result = twin.run(_approval_machine(fn, TimeoutSeconds=3600, HeartbeatSeconds=200), {"step": 1})
+    assert result["error"] == "States.Timeout"
+    assert 200 <= get_clock().now() - start < 3600
+
+
+def test_send_task_success_with_unknown_token_is_invalid_token(twin: Twin) -> None:
+    with pytest.raises(twin.sfn.exceptions.InvalidToken):
+        twin.sfn.send_task_success(taskToken="nope", output="{}")
+
+
+# --------------------------------------------------------------------------------------------------
+# ASL features the project's state machines use (JSONPath mode)
+
+
+def test_choice_and_catch_and_result_selector(twin: Twin) -> None:
+    class Broken(Exception):
+        pass
+
+    def status(event: Any, context: Any) -> Any:
+        return {"State": event["want"], "Meta": {"noise": True}}
+
+    def broken(event: Any, context: Any) -> Any:
+        raise Broken("nope")
+
+    status_fn = twin.function("status", status)
+    broken_fn = twin.function("broken", broken)
+    definition = {
+        "StartAt": "Poll",
+        "States": {
+            "Poll": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": status_fn, "Payload": {"want.$": "$.want"}},
+                "ResultSelector": {"state.$": "$.Payload.State"},
+                "ResultPath": "$.poll",
+                "Next": "Settled?",
+            },
+            "Settled?": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "And": [
+                            {"Variable": "$.poll.state", "StringEquals": "available"},
+                            {"Not": {"Variable": "$.count", "NumericGreaterThan": 5}},
+                            {"Variable": "$.optional", "IsPresent": False},
+                        ],
+                        "Next": "Act",
+                    },
+                    {"Variable": "$.poll.state", "StringMatches": "pend*", "Next": "Pending"},
+                ],
+                "Default": "Pending",
+            },
+            "Pending": {"Type": "Fail", "Error": "NotSettled"},
+            "Act": {
+                "Type": "Task",
+                "Resource": broken_fn,
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Compensate"}],
+                "End": True,
+            },
+            "Compensate": {"Type": "Pass", "End": True},
+        },
+    }
+    result = twin.run(definition, {"want": "available", "count": 1})
+    output = json.loads(result["output"])
+    assert result["status"] == "SUCCEEDED"
+    assert output["poll"] == {"state": "available"}
+    assert output["error"]["Error"] == "Broken"
+    assert json.loads(output["error"]["Cause"])["errorType"] == "Broken"
+
+    pending = twin.run(definition, {"want": "pending", "count": 1})
+    assert (pending["status"], pending["error"]) == ("FAILED", "NotSettled")
+
+
+def test_intrinsic_functions_in_parameters(twin: Twin) -> None:
+    definition = {
+        "StartAt": "Shape",
+        "States": {
+            "Shape": {
+                "Type": "Pass",
+                "Parameters": {
+                    "greeting.$": "States.Format('{} in {}', $.name, $.region)",
+                    "count.$": "States.ArrayLength($.items)",
+                    "next.$": "States.MathAdd($.n, 1)",
+                    "parsed.$": "States.StringToJson($.json)",
+                    "merged.$": "States.JsonMerge($.a, $.b, false)",
+                    "array.$": "States.Array($.name, $.n)",
+                },
+                "End": True,
+            }
+        },
+    }
+    payload = {
+        "name": "lambda",
+        "region": "us-east-1",
+        "items": [1, 2, 3],
+        "n": 41,
+        "json": '{"k": [1]}',
+        "a": {"x": 1, "y": 1},
+        "b": {"y": 2},
+    }
+    result = twin.run(definition, payload)
+    assert result["status"] == "SUCCEEDED"
+    assert json.loads(result["output"]) == {
+        "greeting": "lambda in us-east-1",
+        "count": 3,
+        "next": 42,
+        "parsed": {"k": [1]},
+        "merged": {"x": 1, "y": 2},
+        "array": ["lambda", 41],
+    }
+
+
+@pytest.mark.parametrize("style", ["Iterator", "ItemProcessor"])
+def test_map_max_concurrency_is_respected(twin: Twin, style: str) -> None:
+    lock = threading.Lock()
+    running = {"now": 0, "max": 0}
+
+    def work(event: Any, context: Any) -> Any:
+        with lock:
+            running["now"] += 1
+            running["max"] = max(running["max"], running["now"])
+        get_clock().sleep(50)
+        with lock:
+            running["now"] -= 1
+        return {"vpc": event["vpc"], "ok": True}
+
+    fn = twin.function("work", work, env={"SHARED": "1"})
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.vpcs",
+                "MaxConcurrency": 2,
+                "Parameters" if style == "Iterator" else "ItemSelector": {"vpc.$": "$$.Map.Item.Value"},
+                style: {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": fn, "End": True}}},
+                "End": True,
+            }
+        },
+    }
+    result = twin.run(definition, {"vpcs": ["a", "b", "c", "d", "e"]})
+    assert result["status"] == "SUCCEEDED"
+    assert [item["vpc"] for item in json.loads(result["output"])] == ["a", "b", "c", "d", "e"]
+    assert running["max"] == 2

@@ -1,0 +1,600 @@
+"""Route 53 Profiles in moto (twin/moto_ext/route53profiles): rules AS-1, AS-2, AS-5, CP-6..CP-9.
+
+Every test talks boto3 to ``mock_aws()``. A second account is reached the way moto maps
+credentials to accounts: ``sts.assume_role`` into ``arn:aws:iam::<account>:role/…`` returns keys
+that moto's IAM backend records under that account, and every later request signed with them is
+served from that account's backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from twin.clock import SimClock, get_clock, install_clock
+from twin.config import TwinSettings, get_settings, install_settings
+from twin.moto_ext.route53profiles import (
+    on_endpoint_associated,
+    register_route53profiles,
+    route53profiles_backends,
+    settled_view,
+)
+
+pytestmark = pytest.mark.twin
+
+REGION = "us-east-1"
+OWNER = DEFAULT_ACCOUNT_ID  # "123456789012": the plain mock credentials
+WORKLOAD = "222222222222"
+OTHER = "333333333333"
+LAMBDA_DNS = "lambda.us-east-1.amazonaws.com"
+
+
+@pytest.fixture(autouse=True)
+def twin() -> Iterator[None]:
+    # A clock that barely moves by itself: tests move it with advance().
+    install_clock(SimClock(time_scale=1e6))
+    install_settings(TwinSettings())
+    register_route53profiles()
+    hooks = list(on_endpoint_associated)
+    with mock_aws():
+        yield
+    on_endpoint_associated[:] = hooks
+
+
+def client(service: str, account: str = OWNER, region: str = REGION) -> Any:
+    if account == OWNER:
+        return boto3.client(service, region_name=region)
+    creds = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/twin-test", RoleSessionName="twin-test"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        region_name=region,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def make_vpc(account: str = OWNER) -> str:
+    return client("ec2", account).create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+
+
+def make_phz(name: str, vpc_id: str, account: str = OWNER) -> str:
+    zone = client("route53", account).create_hosted_zone(
+        Name=name,
+        CallerReference=f"ref-{name}-{vpc_id}",
+        VPC={"VPCRegion": REGION, "VPCId": vpc_id},
+        HostedZoneConfig={"PrivateZone": True},
+    )["HostedZone"]
+    return zone["Id"].split("/")[-1]
+
+
+def phz_arn(zone_id: str) -> str:
+    return f"arn:aws:route53:::hostedzone/{zone_id}"
+
+
+def make_endpoint(
+    vpc_id: str, private_dns: bool = True, service: str = "lambda", account: str = OWNER
+) -> str:
+    ec2 = client("ec2", account)
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    return ec2.create_vpc_endpoint(
+        VpcId=vpc_id,
+        ServiceName=f"com.amazonaws.{REGION}.{service}",
+        VpcEndpointType="Interface",
+        SubnetIds=[subnet],
+        PrivateDnsEnabled=private_dns,
+    )["VpcEndpoint"]["VpcEndpointId"]
+
+
+def endpoint_arn(vpce_id: str, account: str = OWNER) -> str:
+    return f"arn:aws:ec2:{REGION}:{account}:vpc-endpoint/{vpce_id}"
+
+
+def make_profile(name: str = "central", account: str = OWNER) -> dict[str, Any]:
+    return client("route53profiles", account).create_profile(Name=name, ClientToken=f"tok-{name}")["Profile"]
+
+
+def error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(exc.value.response["Error"]["Code"])
+
+
+def share(profile_arn: str, with_account: str) -> None:
+    client("ram").create_resource_share(
+        name="profiles", resourceArns=[profile_arn], principals=[with_account]
+    )
+
+
+# ---- registration and wire shapes ----------------------------------------------------------------
+
+
+def test_register_is_idempotent() -> None:
+    import moto.backend_index as backend_index
+
+    register_route53profiles()
+    register_route53profiles()
+    names = [name for name, _ in backend_index.backend_url_patterns]
+    assert names.count("route53profiles") == 1
+    assert client("route53profiles").list_profiles()["ProfileSummaries"] == []
+
+
+def test_wire_shapes_ids_and_arns() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    assert profile["Id"].startswith("rp-")
+    assert profile["Arn"] == f"arn:aws:route53profiles:{REGION}:{OWNER}:profile/{profile['Id']}"
+    assert profile["OwnerId"] == OWNER
+    assert profile["Status"] == "COMPLETE"
+    assert profile["ShareStatus"] == "NOT_SHARED"
+    assert profile["ClientToken"] == "tok-central"
+    # ClientToken makes CreateProfile idempotent
+    assert make_profile()["Id"] == profile["Id"]
+
+    vpc = make_vpc()
+    assoc = rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name="shared")["ProfileAssociation"]
+    assert assoc["Id"].startswith("rpassoc-")
+    assert (assoc["ProfileId"], assoc["ResourceId"], assoc["OwnerId"]) == (profile["Id"], vpc, OWNER)
+    assert assoc["Priority"] == 100
+
+    zone = make_phz("example.internal", vpc)
+    res = rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone), Name="zone")
+    res = res["ProfileResourceAssociation"]
+    assert res["Id"].startswith("rpr-")
+    assert res["ResourceType"] == "PRIVATE_HOSTED_ZONE"
+    assert res["ResourceArn"] == phz_arn(zone)
+
+    got = rp.get_profile_resource_association(ProfileResourceAssociationId=res["Id"])
+    assert got["ProfileResourceAssociation"]["Id"] == res["Id"]
+    with pytest.raises(ClientError) as exc:
+        rp.get_profile(ProfileId="rp-0000000000000000")
+    assert error_code(exc) == "ResourceNotFoundException"
+
+
+def test_multi_region_backends_are_separate() -> None:
+    make_profile()
+    assert client("route53profiles", region="us-west-2").list_profiles()["ProfileSummaries"] == []
+    assert len(client("route53profiles").list_profiles()["ProfileSummaries"]) == 1
+
+
+def test_validation_errors() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpc = make_vpc()
+    with pytest.raises(ClientError) as exc:
+        rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name="a", Priority=10000)
+    assert error_code(exc) == "ValidationException"
+    with pytest.raises(ClientError) as exc:
+        rp.create_profile(Name="12345", ClientToken="digits")
+    assert error_code(exc) == "ValidationException"
+
+
+# ---- AS-1: asynchronous statuses ---------------------------------------------------------------
+
+
+def test_as1_profile_association_creating_complete_deleting_gone() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpc = make_vpc()
+    assoc = rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name="a")["ProfileAssociation"]
+    assert assoc["Status"] == "CREATING"
+
+    get_clock().advance(get_settings().durations.profile_association - 1)
+    assert (
+        rp.get_profile_association(ProfileAssociationId=assoc["Id"])["ProfileAssociation"]["Status"]
+        == "CREATING"
+    )
+    get_clock().advance(1)
+    assert (
+        rp.get_profile_association(ProfileAssociationId=assoc["Id"])["ProfileAssociation"]["Status"]
+        == "COMPLETE"
+    )
+
+    updated = rp.update_profile_association(ProfileAssociationId=assoc["Id"], Name="renamed")
+    assert updated["ProfileAssociation"]["Status"] == "UPDATING"
+    assert updated["ProfileAssociation"]["Name"] == "renamed"
+    get_clock().advance(20)
+    assert (
+        rp.get_profile_association(ProfileAssociationId=assoc["Id"])["ProfileAssociation"]["Status"]
+        == "COMPLETE"
+    )
+
+    gone = rp.disassociate_profile(ProfileId=profile["Id"], ResourceId=vpc)["ProfileAssociation"]
+    assert gone["Status"] == "DELETING"
+    listed = rp.list_profile_associations(ResourceId=vpc)["ProfileAssociations"]
+    assert [(a["Id"], a["Status"]) for a in listed] == [(assoc["Id"], "DELETING")]
+    get_clock().advance(20)
+    assert rp.list_profile_associations(ResourceId=vpc)["ProfileAssociations"] == []
+    with pytest.raises(ClientError) as exc:
+        rp.get_profile_association(ProfileAssociationId=assoc["Id"])
+    assert error_code(exc) == "ResourceNotFoundException"
+
+
+def test_as1_resource_association_durations_come_from_settings() -> None:
+    get_settings().durations.resource_association = 50
+    rp = client("route53profiles")
+    profile = make_profile()
+    zone = make_phz("svc.internal", make_vpc())
+    res = rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone), Name="z")
+    res_id = res["ProfileResourceAssociation"]["Id"]
+    get_clock().advance(49)
+    status = rp.get_profile_resource_association(ProfileResourceAssociationId=res_id)
+    assert status["ProfileResourceAssociation"]["Status"] == "CREATING"
+    get_clock().advance(1)
+    status = rp.get_profile_resource_association(ProfileResourceAssociationId=res_id)
+    assert status["ProfileResourceAssociation"]["Status"] == "COMPLETE"
+
+    upd = rp.update_profile_resource_association(ProfileResourceAssociationId=res_id, Name="zone2")
+    assert upd["ProfileResourceAssociation"]["Status"] == "UPDATING"
+    get_clock().advance(50)
+    listed = rp.list_profile_resource_associations(ProfileId=profile["Id"])["ProfileResourceAssociations"]
+    assert [(a["Name"], a["Status"]) for a in listed] == [("zone2", "COMPLETE")]
+
+    out = rp.disassociate_resource_from_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone))
+    assert out["ProfileResourceAssociation"]["Status"] == "DELETING"
+    get_clock().advance(50)
+    assert rp.list_profile_resource_associations(ProfileId=profile["Id"])["ProfileResourceAssociations"] == []
+
+
+def test_as1_association_fails_fault_ends_failed() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpc = make_vpc()
+    vpce = make_endpoint(vpc)
+    zone = make_phz("other.internal", vpc)
+    get_settings().faults.append(
+        {
+            "kind": "association-fails",
+            "profile": "central",
+            "resource": "lambda",
+            "profile_id": profile["Id"],
+            "resource_id": vpce,
+        }
+    )
+    failing = rp.associate_resource_to_profile(
+        ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="lambda"
+    )
+    fine = rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone), Name="other")
+    get_clock().advance(20)
+    failed = rp.get_profile_resource_association(
+        ProfileResourceAssociationId=failing["ProfileResourceAssociation"]["Id"]
+    )["ProfileResourceAssociation"]
+    assert failed["Status"] == "FAILED"
+    assert failed["StatusMessage"]
+    ok = rp.get_profile_resource_association(
+        ProfileResourceAssociationId=fine["ProfileResourceAssociation"]["Id"]
+    )
+    assert ok["ProfileResourceAssociation"]["Status"] == "COMPLETE"
+    view = settled_view(OWNER, REGION)
+    assert [r["resource_id"] for r in view["profiles"][profile["Id"]]["resources"]] == [zone]
+
+
+# ---- AS-2: endpoint hook -----------------------------------------------------------------------------
+
+
+def test_as2_endpoint_association_calls_hook() -> None:
+    calls: list[tuple[str, str, str]] = []
+    on_endpoint_associated.append(lambda account, region, vpce_id: calls.append((account, region, vpce_id)))
+    profile = make_profile()
+    vpce = make_endpoint(make_vpc())
+    client("route53profiles").associate_resource_to_profile(
+        ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="lambda"
+    )
+    assert calls == [(OWNER, REGION, vpce)]
+
+
+# ---- AS-5: settled view ----------------------------------------------------------------------------
+
+
+def test_as5_settled_view_counts_only_settled_state() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpc = make_vpc()
+    vpce = make_endpoint(vpc)
+    rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name="a")
+    rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="lambda")
+
+    view = route53profiles_backends[OWNER][REGION].settled_view()
+    assert view["vpc_profiles"] == {}
+    assert view["profiles"][profile["Id"]]["resources"] == []  # CREATING is not in effect
+
+    get_clock().advance(20)
+    view = settled_view(OWNER, REGION)
+    assert view["vpc_profiles"][vpc]["profile_id"] == profile["Id"]
+    (resource,) = view["profiles"][profile["Id"]]["resources"]
+    assert resource["dns_name"] == LAMBDA_DNS
+    assert resource["resource_type"] == "INTERFACE_VPC_ENDPOINT"
+    assert resource["resource_id"] == vpce
+
+    rp.disassociate_profile(ProfileId=profile["Id"], ResourceId=vpc)
+    rp.disassociate_resource_from_profile(ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce))
+    view = settled_view(OWNER, REGION)  # DELETING still counts as present
+    assert view["vpc_profiles"][vpc]["status"] == "DELETING"
+    assert view["profiles"][profile["Id"]]["resources"][0]["status"] == "DELETING"
+
+    get_clock().advance(20)
+    view = settled_view(OWNER, REGION)
+    assert view["vpc_profiles"] == {}
+    assert view["profiles"][profile["Id"]]["resources"] == []
+
+
+# ---- CP-6: one Profile per VPC -----------------------------------------------------------------------
+
+
+def test_cp6_second_profile_for_a_vpc_conflicts() -> None:
+    rp = client("route53profiles")
+    first = make_profile("first")
+    second = make_profile("second")
+    vpc = make_vpc()
+    rp.associate_profile(ProfileId=first["Id"], ResourceId=vpc, Name="a")
+
+    with pytest.raises(ClientError) as exc:
+        rp.associate_profile(ProfileId=second["Id"], ResourceId=vpc, Name="b")
+    assert error_code(exc) == "ConflictException"
+    message = exc.value.response["Error"]["Message"]
+    assert vpc in message and first["Id"] in message
+
+    with pytest.raises(ClientError) as exc:
+        rp.associate_profile(ProfileId=first["Id"], ResourceId=vpc, Name="a")
+    assert error_code(exc) == "ResourceExistsException"
+
+    # still blocked while the old association is DELETING; free once it is gone
+    get_clock().advance(20)
+    rp.disassociate_profile(ProfileId=first["Id"], ResourceId=vpc)
+    with pytest.raises(ClientError) as exc:
+        rp.associate_profile(ProfileId=second["Id"], ResourceId=vpc, Name="b")
+    assert error_code(exc) == "ConflictException"
+    get_clock().advance(20)
+    assert (
+        rp.associate_profile(ProfileId=second["Id"], ResourceId=vpc, Name="b")["ProfileAssociation"]["Status"]
+        == "CREATING"
+    )
+
+
+def test_cp6_delete_profile_needs_no_vpc_association() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpc = make_vpc()
+    rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name="a")
+    with pytest.raises(ClientError) as exc:
+        rp.delete_profile(ProfileId=profile["Id"])
+    assert error_code(exc) == "ConflictException"
+    rp.disassociate_profile(ProfileId=profile["Id"], ResourceId=vpc)
+    get_clock().advance(20)
+    assert rp.delete_profile(ProfileId=profile["Id"])["Profile"]["Status"] == "DELETED"
+    assert rp.list_profiles()["ProfileSummaries"] == []
+
+
+# ---- CP-7: one carrier per DNS name ------------------------------------------------------------------
+
+
+def test_cp7_second_resource_with_the_same_name_conflicts() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpc = make_vpc()
+    zone = make_phz(LAMBDA_DNS, vpc)
+    vpce = make_endpoint(vpc)
+    rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone), Name="zone")
+    get_clock().advance(20)
+
+    with pytest.raises(ClientError) as exc:
+        rp.associate_resource_to_profile(
+            ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="lambda"
+        )
+    assert error_code(exc) == "ConflictException"
+    assert LAMBDA_DNS in exc.value.response["Error"]["Message"]
+
+    # the published order: remove the PHZ, wait until it is gone, then add the endpoint
+    rp.disassociate_resource_from_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone))
+    with pytest.raises(ClientError) as exc:
+        rp.associate_resource_to_profile(
+            ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="lambda"
+        )
+    assert error_code(exc) == "ConflictException"
+    get_clock().advance(20)
+    ok = rp.associate_resource_to_profile(
+        ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="lambda"
+    )
+    assert ok["ProfileResourceAssociation"]["ResourceType"] == "INTERFACE_VPC_ENDPOINT"
+
+
+def test_cp7_uses_the_endpoint_private_dns_name_set_by_the_twin() -> None:
+    from moto.ec2.models import ec2_backends
+
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpc = make_vpc()
+    vpce = make_endpoint(vpc, service="ecr.api")
+    ec2_backends[OWNER][REGION].vpc_end_points[vpce].private_dns_name = "api.ecr.us-east-1.amazonaws.com"
+    zone = make_phz("api.ecr.us-east-1.amazonaws.com", make_vpc())  # another VPC: CP-2 forbids the same one
+    rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="ecr")
+    with pytest.raises(ClientError) as exc:
+        rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone), Name="zone")
+    assert error_code(exc) == "ConflictException"
+
+
+# ---- CP-8: Private DNS must be on ---------------------------------------------------------------------
+
+
+def test_cp8_endpoint_without_private_dns_is_invalid() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    vpce = make_endpoint(make_vpc(), private_dns=False)
+    with pytest.raises(ClientError) as exc:
+        rp.associate_resource_to_profile(
+            ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce), Name="lambda"
+        )
+    assert error_code(exc) == "InvalidParameterException"
+
+
+def test_missing_resources_are_not_found() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    for arn in (phz_arn("Z0000000000000000000"), endpoint_arn("vpce-0123456789abcdef0")):
+        with pytest.raises(ClientError) as exc:
+            rp.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=arn, Name="x")
+        assert error_code(exc) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as exc:
+        rp.disassociate_resource_from_profile(ProfileId=profile["Id"], ResourceArn=phz_arn("Z1"))
+    assert error_code(exc) == "ResourceNotFoundException"
+
+
+# ---- CP-9: cross-account through RAM ----------------------------------------------------------------
+
+
+def test_cp9_assumed_role_credentials_select_the_account() -> None:
+    ident = client("sts", WORKLOAD).get_caller_identity()
+    assert ident["Account"] == WORKLOAD
+    make_profile("theirs", WORKLOAD)
+    assert [p["Name"] for p in client("route53profiles", WORKLOAD).list_profiles()["ProfileSummaries"]] == [
+        "theirs"
+    ]
+    assert client("route53profiles").list_profiles()["ProfileSummaries"] == []
+
+
+def test_cp9_unshared_profile_is_invisible_to_other_accounts() -> None:
+    profile = make_profile()
+    workload_vpc = make_vpc(WORKLOAD)
+    rp_b = client("route53profiles", WORKLOAD)
+    with pytest.raises(ClientError) as exc:
+        rp_b.get_profile(ProfileId=profile["Id"])
+    assert error_code(exc) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as exc:
+        rp_b.associate_profile(ProfileId=profile["Id"], ResourceId=workload_vpc, Name="b")
+    assert error_code(exc) == "AccessDeniedException"
+    assert rp_b.list_profiles()["ProfileSummaries"] == []
+
+
+def test_cp9_shared_profile_is_associated_by_the_vpc_owner() -> None:
+    profile = make_profile()
+    owner_vpc = make_vpc()
+    workload_vpc = make_vpc(WORKLOAD)
+    other_vpc = make_vpc(OTHER)
+    share(profile["Arn"], WORKLOAD)
+    rp_a = client("route53profiles")
+    rp_b = client("route53profiles", WORKLOAD)
+
+    assert rp_a.get_profile(ProfileId=profile["Id"])["Profile"]["ShareStatus"] == "SHARED_BY_ME"
+    seen = rp_b.get_profile(ProfileId=profile["Id"])["Profile"]
+    assert (seen["ShareStatus"], seen["OwnerId"]) == ("SHARED_WITH_ME", OWNER)
+    assert [p["Id"] for p in rp_b.list_profiles()["ProfileSummaries"]] == [profile["Id"]]
+
+    rp_a.associate_profile(ProfileId=profile["Id"], ResourceId=owner_vpc, Name="a")
+    b_assoc = rp_b.associate_profile(ProfileId=profile["Id"], ResourceId=workload_vpc, Name="b")
+    assert b_assoc["ProfileAssociation"]["OwnerId"] == WORKLOAD
+
+    # the VPC owner's account associates its own VPC: not another account's VPC
+    with pytest.raises(ClientError) as exc:
+        rp_a.associate_profile(ProfileId=profile["Id"], ResourceId=other_vpc, Name="c")
+    assert error_code(exc) == "AccessDeniedException"
+    with pytest.raises(ClientError) as exc:
+        rp_b.associate_profile(ProfileId=profile["Id"], ResourceId=owner_vpc, Name="c")
+    assert error_code(exc) == "AccessDeniedException"
+
+    # only the owner attaches resources
+    zone = make_phz("shared.internal", workload_vpc, WORKLOAD)
+    with pytest.raises(ClientError) as exc:
+        rp_b.associate_resource_to_profile(ProfileId=profile["Id"], ResourceArn=phz_arn(zone), Name="z")
+    assert error_code(exc) == "AccessDeniedException"
+
+    # the owner lists every association of its Profile, the workload account only its VPCs'
+    owner_list = {
+        a["ResourceId"]
+        for a in rp_a.list_profile_associations(ProfileId=profile["Id"])["ProfileAssociations"]
+    }
+    assert owner_list == {owner_vpc, workload_vpc}
+    b_list = [a["ResourceId"] for a in rp_b.list_profile_associations()["ProfileAssociations"]]
+    assert b_list == [workload_vpc]
+
+    get_clock().advance(20)
+    view = settled_view(OTHER, REGION)  # region-wide, whichever account asks
+    assert view["vpc_profiles"][workload_vpc]["vpc_owner_id"] == WORKLOAD
+    assert view["vpc_profiles"][owner_vpc]["profile_id"] == profile["Id"]
+
+    # an account the Profile is not shared with still sees nothing
+    with pytest.raises(ClientError) as exc:
+        client("route53profiles", OTHER).get_profile(ProfileId=profile["Id"])
+    assert error_code(exc) == "ResourceNotFoundException"
+
+
+# ---- pagination and tags ---------------------------------------------------------------------------
+
+
+def test_pagination_next_token_and_max_results() -> None:
+    rp = client("route53profiles")
+    ids = [make_profile(f"p{i}")["Id"] for i in range(5)]
+    first = rp.list_profiles(MaxResults=2)
+    assert [p["Id"] for p in first["ProfileSummaries"]] == ids[:2]
+    second = rp.list_profiles(MaxResults=2, NextToken=first["NextToken"])
+    assert [p["Id"] for p in second["ProfileSummaries"]] == ids[2:4]
+    third = rp.list_profiles(MaxResults=2, NextToken=second["NextToken"])
+    assert [p["Id"] for p in third["ProfileSummaries"]] == ids[4:]
+    assert "NextToken" not in third
+
+    pages = rp.get_paginator("list_profiles").paginate(PaginationConfig={"PageSize": 2})
+    assert [p["Id"] for page in pages for p in page["ProfileSummaries"]] == ids
+
+    vpcs = [make_vpc() for _ in range(3)]
+    for index, vpc in enumerate(vpcs):
+        rp.associate_profile(ProfileId=ids[index], ResourceId=vpc, Name=f"a{index}")
+    pages = rp.get_paginator("list_profile_associations").paginate(PaginationConfig={"PageSize": 1})
+    assert [a["ResourceId"] for page in pages for a in page["ProfileAssociations"]] == vpcs
+
+    with pytest.raises(ClientError) as exc:
+        rp.list_profiles(NextToken="not-a-token!")
+    assert error_code(exc) == "InvalidNextTokenException"
+
+
+def test_tags_on_profiles_and_associations() -> None:
+    rp = client("route53profiles")
+    profile = rp.create_profile(Name="central", ClientToken="t", Tags=[{"Key": "team", "Value": "net"}])[
+        "Profile"
+    ]
+    assert rp.list_tags_for_resource(ResourceArn=profile["Arn"])["Tags"] == {"team": "net"}
+    rp.tag_resource(ResourceArn=profile["Arn"], Tags={"env": "prod"})
+    rp.untag_resource(ResourceArn=profile["Arn"], TagKeys=["team"])
+    assert rp.list_tags_for_resource(ResourceArn=profile["Arn"])["Tags"] == {"env": "prod"}
+
+    vpc = make_vpc()
+    assoc = rp.associate_profile(
+        ProfileId=profile["Id"], ResourceId=vpc, Name="a", Tags=[{"Key": "k", "Value": "v"}]
+    )["ProfileAssociation"]
+    assoc_arn = f"arn:aws:route53profiles:{REGION}:{OWNER}:profile-association/{assoc['Id']}"
+    assert rp.list_tags_for_resource(ResourceArn=assoc_arn)["Tags"] == {"k": "v"}
+
+    with pytest.raises(ClientError) as exc:
+        rp.list_tags_for_resource(ResourceArn=f"arn:aws:route53profiles:{REGION}:{OWNER}:profile/rp-missing")
+    assert error_code(exc) == "ResourceNotFoundException"
+
+
+# ---- server mode ---------------------------------------------------------------------------------------
+
+
+def test_threaded_moto_server_serves_route53profiles() -> None:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        rp = boto3.client(
+            "route53profiles",
+            region_name=REGION,
+            endpoint_url=f"http://{host}:{port}",
+            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+            aws_secret_access_key="secret",
+        )
+        profile = rp.create_profile(Name="srv", ClientToken="srv")["Profile"]
+        rp.tag_resource(ResourceArn=profile["Arn"], Tags={"a": "b"})  # ARN in the path
+        assert rp.list_tags_for_resource(ResourceArn=profile["Arn"])["Tags"] == {"a": "b"}
+        with pytest.raises(ClientError) as exc:
+            rp.get_profile(ProfileId="rp-missing")
+        assert error_code(exc) == "ResourceNotFoundException"
+    finally:
+        server.stop()

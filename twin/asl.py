@@ -1,0 +1,302 @@
+"""moto's Step Functions interpreter on the twin's simulated clock, plus per-execution accounting.
+
+moto (``mock_aws(config={"stepfunctions": {"execute_state_machine": True}})``) runs ASL with the
+interpreter in ``moto.stepfunctions.parser.asl``. Out of the box it waits in *real* seconds. After
+:func:`patch_asl_clock` every duration the interpreter knows is a *simulated* duration on
+:func:`twin.clock.get_clock`:
+
+- ``Wait`` states: ``Seconds`` and ``SecondsPath`` wait that many simulated seconds; ``Timestamp``
+  and ``TimestampPath`` wait until :func:`sim_datetime` reaches the timestamp;
+- ``Retry``: the interval after ``IntervalSeconds``, ``BackoffRate``, ``MaxDelaySeconds`` and
+  ``JitterStrategy`` is slept in simulated seconds;
+- task ``TimeoutSeconds`` / ``HeartbeatSeconds`` (also for ``.waitForTaskToken`` callbacks) and the
+  state machine's top-level ``TimeoutSeconds`` expire after that many simulated seconds.
+
+Waits poll the clock in short real slices, so :meth:`twin.clock.SimClock.advance` also shortens a
+wait already in progress. ``$$.State.EnteredTime`` and ``$$.Execution.StartTime`` stay real wall
+time: an ASL that builds a ``TimestampPath`` from them would not agree with :func:`sim_datetime`
+(the project's ASL waits with ``Seconds``/``SecondsPath``).
+
+Accounting per execution ARN (rule SF-3: Standard workflows bill state transitions, retries
+included): :func:`transitions` counts states entered (inside Map iterations and Parallel branches
+too) plus retry attempts; :func:`waits` lists the simulated seconds each Wait state and Retry slept.
+
+One moto fix rides along (per-execution accounting needs distinct ARNs): executions started
+without a name get a UUID name (see :func:`_patch_execution_names`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import types
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from twin.clock import get_clock
+
+#: Simulated wall time is ``SIM_EPOCH + clock.now()`` (a fixed epoch: runs are reproducible).
+SIM_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+#: Longest real slice a simulated wait blocks before it re-reads the clock (sees ``advance``).
+_REAL_SLICE_SECONDS = 0.05
+
+
+def sim_datetime() -> datetime.datetime:
+    """Simulated wall time (UTC, timezone-aware)."""
+    return SIM_EPOCH + datetime.timedelta(seconds=get_clock().now())
+
+
+def _sim_wait_while_running(env: Any, simulated_seconds: float) -> None:
+    """Wait ``simulated_seconds`` unless the execution (or Map/Parallel frame) stops first."""
+    clock = get_clock()
+    deadline = clock.now() + simulated_seconds
+    while env.is_running():
+        remaining = deadline - clock.now()
+        if remaining <= 0:
+            return
+        env.program_state_event.wait(min(clock.real_seconds(remaining), _REAL_SLICE_SECONDS))
+
+
+class SimEvent(threading.Event):
+    """A ``threading.Event`` whose ``wait(timeout)`` takes the timeout in simulated seconds."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is None:
+            return super().wait()
+        clock = get_clock()
+        deadline = clock.now() + timeout
+        while True:
+            remaining = deadline - clock.now()
+            if remaining <= 0:
+                return self.is_set()
+            if super().wait(min(clock.real_seconds(remaining), _REAL_SLICE_SECONDS)):
+                return True
+
+
+# --------------------------------------------------------------------------------------------------
+# Accounting
+
+
+@dataclass(frozen=True)
+class SimWait:
+    """One simulated wait inside an execution."""
+
+    state: str
+    kind: str  # "wait" (Wait state) | "retry" (Retry interval)
+    seconds: float  # simulated seconds requested
+
+
+_acct_lock = threading.Lock()
+_transitions: dict[str, int] = defaultdict(int)
+_waits: dict[str, list[SimWait]] = defaultdict(list)
+
+
+def transitions(execution_arn: str) -> int:
+    """State transitions of one execution so far: states entered + retry attempts (SF-3)."""
+    with _acct_lock:
+        return _transitions.get(execution_arn, 0)
+
+
+def waits(execution_arn: str) -> list[SimWait]:
+    """The simulated waits (Wait states and Retry intervals) of one execution, in order."""
+    with _acct_lock:
+        return list(_waits.get(execution_arn, []))
+
+
+def reset_accounting() -> None:
+    with _acct_lock:
+        _transitions.clear()
+        _waits.clear()
+
+
+def _execution_arn(env: Any) -> str:
+    try:
+        return str(env.states.context_object.context_object_data["Execution"]["Id"])
+    except (AttributeError, KeyError, TypeError):
+        return "?"
+
+
+def _state_name(env: Any) -> str:
+    try:
+        return str(env.states.context_object.context_object_data["State"]["Name"])
+    except (AttributeError, KeyError, TypeError):
+        return "?"
+
+
+def _count_transition(env: Any) -> None:
+    arn = _execution_arn(env)
+    with _acct_lock:
+        _transitions[arn] += 1
+
+
+def _record_wait(env: Any, kind: str, seconds: float) -> None:
+    arn = _execution_arn(env)
+    with _acct_lock:
+        _waits[arn].append(SimWait(state=_state_name(env), kind=kind, seconds=float(seconds)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Patches
+
+_patch_lock = threading.Lock()
+_patched = False
+
+
+def patch_asl_clock() -> None:
+    """Put moto's ASL interpreter on the simulated clock and count transitions. Idempotent."""
+    global _patched
+    with _patch_lock:
+        if _patched:
+            return
+        _patch_wait_states()
+        _patch_retry()
+        _patch_timeouts()
+        _patch_accounting()
+        _patch_execution_names()
+        _patched = True
+
+
+def _patch_wait_states() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import timestamp as ts_mod
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function as wf_mod
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        # Replaces WaitFunction._wait_interval: simulated seconds, interrupted when the execution
+        # stops (moto sets env.program_state_event on every program state change).
+        _record_wait(env, "wait", wait_seconds)
+        _sim_wait_while_running(env, wait_seconds)
+
+    def _get_wait_seconds(self: Any, env: Any) -> float:
+        # Replaces Timestamp._get_wait_seconds (TimestampPath inherits it): compare with simulated now.
+        self.string.eval(env=env)
+        timestamp_str: str = env.stack.pop()
+        timestamp = self._from_timestamp_string(timestamp=timestamp_str)
+        if timestamp is None:
+            raise FailureEventException(self._create_failure_event(env, timestamp_str))
+        delta = timestamp.replace(tzinfo=datetime.UTC) - sim_datetime()
+        return max(0.0, delta.total_seconds())
+
+    wf_mod.WaitFunction._wait_interval = _wait_interval
+    ts_mod.Timestamp._get_wait_seconds = _get_wait_seconds
+
+
+def _patch_retry() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl as rd_mod
+    from moto.stepfunctions.parser.asl.component.common.retry.max_attempts_decl import MaxAttemptsOutcome
+    from moto.stepfunctions.parser.asl.component.common.retry.retrier_outcome import RetrierOutcome
+
+    def _eval_body(self: Any, env: Any) -> None:
+        # Replaces RetrierDecl._eval_body (same logic as moto 5.2.5; the sleep is simulated and
+        # ends early if the execution stops).
+        self.error_equals.eval(env)
+        if not env.stack.pop():
+            env.stack.append(RetrierOutcome.Skipped)
+            return
+        self.max_attempts.eval(env=env)
+        if env.stack.pop() == MaxAttemptsOutcome.EXHAUSTED:
+            env.stack.append(RetrierOutcome.Failed)
+            return
+        self.interval_seconds.eval(env=env)
+        self.backoff_rate.eval(env=env)
+        self.max_delay_seconds.eval(env=env)
+        self.jitter_strategy.eval(env=env)
+        interval_seconds: float = env.stack.pop()
+        _record_wait(env, "retry", interval_seconds)
+        _sim_wait_while_running(env, interval_seconds)
+        env.stack.append(RetrierOutcome.Executed)
+
+    rd_mod.RetrierDecl._eval_body = _eval_body
+
+
+def _patch_timeouts() -> None:
+    import threading as real_threading
+
+    from moto.stepfunctions.parser.asl.component.program import program as program_mod
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state as es_mod
+    from moto.stepfunctions.parser.asl.eval.callback import callback as cb_mod
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    # Task TimeoutSeconds: ExecutionState._evaluate_with_timeout waits on a local
+    # `threading.Event()`; give that module a `threading` whose Event waits in simulated seconds.
+    proxy = types.ModuleType("threading_simclock")
+    proxy.__dict__.update(real_threading.__dict__)
+    proxy.Event = SimEvent  # type: ignore[attr-defined]
+    es_mod.threading = proxy  # type: ignore[attr-defined]
+
+    # waitForTaskToken TimeoutSeconds and HeartbeatSeconds (and activities): every Event in the
+    # callback module (CallbackEndpoint, HeartbeatEndpoint, ActivityTaskStartEndpoint) is simulated.
+    cb_mod.Event = SimEvent  # type: ignore[attr-defined]
+
+    # The state machine's top-level TimeoutSeconds: Program.eval joins its worker thread.
+    def _program_eval(self: Any, env: Any) -> None:
+        timeout = self.timeout_seconds.timeout_seconds if self.timeout_seconds else None
+        env.next_state_name = self.start_at.start_at_name
+        worker = real_threading.Thread(target=_super_eval(self), args=(env,), daemon=True)
+        TMP_THREADS.append(worker)
+        worker.start()
+        if timeout is None:
+            worker.join()
+        else:
+            clock = get_clock()
+            deadline = clock.now() + timeout
+            while worker.is_alive() and clock.now() < deadline:
+                worker.join(min(clock.real_seconds(deadline - clock.now()), _REAL_SLICE_SECONDS))
+        if worker.is_alive():
+            env.set_timed_out()
+
+    def _super_eval(program: Any) -> Any:
+        return super(program_mod.Program, program).eval
+
+    program_mod.Program.eval = _program_eval
+
+
+def _patch_accounting() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry.retry_outcome import RetryOutcome
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    original_eval_body = CommonStateField._eval_body
+    original_handle_retry = ExecutionState._handle_retry
+
+    def _eval_body(self: Any, env: Any) -> None:
+        _count_transition(env)
+        original_eval_body(self, env)
+
+    def _handle_retry(self: Any, env: Any, failure_event: Any) -> Any:
+        outcome = original_handle_retry(self, env, failure_event)
+        if outcome == RetryOutcome.CanRetry:
+            _count_transition(env)
+        return outcome
+
+    CommonStateField._eval_body = _eval_body
+    ExecutionState._handle_retry = _handle_retry
+
+
+def _patch_execution_names() -> None:
+    """Unnamed executions get a UUID name, as in AWS.
+
+    moto 5.2.5's parser backend builds the ARN from ``name`` as given: ``StartExecution`` without a
+    name yields ``…:execution:SM:None`` and EventBridge targets pass ``name=""``, so the second
+    unnamed execution of a state machine is taken for the first (same input, still running) or
+    fails with ``ExecutionAlreadyExists``.
+    """
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: str | None = None,
+        execution_input: str | None = None,
+        trace_header: str | None = None,
+    ) -> Any:
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+
+    StepFunctionsParserBackend.start_execution = start_execution
