@@ -51,6 +51,13 @@ class Context:
 
     def id_of(self, kind: str, name: str | None) -> str:
         table: dict[str, str] = getattr(self, kind)
+        if name is not None and name not in table and kind == "vpcs":
+            # A VPC the run created (the parking VPC) is found by its Name tag.
+            for acct in self.accounts.values():
+                vid = ec2.find_vpc_by_name(acct, name)
+                if vid is not None:
+                    table[name] = vid
+                    break
         if name is None or name not in table:
             raise ActionError(f"unknown {kind[:-1]} {name!r}")
         return table[name]

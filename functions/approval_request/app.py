@@ -1,0 +1,5 @@
+"""Approval request: keep the task token under a short approval id."""
+
+from profile_migrator.handlers import approval_request as lambda_handler
+
+__all__ = ["lambda_handler"]

@@ -1,0 +1,5 @@
+"""Step action associate-endpoint-with-profile (and disassociate-endpoint-from-profile, its inverse): idempotent, audited, polled by the state machine."""
+
+from profile_migrator.handlers import step_handler
+
+lambda_handler = step_handler("associate-endpoint-with-profile", "disassociate-endpoint-from-profile")

@@ -1,0 +1,5 @@
+"""Step action delete-zone-record (and create-zone-record, its inverse): idempotent, audited, polled by the state machine."""
+
+from profile_migrator.handlers import step_handler
+
+lambda_handler = step_handler("delete-zone-record", "create-zone-record")

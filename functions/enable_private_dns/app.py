@@ -1,0 +1,5 @@
+"""Step action enable-private-dns (and disable-private-dns, its inverse): idempotent, audited, polled by the state machine."""
+
+from profile_migrator.handlers import step_handler
+
+lambda_handler = step_handler("enable-private-dns", "disable-private-dns")

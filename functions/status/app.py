@@ -1,0 +1,5 @@
+"""Wait-and-poll: one status check of a step's asynchronous changes (AS-1, AS-2, AS-3)."""
+
+from profile_migrator.handlers import status as lambda_handler
+
+__all__ = ["lambda_handler"]

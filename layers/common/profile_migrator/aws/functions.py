@@ -1,0 +1,66 @@
+"""Lambda, SSM and Step Functions adapters: probe registry and invocation, execution status, task tokens."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .session import Account, error_code, paginate
+
+PROBE_PARAMETER_PREFIX = "/profile-migrator/probes/"
+
+
+def invoke_json(acct: Account, function: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Invoke synchronously; a function error raises :class:`FunctionError` with its type and message."""
+    resp = acct.client("lambda").invoke(FunctionName=function, InvocationType="RequestResponse",
+                                        Payload=json.dumps(payload).encode())
+    body = resp["Payload"].read()
+    data = json.loads(body) if body else {}
+    if resp.get("FunctionError"):
+        raise FunctionError(str(data.get("errorType", "Unhandled")), str(data.get("errorMessage", "")))
+    return data if isinstance(data, dict) else {"result": data}
+
+
+class FunctionError(Exception):
+    def __init__(self, error_type: str, message: str) -> None:
+        self.error_type = error_type
+        super().__init__(f"{error_type}: {message}")
+
+
+def registered_probes(acct: Account) -> dict[str, str]:
+    """VPC id -> probe function ARN, from the SSM parameters the probes register (member template)."""
+    ssm = acct.client("ssm")
+    out: dict[str, str] = {}
+    try:
+        params = paginate(ssm, "get_parameters_by_path", "Parameters", Path=PROBE_PARAMETER_PREFIX, Recursive=True)
+    except ClientError as exc:
+        if error_code(exc) in ("AccessDeniedException",):
+            return out
+        raise
+    for p in params:
+        out[p["Name"].rsplit("/", 1)[-1]] = p["Value"]
+    return out
+
+
+def register_probe(acct: Account, vpc_id: str, function_arn: str) -> None:
+    acct.client("ssm").put_parameter(Name=f"{PROBE_PARAMETER_PREFIX}{vpc_id}", Value=function_arn, Type="String",
+                                     Overwrite=True)
+
+
+def execution_status(acct: Account, execution_arn: str) -> str:
+    try:
+        return str(acct.client("stepfunctions").describe_execution(executionArn=execution_arn)["status"])
+    except ClientError as exc:
+        if error_code(exc) in ("ExecutionDoesNotExist",):
+            return "GONE"
+        raise
+
+
+def send_task_success(acct: Account, token: str, output: dict[str, Any]) -> None:
+    acct.client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(output))
+
+
+def send_task_failure(acct: Account, token: str, error: str, cause: str) -> None:
+    acct.client("stepfunctions").send_task_failure(taskToken=token, error=error, cause=cause[:32768])

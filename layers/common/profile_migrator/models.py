@@ -1,0 +1,150 @@
+"""Event models of the state machine's functions (pydantic v2, strict about unknown fields at the edge)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AccountRef(_Model):
+    id: str
+    role_arn: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{12}", v):
+            raise ValueError(f"{v!r} is not a 12-digit account id")
+        return v
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        if v is not None and not _ROLE_ARN.match(v):
+            raise ValueError(f"{v!r} is not an IAM role ARN")
+        return v
+
+
+class GateConfig(_Model):
+    consecutive: int = Field(3, ge=1, le=20)
+    interval_seconds: float = Field(5, gt=0, le=300)
+    timeout_seconds: float = Field(180, gt=0, le=3600)
+
+
+class PollConfig(_Model):
+    initial_seconds: float = Field(5, gt=0, le=300)
+    max_seconds: float = Field(30, gt=0, le=900)
+    timeout_seconds: float = Field(900, gt=0, le=86400)
+
+
+class MigrationInput(_Model):
+    """The execution input (what a person pastes in the Step Functions console)."""
+
+    profile: str = Field(min_length=1)
+    endpoints: list[str] = Field(min_length=1)
+    approvals: Literal["none", "destructive", "every-step"] = "none"
+    parking_vpc: str = "auto"
+    region: str = "us-east-1"
+    accounts: dict[str, AccountRef] = Field(min_length=1)
+    gate: GateConfig = Field(default_factory=GateConfig)
+    poll: PollConfig = Field(default_factory=PollConfig)
+    approval_timeout_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoints(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("an endpoint is listed twice")
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", v):
+            raise ValueError(f"{v!r} is not an AWS region name")
+        return v
+
+
+class Ids(BaseModel):
+    vpcs: dict[str, str] = Field(default_factory=dict)
+    endpoints: dict[str, str] = Field(default_factory=dict)
+    zones: dict[str, str] = Field(default_factory=dict)
+    profiles: dict[str, str] = Field(default_factory=dict)
+    endpoint_accounts: dict[str, str] = Field(default_factory=dict)
+
+
+class Ctx(BaseModel):
+    """What every function of one execution needs: accounts, ids, probes, watched names, endpoint IPs."""
+
+    region: str
+    accounts: dict[str, AccountRef]
+    ids: Ids = Field(default_factory=Ids)
+    probes: dict[str, str] = Field(default_factory=dict)  # VPC name -> probe function ARN
+    watched: dict[str, list[str]] = Field(default_factory=dict)  # VPC name -> names private at the start
+    private_ips: dict[str, list[str]] = Field(default_factory=dict)  # service name -> endpoint ENI IPs
+
+
+class Config(BaseModel):
+    gate: GateConfig = Field(default_factory=GateConfig)
+    poll: PollConfig = Field(default_factory=PollConfig)
+    approval_timeout_seconds: int = 3600
+
+
+Mode = Literal["forward", "undo"]
+
+
+class StepEvent(BaseModel):
+    step: dict[str, Any]
+    ctx: Ctx
+    config: Config
+    execution: str
+    mode: Mode = "forward"
+
+
+class PollEvent(BaseModel):
+    result: dict[str, Any]
+    ctx: Ctx
+    config: Config
+    mode: Mode = "forward"
+
+
+class GateEvent(BaseModel):
+    vpcs: list[str]
+    ctx: Ctx
+    config: Config
+    state: dict[str, Any] = Field(default_factory=dict)
+    mode: Mode = "forward"
+
+
+class LockEvent(BaseModel):
+    op: Literal["acquire", "release"]
+    keys: list[str]
+    execution: str
+    execution_arn: str = ""
+
+
+class CompensateEvent(BaseModel):
+    execution: str
+    ctx: Ctx
+    watched: list[str]
+    failure: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApprovalRequest(BaseModel):
+    token: str = Field(min_length=1, max_length=2048)  # SF-1
+    step: dict[str, Any]
+    ctx: Ctx
+    execution: str
+
+
+class ProbeEvent(BaseModel):
+    names: list[str]
+    expected: dict[str, list[str]] = Field(default_factory=dict)

@@ -1,0 +1,215 @@
+"""Generate ``statemachine/migrate.asl.json`` (JSONPath) from one description.
+
+The forward run and the compensation run the same wave/step processor, and every step action has
+its own Task; writing those by hand would duplicate a hundred lines. Run ``python statemachine/generate.py``
+after a change; ``tests/unit/test_statemachine.py`` fails when the committed file is stale.
+
+Design (see docs/state-machine.md):
+Preflight (discover + plan; ``Refused`` before any change) -> lock -> Forward (waves one at a time;
+the steps of a wave together; each step: approval? -> action task -> wait-and-poll loop; then the
+wave's probe gate) -> release -> Succeed. Any failure in Forward -> PlanUndo (inverses of what the
+audit trail says was done, newest first) -> Undo (same processor) -> proof gate -> release ->
+Fail ``RolledBack``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "layers" / "common"))
+
+from profile_migrator.planner import MAX_WAVE  # noqa: E402
+from profile_migrator.workflow import STEP_FUNCTIONS  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "migrate.asl.json"
+
+# Errors a retry cannot fix: the step refuses, or the request is wrong. Everything else (throttling,
+# PriorRequestNotComplete, a crashed runtime, Lambda service errors) is retried with backoff+jitter.
+FINAL_ERRORS = ["Refused", "InvalidInput", "ActionError", "UnsafeToDelete", "PollTimeout", "GateFailed",
+                "Locked"]
+TRANSIENT_RETRY: list[dict[str, Any]] = [
+    {"ErrorEquals": FINAL_ERRORS, "MaxAttempts": 0},
+    {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 4, "BackoffRate": 2.0,
+     "MaxDelaySeconds": 30, "JitterStrategy": "FULL"},
+]
+
+
+def task(resource: str, parameters: dict[str, Any], result_path: str | None, next_: str | None = None,
+         **extra: Any) -> dict[str, Any]:
+    st: dict[str, Any] = {"Type": "Task", "Resource": resource, "Parameters": parameters,
+                          "ResultPath": result_path, "Retry": TRANSIENT_RETRY}
+    st.update(extra)
+    if next_ is None:
+        st["End"] = True
+    else:
+        st["Next"] = next_
+    return st
+
+
+def step_processor(p: str) -> dict[str, Any]:
+    """One step: approval? -> the action's function -> wait-and-poll until settled."""
+    params = {"step.$": "$.step", "ctx.$": "$.ctx", "config.$": "$.config", "execution.$": "$.execution",
+              "mode.$": "$.mode"}
+    states: dict[str, Any] = {
+        f"{p}NeedsApproval": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.step.approval", "BooleanEquals": True, "Next": f"{p}RequestApproval"}],
+            "Default": f"{p}Perform",
+        },
+        f"{p}RequestApproval": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "${ApprovalRequestFunctionArn}",
+                           "Payload": {"token.$": "$$.Task.Token", "step.$": "$.step", "ctx.$": "$.ctx",
+                                       "execution.$": "$.execution"}},
+            "TimeoutSecondsPath": "$.config.approval_timeout_seconds",
+            "ResultPath": "$.approval",
+            "Next": f"{p}Perform",
+        },
+        f"{p}Perform": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.step.function", "StringEquals": fn, "Next": f"{p}Run{fn}"}
+                        for fn in STEP_FUNCTIONS],
+            "Default": f"{p}UnknownAction",
+        },
+        f"{p}UnknownAction": {"Type": "Fail", "Error": "ActionError", "Cause": "no function for this step action"},
+        f"{p}Settled": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.result.state", "StringEquals": "settled", "Next": f"{p}StepDone"},
+                {"Variable": "$.result.state", "StringEquals": "failed", "Next": f"{p}StepFailed"},
+            ],
+            "Default": f"{p}PollWait",
+        },
+        # Wait-and-poll: the interval grows (the status function doubles it up to a maximum).
+        f"{p}PollWait": {"Type": "Wait", "SecondsPath": "$.result.interval", "Next": f"{p}PollStatus"},
+        f"{p}PollStatus": task("${StatusFunctionArn}",
+                           {"result.$": "$.result", "ctx.$": "$.ctx", "config.$": "$.config", "mode.$": "$.mode"},
+                           "$.result", f"{p}Settled"),
+        f"{p}StepFailed": {"Type": "Fail", "Error": f"{p}StepFailed",
+                       "Cause": "an asynchronous change ended FAILED (see the step's poll result)"},
+        f"{p}StepDone": {
+            "Type": "Pass",
+            "Parameters": {"index.$": "$.step.index", "action.$": "$.step.action", "polls.$": "$.result.polls",
+                           "interval.$": "$.result.interval", "waited.$": "$.result.elapsed"},
+            "End": True,
+        },
+    }
+    for fn in STEP_FUNCTIONS:
+        states[f"{p}Run{fn}"] = task(f"${{{fn}FunctionArn}}", params, "$.result", f"{p}Settled")
+    return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}NeedsApproval", "States": states}
+
+
+def wave_processor(p: str) -> dict[str, Any]:
+    """One wave: its steps together (bounded, RL-1), then the probe gate of its VPCs."""
+    return {
+        "ProcessorConfig": {"Mode": "INLINE"},
+        "StartAt": f"{p}RunSteps",
+        "States": {
+            f"{p}RunSteps": {
+                "Type": "Map",
+                "ItemsPath": "$.wave.steps",
+                "MaxConcurrency": MAX_WAVE,
+                "ItemSelector": {"step.$": "$$.Map.Item.Value", "ctx.$": "$.ctx", "config.$": "$.config",
+                                 "execution.$": "$.execution", "mode.$": "$.mode"},
+                "ItemProcessor": step_processor(p),
+                "ResultPath": "$.steps",
+                "Next": f"{p}HasGate",
+            },
+            f"{p}HasGate": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.wave.gate[0]", "IsPresent": True, "Next": f"{p}GateInit"}],
+                "Default": f"{p}WaveDone",
+            },
+            f"{p}GateInit": {"Type": "Pass", "Result": {"checks": 0, "elapsed": 0, "streaks": {}, "status": "pending"},
+                         "ResultPath": "$.gate", "Next": f"{p}GateCheck"},
+            # The probe in each gated VPC resolves the service name; N consecutive private answers pass.
+            f"{p}GateCheck": task("${GateFunctionArn}",
+                              {"vpcs.$": "$.wave.gate", "ctx.$": "$.ctx", "config.$": "$.config",
+                               "state.$": "$.gate", "mode.$": "$.mode"},
+                              "$.gate", f"{p}GateDecide"),
+            f"{p}GateDecide": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.gate.status", "StringEquals": "passed", "Next": f"{p}WaveDone"}],
+                "Default": f"{p}GateWait",
+            },
+            f"{p}GateWait": {"Type": "Wait", "SecondsPath": "$.config.gate.interval_seconds", "Next": f"{p}GateCheck"},
+            f"{p}WaveDone": {"Type": "Pass", "Parameters": {"wave.$": "$.wave.wave", "steps.$": "$.steps"}, "End": True},
+        },
+    }
+
+
+def waves_map(items: str, result_path: str, next_: str, catch: list[dict[str, Any]], mode: str) -> dict[str, Any]:
+    return {
+        "Type": "Map",
+        "ItemsPath": items,
+        "MaxConcurrency": 1,
+        "ItemSelector": {"wave.$": "$$.Map.Item.Value", "ctx.$": "$.preflight.ctx", "config.$": "$.preflight.config",
+                         "execution.$": "$$.Execution.Name", "mode": mode},
+        "ItemProcessor": wave_processor(mode.capitalize()),
+        "ResultPath": result_path,
+        "Catch": catch,
+        "Next": next_,
+    }
+
+
+def lock(op: str, next_: str) -> dict[str, Any]:
+    return task("${LockFunctionArn}",
+                {"op": op, "keys.$": "$.preflight.lock_keys", "execution.$": "$$.Execution.Name",
+                 "execution_arn.$": "$$.Execution.Id"}, None, next_)
+
+
+def definition() -> dict[str, Any]:
+    return {
+        "Comment": "profile-migrator: move interface endpoint DNS from private hosted zones to a Route 53 "
+                   "Profile with zero DNS downtime (generated by statemachine/generate.py)",
+        "StartAt": "Preflight",
+        "States": {
+            "Preflight": task("${PreflightFunctionArn}", {"request.$": "$", "execution.$": "$$.Execution.Name"},
+                              "$.preflight", "PreflightReady"),
+            "PreflightReady": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.preflight.ready", "BooleanEquals": False, "Next": "PreflightWait"}],
+                "Default": "AcquireLock",
+            },
+            # Something is still settling (an endpoint Pending, an association CREATING): plan on a settled estate.
+            "PreflightWait": {"Type": "Wait", "Seconds": 15, "Next": "Preflight"},
+            "AcquireLock": lock("acquire", "Forward"),
+            "Forward": waves_map("$.preflight.waves", "$.forward", "ReleaseLock",
+                                 [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "PlanUndo"}],
+                                 "forward"),
+            "ReleaseLock": lock("release", "Summary"),
+            "Summary": {
+                "Type": "Pass",
+                "Parameters": {"status": "SUCCEEDED", "plan.$": "$.preflight.summary", "waves.$": "$.forward"},
+                "Next": "Succeeded",
+            },
+            "Succeeded": {"Type": "Succeed"},
+            "PlanUndo": task("${CompensateFunctionArn}",
+                             {"execution.$": "$$.Execution.Name", "ctx.$": "$.preflight.ctx",
+                              "watched.$": "$.preflight.watched", "failure.$": "$.failure"},
+                             "$.undo", "Undo"),
+            "Undo": waves_map("$.undo.waves", "$.undone", "ReleaseAfterUndo",
+                              [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
+                                "Next": "RollbackFailed"}], "undo"),
+            "ReleaseAfterUndo": lock("release", "RolledBack"),
+            "RolledBack": {"Type": "Fail", "Error": "RolledBack",
+                           "Cause": "a step failed; every change was undone and the probes prove every VPC "
+                                    "resolves as at the start (see the PlanUndo state's output for the reason)"},
+            "RollbackFailed": {"Type": "Fail", "Error": "RollbackFailed",
+                               "Cause": "the rollback could not be completed or proven; the lock is kept"},
+        },
+    }
+
+
+def main() -> None:
+    OUT.write_text(json.dumps(definition(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
