@@ -13,36 +13,70 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class SimClock:
-    """Simulated time = (real time elapsed since start) / time_scale + offset."""
+    """Simulated seconds, advancing at ``1 / time_scale`` per real second while the twin *waits*
+    (AWS durations, Wait states, retry intervals, a person between console actions) and at real speed
+    while it *works* (inside :meth:`busy`: a Lambda handler or the replay's API calls).
+
+    So the twin's own compute (moto is milliseconds per call, not AWS's tens) does not masquerade as
+    minutes of AWS time: at ``time_scale`` 0.01, 10 ms of handler work is 10 simulated ms, not 1 s.
+    """
 
     def __init__(self, time_scale: float = 0.01) -> None:
         if time_scale <= 0:
             raise ValueError(f"time_scale must be > 0, got {time_scale}")
         self.time_scale = time_scale
-        self._real_start = time.monotonic()
-        self._offset = 0.0
         self._lock = threading.Lock()
+        self._anchor_real = time.monotonic()
+        self._anchor_sim = 0.0
+        self._busy = 0
+
+    def _rate(self) -> float:
+        """Simulated seconds per real second, now."""
+        return 1.0 if self._busy else 1.0 / self.time_scale
+
+    def _now_locked(self) -> float:
+        return self._anchor_sim + (time.monotonic() - self._anchor_real) * self._rate()
 
     def now(self) -> float:
         """Simulated seconds since the clock started."""
         with self._lock:
-            return (time.monotonic() - self._real_start) / self.time_scale + self._offset
+            return self._now_locked()
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """Work in progress: while any thread is inside, simulated time runs at real speed."""
+        with self._lock:
+            self._anchor_sim, self._anchor_real = self._now_locked(), time.monotonic()
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._anchor_sim, self._anchor_real = self._now_locked(), time.monotonic()
+                self._busy -= 1
 
     def sleep(self, simulated_seconds: float) -> None:
         """Block for ``simulated_seconds`` of simulated time."""
-        if simulated_seconds > 0:
-            time.sleep(simulated_seconds * self.time_scale)
+        target = self.now() + simulated_seconds
+        while True:
+            remaining = target - self.now()
+            if remaining <= 0:
+                return
+            time.sleep(min(self.real_seconds(remaining), 0.05))
 
     def real_seconds(self, simulated_seconds: float) -> float:
-        return simulated_seconds * self.time_scale
+        """Real seconds that ``simulated_seconds`` take at the current rate (callers re-check ``now``)."""
+        return max(simulated_seconds, 0.0) / self._rate()
 
     def advance(self, simulated_seconds: float) -> None:
-        """Jump forward (tests only: lets a test settle async states without sleeping)."""
+        """Jump forward (tests, and settling the starting estate without waiting)."""
         with self._lock:
-            self._offset += simulated_seconds
+            self._anchor_sim += simulated_seconds
 
 
 _clock: SimClock = SimClock(time_scale=0.01)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -101,6 +102,9 @@ class Twin:
         self._saved = _Saved({k: os.environ.get(k) for k in [*_ENV, "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
                                                              "MOTO_PORT"]})
         os.environ.update(_ENV)
+        # moto logs a failing execution with its whole parsed definition; the rehearsal reports failures itself.
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         os.environ["AWS_DEFAULT_REGION"] = scn.region
         apply_patches()
         if self.server:

@@ -325,7 +325,8 @@ def _invoke(
         if _crash_fault_fires(name, function_name, arn):
             raise TwinCrash(f"twin fault: {name} crashed before doing anything")
         event = _decode_event(body)
-        with lambda_environment(variables):
+        # The handler's work runs the simulated clock at real speed (twin.clock.SimClock.busy).
+        with lambda_environment(variables), get_clock().busy():
             result = handler(event, context)
     except Exception as exc:
         if invocation_type == "Event":  # asynchronous: the caller never sees the error

@@ -62,7 +62,9 @@ def start_sampler(twin: Twin) -> Any:
     from twin.sampler import Sampler
 
     assert twin.dns is not None
-    return Sampler.over_dns(twin.watch_targets(), twin.fleet, twin.dns.private_ips, start=get_clock().now())
+    # A query that gets no reply within 1 real second is a timeout (a busy twin must not fake one).
+    return Sampler.over_dns(twin.watch_targets(), twin.fleet, twin.dns.private_ips, start=get_clock().now(),
+                            timeout=1.0)
 
 
 def finish(twin: Twin, result: Result, sampler: Any, t_sim0: float, t_wall0: float) -> Result:
@@ -101,7 +103,8 @@ def _wait_settled(ctx: actions.Context, waits: list[actions.Wait], period: float
     clock = get_clock()
     t0 = clock.now()
     while True:
-        state = actions.poll_all(ctx, waits)
+        with clock.busy():
+            state = actions.poll_all(ctx, waits)
         if state != "pending":
             return state, clock.now() - t0
         if clock.now() - t0 > timeout:
@@ -125,7 +128,8 @@ def _console_action(ctx: actions.Context, step: dict[str, Any], operator: float,
 
     for attempt in range(CONSOLE_RETRIES + 1):
         try:
-            return actions.perform(ctx, step), attempt
+            with get_clock().busy():
+                return actions.perform(ctx, step), attempt
         except ClientError as exc:
             if attempt == CONSOLE_RETRIES:
                 raise

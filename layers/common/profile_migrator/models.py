@@ -35,13 +35,13 @@ class AccountRef(_Model):
 
 class GateConfig(_Model):
     consecutive: int = Field(3, ge=1, le=20)
-    interval_seconds: float = Field(5, gt=0, le=300)
+    interval_seconds: int = Field(5, gt=0, le=300)  # a Wait state's SecondsPath takes an integer
     timeout_seconds: float = Field(180, gt=0, le=3600)
 
 
 class PollConfig(_Model):
-    initial_seconds: float = Field(5, gt=0, le=300)
-    max_seconds: float = Field(30, gt=0, le=900)
+    initial_seconds: int = Field(5, gt=0, le=300)
+    max_seconds: int = Field(30, gt=0, le=900)
     timeout_seconds: float = Field(900, gt=0, le=86400)
 
 

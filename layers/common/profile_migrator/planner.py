@@ -261,7 +261,10 @@ class _Planner:
                     "privately before or after the migration",
                     vpc,
                 )
-        for vpc in sorted(ctx.targets):
+        joining = set(ctx.targets)
+        if self.procedure == "published":
+            joining |= self._published_members(ctx, profile)  # published step 1 joins every zone VPC
+        for vpc in sorted(joining):
             other = self.profile_of_vpc.get(vpc)
             if other is not None and other != profile:
                 self.problem(
@@ -543,6 +546,16 @@ class _Planner:
             return under[zone_name]
 
         zone_vpcs = {z: len(zone.vpcs) for z, zone in scn.hosted_zones.items()}  # CP-3 bookkeeping
+
+        # The control-plane rules a step must not break: AWS would refuse the call (CP-1, CP-2, CP-3, CP-7).
+        def refused(idx: int, action: str, rule: str, why: str, resource: str) -> None:
+            self.problem("UNSAFE_STEP", f"step {idx} ({action}) would be refused by AWS: {why} ({rule})", resource)
+
+        def direct_name(vpc: str, name: str) -> bool:
+            return any(k in st.zones and st.zones[k].name == name for k in st.direct.get(vpc, ()))
+
+        def carried_name(name: str) -> bool:
+            return any(k in st.zones and st.zones[k].name == name for k in st.profile_zones.get(profile, ()))
         members: dict[str, set[str]] = {}
         for v, p in st.profile_of.items():
             members.setdefault(p, set()).add(v)
@@ -559,32 +572,39 @@ class _Planner:
             elif a in ("associate-zone-with-profile", "disassociate-zone-from-profile"):
                 assert step.zone is not None
                 if a.startswith("associate"):
+                    if carried_name(zname[step.zone]):
+                        refused(idx, a, "CP-7", f"Profile {profile!r} already carries {zname[step.zone]}", step.zone)
                     st.attach_to_profile(profile, f"zone:{step.zone}")
                 else:
                     st.detach_from_profile(profile, f"zone:{step.zone}")
                 touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
             elif a == "associate-endpoint-with-profile":
                 assert step.endpoint is not None
+                if carried_name(names[step.endpoint]):
+                    refused(idx, a, "CP-7", f"Profile {profile!r} already carries {names[step.endpoint]}",
+                            step.endpoint)
                 st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
                 touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
             elif a in ("associate-vpc-with-zone", "disassociate-vpc-from-zone"):
                 assert step.zone is not None and step.vpc is not None
                 if a.startswith("associate"):
+                    if direct_name(step.vpc, zname[step.zone]):
+                        refused(idx, a, "CP-2", f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
+                                "(ConflictingDomainExists)", step.vpc)
                     st.associate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] += 1
                 else:
                     st.disassociate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] -= 1
                     if zone_vpcs[step.zone] <= 0:
-                        self.problem(
-                            "UNSAFE_STEP",
-                            f"step {idx} ({a}) would remove the last VPC association of zone {step.zone!r}: "
-                            "Route 53 refuses it with LastVPCAssociation (CP-3)",
-                            step.zone,
-                        )
+                        refused(idx, a, "CP-3", f"it would remove the last VPC association of zone {step.zone!r} "
+                                "(LastVPCAssociation)", step.zone)
                 touched, affected = {step.vpc}, names_under(zname[step.zone])
             elif a == "enable-private-dns":
                 assert step.endpoint is not None and step.vpc is not None
+                if direct_name(step.vpc, names[step.endpoint]):
+                    refused(idx, a, "CP-1", f"a zone named {names[step.endpoint]} is still directly associated "
+                            f"with VPC {step.vpc!r}", step.endpoint)
                 st.set_private_dns(step.endpoint, step.vpc, True)
                 touched, affected = {step.vpc}, names_under(names[step.endpoint])
             elif a in ("delete-zone-record", "delete-zone"):

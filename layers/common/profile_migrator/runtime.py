@@ -192,7 +192,7 @@ def poll_step(ev: PollEvent) -> dict[str, Any]:
                 return res
             raise PollTimeout(f"{[w['kind'] + ':' + str(w.get('id', '')) for w in res['waits']]} still pending after "
                               f"{res['elapsed']:.0f} s")
-        res["interval"] = min(float(res["interval"]) * 2, ev.config.poll.max_seconds)
+        res["interval"] = int(min(int(res["interval"]) * 2, ev.config.poll.max_seconds))
     return res
 
 

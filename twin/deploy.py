@@ -1,0 +1,265 @@
+"""Deploy ``template.yaml`` into the twin, as it is: its functions, its state machine with the
+substitutions resolved, its table — and one probe per scenario VPC (what ``member.yaml`` deploys), each
+resolving through that VPC's twin resolver and registered in SSM like the real one.
+
+Every Lambda invocation is routed to the real handler the template names (``CodeUri`` + ``Handler``),
+with the function's environment (:mod:`twin.dispatch`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from profile_migrator.aws.functions import register_probe
+
+from twin.core import Twin
+from twin.dispatch import install_dispatcher, lambda_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+TWIN_ROLE = "arn:aws:iam::{account}:role/profile-migrator-twin"
+
+# In the twin, Powertools stays quiet: the CLI's stdout is for the contract JSON.
+TWIN_ENV = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_TRACE_DISABLED": "true"}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short intrinsic tags (!Ref, !Sub, !GetAtt, …) as their long forms."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+
+
+@dataclass
+class Deployment:
+    account: str  # alias of the account the central stack is in
+    state_machine_arn: str
+    table: str
+    functions: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
+    probes: dict[str, str] = field(default_factory=dict)  # VPC name -> probe ARN
+    handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)  # function name -> handler
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", "def lambda_handler(event, context):\n    raise RuntimeError('twin dispatches')\n")
+    return buf.getvalue()
+
+
+class _Resolver:
+    """Values of Ref / GetAtt / Sub inside the template, for what the twin created."""
+
+    def __init__(self, params: dict[str, str], refs: dict[str, str], attrs: dict[str, str]) -> None:
+        self.params, self.refs, self.attrs = params, refs, attrs
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            (k, v), = value.items()
+            if k == "Ref":
+                return self.params.get(v) or self.refs.get(v, v)
+            if k == "Fn::GetAtt":
+                return self.attrs.get(".".join(v), "")
+            if k == "Fn::Sub":
+                text = v if isinstance(v, str) else v[0]
+                for name, val in {**self.params, **self.refs}.items():
+                    text = text.replace("${" + name + "}", str(val))
+                for name, val in self.attrs.items():
+                    text = text.replace("${" + name + "}", str(val))
+                return text
+        if isinstance(value, dict):
+            return {k: self(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v) for v in value]
+        return value
+
+
+_import_lock = threading.Lock()
+
+
+def _load_handler(code_uri: str, handler: str, function_name: str, env: dict[str, str]) -> Callable[..., Any]:
+    """Import ``CodeUri/<module>.py`` as its own module (one per function: module-level settings differ)."""
+    module_name, attr = handler.rsplit(".", 1)
+    path = ROOT / code_uri / f"{module_name}.py"
+    unique = f"twin_fn_{function_name.replace('-', '_')}"
+    with _import_lock, lambda_environment(env):
+        spec = importlib.util.spec_from_file_location(unique, path)
+        assert spec is not None and spec.loader is not None
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = mod
+        spec.loader.exec_module(mod)
+    return getattr(mod, attr)  # type: ignore[no-any-return]
+
+
+def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE) -> Deployment:
+    """Deploy the central stack into account alias ``central`` (default: the migration Profile's owner)."""
+    assert tw.built is not None
+    scn = tw.scn
+    if central is None:
+        if scn.migration is not None and scn.migration.profile in scn.profiles:
+            central = scn.profiles[scn.migration.profile].account
+        else:
+            central = next(iter(scn.accounts))
+    tpl = load_template(template)
+    acct = tw.accounts()[central]
+    account_id = scn.accounts[central]
+    region = scn.region
+    resources: dict[str, Any] = tpl["Resources"]
+    params = {k: str(v.get("Default", "")) for k, v in tpl.get("Parameters", {}).items()}
+    shared_vpc = None
+    if scn.migration is not None and scn.migration.endpoints and scn.migration.endpoints[0] in scn.endpoints:
+        shared_vpc = tw.built.vpcs[scn.endpoints[scn.migration.endpoints[0]].vpc]
+    params.update({"SharedServicesVpcId": shared_vpc or "", "AWS::Region": region, "AWS::AccountId": account_id,
+                   "AWS::Partition": "aws"})
+    table_ids = [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]
+    refs: dict[str, str] = {}
+    ddb = acct.client("dynamodb")
+    for lid in table_ids:
+        props = resources[lid]["Properties"]
+        name = f"profile-migrator-{lid}"
+        ddb.create_table(TableName=name, AttributeDefinitions=props["AttributeDefinitions"],
+                         KeySchema=props["KeySchema"], BillingMode="PAY_PER_REQUEST")
+        refs[lid] = name
+    attrs: dict[str, str] = {}
+    fn_ids = [k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"
+              and "VpcConfig" not in v.get("Properties", {})]  # probes are deployed per VPC below
+    for lid in fn_ids:
+        attrs[f"{lid}.Arn"] = f"arn:aws:lambda:{region}:{account_id}:function:{lid}"
+        refs[lid] = lid
+    resolve = _Resolver(params, refs, attrs)
+    glob = tpl.get("Globals", {}).get("Function", {})
+    creds = acct.session.get_credentials()
+    cred_env = {"AWS_ACCESS_KEY_ID": creds.access_key, "AWS_SECRET_ACCESS_KEY": creds.secret_key,
+                "AWS_SESSION_TOKEN": creds.token or "", "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    lam = acct.client("lambda")
+    for a in tw.accounts().values():
+        _ensure_role(a)
+    dep = Deployment(account=central, state_machine_arn="", table=refs[table_ids[0]] if table_ids else "")
+    for lid in fn_ids:
+        props = {**glob, **resources[lid]["Properties"]}
+        env = dict(resolve(glob.get("Environment", {}).get("Variables", {})))
+        env.update(resolve(resources[lid]["Properties"].get("Environment", {}).get("Variables", {})))
+        env.update(cred_env)
+        env.update(TWIN_ENV)
+        lam.create_function(FunctionName=lid, Runtime=props.get("Runtime", "python3.13"),
+                            Role=TWIN_ROLE.format(account=account_id), Handler=props["Handler"],
+                            Code={"ZipFile": _zip()}, Timeout=int(props.get("Timeout", 60)),
+                            Environment={"Variables": env})
+        dep.functions[lid] = attrs[f"{lid}.Arn"]
+        dep.handlers[lid] = _load_handler(props["CodeUri"], props["Handler"], lid, env)
+    # One probe per scenario VPC (member.yaml), resolving through that VPC's twin resolver.
+    probe_tpl = next((v for v in resources.values() if v["Type"] == "AWS::Serverless::Function"
+                      and "VpcConfig" in v.get("Properties", {})), None)
+    if probe_tpl is not None and tw.fleet is not None:
+        for vpc_name, vpc in scn.vpcs.items():
+            if not vpc.probe:
+                continue
+            dep.probes[vpc_name] = _deploy_probe(tw, probe_tpl["Properties"], glob, vpc_name, vpc.account)
+    for lid, res in resources.items():
+        if res["Type"] != "AWS::Serverless::StateMachine":
+            continue
+        props = res["Properties"]
+        text = (ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
+        for key, val in props.get("DefinitionSubstitutions", {}).items():
+            text = text.replace("${" + key + "}", str(resolve(val)))
+        sm = acct.client("stepfunctions").create_state_machine(
+            name=str(props.get("Name", lid)), definition=text, roleArn=TWIN_ROLE.format(account=account_id),
+            type=props.get("Type", "STANDARD"))
+        dep.state_machine_arn = sm["stateMachineArn"]
+    install_dispatcher(_resolver_for(dep))
+    return dep
+
+
+_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+     "Action": "sts:AssumeRole"}]})
+
+
+def _ensure_role(acct: Any) -> None:
+    iam = acct.client("iam")
+    try:
+        iam.create_role(RoleName="profile-migrator-twin", AssumeRolePolicyDocument=_TRUST)
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+
+
+def _deploy_probe(tw: Twin, props: dict[str, Any], glob: dict[str, Any], vpc_name: str, alias: str) -> str:
+    assert tw.built is not None
+    acct = tw.accounts()[alias]
+    account_id = tw.scn.accounts[alias]
+    vpc_id = tw.built.vpcs[vpc_name]
+    name = f"profile-migrator-probe-{vpc_id}"
+    ip, port = tw.fleet.address_of(vpc_name)
+    env = {"VPC_ID": vpc_id, "PROBE_NAMESERVER": ip, "PROBE_PORT": str(port), **TWIN_ENV,
+           "POWERTOOLS_SERVICE_NAME": "profile-migrator-probe"}
+    acct.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.13", Role=TWIN_ROLE.format(account=account_id),
+        Handler=props.get("Handler", glob.get("Handler", "app.lambda_handler")), Code={"ZipFile": _zip()},
+        Environment={"Variables": env})
+    arn = f"arn:aws:lambda:{tw.scn.region}:{account_id}:function:{name}"
+    handler = _load_handler(props["CodeUri"], props.get("Handler", glob.get("Handler", "app.lambda_handler")),
+                            name, env)
+    _PROBE_HANDLERS[name] = handler
+    register_probe(acct, vpc_id, arn)  # what the member stack's SSM parameter does
+    return arn
+
+
+_PROBE_HANDLERS: dict[str, Callable[..., Any]] = {}
+
+
+def _resolver_for(dep: Deployment) -> Callable[[str], Callable[..., Any] | None]:
+    def resolve(name_or_arn: str) -> Callable[..., Any] | None:
+        name = name_or_arn.rsplit(":", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
+        return dep.handlers.get(name) or _PROBE_HANDLERS.get(name)
+
+    return resolve
+
+
+def execution_input(tw: Twin, dep: Deployment, gate: dict[str, Any] | None = None,
+                    poll: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The console input for the scenario's migration request (what a person would paste)."""
+    scn = tw.scn
+    assert scn.migration is not None
+    mig = scn.migration
+    out: dict[str, Any] = {
+        "profile": mig.profile, "endpoints": list(mig.endpoints), "approvals": mig.approvals,
+        "parking_vpc": mig.parking_vpc, "region": scn.region,
+        "accounts": {a: {"id": i, "role_arn": f"arn:aws:iam::{i}:role/profile-migrator-member"}
+                     for a, i in scn.accounts.items()},
+    }
+    if gate:
+        out["gate"] = gate
+    if poll:
+        out["poll"] = poll
+    return out
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, default=str)
