@@ -256,6 +256,9 @@ def _patch_timeouts() -> None:
     program_mod.Program.eval = _program_eval
 
 
+_BUSY_STATES = frozenset({"StateChoice", "StatePass", "StateSucceed", "StateFail", "StateTaskLambda"})
+
+
 def _patch_accounting() -> None:
     from moto.stepfunctions.parser.asl.component.common.retry.retry_outcome import RetryOutcome
     from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
@@ -266,7 +269,14 @@ def _patch_accounting() -> None:
 
     def _eval_body(self: Any, env: Any) -> None:
         _count_transition(env)
-        original_eval_body(self, env)
+        # The interpreter's own work on a state is twin compute, not AWS time: run the clock at real
+        # speed through it (twin.clock.SimClock.busy) — except in states that wait (Wait, Map, Parallel,
+        # callback tasks), whose waiting must stay on the simulated scale.
+        if type(self).__name__ in _BUSY_STATES:
+            with get_clock().busy():
+                original_eval_body(self, env)
+        else:
+            original_eval_body(self, env)
 
     def _handle_retry(self: Any, env: Any, failure_event: Any) -> Any:
         outcome = original_handle_retry(self, env, failure_event)

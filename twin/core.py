@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from profile_migrator.actions import Context
-from profile_migrator.aws.session import Account, default_account
+from profile_migrator.aws.session import Account, default_account, forget_roles
 from profile_migrator.discovery import Discovered, discover
 from profile_migrator.estate import Scenario
 
@@ -107,6 +107,7 @@ class Twin:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         os.environ["AWS_DEFAULT_REGION"] = scn.region
         apply_patches()
+        forget_roles()  # credentials of an earlier twin mean nothing to this one
         if self.server:
             from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -223,9 +224,9 @@ class Twin:
         b = self.built
         accounts = {}
         for alias, acct in b.accounts.items():
-            creds = acct.session.get_credentials()
-            accounts[alias] = {"id": b.account_ids[alias], "access_key_id": creds.access_key,
-                               "secret_access_key": creds.secret_key, "session_token": creds.token}
+            key, secret, token = acct.access_key()
+            accounts[alias] = {"id": b.account_ids[alias], "access_key_id": key, "secret_access_key": secret,
+                               "session_token": token}
         vpcs = {}
         for name, vid in b.vpcs.items():
             entry: dict[str, Any] = {"id": vid}

@@ -155,9 +155,8 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE) -> D
         refs[lid] = lid
     resolve = _Resolver(params, refs, attrs)
     glob = tpl.get("Globals", {}).get("Function", {})
-    creds = acct.session.get_credentials()
-    cred_env = {"AWS_ACCESS_KEY_ID": creds.access_key, "AWS_SECRET_ACCESS_KEY": creds.secret_key,
-                "AWS_SESSION_TOKEN": creds.token or "", "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    key, secret, token = acct.access_key()
+    cred_env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token or "", "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     lam = acct.client("lambda")
     for a in tw.accounts().values():
         _ensure_role(a)

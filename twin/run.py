@@ -18,8 +18,8 @@ from twin.deploy import Deployment, deploy, execution_input
 from twin.rehearsal import ProgressFn, Result, finish, start_sampler
 
 # Probe gates and polls of the rehearsal (simulated seconds): what a team would put in the input.
-GATE = {"consecutive": 3, "interval_seconds": 5, "timeout_seconds": 180}
-POLL = {"initial_seconds": 5, "max_seconds": 30, "timeout_seconds": 900}
+GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 180}
+POLL = {"initial_seconds": 2, "max_seconds": 30, "timeout_seconds": 900}
 
 
 def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:

@@ -61,7 +61,7 @@ class Replay:
         return AwsRefusal(f"{rule}: {why} (step {step.get('index')}: {step})")
 
     # -- one step -------------------------------------------------------------------------------------
-    def apply(self, step: dict[str, Any]) -> None:  # noqa: C901 - one branch per action, as in the contract
+    def apply(self, step: dict[str, Any]) -> None:
         scn, st, a = self.scn, self.st, step["action"]
         assert scn.migration is not None
         profile = scn.migration.profile

@@ -68,7 +68,7 @@ def accounts_for(ctx: Ctx) -> dict[str, Account]:
         if acct.role_arn:
             out[alias] = assume_role(home, acct.role_arn, "profile-migrator")
         else:
-            out[alias] = Account(home.session, ctx.region, account_id=acct.id)
+            out[alias] = Account(home.session, ctx.region, account_id=acct.id, credentials=home.credentials)
     return out
 
 
@@ -165,7 +165,7 @@ def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
     saved: dict[str, Any] = dict(step.get("saved") or {})
     waits = actions.perform(actx, step, saved)
     if ev.mode == "forward":
-        home = Account(_home(ev.ctx.region).session, ev.ctx.region)
+        home = _home(ev.ctx.region)
         rec = dict(step)
         rec["saved"] = saved
         rec["at"] = time.time()

@@ -7,7 +7,9 @@ at the local twin.
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,13 +23,30 @@ RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_t
 _ROUTE53_REGION = "us-east-1"  # Route 53 is global; its API lives in us-east-1
 
 
+_shared_lock = threading.Lock()
+_shared: boto3.session.Session | None = None
+
+
+def shared_session() -> boto3.session.Session:
+    """One boto3 session per process: service models are loaded once, not per client."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = boto3.session.Session()
+        return _shared
+
+
 @dataclass
 class Account:
-    """Clients for one AWS account (and region), made lazily and reused."""
+    """Clients for one AWS account (and region), made lazily and reused.
+
+    ``credentials`` (access key, secret, token) are an assumed role's; None uses the default chain.
+    """
 
     session: boto3.session.Session
     region: str
     account_id: str | None = None
+    credentials: dict[str, str] | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -36,7 +55,7 @@ class Account:
             c = self._clients.get(service)
             if c is None:
                 region = _ROUTE53_REGION if service == "route53" else self.region
-                c = self.session.client(service, region_name=region, config=RETRY_CONFIG)
+                c = self.session.client(service, region_name=region, config=RETRY_CONFIG, **(self.credentials or {}))
                 self._clients[service] = c
             return c
 
@@ -45,21 +64,52 @@ class Account:
             self.account_id = self.client("sts").get_caller_identity()["Account"]
         return self.account_id
 
+    def access_key(self) -> tuple[str, str, str | None]:
+        if self.credentials:
+            c = self.credentials
+            return c["aws_access_key_id"], c["aws_secret_access_key"], c.get("aws_session_token")
+        creds = self.session.get_credentials()
+        return creds.access_key, creds.secret_key, creds.token
+
 
 def default_account(region: str) -> Account:
-    return Account(boto3.session.Session(region_name=region), region)
+    """The function's own account: credentials from the environment, as Lambda provides them, read now
+    (the shared session must not pin the first caller's credentials)."""
+    env = os.environ
+    creds = None
+    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+        creds = {"aws_access_key_id": env["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"]}
+        if env.get("AWS_SESSION_TOKEN"):
+            creds["aws_session_token"] = env["AWS_SESSION_TOKEN"]
+    return Account(shared_session(), region, credentials=creds)
+
+
+# Assumed-role accounts are reused while their credentials are fresh (a warm Lambda does the same).
+_ROLE_CACHE: dict[tuple[str, str], tuple[float, Account]] = {}
+_ROLE_TTL = 45 * 60
 
 
 def assume_role(base: Account, role_arn: str, session_name: str = "profile-migrator") -> Account:
     """An :class:`Account` acting through ``role_arn`` (another account's role, CP-9)."""
+    key = (role_arn, base.region)
+    now = time.monotonic()
+    with _shared_lock:
+        hit = _ROLE_CACHE.get(key)
+    if hit is not None and now - hit[0] < _ROLE_TTL:
+        return hit[1]
     creds = base.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])["Credentials"]
-    session = boto3.session.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=base.region,
-    )
-    return Account(session, base.region, account_id=role_arn.split(":")[4])
+    acct = Account(shared_session(), base.region, account_id=role_arn.split(":")[4], credentials={
+        "aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"]})
+    with _shared_lock:
+        _ROLE_CACHE[key] = (now, acct)
+    return acct
+
+
+def forget_roles() -> None:
+    """Drop cached role credentials (a new twin, a test)."""
+    with _shared_lock:
+        _ROLE_CACHE.clear()
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
