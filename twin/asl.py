@@ -32,6 +32,7 @@ import threading
 import types
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -256,6 +257,9 @@ def _patch_timeouts() -> None:
     program_mod.Program.eval = _program_eval
 
 
+# Called on every state entered: (execution ARN, state name, state input, simulated time).
+state_listeners: list[Callable[[str, str, Any, float], None]] = []
+
 _BUSY_STATES = frozenset({"StateChoice", "StatePass", "StateSucceed", "StateFail", "StateTaskLambda"})
 
 
@@ -269,6 +273,13 @@ def _patch_accounting() -> None:
 
     def _eval_body(self: Any, env: Any) -> None:
         _count_transition(env)
+        if state_listeners:
+            try:
+                inp = env.states.get_input()
+            except Exception:  # the listener is a report aid; never break an execution for it
+                inp = None
+            for listener in list(state_listeners):
+                listener(_execution_arn(env), str(self.name), inp, get_clock().now())
         # The interpreter's own work on a state is twin compute, not AWS time: run the clock at real
         # speed through it (twin.clock.SimClock.busy) — except in states that wait (Wait, Map, Parallel,
         # callback tasks), whose waiting must stay on the simulated scale.

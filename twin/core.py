@@ -100,12 +100,14 @@ class Twin:
             negative_cache_ttl=scn.twin.negative_cache_ttl,
         ))
         self._saved = _Saved({k: os.environ.get(k) for k in [*_ENV, "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+                                                             "POWERTOOLS_METRICS_DISABLED",
                                                              "MOTO_PORT"]})
         os.environ.update(_ENV)
         # moto logs a failing execution with its whole parsed definition; the rehearsal reports failures itself.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         os.environ["AWS_DEFAULT_REGION"] = scn.region
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # handlers share one process: no EMF on stdout
         apply_patches()
         forget_roles()  # credentials of an earlier twin mean nothing to this one
         if self.server:

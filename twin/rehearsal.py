@@ -42,6 +42,7 @@ class Result:
     steps: list[dict[str, Any]] = field(default_factory=list)  # {index, action, target, start, end}
     transitions: dict[str, list[tuple[float, str, str]]] = field(default_factory=dict)
     error: str = ""
+    executions: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {

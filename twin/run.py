@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from profile_migrator.planner import plan
@@ -18,7 +19,7 @@ from twin.deploy import Deployment, deploy, execution_input
 from twin.rehearsal import ProgressFn, Result, finish, start_sampler
 
 # Probe gates and polls of the rehearsal (simulated seconds): what a team would put in the input.
-GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 180}
+GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 120, "proof_timeout_seconds": 900}
 POLL = {"initial_seconds": 2, "max_seconds": 30, "timeout_seconds": 900}
 
 
@@ -91,9 +92,11 @@ class Approver:
 
 
 def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve: str = "scenario",
-                           twin: Twin | None = None) -> Result:
+                           twin: Twin | None = None, abort_after_step: int | None = None) -> Result:
+    """Deploy, run the migration execution to its end, report. ``abort_after_step``: stop the execution
+    once that step is done and start a new one with the same input (it must converge)."""
     say = progress or (lambda _m: None)
-    from twin.asl import reset_accounting, transitions
+    from twin.asl import reset_accounting, state_listeners, transitions
     from twin.dispatch import invocations, reset_invocations
     from twin.faults import api_calls, reset_api_calls
 
@@ -109,27 +112,46 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
         _map_crash_faults()
         t_sim0, t_wall0 = clock.now(), time.monotonic()
         sampler = start_sampler(tw).start()
+        timeline = StepTimeline(t_sim0, say)
+        state_listeners.append(timeline)
         approver = Approver(tw, dep, scn.twin.approver.answer, scn.twin.approver.at).start()
-        acct = tw.accounts()[dep.account]
-        sfn = acct.client("stepfunctions")
-        name = f"profile-migrator-{uuid.uuid4().hex[:12]}"
-        inp = execution_input(tw, dep, GATE, POLL)
-        arn = sfn.start_execution(stateMachineArn=dep.state_machine_arn, name=name, input=json.dumps(inp))["executionArn"]
-        say(f"execution {name} started")
-        desc = _follow(sfn, arn, say)
-        approver.stop()
+        sfn = tw.accounts()[dep.account].client("stepfunctions")
+        inp = json.dumps(execution_input(tw, dep, GATE, POLL))
+        executions: list[str] = []
+        try:
+            while True:
+                name = f"profile-migrator-{uuid.uuid4().hex[:12]}"
+                with clock.busy():
+                    arn = sfn.start_execution(stateMachineArn=dep.state_machine_arn, name=name, input=inp)["executionArn"]
+                executions.append(arn)
+                say(f"execution {name} started")
+                aborted = threading.Event()
+                if abort_after_step is not None and len(executions) == 1:
+                    def stop(a: str = arn, flag: threading.Event = aborted) -> None:
+                        flag.set()
+                        sfn.stop_execution(executionArn=a, error="Aborted", cause="rehearsal: abort after a step")
+
+                    timeline.abort_at = (arn, abort_after_step, stop)
+                desc = _follow(sfn, arn)
+                # moto may report a stopped execution FAILED rather than ABORTED: we know we stopped it.
+                if aborted.is_set() and desc["status"] != "SUCCEEDED" and len(executions) == 1:
+                    say(f"execution {name} aborted after step {abort_after_step}; starting a new one, same input")
+                    continue
+                break
+        finally:
+            approver.stop()
+            state_listeners.remove(timeline)
         clock.sleep(3)  # a few more samples after the end
         status, problems, error = _outcome(desc)
         arch = plan(scn).architecture
         result = Result(status, arch, problems=problems, procedure="converge", error=error)
-        result.state_transitions = transitions(arn)
+        result.state_transitions = sum(transitions(a) for a in executions)
         result.lambda_invocations = sum(invocations().values())
         result.approvals = approver.log
-        result.steps = _steps_from_history(sfn, arn, t_sim0)
-        out = json.loads(desc.get("output") or "{}")
+        result.steps = timeline.steps
         if status == "SUCCEEDED":
-            result.aws_wait_seconds = _critical_path(scn, [w for w in _waves_of(scn)])
-        result.extra = {"execution": name, "output": out}  # type: ignore[attr-defined]
+            result.aws_wait_seconds = _critical_path(scn, _waves_of(scn))
+        result.executions = executions
         finish(tw, result, sampler, t_sim0, t_wall0)
         result.api_calls = dict(api_calls())
         return result
@@ -155,24 +177,12 @@ def _map_crash_faults() -> None:
             f["function_name"] = fn
 
 
-def _follow(sfn: Any, arn: str, say: ProgressFn) -> dict[str, Any]:
-    last = ""
+def _follow(sfn: Any, arn: str) -> dict[str, Any]:
     while True:
         desc = sfn.describe_execution(executionArn=arn)
         if desc["status"] != "RUNNING":
             return dict(desc)
-        try:
-            events = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=5)["events"]
-        except Exception:
-            events = []
-        for ev in events:
-            det = ev.get("stateEnteredEventDetails")
-            if det:
-                if det["name"] != last:
-                    last = det["name"]
-                    say(f"t={get_clock().now():8.1f}s  {last}")
-                break
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
 def _outcome(desc: dict[str, Any]) -> tuple[str, list[dict[str, Any]], str]:
@@ -193,41 +203,35 @@ def _outcome(desc: dict[str, Any]) -> tuple[str, list[dict[str, Any]], str]:
     return "FAILED", [], f"{error}: {cause}"[:2000]
 
 
-def _steps_from_history(sfn: Any, arn: str, t0: float) -> list[dict[str, Any]]:
-    """The steps on the simulated time axis, from the task-state events of the execution (approximate:
-    the history carries real timestamps, mapped back through the clock's scale)."""
-    from twin.clock import get_clock
+class StepTimeline:
+    """Each step's start (its action task entered) and end (StepDone entered), in simulated seconds."""
 
-    clock = get_clock()
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-    while True:
-        resp = sfn.get_execution_history(**kwargs)
-        events.extend(resp["events"])
-        if not resp.get("nextToken"):
-            break
-        kwargs["nextToken"] = resp["nextToken"]
-    if not events:
-        return []
-    start_real = events[0]["timestamp"].timestamp()
-    out: list[dict[str, Any]] = []
-    open_: dict[str, dict[str, Any]] = {}
-    for ev in events:
-        t = (ev["timestamp"].timestamp() - start_real) / clock.time_scale
-        det = ev.get("stateEnteredEventDetails")
-        if det and det["name"].startswith(("ForwardRun", "UndoRun")) and det["name"][-5:] != "Steps":
-            data = json.loads(det.get("input") or "{}")
-            step = data.get("step", {})
-            target = " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
-            entry = {"index": step.get("index"), "action": step.get("action"), "target": target,
-                     "start": round(t, 1), "end": round(t, 1),
-                     "mode": "undo" if det["name"].startswith("Undo") else "forward"}
-            out.append(entry)
-            open_[f"{entry['mode']}{entry['index']}"] = entry
-        ex = ev.get("stateExitedEventDetails")
-        if ex and ex["name"].endswith("StepDone"):
-            data = json.loads(ex.get("output") or "{}")
-            key = f"{'undo' if ex['name'].startswith('Undo') else 'forward'}{data.get('index')}"
-            if key in open_:
-                open_[key]["end"] = round(t, 1)
-    return out
+    def __init__(self, t0: float, say: ProgressFn) -> None:
+        self.t0 = t0
+        self.say = say
+        self.abort_at: tuple[str, int, Callable[[], Any]] | None = None
+        self.steps: list[dict[str, Any]] = []
+        self._open: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, arn: str, state: str, inp: Any, now: float) -> None:
+        mode = "undo" if state.startswith("Undo") else "forward"
+        step = inp.get("step") if isinstance(inp, dict) else None
+        if not isinstance(step, dict):
+            return
+        key = f"{arn}|{mode}|{step.get('index')}|{step.get('action')}"
+        with self._lock:
+            if state.endswith(("NeedsApproval",)) and key not in self._open:
+                target = " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
+                entry = {"index": step.get("index"), "action": step.get("action"), "target": target,
+                         "published_step": step.get("published_step"), "start": round(now - self.t0, 1),
+                         "end": round(now - self.t0, 1), "mode": mode}
+                self.steps.append(entry)
+                self._open[key] = entry
+                self.say(f"t={entry['start']:7.1f}s  {mode:7} step {entry['index']}: {entry['action']} {target}")
+            elif state.endswith("StepDone") and key in self._open:
+                self._open.pop(key)["end"] = round(now - self.t0, 1)
+                abort = self.abort_at
+                if abort is not None and abort[0] == arn and step.get("index") == abort[1] and mode == "forward":
+                    self.abort_at = None
+                    threading.Thread(target=abort[2], daemon=True).start()

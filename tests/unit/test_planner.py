@@ -373,13 +373,7 @@ def test_step6_canary_alone_then_growing_waves_of_at_most_max_wave() -> None:
     assert obj["safe"]
     step6 = [s for s in obj["steps"] if s["action"] == "disassociate-vpc-from-zone" and s["published_step"] == 6]
     assert [s["vpc"] for s in step6] == list(vpcs[1:])
-    sizes: list[int] = []
-    for s in step6:
-        if sizes and s["wave"] == prev:  # noqa: F821 - prev is bound after the first step
-            sizes[-1] += 1
-        else:
-            sizes.append(1)
-        prev = s["wave"]  # noqa: F841
+    sizes = [[s["wave"] for s in step6].count(w) for w in dict.fromkeys(s["wave"] for s in step6)]
     assert sizes[0] == 1  # the canary is alone: the first real test of the Profile path
     assert all(n <= MAX_WAVE for n in sizes)
     assert sizes[:-1] == sorted(sizes[:-1])  # waves grow (the last may be a remainder)

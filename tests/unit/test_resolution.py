@@ -359,7 +359,10 @@ def test_zones_written_directly_are_seen_by_resolve() -> None:
     s.zones["zone:late"] = ZoneSource("zone:late", LAMBDA, {LAMBDA: ("endpoint", "lambda")})
     s.direct["v"].add("zone:late")
     assert s.resolve("v", LAMBDA).via == "zone:late"
+    s.add_endpoint("lambda", LAMBDA)
+    assert s.keys_named(LAMBDA + ".") == ["endpoint:lambda", "managed-zone:lambda", "zone:late"]
     s.zones = {}
+    assert s.keys_named(LAMBDA) == []
     assert s.resolve("v", LAMBDA).kind == "public"
 
 

@@ -37,6 +37,9 @@ class GateConfig(_Model):
     consecutive: int = Field(3, ge=1, le=20)
     interval_seconds: int = Field(5, gt=0, le=300)  # a Wait state's SecondsPath takes an integer
     timeout_seconds: float = Field(180, gt=0, le=3600)
+    # The rollback's last gate proves every watched VPC is back; it may have to outlast the fault
+    # that caused the rollback (a resolver outage), so it waits longer.
+    proof_timeout_seconds: float = Field(900, gt=0, le=86400)
 
 
 class PollConfig(_Model):

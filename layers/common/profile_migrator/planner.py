@@ -26,6 +26,10 @@ Procedure = Literal["converge", "published"]
 # RL-2: the Profiles API is silent; the twin assumes 5/s too.
 MAX_WAVE = 5
 
+# The tag the tool puts on the parking VPCs it creates: what carries it is the tool's own, empty VPC
+# (reused by a later run after an abort, never watched, deleted at the end).
+PARKING_TAG = "profile-migrator:parking"
+
 DESTRUCTIVE = frozenset(
     {"disassociate-vpc-from-zone", "disassociate-zone-from-profile", "delete-zone-record", "delete-zone",
      "delete-parking-vpc"}
@@ -154,6 +158,7 @@ class _Planner:
         self.parking: dict[str, str] = {}
         self.zone_added: dict[str, list[str]] = {}  # zone -> VPCs given an associate-vpc-with-zone step
         self.state0 = DnsState.from_scenario(scn)
+        self.own_parking = {v for v, vpc in scn.vpcs.items() if vpc.tags.get(PARKING_TAG) == "true"}
         self.profile_of_vpc = {v: p for p, prof in reversed(scn.profiles.items()) for v in prof.vpcs}
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -210,6 +215,8 @@ class _Planner:
         watched: set[str] = set()
         targets: set[str] = {ep.vpc}
         for vpc in scn.vpcs:
+            if vpc in self.own_parking:
+                continue
             ans = self.state0.resolve(vpc, dns)
             if ans.private:
                 watched.add(vpc)
@@ -310,12 +317,15 @@ class _Planner:
             return None
         if mig.parking_vpc == "auto":
             pvpc = f"parking-{zone}"
-            while pvpc in self.scn.vpcs:
-                pvpc += "-x"
             zacct = self.scn.hosted_zones[zone].account
-            self.parking_account[pvpc] = zacct
-            self.add(Step("create-parking-vpc", endpoint=endpoint, vpc=pvpc, zone=zone, account=zacct,
-                          published_step=pstep))
+            if pvpc in self.own_parking:
+                self.parking_account[pvpc] = self.scn.vpcs[pvpc].account  # an earlier run's: reuse it
+            else:
+                while pvpc in self.scn.vpcs:
+                    pvpc += "-x"
+                self.parking_account[pvpc] = zacct
+                self.add(Step("create-parking-vpc", endpoint=endpoint, vpc=pvpc, zone=zone, account=zacct,
+                              published_step=pstep))
         else:
             pvpc = mig.parking_vpc
         self.parking[zone] = pvpc
@@ -365,6 +375,10 @@ class _Planner:
                           published_step=1))
         for ctx in ctxs:
             self.endpoint_steps(ctx, profile, vpc_order)
+        # A parking VPC an aborted run left behind, whose zone is already gone, is deleted at the end.
+        for vpc in sorted(self.own_parking - set(self.parking_account)):
+            self.parking_account[vpc] = scn.vpcs[vpc].account
+            self.add(Step("delete-parking-vpc", vpc=vpc, account=scn.vpcs[vpc].account, published_step=7))
         self.assign_waves()
         plan = Plan(architecture, self.procedure, self.problems, self.warnings, self.steps,
                     endpoints=ep_info, parking=dict(self.parking))
@@ -522,7 +536,7 @@ class _Planner:
             p for p in self.parking.values() if not any(st.resolve(p, n).private for n in all_names)
         }
         order = {v: i for i, v in enumerate(scn.vpcs)}
-        watched = sorted(relevant - parking, key=lambda v: order.get(v, 1 << 30))
+        watched = sorted(relevant - parking - self.own_parking, key=lambda v: order.get(v, 1 << 30))
         current: dict[tuple[str, str], Answer] = {}
         start_private: set[tuple[str, str]] = set()
         for vpc in watched:
@@ -552,10 +566,12 @@ class _Planner:
             self.problem("UNSAFE_STEP", f"step {idx} ({action}) would be refused by AWS: {why} ({rule})", resource)
 
         def direct_name(vpc: str, name: str) -> bool:
-            return any(k in st.zones and st.zones[k].name == name for k in st.direct.get(vpc, ()))
+            direct = st.direct.get(vpc, ())
+            return any(k in direct for k in st.keys_named(name))
 
         def carried_name(name: str) -> bool:
-            return any(k in st.zones and st.zones[k].name == name for k in st.profile_zones.get(profile, ()))
+            carried = st.profile_zones.get(profile, ())
+            return any(k in carried for k in st.keys_named(name))
         members: dict[str, set[str]] = {}
         for v, p in st.profile_of.items():
             members.setdefault(p, set()).add(v)
@@ -663,7 +679,8 @@ class _Planner:
             if not current[key].private:
                 self.problem("UNSAFE_STEP", f"VPC {key[0]!r} does not resolve {key[1]} privately at the end", key[0])
         for vpc in sorted(changed_vpcs):
-            if vpc in scn.vpcs and not scn.vpcs[vpc].probe and self.procedure == "converge":
+            if vpc in scn.vpcs and not scn.vpcs[vpc].probe and self.procedure == "converge" \
+                    and vpc not in self.own_parking:
                 self.problem(
                     "NO_PROBE",
                     f"VPC {vpc!r} changes how it resolves the service but has no DNS probe to prove it",

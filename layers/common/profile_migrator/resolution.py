@@ -173,6 +173,10 @@ class DnsState:
             self._by_name_of = stamp
         return self._by_name
 
+    def keys_named(self, name: str) -> list[str]:
+        """The keys of every zone source named ``name`` (self-managed, managed, Profile-carried endpoint)."""
+        return self._zones_named().get(name.rstrip(".").lower(), [])
+
     def resolve(self, vpc: str, qname: str) -> Answer:
         """How ``vpc`` resolves the A record ``qname``."""
         qname = qname.rstrip(".").lower()

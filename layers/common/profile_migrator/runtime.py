@@ -228,7 +228,8 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
     passed = all(streaks.get(k, 0) >= cfg.consecutive for k in needed)
     out = {"checks": checks + 1, "elapsed": elapsed, "streaks": streaks, "last": last,
            "status": "passed" if passed else "pending"}
-    if not passed and elapsed >= cfg.timeout_seconds:
+    timeout = cfg.proof_timeout_seconds if ev.mode == "undo" else cfg.timeout_seconds
+    if not passed and elapsed >= timeout:
         bad = {k: v for k, v in last.items() if v != "private"}
         raise GateFailed(f"probe gate on {ev.vpcs} did not pass in {elapsed:.0f} s; last answers not private: {bad}")
     return out
