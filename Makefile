@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint rehearse plan bench clean
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+
+.PHONY: setup test lint validate rehearse plan bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -14,11 +17,21 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# SAM CLI lives in its own venv: its pins must not move moto's or boto3's.
+$(SAM):
+	test -d $(SAM_VENV) || $(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --upgrade pip
+	$(SAM_VENV)/bin/pip install -q 'aws-sam-cli>=1.170'
+
+validate: $(SAM)
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template member.yaml
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check layers twin profile_migrator_cli || true
 
-test: $(STAMP)
+test: $(STAMP) validate
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -26,12 +39,14 @@ plan: $(STAMP)
 	$(BIN)/profile-migrator plan examples/path1-direct-phz.yaml
 	$(BIN)/profile-migrator plan examples/path2-profile-phz.yaml
 
+# The two published estates, each rehearsed by the state machine beside the published replay.
 rehearse: $(STAMP)
-	$(BIN)/profile-migrator rehearse examples/path1-direct-phz.yaml --report reports/path1
-	$(BIN)/profile-migrator rehearse examples/path2-profile-phz.yaml --report reports/path2
+	$(BIN)/profile-migrator rehearse examples/path1-direct-phz.yaml --report reports/path1-direct-phz
+	$(BIN)/profile-migrator rehearse examples/path2-profile-phz.yaml --report reports/path2-profile-phz
+	@echo "reports: reports/path1-direct-phz/index.html reports/path2-profile-phz/index.html"
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_scale.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) reports .pytest_cache

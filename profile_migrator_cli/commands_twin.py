@@ -82,7 +82,10 @@ def twin_group() -> None:
 @click.option("--ids", "ids_file", type=click.Path(dir_okay=False), default=None,
               help="Write the map of scenario names to AWS ids, credentials and resolver addresses here.")
 @click.option("--resolver-port", type=int, default=53, show_default=True, help="UDP/TCP port of the VPC resolvers.")
-def serve_cmd(scenario: str, port: int, ids_file: str | None, resolver_port: int) -> None:
+@click.option("--deploy", "with_deploy", is_flag=True,
+              help="Also deploy template.yaml (state machine, functions, probes) and write state_machine_arn "
+                   "into the ids: `profile-migrator start` / `watch` can then run migrations against the twin.")
+def serve_cmd(scenario: str, port: int, ids_file: str | None, resolver_port: int, with_deploy: bool) -> None:
     """Serve SCENARIO's estate as a local AWS endpoint, with one DNS resolver per VPC on loopback."""
     scn = _load(scenario)
     from twin.core import Twin
@@ -91,12 +94,26 @@ def serve_cmd(scenario: str, port: int, ids_file: str | None, resolver_port: int
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with Twin(scn, server=True, port=port, resolver_port=resolver_port) as tw:
+        ids_extra: dict[str, str] = {}
+        if with_deploy:
+            from twin.deploy import deploy
+
+            dep = deploy(tw)
+            ids_extra = {"state_machine_arn": dep.state_machine_arn, "central_account": dep.account}
         tw.arm_faults()
-        ids = tw.ids()
+        if with_deploy:
+            from twin.run import _map_crash_faults
+
+            _map_crash_faults()  # `crash` faults may name a step action
+        ids = {**tw.ids(), **ids_extra}
         text = json.dumps(ids, indent=2)
-        if ids_file:
-            Path(ids_file).write_text(text + "\n", encoding="utf-8")
+        if ids_file:  # written whole (rename): a client waiting for the file never reads half of it
+            tmp = Path(f"{ids_file}.tmp")
+            tmp.write_text(text + "\n", encoding="utf-8")
+            tmp.replace(ids_file)
         click.echo(f"twin serving {scenario} at {tw.endpoint_url}", err=True)
+        if ids_extra:
+            click.echo(f"  state machine {ids_extra['state_machine_arn']}", err=True)
         for name, v in ids["vpcs"].items():
             if "resolver" in v:
                 click.echo(f"  VPC {name:<20} resolver {v['resolver']}:{v['resolver_port']}", err=True)

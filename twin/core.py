@@ -78,6 +78,7 @@ class Twin:
         self.start_time = 0.0
         self._mock: Any = None
         self._server: Any = None
+        self._server_config: Any = None
         self._saved: _Saved | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -111,8 +112,14 @@ class Twin:
         apply_patches()
         forget_roles()  # credentials of an earlier twin mean nothing to this one
         if self.server:
+            from unittest.mock import patch
+
+            from moto.core.config import default_user_config
             from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+            # What mock_aws(config=MOTO_CONFIG) does: the server runs the ASL and dispatches Lambdas too.
+            self._server_config = patch.dict(default_user_config, MOTO_CONFIG)
+            self._server_config.start()
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request log lines
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port or _free_port())
             self._server.start()
@@ -135,11 +142,24 @@ class Twin:
         if self.with_resolvers:
             from twin.dns_server import ResolverFleet
 
-            self.fleet = ResolverFleet(list(scn.vpcs), self.dns.answer, first_address=self.first_address,
-                                       port=self.resolver_port, negative_cache_ttl=scn.twin.negative_cache_ttl)
-            self.fleet.start()
+            self.fleet = self._start_fleet(ResolverFleet)
         self.start_time = get_clock().now()
         return self
+
+    def _start_fleet(self, fleet_cls: Any) -> Any:
+        """One resolver per VPC on consecutive loopback addresses; if the block is taken (another twin
+        on this machine), the next /24 of 127.0.0.0/8 is tried."""
+        assert self.dns is not None
+        a, b, c, _ = (int(x) for x in self.first_address.split("."))
+        last_error: OSError | None = None
+        for third in [c, *[x for x in range(1, 255) if x != c]][:64]:
+            fleet = fleet_cls(list(self.scn.vpcs), self.dns.answer, first_address=f"{a}.{b}.{third}.1",
+                              port=self.resolver_port, negative_cache_ttl=self.scn.twin.negative_cache_ttl)
+            try:
+                return fleet.start()
+            except OSError as exc:  # address in use: try the next block
+                last_error = exc
+        raise RuntimeError(f"no free loopback block for the VPC resolvers: {last_error}")
 
     def arm_faults(self) -> None:
         """Install the scenario's faults (with AWS ids filled in) and start counting from now."""
@@ -170,6 +190,9 @@ class Twin:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._server_config is not None:
+            self._server_config.stop()
+            self._server_config = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

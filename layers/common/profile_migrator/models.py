@@ -151,3 +151,55 @@ class ApprovalRequest(BaseModel):
 class ProbeEvent(BaseModel):
     names: list[str]
     expected: dict[str, list[str]] = Field(default_factory=dict)
+
+
+# -- Onboarding: a new VPC joins the Profile (EV-1) -----------------------------------------------------
+# The CloudTrail event is AWS's, not ours: unknown fields are allowed (CloudTrail carries many more);
+# only what the decision needs is declared, with AWS's own spelling as aliases.
+
+
+class CloudTrailVpc(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    vpc_id: str = Field(alias="vpcId", pattern=r"^vpc-[0-9a-f]+$")
+    owner_id: str | None = Field(None, alias="ownerId")
+
+
+class CreateVpcResponse(BaseModel):
+    vpc: CloudTrailVpc
+
+
+class CreateVpcDetail(BaseModel):
+    """``detail`` of the EventBridge event for a CreateVpc / CreateDefaultVpc call (EV-1)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    event_name: Literal["CreateVpc", "CreateDefaultVpc"] = Field(alias="eventName")
+    event_source: Literal["ec2.amazonaws.com"] = Field(alias="eventSource")
+    aws_region: str = Field(alias="awsRegion")
+    recipient_account_id: str = Field(alias="recipientAccountId", pattern=r"^\d{12}$")
+    # CloudTrail records failed calls too: then errorCode is set and responseElements is null.
+    error_code: str | None = Field(None, alias="errorCode")
+    response_elements: CreateVpcResponse | None = Field(None, alias="responseElements")
+
+
+class OnboardRequest(_Model):
+    """The onboarding execution's input (the trigger builds it from the event; deterministic, so a
+    repeated event gives the same input: SF StartExecution is then idempotent)."""
+
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]+$")
+    account: str = Field(pattern=r"^\d{12}$")
+    region: str
+    event_name: str = "CreateVpc"
+
+
+class OnboardStepEvent(BaseModel):
+    """What every onboarding step function gets: the request plus the state so far."""
+
+    request: OnboardRequest
+    execution: str = ""
+    decision: dict[str, Any] = Field(default_factory=dict)
+    association: dict[str, Any] = Field(default_factory=dict)
+    probe: dict[str, Any] = Field(default_factory=dict)
+    status: Literal["ASSOCIATED", "SKIPPED", "FAILED"] | None = None
+    failure: dict[str, Any] = Field(default_factory=dict)

@@ -138,3 +138,25 @@ def find_vpc_by_name(acct: Account, name: str) -> str | None:
     resp = acct.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [name]}])
     vpcs = resp.get("Vpcs", [])
     return vpcs[0]["VpcId"] if vpcs else None
+
+
+def get_vpc(acct: Account, vpc_id: str) -> VpcInfo | None:
+    """One VPC with its DNS attributes and tags; None when it does not exist (any more)."""
+    from botocore.exceptions import ClientError
+
+    from .session import error_code
+
+    ec2 = acct.client("ec2")
+    try:
+        vpcs = ec2.describe_vpcs(VpcIds=[vpc_id]).get("Vpcs", [])
+    except ClientError as exc:
+        if error_code(exc) in ("InvalidVpcID.NotFound", "InvalidVpcID.Malformed"):
+            return None
+        raise
+    if not vpcs:
+        return None
+    v = vpcs[0]
+    sup = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
+    host = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+    return VpcInfo(vpc_id, name_tag(v.get("Tags"), vpc_id), v["CidrBlock"], v.get("OwnerId", ""), bool(sup),
+                   bool(host), tags_dict(v.get("Tags")))

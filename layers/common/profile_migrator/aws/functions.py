@@ -64,3 +64,22 @@ def send_task_success(acct: Account, token: str, output: dict[str, Any]) -> None
 
 def send_task_failure(acct: Account, token: str, error: str, cause: str) -> None:
     acct.client("stepfunctions").send_task_failure(taskToken=token, error=error, cause=cause[:32768])
+
+
+def start_named_execution(acct: Account, state_machine_arn: str, name: str, payload: dict[str, Any]
+                          ) -> tuple[str, bool]:
+    """StartExecution with a deterministic name: ``(execution ARN, started)``.
+
+    Step Functions answers a repeated name with the same input of a running execution with that
+    execution, and any other repeat with ``ExecutionAlreadyExists``: both mean "already started"
+    (``started`` False in the second case; the ARN is then the one the name gives).
+    """
+    sfn = acct.client("stepfunctions")
+    try:
+        arn = sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload))
+        return str(arn["executionArn"]), True
+    except ClientError as exc:
+        if error_code(exc) != "ExecutionAlreadyExists":
+            raise
+    base = state_machine_arn.replace(":stateMachine:", ":execution:", 1)
+    return f"{base}:{name}", False

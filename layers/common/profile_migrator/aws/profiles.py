@@ -101,3 +101,11 @@ def get_resource_association(acct: Account, association_id: str) -> ResourceAsso
 def create_profile(acct: Account, name: str) -> ProfileInfo:
     p = _rp(acct).create_profile(Name=name, ClientToken=f"pm-{name}")["Profile"]
     return ProfileInfo(p["Id"], p["Arn"], p.get("Name", name), p["Arn"].split(":")[4], p.get("ShareStatus", ""))
+
+
+def associations_of_vpc(acct: Account, vpc_id: str) -> list[ProfileAssociation]:
+    """The Profile associations of one VPC, as its owner's account sees them (CP-6: at most one live)."""
+    out = []
+    for a in paginate(_rp(acct), "list_profile_associations", "ProfileAssociations", ResourceId=vpc_id):
+        out.append(ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", "")))
+    return out

@@ -93,3 +93,48 @@ def scan_prefix(acct: Account, table: str, prefix: str) -> list[tuple[str, dict[
         if "LastEvaluatedKey" not in resp:
             return out
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def take_json(acct: Account, table: str, pk: str, sk: str, *, condition: str,
+              names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Delete conditionally and return the deleted doc: whoever gets the doc consumed it, exactly once.
+    None when the condition failed or the item was not there."""
+    kwargs: dict[str, Any] = {"TableName": table, "Key": {"pk": _s(pk), "sk": _s(sk)}, "ReturnValues": "ALL_OLD",
+                              "ConditionExpression": condition}
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    if values:
+        kwargs["ExpressionAttributeValues"] = {k: _s(v) for k, v in values.items()}
+    try:
+        resp = _ddb(acct).delete_item(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return None
+        raise
+    item = resp.get("Attributes")
+    return json.loads(item["doc"]["S"]) if item else None
+
+
+def upsert_json(acct: Account, table: str, pk: str, sk: str, doc: dict[str, Any], *, condition: str | None = None,
+                names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> None:
+    """Write the item through UpdateItem (same attributes as :func:`put_json`) — for roles that may update
+    items but not put them. Raises :class:`ConditionFailed` when ``condition`` fails."""
+    attrs = {"doc": json.dumps(doc, sort_keys=True)}
+    attrs.update({k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")})
+    all_names = {f"#a{i}": k for i, k in enumerate(attrs)}
+    all_values: dict[str, Any] = {f":a{i}": _s(v) for i, v in enumerate(attrs.values())}
+    all_names.update(names or {})
+    all_values.update({k: _s(v) for k, v in (values or {}).items()})
+    kwargs: dict[str, Any] = {
+        "TableName": table, "Key": {"pk": _s(pk), "sk": _s(sk)},
+        "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attrs))),
+        "ExpressionAttributeNames": all_names, "ExpressionAttributeValues": all_values,
+    }
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    try:
+        _ddb(acct).update_item(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            raise ConditionFailed(pk) from None
+        raise

@@ -1,0 +1,5 @@
+"""Onboarding: associate the new VPC with the Profile from its owner's account (CP-9)."""
+
+from profile_migrator.onboarding_handlers import associate as lambda_handler
+
+__all__ = ["lambda_handler"]
