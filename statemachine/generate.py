@@ -218,12 +218,13 @@ ONBOARD_RETRY: list[dict[str, Any]] = [
 ONBOARD_CATCH = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "NotifyFailure"}]
 
 
-def onboard_task(fn: str, result_path: str, next_: str, **params: str) -> dict[str, Any]:
-    """An onboarding step: the request and what earlier steps found, by path; errors go to NotifyFailure."""
+def onboard_task(fn: str, result_path: str, next_: str, catch: list[dict[str, Any]] | None = None,
+                 constants: dict[str, str] | None = None, **paths: str) -> dict[str, Any]:
+    """An onboarding step: the request and what earlier steps found (by path); errors go to NotifyFailure."""
     parameters = {"request.$": "$.request", "execution.$": "$$.Execution.Name",
-                  **{f"{k}.$": v for k, v in params.items()}}
+                  **{f"{k}.$": v for k, v in paths.items()}, **(constants or {})}
     return {"Type": "Task", "Resource": f"${{{fn}FunctionArn}}", "Parameters": parameters,
-            "ResultPath": result_path, "Retry": ONBOARD_RETRY, "Catch": ONBOARD_CATCH, "Next": next_}
+            "ResultPath": result_path, "Retry": ONBOARD_RETRY, "Catch": catch or ONBOARD_CATCH, "Next": next_}
 
 
 def onboard_definition() -> dict[str, Any]:
@@ -284,22 +285,12 @@ def onboard_definition() -> dict[str, Any]:
             "NoProbe": {"Type": "Pass", "Result": {"attempts": 0, "status": "none"}, "ResultPath": "$.probe",
                         "Next": "Notify"},
             # The outcome replaces the state: it is the execution's output.
-            "Notify": onboard_task("OnboardNotify", "$", "Done", decision="$.decision", association="$.association",
-                                   probe="$.probe") | {"Parameters": {
-                "request.$": "$.request", "execution.$": "$$.Execution.Name", "decision.$": "$.decision",
-                "association.$": "$.association", "probe.$": "$.probe", "status": "ASSOCIATED"}},
+            "Notify": onboard_task("OnboardNotify", "$", "Done", constants={"status": "ASSOCIATED"},
+                                   decision="$.decision", association="$.association", probe="$.probe"),
             "Done": {"Type": "Succeed"},
-            "NotifyFailure": {
-                "Type": "Task",
-                "Resource": "${OnboardNotifyFunctionArn}",
-                "Parameters": {"request.$": "$.request", "execution.$": "$$.Execution.Name",
-                               "failure.$": "$.failure", "status": "FAILED"},
-                "ResultPath": "$.outcome",
-                "Retry": ONBOARD_RETRY,
-                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notify_failure",
-                           "Next": "FailedUnnotified"}],
-                "Next": "Failed",
-            },
+            "NotifyFailure": onboard_task(
+                "OnboardNotify", "$.outcome", "Failed", constants={"status": "FAILED"}, failure="$.failure",
+                catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notify_failure", "Next": "FailedUnnotified"}]),
             "Failed": {"Type": "Fail", "Error": "OnboardingFailed", "CausePath": "$.outcome.reason"},
             "FailedUnnotified": {"Type": "Fail", "Error": "OnboardingFailed",
                                  "Cause": "the onboarding failed and its notification failed too"},

@@ -353,8 +353,27 @@ def _describe(response: Any) -> tuple[str, str, str, str]:
     return service, operation, account, region
 
 
+_harness = threading.local()
+
+
+@contextmanager
+def harness_calls() -> Iterator[None]:
+    """Calls this thread makes inside the block are the twin harness's own (following an execution,
+    answering approvals, reading the final estate): not the system under test, so neither counted nor
+    faulted. In-process (mock) mode only: a server thread does not see the flag."""
+    prev = getattr(_harness, "on", False)
+    _harness.on = True
+    try:
+        yield
+    finally:
+        _harness.on = prev
+
+
 def _call_action(self: Any) -> Any:
     """Replacement for BaseResponse.call_action: count, notify, maybe refuse, else run."""
+    if getattr(_harness, "on", False):
+        assert _original_call_action is not None
+        return _original_call_action(self)
     service, operation, account, region = _describe(self)
     fault, response = _apply_faults(service, operation, account)
     call = ApiCall(service=service, operation=operation, account=account, region=region, fault=fault)

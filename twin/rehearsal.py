@@ -85,7 +85,10 @@ def finish(twin: Twin, result: Result, sampler: Any, t_sim0: float, t_wall0: flo
     result.transitions = {f"{v}|{n}": [(round(t - t_sim0, 1), a, b) for t, a, b in ts]
                           for (v, n), ts in sampler.transitions().items()}
     get_settings_faults_off()
-    final = twin.discover().scenario
+    from twin.faults import harness_calls
+
+    with harness_calls():
+        final = twin.discover().scenario
     result.final = {k: v for k, v in dump_scenario(final).items() if k in ("vpcs", "endpoints", "hosted_zones",
                                                                            "profiles")}
     for k in ("vpcs", "endpoints", "hosted_zones", "profiles"):

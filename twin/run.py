@@ -64,10 +64,13 @@ class Approver:
         from profile_migrator.aws import functions as fn
         from profile_migrator.aws import store
 
+        from twin.faults import harness_calls
+
         acct = self.tw.accounts()[self.dep.account]
-        while not self._stop.wait(0.02):
+        while not self._stop.wait(0.05):
             try:
-                items = store.scan_prefix(acct, self.dep.table, "approval#")
+                with harness_calls():
+                    items = store.scan_prefix(acct, self.dep.table, "approval#")
             except Exception:  # the table may be busy; try again next tick
                 continue
             for pk, doc in items:
@@ -178,8 +181,11 @@ def _map_crash_faults() -> None:
 
 
 def _follow(sfn: Any, arn: str) -> dict[str, Any]:
+    from twin.faults import harness_calls
+
     while True:
-        desc = sfn.describe_execution(executionArn=arn)
+        with harness_calls():
+            desc = sfn.describe_execution(executionArn=arn)
         if desc["status"] != "RUNNING":
             return dict(desc)
         time.sleep(0.02)

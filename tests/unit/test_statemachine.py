@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
+from profile_migrator.workflow import ACTION_FUNCTIONS, STEP_FUNCTIONS
 from statelint.config import Config
 from statelint.linter import Linter
 
-from profile_migrator.workflow import ACTION_FUNCTIONS, STEP_FUNCTIONS
 from twin.deploy import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
