@@ -218,6 +218,10 @@ def _deploy_probe(tw: Twin, props: dict[str, Any], glob: dict[str, Any], vpc_nam
     ip, port = tw.fleet.address_of(vpc_name)
     env = {"VPC_ID": vpc_id, "PROBE_NAMESERVER": ip, "PROBE_PORT": str(port), **TWIN_ENV,
            "POWERTOOLS_SERVICE_NAME": "profile-migrator-probe"}
+    if tw.server:
+        # Served over HTTP, the gate's Invoke of a probe reaches the dispatcher on another thread, so it
+        # is not seen as nested: a variable that differs from the gate's would make it wait for the lease.
+        del env["POWERTOOLS_SERVICE_NAME"]
     acct.client("lambda").create_function(
         FunctionName=name, Runtime="python3.13", Role=TWIN_ROLE.format(account=account_id),
         Handler=props.get("Handler", glob.get("Handler", "app.lambda_handler")), Code={"ZipFile": _zip()},

@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from .aws import ec2, profiles
 from .aws import functions as fn_adapter
-from .aws import sns as sns_adapter
+from .aws import notify as notify_adapter
 from .aws.session import Account, assume_role, default_account, error_code
 from .estate import service_dns_name
 from .models import CreateVpcDetail, OnboardRequest, OnboardStepEvent
@@ -378,8 +378,8 @@ def notify(ev: OnboardStepEvent) -> dict[str, Any]:
     }
     if settings.topic_arn:
         try:
-            sns_adapter.publish_json(default_account(settings.home_region), settings.topic_arn,
-                                     f"profile-migrator: VPC {req.vpc_id} {status}", summary)
+            notify_adapter.publish_json(default_account(settings.home_region), settings.topic_arn, summary,
+                                        subject=f"profile-migrator: VPC {req.vpc_id} {status}")
             summary["notified"] = True
         except ClientError as exc:  # a lost notification must not undo an onboarding
             summary["notify_error"] = error_code(exc) or str(exc)
