@@ -34,6 +34,7 @@ class SimClock:
         self._anchor_real = time.monotonic()
         self._anchor_sim = 0.0
         self._busy = 0
+        self._local = threading.local()  # this thread's busy depth
 
     def _rate(self) -> float:
         """Simulated seconds per real second, now."""
@@ -50,24 +51,34 @@ class SimClock:
     @contextmanager
     def busy(self) -> Iterator[None]:
         """Work in progress: while any thread is inside, simulated time runs at real speed."""
-        with self._lock:
-            self._anchor_sim, self._anchor_real = self._now_locked(), time.monotonic()
-            self._busy += 1
+        self._shift(+1)
         try:
             yield
         finally:
-            with self._lock:
-                self._anchor_sim, self._anchor_real = self._now_locked(), time.monotonic()
-                self._busy -= 1
+            self._shift(-1)
+
+    def _shift(self, n: int) -> None:
+        with self._lock:
+            self._anchor_sim, self._anchor_real = self._now_locked(), time.monotonic()
+            self._busy += n
+            self._local.depth = getattr(self._local, "depth", 0) + n
 
     def sleep(self, simulated_seconds: float) -> None:
-        """Block for ``simulated_seconds`` of simulated time."""
-        target = self.now() + simulated_seconds
-        while True:
-            remaining = target - self.now()
-            if remaining <= 0:
-                return
-            time.sleep(min(self.real_seconds(remaining), 0.05))
+        """Block for ``simulated_seconds`` of simulated time. A busy thread that sleeps is waiting, not
+        working: its busy sections are suspended for the sleep."""
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._shift(-depth)
+        try:
+            target = self.now() + simulated_seconds
+            while True:
+                remaining = target - self.now()
+                if remaining <= 0:
+                    return
+                time.sleep(min(self.real_seconds(remaining), 0.05))
+        finally:
+            if depth:
+                self._shift(+depth)
 
     def real_seconds(self, simulated_seconds: float) -> float:
         """Real seconds that ``simulated_seconds`` take at the current rate (callers re-check ``now``)."""

@@ -121,7 +121,10 @@ class Twin:
             self._server_config = patch.dict(default_user_config, MOTO_CONFIG)
             self._server_config.start()
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request log lines
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port or _free_port())
+            # verbose=False: moto would print "Starting a new Thread with MotoServer…" on *stdout*, ahead
+            # of the ids JSON that `twin serve` prints there without --ids (tests/twin/test_serve.py).
+            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port or _free_port(),
+                                              verbose=False)
             self._server.start()
             host, port = self._server.get_host_and_port()
             self.port = port

@@ -194,7 +194,7 @@ def _replay(scn: Scenario, tw: Twin, the_plan: Plan, say: ProgressFn, reset_api_
                                  "end": round(clock.now() - t_sim0, 1)})
         # The last changes settle before the run counts as over (AS-5).
         if pending:
-            _, waited = _wait_settled(ctx, pending, 1.0, 3600)
+            _, waited = _wait_settled(ctx, pending, OPERATOR_POLL, 3600)
             result.aws_wait_seconds += waited
         clock.sleep(5)
     except Exception as exc:  # the replay stops where a person would: at the first error

@@ -39,7 +39,7 @@ class FrozenClock(SimClock):
     """Simulated time moves only when the test advances it."""
 
     def now(self) -> float:
-        return self._offset
+        return self._anchor_sim  # SimClock keeps simulated time in _anchor_sim (advance() moves it)
 
 
 @pytest.fixture

@@ -457,21 +457,30 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 RATE = 0.001  # one request per 1000 simulated s (10 real s at time_scale 0.01): the burst is 1
+THROTTLED = ("route53", "route53profiles", "ec2")
 
 
-@pytest.mark.parametrize(("rule", "service", "call", "code", "status"), [
-    ("RL-1", "route53", "list_hosted_zones", "Throttling", 400),
-    ("RL-2", "route53profiles", "list_profiles", "ThrottlingException", 400),
-    ("RL-2", "ec2", "describe_vpcs", "RequestLimitExceeded", 503),
-])
-def test_rl1_rl2_throttle_fault_gets_the_services_real_error_and_botocore_retries_it(
-    rule: str, service: str, call: str, code: str, status: int, no_backoff: None
-) -> None:
-    doc = base(vpcs={"dev": vpc("10.1.0.0/16")},
-               profiles={"central": {"account": "a", "vpcs": ["dev"]}})
-    doc["twin"]["faults"] = [{"kind": "throttle", "service": service, "rate": RATE}]
+@pytest.fixture(scope="class")
+def throttled_twin() -> Iterator[Twin]:
+    """A scenario throttling all three services (one bucket per service and account)."""
+    doc = base(vpcs={"dev": vpc("10.1.0.0/16")}, profiles={"central": {"account": "a", "vpcs": ["dev"]}})
+    doc["twin"]["faults"] = [{"kind": "throttle", "service": s, "rate": RATE} for s in THROTTLED]
     with running(doc) as tw:
         tw.arm_faults()
+        yield tw
+
+
+class TestThrottleFault:
+    @pytest.mark.parametrize(("rule", "service", "call", "code", "status"), [
+        ("RL-1", "route53", "list_hosted_zones", "Throttling", 400),
+        ("RL-2", "route53profiles", "list_profiles", "ThrottlingException", 400),
+        ("RL-2", "ec2", "describe_vpcs", "RequestLimitExceeded", 503),
+    ])
+    def test_rl1_rl2_throttle_fault_gets_the_services_real_error_and_botocore_retries_it(
+        self, throttled_twin: Twin, rule: str, service: str, call: str, code: str, status: int,
+        no_backoff: None,
+    ) -> None:
+        tw = throttled_twin
         # Without retries: the first call takes the only token, the next one is refused.
         bare = client(tw, service, config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
         getattr(bare, call)()
@@ -482,13 +491,15 @@ def test_rl1_rl2_throttle_fault_gets_the_services_real_error_and_botocore_retrie
         assert err["ResponseMetadata"]["HTTPStatusCode"] == status
         if service != "ec2":
             assert err["Error"]["Message"] == "Rate exceeded"
-        # With botocore's standard retry mode: it classifies the error as throttling and retries.
+        # botocore's standard retry mode classifies it as throttling and retries it (after the hook
+        # refilled the bucket with one token's worth of simulated time).
         retrying = client(tw, service, config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
         probe = _Throttled(retrying, refill=1 / RATE)
         resp = getattr(retrying, call)()
         assert resp["ResponseMetadata"]["RetryAttempts"] == 1
         assert probe.seen == [{"code": code, "status": status, "throttling": True, "retryable": True}], rule
-        # Other services are not throttled by this fault.
-        other = "ec2" if service != "ec2" else "route53"
-        for _ in range(3):
-            getattr(client(tw, other), "describe_vpcs" if other == "ec2" else "list_hosted_zones")()
+
+    def test_rl1_rl2_throttle_leaves_unthrottled_services_alone(self, throttled_twin: Twin) -> None:
+        sts = client(throttled_twin, "sts", config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        for _ in range(5):
+            assert sts.get_caller_identity()["Account"] == ACCOUNT
