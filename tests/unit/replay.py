@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profile_migrator.estate import Scenario
+from profile_migrator.planner import PARKING_TAG
 from profile_migrator.resolution import DnsState
 
 
@@ -36,6 +37,15 @@ class Replay:
         self.records = {z: [(r.name, r.type) for r in zone.records] for z, zone in scn.hosted_zones.items()}
         self.vpc_account = {v: vpc.account for v, vpc in scn.vpcs.items()}
         self.private_dns = {e: ep.private_dns for e, ep in scn.endpoints.items()}
+        # An earlier, aborted run's parking VPC (tagged by the tool) is the tool's own: reused, then deleted.
+        self.parking = {v for v, vpc in scn.vpcs.items() if vpc.tags.get(PARKING_TAG) == "true"}
+
+    def workload_vpcs(self) -> list[str]:
+        return [v for v in self.scn.vpcs if v not in self.own_parking]
+
+    @property
+    def own_parking(self) -> set[str]:
+        return {v for v, vpc in self.scn.vpcs.items() if vpc.tags.get(PARKING_TAG) == "true"}
 
     # -- helpers --------------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -44,7 +54,7 @@ class Replay:
                        if e in self.scn.endpoints})
 
     def answers(self) -> dict[tuple[str, str], Any]:
-        return {(v, n): self.st.resolve(v, n) for v in self.scn.vpcs for n in self.names()}
+        return {(v, n): self.st.resolve(v, n) for v in self.workload_vpcs() for n in self.names()}
 
     def zone_name(self, key: str) -> str | None:
         z = self.st.zones.get(key)
@@ -189,7 +199,7 @@ def check_plan(scn: Scenario, plan_json: dict[str, Any]) -> Replay:
         assert f"endpoint:{ep}" in rp.st.profile_zones.get(scn.migration.profile, set()), f"{ep} not on the Profile"
         assert not [k for k, z in rp.st.zones.items() if k.startswith("zone:") and z.name == name], (
             f"a self-managed zone named {name} survives")
-        for vpc in scn.vpcs:
+        for vpc in rp.workload_vpcs():
             if (vpc, name) in start_private:
                 assert end[(vpc, name)].via in ("profile-endpoint:" + ep, "managed-zone"), (vpc, end[(vpc, name)])
     assert not rp.parking, f"parking VPCs left behind: {rp.parking}"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from profile_migrator.estate import ScenarioError, load_scenario, parse_scenario
-from profile_migrator.planner import DESTRUCTIVE, INVERSE, MAX_WAVE, plan
+from profile_migrator.planner import DESTRUCTIVE, INVERSE, MAX_WAVE, PARKING_TAG, plan
 
 from .helpers import ESTATES, EXAMPLES, LAMBDA, dns, path1, path2, plan_json, scenario, write
 from .replay import AwsRefusal, Replay, check_plan
@@ -175,6 +175,32 @@ def test_named_parking_vpc_is_used_as_given(tmp_path: Path) -> None:
                           ("disassociate-vpc-from-zone", "prod"), ("delete-zone-record", "lambda-zone")]
     assert ("disassociate-vpc-from-zone", "spare") not in acts
     assert {p["vpc"] for p in obj["predicted"]} == {"shared-services", "dev", "prod"}
+    check_plan(scenario(doc), obj)
+
+
+@pytest.mark.parametrize("on_zone", [True, False], ids=["still-on-the-zone", "not-yet-on-the-zone"])
+def test_an_aborted_runs_parking_vpc_is_reused_and_deleted(on_zone: bool) -> None:
+    doc = path1()
+    doc["vpcs"]["parking-lambda-zone"] = {"account": "network", "cidr": "10.9.0.0/16",
+                                          "tags": {PARKING_TAG: "true"}}
+    if on_zone:
+        doc["hosted_zones"]["lambda-zone"]["vpcs"].append("parking-lambda-zone")
+    obj = plan(scenario(doc)).to_json()
+    assert obj["safe"], obj["problems"]
+    acts = actions(obj)
+    assert ("delete-parking-vpc", "parking-lambda-zone") in acts
+    assert ("disassociate-vpc-from-zone", "parking-lambda-zone") not in acts
+    assert {p["vpc"] for p in obj["predicted"]} == {"shared-services", "dev", "prod"}  # never watched
+    assert not any(a == "create-parking-vpc" for a, _ in acts)  # reused, not created again
+    assert (("associate-vpc-with-zone", "parking-lambda-zone") in acts) is not on_zone
+    check_plan(scenario(doc), obj)
+
+
+def test_an_aborted_runs_leftover_parking_vpc_is_deleted() -> None:
+    doc = path1()
+    doc["vpcs"]["parking-old"] = {"account": "network", "cidr": "10.9.0.0/16", "tags": {PARKING_TAG: "true"}}
+    obj = plan(scenario(doc)).to_json()
+    assert actions(obj)[-1] == ("delete-parking-vpc", "parking-old")
     check_plan(scenario(doc), obj)
 
 
