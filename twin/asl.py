@@ -158,7 +158,45 @@ def patch_asl_clock() -> None:
         _patch_accounting()
         _patch_execution_names()
         _patch_parser()
+        _patch_lambda_calls()
         _patched = True
+
+
+def _patch_lambda_calls() -> None:
+    """moto's interpreter makes a new boto3 client for every Lambda task (~50-100 ms): reuse one per
+    region, and run the invocation path on the busy clock (it is twin compute; the handler inside is
+    busy anyway)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils as leu
+
+    original_client = leu.boto_client_for
+    cache: dict[tuple[str, str], Any] = {}
+    cache_lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if state_credentials is not None:
+            return original_client(region=region, service=service, state_credentials=state_credentials)
+        with cache_lock:
+            client = cache.get((region, service))
+            if client is None:
+                with get_clock().busy():
+                    client = original_client(region=region, service=service, state_credentials=None)
+                cache[(region, service)] = client
+            return client
+
+    original_exec = leu.exec_lambda_function
+    original_integration = leu.execute_lambda_function_integration
+
+    def exec_lambda_function(*args: Any, **kwargs: Any) -> None:
+        with get_clock().busy():
+            original_exec(*args, **kwargs)
+
+    def execute_lambda_function_integration(*args: Any, **kwargs: Any) -> None:
+        with get_clock().busy():
+            original_integration(*args, **kwargs)
+
+    leu.boto_client_for = boto_client_for
+    leu.exec_lambda_function = exec_lambda_function
+    leu.execute_lambda_function_integration = execute_lambda_function_integration
 
 
 def _patch_parser() -> None:

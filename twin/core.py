@@ -50,9 +50,21 @@ def apply_patches() -> None:
     from twin.moto_ext.route53profiles import register_route53profiles
 
     register_route53profiles()
+    _quiet_emf()
     patch_ec2_route53()
     patch_asl_clock()
     install_request_faults()
+
+
+def _quiet_emf() -> None:
+    """In the twin, Powertools' EMF metrics (CloudWatch Logs lines on AWS) are dropped, not printed on
+    the CLI's stdout; the handlers still record them."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    def flush_metrics(self: Any, raise_on_empty_metrics: bool = False) -> None:
+        self.clear_metrics()
+
+    AmazonCloudWatchEMFProvider.flush_metrics = flush_metrics  # type: ignore[method-assign]
 
 
 @dataclass

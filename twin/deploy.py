@@ -65,6 +65,11 @@ class Deployment:
     functions: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
     probes: dict[str, str] = field(default_factory=dict)  # VPC name -> probe ARN
     handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)  # function name -> handler
+    state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
+    buses: dict[str, str] = field(default_factory=dict)  # logical id -> event bus name
+    rules: dict[str, str] = field(default_factory=dict)  # logical id -> rule ARN
+    parameters: dict[str, Any] = field(default_factory=dict)  # the stack's parameter values
+    conditions: dict[str, bool] = field(default_factory=dict)
 
 
 def _zip() -> bytes:
@@ -74,31 +79,124 @@ def _zip() -> bytes:
     return buf.getvalue()
 
 
-class _Resolver:
-    """Values of Ref / GetAtt / Sub inside the template, for what the twin created."""
+class _NoValue:
+    """``Ref: AWS::NoValue`` — the property (or list item) is left out."""
 
-    def __init__(self, params: dict[str, str], refs: dict[str, str], attrs: dict[str, str]) -> None:
+
+NO_VALUE = _NoValue()
+
+
+class _Resolver:
+    """Values of Ref / GetAtt / Sub (and Join, Select, Split, If, conditions) inside the template, for
+    what the twin created."""
+
+    def __init__(self, params: dict[str, Any], refs: dict[str, str], attrs: dict[str, str],
+                 conditions: dict[str, bool] | None = None) -> None:
         self.params, self.refs, self.attrs = params, refs, attrs
+        self.conditions: dict[str, bool] = conditions if conditions is not None else {}
+
+    def condition(self, value: Any) -> bool:
+        """A condition expression (Fn::Equals / Not / And / Or / Condition) or a condition's name."""
+        if isinstance(value, str):
+            return self.conditions[value]
+        (k, v), = value.items()
+        if k == "Fn::Equals":
+            return bool(self(v[0]) == self(v[1]))
+        if k == "Fn::Not":
+            return not self.condition(v[0])
+        if k == "Fn::And":
+            return all(self.condition(c) for c in v)
+        if k == "Fn::Or":
+            return any(self.condition(c) for c in v)
+        if k in ("Condition", "Fn::Condition"):
+            return self.conditions[v]
+        raise ValueError(f"not a condition: {value!r}")
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
             (k, v), = value.items()
             if k == "Ref":
-                return self.params.get(v) or self.refs.get(v, v)
+                if v == "AWS::NoValue":
+                    return NO_VALUE
+                if v in self.params:
+                    return self.params[v]
+                return self.refs.get(v, v)
             if k == "Fn::GetAtt":
                 return self.attrs.get(".".join(v), "")
             if k == "Fn::Sub":
                 text = v if isinstance(v, str) else v[0]
-                for name, val in {**self.params, **self.refs}.items():
-                    text = text.replace("${" + name + "}", str(val))
-                for name, val in self.attrs.items():
+                local = {} if isinstance(v, str) else {n: self(x) for n, x in v[1].items()}
+                for name, val in {**self.params, **self.refs, **self.attrs, **local}.items():
                     text = text.replace("${" + name + "}", str(val))
                 return text
+            if k == "Fn::Join":
+                return str(v[0]).join(str(x) for x in self(v[1]))
+            if k == "Fn::Split":
+                return str(self(v[1])).split(str(v[0]))
+            if k == "Fn::Select":
+                items = self(v[1])
+                index = int(self(v[0]))
+                return items[index] if index < len(items) else ""
+            if k == "Fn::If":
+                return self(v[1] if self.condition(v[0]) else v[2])
         if isinstance(value, dict):
-            return {k: self(v) for k, v in value.items()}
+            out = {k: self(v) for k, v in value.items()}
+            return {k: v for k, v in out.items() if v is not NO_VALUE}
         if isinstance(value, list):
-            return [self(v) for v in value]
+            return [x for x in (self(v) for v in value) if x is not NO_VALUE]
         return value
+
+
+def evaluate_conditions(tpl: dict[str, Any], params: dict[str, Any]) -> dict[str, bool]:
+    """The template's ``Conditions`` for these parameter values (in dependency order)."""
+    resolver = _Resolver(params, {}, {})
+    pending = dict(tpl.get("Conditions", {}) or {})
+    while pending:
+        progressed = False
+        for name, expr in list(pending.items()):
+            try:
+                resolver.conditions[name] = resolver.condition(expr)
+            except KeyError:  # refers to a condition not evaluated yet
+                continue
+            del pending[name]
+            progressed = True
+        if not progressed:
+            raise ValueError(f"conditions refer to unknown conditions: {sorted(pending)}")
+    return resolver.conditions
+
+
+def parameter_values(tpl: dict[str, Any], overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then ``overrides``; list types (``CommaDelimitedList``, ``List<…>``) as lists."""
+    out: dict[str, Any] = {}
+    for name, spec in (tpl.get("Parameters", {}) or {}).items():
+        raw = (overrides or {}).get(name, spec.get("Default", ""))
+        if str(spec.get("Type", "")).startswith(("CommaDelimitedList", "List<")):
+            out[name] = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
+        else:
+            out[name] = str(raw)
+    return out
+
+
+def deployed(res: dict[str, Any], conditions: dict[str, bool]) -> bool:
+    """A resource without ``Condition``, or whose condition holds."""
+    cond = res.get("Condition")
+    return cond is None or conditions.get(cond, False)
+
+
+def twin_parameters(tw: Twin) -> dict[str, str]:
+    """Stack parameters the twin fills in from the scenario (besides the shared services VPC)."""
+    assert tw.built is not None
+    scn = tw.scn
+    out: dict[str, str] = {}
+    profile = scn.migration.profile if scn.migration is not None else next(iter(scn.profiles), None)
+    if profile is not None and profile in tw.built.profiles:
+        out["OnboardProfileId"] = tw.built.profiles[profile]  # new VPCs join this Profile (EV-1)
+    if len(scn.accounts) > 1:
+        out["OrganizationId"] = TWIN_ORGANIZATION  # member accounts forward to the central bus (EV-1)
+    return out
+
+
+TWIN_ORGANIZATION = "o-twin0000000"
 
 
 _import_lock = threading.Lock()
@@ -118,13 +216,17 @@ def _load_handler(code_uri: str, handler: str, function_name: str, env: dict[str
     return getattr(mod, attr)  # type: ignore[no-any-return]
 
 
-def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE) -> Deployment:
-    """Deploy the central stack into account alias ``central`` (default: the migration Profile's owner)."""
+def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
+           parameters: dict[str, str] | None = None) -> Deployment:
+    """Deploy the central stack into account alias ``central`` (default: the migration Profile's owner,
+    else the first Profile's). ``parameters`` override the template's defaults and the twin's values."""
     assert tw.built is not None
     scn = tw.scn
     if central is None:
         if scn.migration is not None and scn.migration.profile in scn.profiles:
             central = scn.profiles[scn.migration.profile].account
+        elif scn.profiles:
+            central = next(iter(scn.profiles.values())).account
         else:
             central = next(iter(scn.accounts))
     tpl = load_template(template)
@@ -132,12 +234,14 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE) -> D
     account_id = scn.accounts[central]
     region = scn.region
     resources: dict[str, Any] = tpl["Resources"]
-    params = {k: str(v.get("Default", "")) for k, v in tpl.get("Parameters", {}).items()}
+    params = parameter_values(tpl, {**twin_parameters(tw), **(parameters or {})})
     shared_vpc = None
     if scn.migration is not None and scn.migration.endpoints and scn.migration.endpoints[0] in scn.endpoints:
         shared_vpc = tw.built.vpcs[scn.endpoints[scn.migration.endpoints[0]].vpc]
     params.update({"SharedServicesVpcId": shared_vpc or "", "AWS::Region": region, "AWS::AccountId": account_id,
                    "AWS::Partition": "aws"})
+    conditions = evaluate_conditions(tpl, params)
+    resources = {k: v for k, v in resources.items() if deployed(v, conditions)}
     table_ids = [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]
     refs: dict[str, str] = {}
     ddb = acct.client("dynamodb")
@@ -153,14 +257,25 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE) -> D
     for lid in fn_ids:
         attrs[f"{lid}.Arn"] = f"arn:aws:lambda:{region}:{account_id}:function:{lid}"
         refs[lid] = lid
-    resolve = _Resolver(params, refs, attrs)
+    # A function may name a state machine or a bus (Ref / GetAtt): their ARNs are known before creation.
+    for lid, res in resources.items():
+        if res["Type"] == "AWS::Serverless::StateMachine":
+            sm_name = str(res["Properties"].get("Name", lid))
+            refs[lid] = attrs[f"{lid}.Arn"] = f"arn:aws:states:{region}:{account_id}:stateMachine:{sm_name}"
+            attrs[f"{lid}.Name"] = sm_name
+        elif res["Type"] == "AWS::Events::EventBus":
+            bus_name = str(res["Properties"]["Name"])
+            refs[lid] = attrs[f"{lid}.Name"] = bus_name
+            attrs[f"{lid}.Arn"] = f"arn:aws:events:{region}:{account_id}:event-bus/{bus_name}"
+    resolve = _Resolver(params, refs, attrs, conditions)
     glob = tpl.get("Globals", {}).get("Function", {})
     key, secret, token = acct.access_key()
     cred_env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token or "", "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     lam = acct.client("lambda")
     for a in tw.accounts().values():
         _ensure_role(a)
-    dep = Deployment(account=central, state_machine_arn="", table=refs[table_ids[0]] if table_ids else "")
+    dep = Deployment(account=central, state_machine_arn="", table=refs[table_ids[0]] if table_ids else "",
+                     parameters=params, conditions=conditions)
     for lid in fn_ids:
         props = {**glob, **resources[lid]["Properties"]}
         env = dict(resolve(glob.get("Environment", {}).get("Variables", {})))
@@ -191,9 +306,49 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE) -> D
         sm = acct.client("stepfunctions").create_state_machine(
             name=str(props.get("Name", lid)), definition=text, roleArn=TWIN_ROLE.format(account=account_id),
             type=props.get("Type", "STANDARD"))
-        dep.state_machine_arn = sm["stateMachineArn"]
+        dep.state_machines[lid] = sm["stateMachineArn"]
+        # `state_machine_arn` is the migration's (the first one, unless one is called MigrationStateMachine).
+        if lid == "MigrationStateMachine" or not dep.state_machine_arn:
+            dep.state_machine_arn = sm["stateMachineArn"]
+    create_event_resources(acct, resources, resolve, dep)
     install_dispatcher(_resolver_for(dep))
     return dep
+
+
+def create_event_resources(acct: Any, resources: dict[str, Any], resolve: _Resolver,
+                           dep: Deployment | None = None) -> dict[str, str]:
+    """The template's EventBridge buses (with their policy) and rules (pattern, bus, targets) in moto.
+
+    moto stores them but does not invoke Lambda targets: :mod:`twin.events` routes events over what is
+    stored here. Returns rule logical id -> rule ARN.
+    """
+    events = acct.client("events")
+    rules: dict[str, str] = {}
+    for lid, res in resources.items():
+        if res["Type"] != "AWS::Events::EventBus":
+            continue
+        props = resolve(res["Properties"])
+        events.create_event_bus(Name=props["Name"])
+        if props.get("Policy"):
+            events.put_permission(EventBusName=props["Name"], Policy=json.dumps(props["Policy"]))
+        if dep is not None:
+            dep.buses[lid] = props["Name"]
+    for lid, res in resources.items():
+        if res["Type"] != "AWS::Events::Rule":
+            continue
+        props = resolve(res["Properties"])
+        bus = props.get("EventBusName", "default")
+        arn = events.put_rule(Name=lid, EventPattern=json.dumps(props["EventPattern"]), EventBusName=bus,
+                              State=props.get("State", "ENABLED"),
+                              Description=props.get("Description", ""))["RuleArn"]
+        targets = [{k: v for k, v in t.items() if k in ("Id", "Arn", "RoleArn", "Input", "InputPath")}
+                   for t in props.get("Targets", [])]
+        if targets:
+            events.put_targets(Rule=lid, EventBusName=bus, Targets=targets)
+        rules[lid] = arn
+        if dep is not None:
+            dep.rules[lid] = arn
+    return rules
 
 
 _TRUST = json.dumps({"Version": "2012-10-17", "Statement": [

@@ -101,7 +101,11 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
     say = progress or (lambda _m: None)
     from twin.asl import reset_accounting, state_listeners, transitions
     from twin.dispatch import invocations, reset_invocations
+    from twin.events import EventPlayer, rehearse_events_only
     from twin.faults import api_calls, reset_api_calls
+
+    if scn.migration is None:  # nothing to migrate: the rehearsal only plays `events`
+        return rehearse_events_only(scn, progress, twin=twin)
 
     own = twin is None
     tw = twin or Twin(scn).start()
@@ -118,6 +122,7 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
         timeline = StepTimeline(t_sim0, say)
         state_listeners.append(timeline)
         approver = Approver(tw, dep, scn.twin.approver.answer, scn.twin.approver.at).start()
+        player = EventPlayer(tw, dep, t0=t_sim0, say=say).start() if scn.events else None
         sfn = tw.accounts()[dep.account].client("stepfunctions")
         inp = json.dumps(execution_input(tw, dep, GATE, POLL))
         executions: list[str] = []
@@ -144,6 +149,9 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
         finally:
             approver.stop()
             state_listeners.remove(timeline)
+            if player is not None:
+                player.wait()  # every event delivered, every onboarding execution ended
+                player.stop()
         clock.sleep(3)  # a few more samples after the end
         status, problems, error = _outcome(desc)
         arch = plan(scn).architecture
@@ -155,6 +163,9 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
         if status == "SUCCEEDED":
             result.aws_wait_seconds = _critical_path(scn, _waves_of(scn))
         result.executions = executions
+        if player is not None:
+            result.onboarded = player.results()
+            result.state_transitions += sum(transitions(a) for a in player.executions())
         finish(tw, result, sampler, t_sim0, t_wall0)
         result.api_calls = dict(api_calls())
         return result

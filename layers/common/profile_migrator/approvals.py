@@ -34,7 +34,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import runtime, slack
+from . import slack
 from .aws import functions as fn_adapter
 from .aws import notify, secrets, store
 from .aws.session import Account, default_account, error_code
@@ -78,6 +78,11 @@ class ChatSettings:
                    signing_secret_name=env.get("SLACK_SIGNING_SECRET_NAME") or DEFAULT_SIGNING_SECRET_NAME,
                    allow_list=allow, topic_arn=env.get("APPROVAL_TOPIC_ARN", "").strip(),
                    api_url=env.get("SLACK_API_URL") or slack.DEFAULT_API_URL)
+
+
+def table_name() -> str:
+    """The run table (as :func:`runtime.table_name`, without importing the runtime on the callback's path)."""
+    return os.environ.get("TABLE_NAME", "profile-migrator")
 
 
 def _home() -> Account:
@@ -256,6 +261,8 @@ def post_request(acct: Account, settings: ChatSettings, approval_id: str, ev: Ap
 
 def request_approval_with_chat(ev: ApprovalRequest) -> dict[str, Any]:
     """Store the token under a short id (:func:`runtime.request_approval`), then post the request."""
+    from . import runtime  # here, not at module level: the callback (3 s budget, SF-4) never needs it
+
     result = runtime.request_approval(ev)
     delivered = post_request(default_account(ev.ctx.region), ChatSettings.from_env(), result["approval_id"], ev)
     return {**result, **delivered}
@@ -364,6 +371,8 @@ def consume(acct: Account, table: str, approval_id: str, verdict: Verdict, by: s
     doc = store.get_json(acct, table, pk, "approval")
     if doc is None:
         prior = store.get_json(acct, table, pk, "decision")
+        if prior is not None and prior.get("decision") == "expired":
+            raise Expired("the approval has expired")
         if prior is not None:
             raise AlreadyDecided(f"already {prior.get('decision')} by {prior.get('by')} at {_iso(prior.get('at', 0))}")
         raise UnknownApproval("no such approval")
@@ -428,7 +437,7 @@ def handle_interaction(headers: Mapping[str, str], raw_body: str | bytes, *, now
     update the message. Raises :class:`Refused` before any SendTask* call when a check fails."""
     now = time.time() if now is None else now
     settings = settings or ChatSettings.from_env()
-    table = table or runtime.table_name()
+    table = table or table_name()
     acct = _home()
     verify_slack_request(headers, raw_body, secrets.get_secret(acct, settings.signing_secret_name), now)
     it = parse_interaction(raw_body)

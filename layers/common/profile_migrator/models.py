@@ -64,8 +64,9 @@ class MigrationInput(_Model):
     @field_validator("endpoints")
     @classmethod
     def _endpoints(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("an endpoint is listed twice")
+        dupes = sorted({e for e in v if v.count(e) > 1})
+        if dupes:
+            raise ValueError(f"{', '.join(map(repr, dupes))} listed twice")
         return v
 
     @field_validator("region")

@@ -317,7 +317,7 @@ def associate(ev: OnboardStepEvent) -> dict[str, Any]:
 
 def poll(ev: OnboardStepEvent) -> dict[str, Any]:
     """One poll of the association (AS-1); the interval doubles up to a maximum."""
-    settings = _settings()
+    settings = Settings.from_env()
     req = ev.request
     res = dict(ev.association)
     acct = owner_account(settings, req.account, req.region)

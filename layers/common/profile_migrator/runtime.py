@@ -88,10 +88,17 @@ def parse_input(raw: dict[str, Any]) -> MigrationInput:
     try:
         return MigrationInput.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(input)"
-        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        raise InvalidInput(f"execution input: {field}: {msg}") from None
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(input)"
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif err["type"] == "value_error":  # our validators' words, without pydantic's "Value error, "
+                msg = str(err.get("ctx", {}).get("error", err["msg"]))
+            else:
+                msg = err["msg"]
+            problems.append(f"{field}: {msg}")
+        raise InvalidInput("execution input: " + "; ".join(problems)) from None
 
 
 def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:

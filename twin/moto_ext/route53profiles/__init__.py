@@ -71,6 +71,9 @@ def register_route53profiles() -> None:
 
         if "profile" not in ResourceShare.SHAREABLE_RESOURCES:  # CP-9: RAM shares Profiles
             ResourceShare.SHAREABLE_RESOURCES.append("profile")
+        from twin.moto_ext.ram_resources import patch_ram_list_resources
+
+        patch_ram_list_resources()  # discovery reads who a Profile is shared with (CP-9)
 
 
 def settled_view(account_id: str, region: str) -> dict[str, object]:

@@ -18,7 +18,7 @@ _providers: dict[tuple[str, str], SecretsProvider] = {}
 
 def get_secret(acct: Account, name: str, *, max_age: int = 300) -> str:
     """The secret's string value (a warm function reads it at most once per ``max_age`` seconds)."""
-    key = (acct.region, acct.access_key()[0])
+    key = (acct.region, (acct.credentials or {}).get("aws_access_key_id", ""))
     with _lock:
         provider = _providers.get(key)
         if provider is None:

@@ -128,3 +128,38 @@ def error_code(exc: BaseException) -> str:
     if isinstance(resp, dict):
         return str(resp.get("Error", {}).get("Code", ""))
     return ""
+
+
+# -- The operator's own credentials (CLI) ------------------------------------------------------------------
+
+
+@dataclass
+class EndpointAccount(Account):
+    """An :class:`Account` whose clients talk to ``endpoint_url`` (a local twin, or a VPC interface
+    endpoint's URL) instead of the public AWS endpoints."""
+
+    endpoint_url: str | None = None
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            c = self._clients.get(service)
+            if c is None:
+                region = _ROUTE53_REGION if service == "route53" else self.region
+                c = self.session.client(service, region_name=region, config=RETRY_CONFIG,
+                                        endpoint_url=self.endpoint_url, **(self.credentials or {}))
+                self._clients[service] = c
+            return c
+
+
+def operator_account(region: str | None = None, profile: str | None = None, endpoint_url: str | None = None,
+                     credentials: dict[str, str] | None = None) -> Account:
+    """The person's account for the CLI: a named profile of ``~/.aws`` (or the default chain), or explicit
+    ``credentials`` (``aws_access_key_id``, ``aws_secret_access_key``[, ``aws_session_token``]); the
+    region given, else the profile's; ``endpoint_url`` sends every call there (the twin)."""
+    session = boto3.session.Session(profile_name=profile)
+    region = region or session.region_name
+    if not region:
+        raise ValueError("no AWS region: pass --region or set one in the profile / AWS_REGION")
+    if endpoint_url:
+        return EndpointAccount(session, region, credentials=credentials, endpoint_url=endpoint_url)
+    return Account(session, region, credentials=credentials)
