@@ -416,6 +416,8 @@ def execution_input(tw: Twin, dep: Deployment, gate: dict[str, Any] | None = Non
         out["gate"] = gate
     if poll:
         out["poll"] = poll
+    # An unanswered approval times out (and rolls back) after 5 simulated minutes in a rehearsal.
+    out["approval_timeout_seconds"] = 300
     return out
 
 
