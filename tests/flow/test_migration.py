@@ -154,3 +154,28 @@ def test_abort_then_new_execution_converges_with_zero_downtime(after: int) -> No
     assert result.status == "SUCCEEDED", result.error
     no_downtime(result)
     target_reached(scn, result)
+
+
+@pytest.mark.parametrize("example", ["multi-account.yaml", "greenfield.yaml"])
+def test_other_estates_succeed_with_zero_downtime(example: str) -> None:
+    # Two accounts, three endpoints in three architectures (RAM sharing, cross-account authorisations);
+    # and an estate with no zone at all.
+    scn = load_scenario(EXAMPLES / example)
+    result = rehearse_state_machine(scn)
+    assert result.status == "SUCCEEDED", result.error
+    for row in result.resolution:  # (greenfield: nothing resolved privately at the start)
+        assert row["downtime_seconds"] == 0.0, row
+    assert scn.migration is not None
+    prof = result.final["profiles"][scn.migration.profile]
+    # Every VPC of the Profile ends resolving the service privately (the sampler saw it switch).
+    for vpc in prof["vpcs"]:
+        for name in {scn.endpoint_dns_name(e) for e in scn.migration.endpoints}:
+            changes = result.transitions.get(f"{vpc}|{name}", [])
+            assert not changes or changes[-1][2] == "private", (vpc, changes)
+            if not any(r["vpc"] == vpc and r["name"] == name for r in result.resolution):
+                assert changes, f"{vpc} did not start private, so it must have switched"
+    for ep in scn.migration.endpoints:
+        assert result.final["endpoints"][ep].get("private_dns") is True
+        assert ep in prof.get("endpoints", [])
+    migrated = {scn.endpoint_dns_name(e) for e in scn.migration.endpoints}
+    assert not [z for z in result.final["hosted_zones"].values() if z["name"] in migrated]
