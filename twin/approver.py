@@ -186,22 +186,27 @@ class SlackApprover:
         while not self._stop.is_set():
             for msg in self.slack.wait_for_messages(seen, timeout=0.05):
                 seen += 1
-                if msg.metadata.get("event_type") != EVENT_TYPE:
-                    continue
-                request = dict(msg.metadata.get("event_payload") or {})
-                action = str(request.get("action", ""))
-                answer = self._choose(msg, request)
-                if answer == "ignore":
-                    self.log.append({"action": action, "answer": "timed_out"})
-                    continue
-                try:
-                    status, body = self.click(msg, "approve" if answer == "approve" else "reject")
-                except Exception as exc:  # the callback could not be invoked: nobody answered
-                    status, body = 0, f"{type(exc).__name__}: {exc}"
-                if status == 200:
-                    self.log.append({"action": action, "answer": "approved" if answer == "approve" else "rejected"})
-                else:
-                    self.errors.append({"action": action, "status": status, "body": body})
+                if msg.metadata.get("event_type") == EVENT_TYPE:
+                    # The twin's own work (a click is milliseconds in Slack) runs the clock at real speed:
+                    # it must not eat simulated minutes of the approval timeout.
+                    with get_clock().busy():
+                        self._answer(msg)
+
+    def _answer(self, msg: Message) -> None:
+        request = dict(msg.metadata.get("event_payload") or {})
+        action = str(request.get("action", ""))
+        answer = self._choose(msg, request)
+        if answer == "ignore":
+            self.log.append({"action": action, "answer": "timed_out"})
+            return
+        try:
+            status, body = self.click(msg, "approve" if answer == "approve" else "reject")
+        except Exception as exc:  # the callback could not be invoked: nobody answered
+            status, body = 0, f"{type(exc).__name__}: {exc}"
+        if status == 200:
+            self.log.append({"action": action, "answer": "approved" if answer == "approve" else "rejected"})
+        else:
+            self.errors.append({"action": action, "status": status, "body": body})
 
 
 class TerminalApprover(SlackApprover):

@@ -89,6 +89,9 @@ class _EnvironmentLeases:
         self._cond = threading.Condition()
         self._active: dict[str, list[Any]] = {}  # name -> [value, refcount, value before]
         self._holders: dict[int, int] = defaultdict(int)  # thread id -> leases held
+        # Variables no lease needs any more, restored only once no handler runs: removing a key while
+        # another handler iterates os.environ (botocore does, creating a client) raises KeyError there.
+        self._lingering: dict[str, str | None] = {}  # name -> value before
 
     def _compatible(self, variables: Mapping[str, str]) -> bool:
         return all(
@@ -113,7 +116,8 @@ class _EnvironmentLeases:
                     if name in self._active:
                         self._active[name][1] += 1
                     else:
-                        self._active[name] = [value, 1, os.environ.get(name)]
+                        before = self._lingering.pop(name) if name in self._lingering else os.environ.get(name)
+                        self._active[name] = [value, 1, before]
                         os.environ[name] = value
             else:  # nested call from a handler's own thread, or a conflict that waited too long
                 overridden = {name: os.environ.get(name) for name in variables}
@@ -134,7 +138,10 @@ class _EnvironmentLeases:
                         entry[1] -= 1
                         if entry[1] == 0:
                             del self._active[name]
-                            _restore({name: entry[2]})
+                            self._lingering[name] = entry[2]
+                if not self._holders:
+                    _restore(self._lingering)
+                    self._lingering.clear()
                 self._cond.notify_all()
 
 

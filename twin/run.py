@@ -15,7 +15,7 @@ from profile_migrator.workflow import ACTION_FUNCTIONS
 
 from twin.clock import get_clock
 from twin.core import Twin
-from twin.deploy import Deployment, deploy, execution_input
+from twin.deploy import deploy, execution_input
 from twin.rehearsal import ProgressFn, Result, finish, start_sampler
 
 # Probe gates and polls of the rehearsal (simulated seconds): what a team would put in the input.
@@ -40,58 +40,11 @@ def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
     return sum(max((per_action.get(s["action"], 0.0) for s in w["steps"]), default=0.0) for w in waves)
 
 
-class Approver:
-    """The twin's approver: answers approval requests found in the run table per ``twin.approver``
-    (issue 5 puts Slack in between; here the request function's stored token is answered directly)."""
-
-    def __init__(self, tw: Twin, dep: Deployment, answer: str, at: str | None) -> None:
-        self.tw, self.dep, self.answer, self.at = tw, dep, answer, at
-        self.seen: set[str] = set()
-        self.log: list[dict[str, Any]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="twin-approver", daemon=True)
-        self._used_at = False
-
-    def start(self) -> Approver:
-        self._thread.start()
-        return self
+class _NoApprover:
+    log: list[dict[str, Any]] = []
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        from profile_migrator.aws import functions as fn
-        from profile_migrator.aws import store
-
-        from twin.faults import harness_calls
-
-        acct = self.tw.accounts()[self.dep.account]
-        while not self._stop.wait(0.05):
-            try:
-                with harness_calls():
-                    items = store.scan_prefix(acct, self.dep.table, "approval#")
-            except Exception:  # the table may be busy; try again next tick
-                continue
-            for pk, doc in items:
-                if pk in self.seen:
-                    continue
-                self.seen.add(pk)
-                action = doc["step"].get("action", "")
-                answer = "approve"
-                if self.at is None or (action == self.at and not self._used_at):
-                    answer = self.answer
-                    if self.at is not None:
-                        self._used_at = True
-                if answer == "ignore":
-                    self.log.append({"action": action, "answer": "timed_out"})
-                    continue
-                if answer == "approve":
-                    fn.send_task_success(acct, doc["token"], {"approved_by": "twin-approver"})
-                    self.log.append({"action": action, "answer": "approved"})
-                else:
-                    fn.send_task_failure(acct, doc["token"], "Rejected", f"rejected by twin-approver: {action}")
-                    self.log.append({"action": action, "answer": "rejected"})
+        return None
 
 
 def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve: str = "scenario",
@@ -121,7 +74,12 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
         sampler = start_sampler(tw).start()
         timeline = StepTimeline(t_sim0, say)
         state_listeners.append(timeline)
-        approver = Approver(tw, dep, scn.twin.approver.answer, scn.twin.approver.at).start()
+        # Approvals go the real way: request function -> Slack stand-in -> signed callback (twin.approver).
+        approver: Any = _NoApprover()
+        if scn.migration.approvals != "none":
+            from twin.approver import approver_for
+
+            approver = approver_for(approve, tw, dep, scn.twin.approver.answer, scn.twin.approver.at).start()
         player = EventPlayer(tw, dep, t0=t_sim0, say=say).start() if scn.events else None
         sfn = tw.accounts()[dep.account].client("stepfunctions")
         inp = json.dumps(execution_input(tw, dep, GATE, POLL))

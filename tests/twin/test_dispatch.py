@@ -348,6 +348,28 @@ def test_lambda_environment_restores_previous_values(monkeypatch: pytest.MonkeyP
     assert "TWIN_NEW" not in os.environ
 
 
+def test_no_variable_disappears_while_another_handler_runs() -> None:
+    """A handler ending must not delete os.environ keys under a handler still running in another thread
+    (botocore iterates os.environ when it makes a client: a key deleted meanwhile raises KeyError)."""
+    a_inside, a_may_leave = threading.Event(), threading.Event()
+
+    def handler_a() -> None:
+        with lambda_environment({"TWIN_SHARED": "x", "TWIN_ONLY_A": "a"}):
+            a_inside.set()
+            a_may_leave.wait(5)
+
+    thread = threading.Thread(target=handler_a)
+    thread.start()
+    assert a_inside.wait(5)
+    with lambda_environment({"TWIN_SHARED": "x", "TWIN_ONLY_B": "b"}):
+        a_may_leave.set()
+        thread.join(5)
+        assert os.environ.get("TWIN_ONLY_A") == "a", "kept until no handler runs"
+        assert dict(os.environ.items())  # iterating is safe
+    for name in ("TWIN_SHARED", "TWIN_ONLY_A", "TWIN_ONLY_B"):
+        assert name not in os.environ
+
+
 def test_remaining_time_counts_simulated_time() -> None:
     clock = install_clock(SimClock(time_scale=0.001))
     try:

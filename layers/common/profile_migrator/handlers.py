@@ -76,7 +76,10 @@ def compensate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 @instrumented
 def approval_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.request_approval(ApprovalRequest.model_validate(event))
+    # Store the token under a short id, then post the request to Slack / SNS (approvals.py).
+    from . import approvals
+
+    return approvals.request_approval_with_chat(ApprovalRequest.model_validate(event))
 
 
 def probe_handler(nameserver: str, port: int) -> Handler:
