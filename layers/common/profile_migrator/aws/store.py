@@ -54,18 +54,26 @@ def get_json(acct: Account, table: str, pk: str, sk: str) -> dict[str, Any] | No
 def delete(acct: Account, table: str, pk: str, sk: str, *, condition: str | None = None,
            values: dict[str, Any] | None = None) -> bool:
     """Delete (conditionally); False when the condition failed or the item was not there."""
+    return _delete(acct, table, pk, sk, condition, None, values) is not None
+
+
+def _delete(acct: Account, table: str, pk: str, sk: str, condition: str | None, names: dict[str, str] | None,
+            values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The deleted item's attributes; None when the condition failed or there was no item."""
     kwargs: dict[str, Any] = {"TableName": table, "Key": {"pk": _s(pk), "sk": _s(sk)}, "ReturnValues": "ALL_OLD"}
     if condition:
         kwargs["ConditionExpression"] = condition
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
     if values:
         kwargs["ExpressionAttributeValues"] = {k: _s(v) for k, v in values.items()}
     try:
         resp = _ddb(acct).delete_item(**kwargs)
     except ClientError as exc:
         if error_code(exc) == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
-    return bool(resp.get("Attributes"))
+    return resp.get("Attributes") or None
 
 
 def query_json(acct: Account, table: str, pk: str) -> list[dict[str, Any]]:
@@ -99,21 +107,8 @@ def take_json(acct: Account, table: str, pk: str, sk: str, *, condition: str,
               names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Delete conditionally and return the deleted doc: whoever gets the doc consumed it, exactly once.
     None when the condition failed or the item was not there."""
-    kwargs: dict[str, Any] = {"TableName": table, "Key": {"pk": _s(pk), "sk": _s(sk)}, "ReturnValues": "ALL_OLD",
-                              "ConditionExpression": condition}
-    if names:
-        kwargs["ExpressionAttributeNames"] = names
-    if values:
-        kwargs["ExpressionAttributeValues"] = {k: _s(v) for k, v in values.items()}
-    try:
-        resp = _ddb(acct).delete_item(**kwargs)
-    except ClientError as exc:
-        if error_code(exc) == "ConditionalCheckFailedException":
-            return None
-        raise
-    item = resp.get("Attributes")
+    item = _delete(acct, table, pk, sk, condition, names, values)
     return json.loads(item["doc"]["S"]) if item else None
-
 
 def upsert_json(acct: Account, table: str, pk: str, sk: str, doc: dict[str, Any], *, condition: str | None = None,
                 names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> None:
