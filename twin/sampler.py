@@ -163,7 +163,18 @@ class DnsQuerier:
             self._poll.register(self._sock, select.POLLIN)
         return self._sock, self._poll
 
-    def query_many(self, targets: Sequence[tuple[str, str]]) -> list[Classified]:
+    def query_many(self, targets: Sequence[tuple[str, str]], retries: int = 1) -> list[Classified]:
+        """One query per target; a query with no reply is sent once more (as ``dig`` retries), so a
+        moment of load on the twin's process is not taken for a resolver that does not answer."""
+        results = self._query_round(targets)
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing and retries > 0:
+            again = self.query_many([targets[i] for i in missing], retries - 1)
+            for i, r in zip(missing, again, strict=True):
+                results[i] = r
+        return [r if r is not None else Classified("timeout") for r in results]
+
+    def _query_round(self, targets: Sequence[tuple[str, str]]) -> list[Classified | None]:
         results: list[Classified | None] = [None] * len(targets)
         with self._lock:
             sock, poll = self._socket()
@@ -213,7 +224,7 @@ class DnsQuerier:
                         continue
                     vpc, name = targets[i]
                     results[i] = self.classify(data, vpc, name, qid)
-        return [r if r is not None else Classified("timeout") for r in results]
+        return results
 
     def classify(self, data: bytes, vpc: str, name: str, qid: int) -> Classified:
         try:
