@@ -133,8 +133,15 @@ class LiveDns:
         now = get_clock().now()
         with self._lock:
             if self._live is None or now - self._built_at >= self.refresh:
-                with route53_zones.LOCK:
-                    self._live = live_state(self.region, self.names)
+                try:
+                    with route53_zones.LOCK:
+                        self._live = live_state(self.region, self.names)
+                except RuntimeError:
+                    # moto's dicts mutate under us (another thread creating a backend): keep serving the
+                    # last consistent snapshot (at most `refresh` old) rather than a SERVFAIL.
+                    if self._live is None:
+                        raise
+                    return self._live
                 self._built_at = now
             return self._live
 
