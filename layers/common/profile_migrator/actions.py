@@ -204,28 +204,24 @@ def _disassociate_endpoint_from_profile(ctx: Context, step: dict[str, Any], save
 # -- Route 53 zones -----------------------------------------------------------------------------------
 
 
-def _zone_account(ctx: Context, step: dict[str, Any]) -> Account:
-    return ctx.account(step.get("zone_account") or step.get("account"))
+def _authorization(ctx: Context, step: dict[str, Any], call: Any, done_codes: tuple[str, ...]) -> list[Wait]:
+    """Create or delete a VPC association authorisation in the zone's account (CP-9); ``done_codes``
+    mean it is already as wanted."""
+    try:
+        call(ctx.account(step.get("account")), ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"]),
+             ctx.region)
+    except ClientError as exc:
+        if error_code(exc) not in done_codes:
+            raise
+    return []
 
 
 def _authorize(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
-    acct = ctx.account(step.get("account"))  # CP-9: the zone's account authorises
-    try:
-        route53.authorize_vpc(acct, ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"]), ctx.region)
-    except ClientError as exc:
-        if error_code(exc) not in ("ConflictingDomainExists", "VPCAssociationAuthorizationExists"):
-            raise
-    return []
+    return _authorization(ctx, step, route53.authorize_vpc, ("ConflictingDomainExists", "VPCAssociationAuthorizationExists"))
 
 
 def _revoke(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
-    acct = ctx.account(step.get("account"))
-    try:
-        route53.revoke_vpc(acct, ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"]), ctx.region)
-    except ClientError as exc:
-        if error_code(exc) not in ("VPCAssociationAuthorizationNotFound", "NoSuchHostedZone"):
-            raise
-    return []
+    return _authorization(ctx, step, route53.revoke_vpc, ("VPCAssociationAuthorizationNotFound", "NoSuchHostedZone"))
 
 
 def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
@@ -262,8 +258,7 @@ def _disassociate_vpc_from_zone(ctx: Context, step: dict[str, Any], saved: dict[
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _endpoint_record(ctx: Context, acct: Account, zone_id: str, record: str, endpoint: str | None
-                     ) -> route53.RecordInfo | None:
+def _endpoint_record(acct: Account, zone_id: str, record: str) -> route53.RecordInfo | None:
     for r in route53.list_records(acct, zone_id):
         if r.name == record.rstrip(".").lower() and r.type in ("A", "AAAA"):
             return r
@@ -274,7 +269,7 @@ def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     acct = ctx.account(step.get("account"))
     zid = ctx.id_of("zones", step["zone"])
     try:
-        rec = _endpoint_record(ctx, acct, zid, step["record"], step.get("endpoint"))
+        rec = _endpoint_record(acct, zid, step["record"])
     except ClientError as exc:
         if error_code(exc) == "NoSuchHostedZone":
             return []
