@@ -126,9 +126,11 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
         if prof.shared_with:
             ram_adapter.share_with_accounts(pacct, f"{name}-share", info.arn,
                                             [scn.accounts[a] for a in prof.shared_with])
-        for vpc in prof.vpcs:
-            # CP-9: the VPC owner's account associates its own VPC with the (shared) Profile.
-            profiles_adapter.associate_vpc(accounts[scn.vpcs[vpc].account], info.id, built.vpcs[vpc], vpc)
+        for vpc, prio in prof.priorities.items():
+            # CP-9: the VPC owner's account associates its own VPC with the (shared) Profile; RES-12: at the
+            # scenario's priority (given only when not the default, so a lone association looks as AWS makes it).
+            profiles_adapter.associate_vpc(accounts[scn.vpcs[vpc].account], info.id, built.vpcs[vpc], vpc,
+                                           prio if prio != 100 or len(scn.profiles_of_vpc(vpc)) > 1 else None)
         for zone in prof.hosted_zones:
             profiles_adapter.associate_resource(pacct, info.id, r53.zone_arn(built.zones[zone]), zone)
         for ep in prof.endpoints:

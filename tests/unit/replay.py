@@ -12,7 +12,7 @@ from typing import Any
 
 from profile_migrator.estate import Scenario
 from profile_migrator.planner import PARKING_TAG
-from profile_migrator.resolution import DnsState
+from profile_migrator.resolution import PRECEDENCES, DnsState, Precedence
 
 
 class AwsRefusal(AssertionError):
@@ -53,8 +53,9 @@ class Replay:
         return sorted({self.scn.endpoint_dns_name(e) for e in self.scn.migration.endpoints
                        if e in self.scn.endpoints})
 
-    def answers(self) -> dict[tuple[str, str], Any]:
-        return {(v, n): self.st.resolve(v, n) for v in self.workload_vpcs() for n in self.names()}
+    def answers(self, precedence: Precedence = "priority-first") -> dict[tuple[str, str], Any]:
+        return {(v, n): self.st.resolve(v, n, precedence=precedence) for v in self.workload_vpcs()
+                for n in self.names()}
 
     def zone_name(self, key: str) -> str | None:
         z = self.st.zones.get(key)
@@ -78,14 +79,20 @@ class Replay:
         prof = scn.profiles[profile]
         if a == "associate-vpc-with-profile":
             vpc = step["vpc"]
-            if st.profile_of.get(vpc) not in (None, profile):
-                raise self.refuse("CP-6", f"{vpc} already has Profile {st.profile_of[vpc]}", step)
+            others = {p: v for p, v in st.profiles_of.get(vpc, {}).items() if p != profile}
+            prio = step.get("priority")
+            if len(others) >= 2:
+                raise self.refuse("CP-6", f"{vpc} already has two Profiles {others} (LimitExceededException)", step)
+            if others and prio is None:
+                raise self.refuse("CP-6", f"{vpc} has Profile {others}: a Priority is required", step)
+            if prio is not None and (not 100 <= prio <= 9900 or prio in others.values()):
+                raise self.refuse("CP-6", f"priority {prio} invalid or in use on {vpc} ({others})", step)
             acct = self.vpc_account[vpc]
             if step["account"] != acct:
                 raise self.refuse("CP-9", "a VPC is associated with a Profile by its own account", step)
             if acct != prof.account and acct not in prof.shared_with:
                 raise self.refuse("CP-9", f"Profile not shared with {acct}", step)
-            st.associate_vpc_profile(vpc, profile)
+            st.associate_vpc_profile(vpc, profile, 100 if prio is None else prio)
         elif a == "associate-zone-with-profile":
             zone = step["zone"]
             if scn.hosted_zones[zone].name in self.carried_names(profile):
@@ -167,16 +174,23 @@ class Replay:
 
 
 def check_plan(scn: Scenario, plan_json: dict[str, Any]) -> Replay:
-    """Replay a safe plan; assert the planner's promise. Returns the final replay state."""
+    """Replay a safe plan under both readings of RES-12; assert the planner's promise."""
+    for precedence in PRECEDENCES:
+        rp = check_plan_under(scn, plan_json, precedence)
+    return rp
+
+
+def check_plan_under(scn: Scenario, plan_json: dict[str, Any], precedence: Precedence) -> Replay:
+    """Replay a safe plan under one reading of RES-12. Returns the final replay state."""
     assert plan_json["safe"], plan_json["problems"]
     rp = Replay(scn)
-    start = rp.answers()
+    start = rp.answers(precedence)
     start_private = {k for k, ans in start.items() if ans.private}
     window_vpcs = {w["resource"] for w in plan_json["warnings"] if w["code"] == "NXDOMAIN_WINDOW"}
     in_window: set[tuple[str, str]] = set()
     for step in plan_json["steps"]:
         rp.apply(step)
-        now = rp.answers()
+        now = rp.answers(precedence)
         for key in start_private:
             if now[key].private:
                 in_window.discard(key)
@@ -192,7 +206,7 @@ def check_plan(scn: Scenario, plan_json: dict[str, Any]) -> Replay:
     assert not in_window, f"never private again: {in_window}"
     # The target state (migration-procedure.md) for every migrated endpoint.
     assert scn.migration is not None
-    end = rp.answers()
+    end = rp.answers(precedence)
     for ep in scn.migration.endpoints:
         name = scn.endpoint_dns_name(ep)
         assert rp.private_dns[ep], f"{ep}: Private DNS still off"

@@ -107,8 +107,28 @@ INVALID: list[tuple[str, Mutation, str, str]] = [
     ("duplicate-name-zone-profile", _set("profiles.lambda-zone", {"account": "network"}), "profiles.lambda-zone",
      "duplicate name"),
     ("duplicate-name-account-vpc", _set("accounts.prod", "222222222222"), "accounts.prod", "duplicate name"),
-    ("vpc-in-two-profiles", _both(_append("profiles.central.vpcs", "dev"), _add_profile("legacy", ["dev"])),
-     "profiles.legacy.vpcs[0]", "only one Profile"),
+    # RES-1 / RES-12 / CP-6: two Profiles per VPC, each with its own priority in 100-9900.
+    ("vpc-in-two-profiles-same-priority",
+     _both(_append("profiles.central.vpcs", "dev"), _add_profile("legacy", ["dev"])),
+     "profiles.legacy.vpcs[0]", "needs its own priority"),
+    ("vpc-in-three-profiles",
+     _both(_append("profiles.central.vpcs", "dev"), _add_profile("legacy", [{"vpc": "dev", "priority": 200}]),
+           _add_profile("legacy2", [{"vpc": "dev", "priority": 300}])),
+     "profiles.legacy2.vpcs[0]", "at most two (CP-6)"),
+    ("profile-priority-below-range", _append("profiles.central.vpcs", {"vpc": "dev", "priority": 99}),
+     "profiles.central.vpcs[0].priority", "greater than or equal to 100"),
+    ("profile-priority-above-range", _append("profiles.central.vpcs", {"vpc": "dev", "priority": 9901}),
+     "profiles.central.vpcs[0].priority", "less than or equal to 9900"),
+    ("profile-vpc-unknown-key", _append("profiles.central.vpcs", {"vpc": "dev", "prio": 200}),
+     "profiles.central.vpcs[0].prio", "unknown key"),
+    ("profile-vpc-listed-twice", _set("profiles.central.vpcs", ["dev", {"vpc": "dev", "priority": 300}]),
+     "profiles.central.vpcs[1]", "listed twice"),
+    ("migration-priority-out-of-range", _set("migration.priority", 50), "migration.priority",
+     "greater than or equal to 100"),
+    ("precedence-unknown", _set("twin", {"profile_precedence": "random"}), "twin.profile_precedence",
+     "'priority-first'"),
+    ("zone-over-its-vpc-limit", _set("hosted_zones.lambda-zone.max_vpcs", 2), "hosted_zones.lambda-zone.vpcs",
+     "max_vpcs 2 (Q-1)"),
     ("two-same-name-zones-on-one-vpc",
      _set("hosted_zones.lambda-zone-2", {"account": "network", "name": LAMBDA, "vpcs": ["dev"]}),
      "hosted_zones.lambda-zone-2.vpcs", "two zones named lambda.us-east-1.amazonaws.com"),
@@ -161,7 +181,7 @@ def test_the_base_of_the_invalid_cases_is_valid() -> None:
 
 
 @pytest.mark.parametrize("case", ["unknown-nested-key", "zone-vpc-dangling", "account-11-digits", "cidr-host-bits",
-                                  "vpc-in-two-profiles"])
+                                  "vpc-in-three-profiles"])
 def test_cli_exit_2_message_on_stderr_nothing_on_stdout(tmp_path: Path, case: str) -> None:
     _, mutation, key_path, reason = next(c for c in INVALID if c[0] == case)
     doc = _base()

@@ -221,7 +221,9 @@ def test_named_parking_vpc_already_on_the_zone_stays_on_it() -> None:
 PROBLEM_ESTATES = {
     "foreign-records.yaml": ("FOREIGN_RECORDS", "lambda-zone"),
     "profile-not-shared.yaml": ("PROFILE_NOT_SHARED", "dev"),
-    "vpc-has-other-profile.yaml": ("VPC_HAS_OTHER_PROFILE", "dev"),
+    "vpc-profile-limit.yaml": ("VPC_PROFILE_LIMIT", "dev"),
+    "shadowed-by-other-profile.yaml": ("SHADOWED_BY_OTHER_PROFILE", "dev"),
+    "priority-in-use.yaml": ("PRIORITY_IN_USE", "dev"),
     "no-probe.yaml": ("NO_PROBE", "prod"),
     "endpoint-not-found.yaml": ("ENDPOINT_NOT_FOUND", "sqs"),
     "endpoint-not-available.yaml": ("ENDPOINT_NOT_AVAILABLE", "lambda"),
@@ -235,7 +237,8 @@ PROBLEM_ESTATES = {
 
 
 def test_every_problem_code_has_an_estate() -> None:
-    codes = {"FOREIGN_RECORDS", "PROFILE_NOT_SHARED", "VPC_HAS_OTHER_PROFILE", "NO_PROBE", "ENDPOINT_NOT_FOUND",
+    codes = {"FOREIGN_RECORDS", "PROFILE_NOT_SHARED", "VPC_PROFILE_LIMIT", "SHADOWED_BY_OTHER_PROFILE",
+             "PRIORITY_IN_USE", "NO_PROBE", "ENDPOINT_NOT_FOUND",
              "ENDPOINT_NOT_AVAILABLE", "VPC_DNS_DISABLED", "ZONE_NAME_MISMATCH", "UNSAFE_STEP", "PROFILE_NOT_FOUND"}
     assert {c for c, _ in PROBLEM_ESTATES.values()} == codes
     assert {p.name for p in ESTATES.glob("*.yaml")} == set(PROBLEM_ESTATES)

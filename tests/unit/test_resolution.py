@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from profile_migrator.resolution import (
     DEFAULT_SOA_NEGATIVE_TTL,
+    PRECEDENCES,
     Answer,
     DnsState,
     NegativeCache,
@@ -46,37 +47,121 @@ def _state(*vpcs: str) -> DnsState:
 # -- RES-1 ----------------------------------------------------------------------------------------------
 
 
-def test_res1_vpc_sees_direct_zones_plus_its_one_profile() -> None:
-    s = _state("in-profile", "direct-only", "outsider", "other-profile")
+def test_res1_vpc_sees_direct_zones_plus_what_its_profiles_carry() -> None:
+    s = _state("in-profile", "direct-only", "outsider", "other-profile", "both")
     _zone(s, "direct", "a.example.com", {"a.example.com": "ep-a"})
     _zone(s, "carried", "b.example.com", {"b.example.com": "ep-b"})
-    _zone(s, "elsewhere", "b.example.com", {"b.example.com": "ep-other"})
+    _zone(s, "elsewhere", "c.example.com", {"c.example.com": "ep-c"})
     s.associate_zone_vpc("direct", "in-profile")
     s.associate_zone_vpc("direct", "direct-only")
     s.attach_to_profile("central", "zone:carried")
     s.attach_to_profile("legacy", "zone:elsewhere")
     s.associate_vpc_profile("in-profile", "central")
     s.associate_vpc_profile("other-profile", "legacy")
+    s.associate_vpc_profile("both", "legacy", 100)
+    s.associate_vpc_profile("both", "central", 200)
 
     assert s.resolve("in-profile", "a.example.com") == Answer("private", "zone:direct", "ep-a")
     assert s.resolve("in-profile", "b.example.com") == Answer("private", "profile-zone:carried", "ep-b")
     assert s.resolve("direct-only", "a.example.com").endpoint == "ep-a"
     assert s.resolve("direct-only", "b.example.com").kind == "public"  # not in the Profile
     assert s.resolve("outsider", "a.example.com").kind == "public"  # sees nothing
-    # The one Profile a VPC has decides what it carries: legacy's zone, not central's.
-    assert s.resolve("other-profile", "b.example.com") == Answer("private", "profile-zone:elsewhere", "ep-other")
-    # Associating the VPC with another Profile replaces the first (one Profile per VPC).
-    s.associate_vpc_profile("other-profile", "central")
-    assert s.resolve("other-profile", "b.example.com").endpoint == "ep-b"
-    s.disassociate_vpc_profile("other-profile")
-    assert s.resolve("other-profile", "b.example.com").kind == "public"
+    assert s.resolve("other-profile", "b.example.com").kind == "public"  # legacy does not carry b
+    assert s.resolve("other-profile", "c.example.com").endpoint == "ep-c"
+    # RES-1 (revised): a VPC with two Profiles sees what each carries, under either reading of RES-12.
+    for prec in PRECEDENCES:
+        assert s.resolve("both", "b.example.com", precedence=prec).endpoint == "ep-b"
+        assert s.resolve("both", "c.example.com", precedence=prec).endpoint == "ep-c"
+    assert s.vpc_profiles("both") == ["legacy", "central"]
+    assert s.members("central") == {"in-profile", "both"}
+    s.disassociate_vpc_profile("both", "legacy")
+    assert s.resolve("both", "c.example.com").kind == "public"
+    assert s.resolve("both", "b.example.com").endpoint == "ep-b"
 
 
 def test_res1_from_scenario_reads_direct_and_profile_associations() -> None:
     s = DnsState.from_scenario(scenario(path2()))
     assert s.resolve("shared-services", LAMBDA).via == "zone:lambda-zone"
     assert s.resolve("dev", LAMBDA).via == "profile-zone:lambda-zone"
-    assert s.profile_of == {"shared-services": "central", "dev": "central", "prod": "central"}
+    assert s.profiles_of == {"shared-services": {"central": 100}, "dev": {"central": 100}, "prod": {"central": 100}}
+
+
+def test_res1_res12_from_scenario_reads_priorities_and_precedence() -> None:
+    doc = path2()
+    doc["profiles"]["baseline"] = {"account": "network", "vpcs": [{"vpc": "dev", "priority": 50 + 250}]}
+    doc["profiles"]["central"]["vpcs"] = ["shared-services", {"vpc": "dev", "priority": 200}, "prod"]
+    doc["twin"] = {"profile_precedence": "specificity-first"}
+    s = DnsState.from_scenario(scenario(doc))
+    assert s.profiles_of["dev"] == {"central": 200, "baseline": 300}
+    assert s.vpc_profiles("dev") == ["central", "baseline"]
+    assert s.precedence == "specificity-first"
+
+
+# -- RES-12 ---------------------------------------------------------------------------------------------
+
+
+def _two_profiles(parent_first: bool) -> DnsState:
+    """dev has Profile "baseline" carrying the parent zone amazonaws.com (no lambda record) and Profile
+    "central" carrying the lambda endpoint; ``parent_first``: baseline has the lower priority."""
+    s = _state("dev")
+    _zone(s, "parent", "amazonaws.com", {"other.amazonaws.com": ("10.9.9.9",)})
+    s.add_endpoint("lambda", LAMBDA)
+    s.attach_to_profile("baseline", "zone:parent")
+    s.attach_to_profile("central", "endpoint:lambda")
+    s.associate_vpc_profile("dev", "baseline", 100 if parent_first else 300)
+    s.associate_vpc_profile("dev", "central", 200)
+    return s
+
+
+def test_res12_priority_first_the_first_profile_with_a_match_answers() -> None:
+    s = _two_profiles(parent_first=True)
+    # baseline (100) carries a zone matching the query (a parent): it alone answers — NXDOMAIN (RES-4).
+    assert s.resolve("dev", LAMBDA, precedence="priority-first") == Answer("nxdomain", "profile-zone:parent")
+    # The other Profile is asked only when the first carries nothing matching.
+    assert s.resolve("dev", "other.amazonaws.com", precedence="priority-first").values == ("10.9.9.9",)
+    s2 = _two_profiles(parent_first=False)
+    assert s2.resolve("dev", LAMBDA, precedence="priority-first").via == "profile-endpoint:lambda"
+
+
+def test_res12_specificity_first_most_specific_across_both_profiles() -> None:
+    for parent_first in (True, False):
+        s = _two_profiles(parent_first)
+        ans = s.resolve("dev", LAMBDA, precedence="specificity-first")
+        assert ans == Answer("private", "profile-endpoint:lambda", "lambda")  # RES-2 across both
+
+
+def test_res12_priority_breaks_a_same_name_tie_and_res3_still_holds() -> None:
+    s = _state("dev")
+    _zone(s, "mine", LAMBDA, {LAMBDA: "ep-mine"})
+    _zone(s, "theirs", LAMBDA, {LAMBDA: "ep-theirs"})
+    _zone(s, "local", LAMBDA, {LAMBDA: "ep-local"})
+    s.attach_to_profile("central", "zone:mine")
+    s.attach_to_profile("baseline", "zone:theirs")
+    s.associate_vpc_profile("dev", "central", 200)
+    s.associate_vpc_profile("dev", "baseline", 400)
+    for prec in PRECEDENCES:
+        assert s.resolve("dev", LAMBDA, precedence=prec).endpoint == "ep-mine"  # lower priority first
+    s.associate_vpc_profile("dev", "central", 500)
+    for prec in PRECEDENCES:
+        assert s.resolve("dev", LAMBDA, precedence=prec).endpoint == "ep-theirs"
+    s.associate_zone_vpc("local", "dev")  # RES-3: a direct zone of the same name beats either Profile
+    for prec in PRECEDENCES:
+        assert s.resolve("dev", LAMBDA, precedence=prec) == Answer("private", "zone:local", "ep-local")
+
+
+def test_res12_priority_first_a_more_specific_direct_zone_still_wins() -> None:
+    s = _two_profiles(parent_first=True)
+    _zone(s, "direct", LAMBDA, {LAMBDA: "ep-direct"})
+    s.associate_zone_vpc("direct", "dev")
+    assert s.resolve("dev", LAMBDA, precedence="priority-first").endpoint == "ep-direct"  # RES-2 vs local
+
+
+def test_as6_old_order_answers_with_the_previous_priorities_until_complete() -> None:
+    s = _two_profiles(parent_first=False)  # central 200 before baseline 300
+    s.old_priorities["dev"] = {"central": 400}  # an UPDATING change moved central from 400 to 200
+    assert s.resolve("dev", LAMBDA, precedence="priority-first").private
+    assert s.resolve("dev", LAMBDA, precedence="priority-first", old_order=True).kind == "nxdomain"
+    assert s.copy().resolve("dev", LAMBDA, precedence="priority-first", old_order=True).kind == "nxdomain"
 
 
 # -- RES-2 ----------------------------------------------------------------------------------------------
@@ -419,7 +504,7 @@ def test_property_resolve_is_a_pure_function_of_the_state(ops: list[str]) -> Non
         "assoc": lambda: s.associate_zone_vpc("lambda-zone", "dev"),
         "disassoc": lambda: s.disassociate_zone_vpc("lambda-zone", "dev"),
         "join": lambda: s.associate_vpc_profile("dev", "central"),
-        "leave": lambda: s.disassociate_vpc_profile("dev"),
+        "leave": lambda: s.disassociate_vpc_profile("dev", "central"),
         "attach": lambda: s.attach_to_profile("central", "endpoint:lambda"),
         "detach": lambda: s.detach_from_profile("central", "endpoint:lambda"),
         "pdns-on": lambda: s.set_private_dns("lambda", "dev", True),
@@ -432,7 +517,7 @@ def test_property_resolve_is_a_pure_function_of_the_state(ops: list[str]) -> Non
     ans = s.resolve("dev", LAMBDA)
     if direct:
         assert ans.private and ans.via in ("zone:lambda-zone", "managed-zone")
-    elif s.profile_of.get("dev") == "central" and "endpoint:lambda" in s.profile_zones["central"]:
+    elif "central" in s.profiles_of.get("dev", {}) and "endpoint:lambda" in s.profile_zones["central"]:
         assert ans.via == "profile-endpoint:lambda"
     else:
         assert ans.kind == "public"

@@ -119,7 +119,7 @@ def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[
     existing = _vpc_assoc(acct, pid, vid)
     if existing is None:
         try:
-            existing = profiles.associate_vpc(acct, pid, vid, f"{step['vpc']}")
+            existing = profiles.associate_vpc(acct, pid, vid, f"{step['vpc']}", step.get("priority"))
         except ClientError as exc:
             if error_code(exc) != "ResourceExistsException":  # CP-6: same Profile again = done
                 raise

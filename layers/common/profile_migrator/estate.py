@@ -20,7 +20,9 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -153,6 +155,7 @@ class HostedZone(_Strict):
     account: str
     name: str
     vpcs: list[str] = Field(default_factory=list)
+    max_vpcs: int = Field(300, ge=1)  # Q-1: VPC associations per private hosted zone
     records: list[Record] = Field(default_factory=list)
 
     @field_validator("name")
@@ -164,12 +167,44 @@ class HostedZone(_Strict):
         return v
 
 
+# RES-12 / CP-6: a Profile association's priority, 100-9900, lower evaluated first; 100 when omitted.
+MIN_PRIORITY, MAX_PRIORITY, DEFAULT_PRIORITY = 100, 9900, 100
+Priority = Annotated[int, Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)]
+
+
+class ProfileVpc(_Strict):
+    """A Profile-VPC association given with its priority (``{vpc: dev, priority: 200}``)."""
+
+    vpc: str
+    priority: Priority = DEFAULT_PRIORITY
+
+
+# A Profile's VPC entry: a name, or {vpc, priority}; tagged so an error names the real key (not the union arm).
+ProfileVpcEntry = Annotated[
+    Annotated[str, Tag("vpc-name")] | Annotated[ProfileVpc, Tag("vpc-association")],
+    Discriminator(lambda v: "vpc-name" if isinstance(v, str) else "vpc-association"),
+]
+
+
 class Profile(_Strict):
     account: str
-    vpcs: list[str] = Field(default_factory=list)
+    # Each entry is a VPC name (priority 100) or {vpc, priority} (RES-12, CP-6).
+    vpcs: list[ProfileVpcEntry] = Field(default_factory=list)
+    max_vpcs: int = Field(1000, ge=1)  # Q-2: VPCs per Profile
     hosted_zones: list[str] = Field(default_factory=list)
     endpoints: list[str] = Field(default_factory=list)
     shared_with: list[str] = Field(default_factory=list)
+
+    @property
+    def vpc_names(self) -> list[str]:
+        return [v if isinstance(v, str) else v.vpc for v in self.vpcs]
+
+    @property
+    def priorities(self) -> dict[str, int]:
+        """VPC name -> the priority of its association with this Profile (RES-12)."""
+        return {v: DEFAULT_PRIORITY for v in self.vpcs if isinstance(v, str)} | {
+            v.vpc: v.priority for v in self.vpcs if isinstance(v, ProfileVpc)
+        }
 
 
 Approvals = Literal["none", "destructive", "every-step"]
@@ -180,6 +215,9 @@ class Migration(_Strict):
     endpoints: list[str]
     approvals: Approvals = "none"
     parking_vpc: str = "auto"
+    # The target Profile's priority on a VPC that already has another Profile (RES-12); None: the planner
+    # picks one and says which.
+    priority: Priority | None = None
 
     @field_validator("endpoints")
     @classmethod
@@ -263,6 +301,8 @@ class TwinConfig(_Strict):
     time_scale: float = Field(0.01, gt=0)
     durations: Durations = Field(default_factory=Durations)
     negative_cache_ttl: float = Field(0.0, ge=0)
+    profile_precedence: Literal["priority-first", "specificity-first"] = "priority-first"  # RES-12 readings
+    rate_limits: Literal["aws", "off"] = "aws"  # RL-1 / RL-2 token buckets per account
     approver: Approver = Field(default_factory=Approver)
     faults: list[Fault] = Field(default_factory=list)
 
@@ -317,11 +357,14 @@ class Scenario(_Strict):
         ep = self.endpoints[endpoint]
         return ep.dns_name or service_dns_name(ep.service, self.region)
 
-    def profile_of_vpc(self, vpc: str) -> str | None:
+    def profiles_of_vpc(self, vpc: str) -> dict[str, int]:
+        """Profile name -> priority of every Profile associated with ``vpc`` (RES-1: at most two)."""
+        out: dict[str, int] = {}
         for name, prof in self.profiles.items():
-            if vpc in prof.vpcs:
-                return name
-        return None
+            prio = prof.priorities.get(vpc)
+            if prio is not None:
+                out[name] = prio
+        return out
 
     def account_id(self, alias: str) -> str:
         return self.accounts[alias]
@@ -376,6 +419,8 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
                 yield f"hosted_zones.{name}.vpcs[{i}]", f"VPC {vpc!r} is listed twice"
             seen.add(vpc)
         rec_seen: set[tuple[str, str]] = set()
+        if len(zone.vpcs) > zone.max_vpcs:
+            yield f"hosted_zones.{name}.vpcs", f"{len(zone.vpcs)} VPCs exceed the zone's max_vpcs {zone.max_vpcs} (Q-1)"
         for i, rec in enumerate(zone.records):
             if rec.alias_to is not None and rec.alias_to not in scn.endpoints:
                 yield f"hosted_zones.{name}.records[{i}].alias_to", f"unknown endpoint {rec.alias_to!r}"
@@ -405,21 +450,35 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
                     f"conflicting estate: Private DNS is on while zone {direct[key]!r} of the same name is "
                     f"directly associated with VPC {ep.vpc!r}; AWS refuses that (CP-1, CP-2)",
                 )
-    vpc_profile: dict[str, str] = {}
+    vpc_profiles: dict[str, dict[int, str]] = {}  # VPC -> priority -> Profile
     for name, prof in scn.profiles.items():
         yield from acct(f"profiles.{name}.account", prof.account)
-        for i, vpc in enumerate(prof.vpcs):
+        listed: set[str] = set()
+        for i, vpc in enumerate(prof.vpc_names):
+            prio = prof.priorities[vpc]
+            others = vpc_profiles.setdefault(vpc, {})
             if vpc not in scn.vpcs:
                 yield f"profiles.{name}.vpcs[{i}]", f"unknown VPC {vpc!r}"
-            elif vpc in vpc_profile:
-                # RES-1 / CP-6: a VPC has at most one Profile.
+            elif vpc in listed:
+                yield f"profiles.{name}.vpcs[{i}]", f"VPC {vpc!r} is listed twice"
+            elif len(others) >= 2:
+                # RES-1 / CP-6: a VPC has at most two Profile associations.
                 yield (
                     f"profiles.{name}.vpcs[{i}]",
-                    f"conflicting estate: VPC {vpc!r} is already associated with Profile {vpc_profile[vpc]!r}; "
-                    "a VPC can have only one Profile (CP-6)",
+                    f"conflicting estate: VPC {vpc!r} is already associated with Profiles "
+                    f"{', '.join(repr(p) for p in others.values())}; a VPC can have at most two (CP-6)",
                 )
-            else:
-                vpc_profile[vpc] = name
+            elif prio in others:
+                yield (
+                    f"profiles.{name}.vpcs[{i}]",
+                    f"conflicting estate: VPC {vpc!r} has priority {prio} for Profile {others[prio]!r} too; "
+                    "each Profile association of a VPC needs its own priority (RES-12, CP-6: give "
+                    "{vpc: ..., priority: N})",
+                )
+            listed.add(vpc)
+            others.setdefault(prio, name)
+        if len(prof.vpc_names) > prof.max_vpcs:
+            yield f"profiles.{name}.vpcs", f"{len(prof.vpc_names)} VPCs exceed the Profile's max_vpcs {prof.max_vpcs} (Q-2)"
         carried: dict[str, str] = {}
         for i, zone in enumerate(prof.hosted_zones):
             if zone not in scn.hosted_zones:
@@ -473,7 +532,8 @@ def _loc_path(loc: tuple[Any, ...]) -> str:
             if part in ("from_",):
                 part = "from"
             # pydantic adds the discriminator tag / function names to loc; keep only real keys
-            if part in ("throttle", "error", "stuck", "association-fails", "resolver-outage", "prior-request", "crash"):
+            if part in ("throttle", "error", "stuck", "association-fails", "resolver-outage", "prior-request", "crash",
+                        "vpc-name", "vpc-association"):
                 continue
             if part.startswith("function-") or part.startswith("function_"):
                 continue

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .estate import Scenario
-from .resolution import Answer, DnsState
+from .estate import MAX_PRIORITY, MIN_PRIORITY, Scenario
+from .resolution import PRECEDENCES, Answer, DnsState, Precedence, _suffixes
 
 Procedure = Literal["converge", "published"]
 
@@ -71,6 +71,7 @@ class Step:
     record: str | None = None
     profile: str | None = None
     account: str | None = None  # the account alias that performs the call (CP-9, CP-10)
+    priority: int | None = None  # associate-vpc-with-profile on a VPC with another Profile (RES-12, CP-6)
     published_step: int | None = None
     wave: int = 0
     gate: list[str] = field(default_factory=list)
@@ -81,7 +82,7 @@ class Step:
 
     def to_json(self, index: int) -> dict[str, Any]:
         out: dict[str, Any] = {"index": index, "action": self.action}
-        for key in ("endpoint", "vpc", "zone", "record", "profile", "account"):
+        for key in ("endpoint", "vpc", "zone", "record", "profile", "account", "priority"):
             val = getattr(self, key)
             if val is not None:
                 out[key] = val
@@ -115,6 +116,8 @@ class Plan:
     predicted: list[Prediction] = field(default_factory=list)
     endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
     parking: dict[str, str] = field(default_factory=dict)  # zone -> parking VPC name
+    # VPC -> the target Profile's priority on a VPC that keeps another Profile (RES-12)
+    priorities: dict[str, int] = field(default_factory=dict)
 
     @property
     def safe(self) -> bool:
@@ -129,6 +132,7 @@ class Plan:
             "problems": [p.to_json() for p in self.problems],
             "warnings": [w.to_json() for w in self.warnings],
             "endpoints": self.endpoints,
+            "priorities": dict(self.priorities),
             "steps": [s.to_json(i + 1) for i, s in enumerate(self.steps)] if safe else [],
             "predicted": [p.to_json() for p in self.predicted],
         }
@@ -159,7 +163,8 @@ class _Planner:
         self.zone_added: dict[str, list[str]] = {}  # zone -> VPCs given an associate-vpc-with-zone step
         self.state0 = DnsState.from_scenario(scn)
         self.own_parking = {v for v, vpc in scn.vpcs.items() if vpc.tags.get(PARKING_TAG) == "true"}
-        self.profile_of_vpc = {v: p for p, prof in reversed(scn.profiles.items()) for v in prof.vpcs}
+        # VPC -> the *other* Profiles it keeps (name -> priority), and the target Profile's chosen priority
+        self.priorities: dict[str, int] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def problem(self, code: str, message: str, resource: str) -> None:
@@ -238,7 +243,7 @@ class _Planner:
                 arch = "direct-phz"
             elif not direct_others:
                 arch = "profile-phz"
-            elif not through_profile_only and all(v in (prof.vpcs if prof else []) for v in targets):
+            elif not through_profile_only and all(v in (prof.vpc_names if prof else []) for v in targets):
                 arch = "mixed"  # already converged: zone attached and directly associated everywhere
             else:
                 arch = "mixed"
@@ -256,7 +261,7 @@ class _Planner:
                 f"enableDnsHostnames={svpc.dns_hostnames}; Private DNS and Profiles need both on",
                 ctx.vpc,
             )
-        related = set(prof.vpcs)
+        related = set(prof.vpc_names)
         for z in ctx.zones:
             related |= set(scn.hosted_zones[z].vpcs)
         for vpc in sorted(related - {ctx.vpc}):
@@ -272,23 +277,110 @@ class _Planner:
         if self.procedure == "published":
             joining |= self._published_members(ctx, profile)  # published step 1 joins every zone VPC
         for vpc in sorted(joining):
-            other = self.profile_of_vpc.get(vpc)
-            if other is not None and other != profile:
+            others = self.other_profiles(vpc, profile)
+            if profile in scn.profiles_of_vpc(vpc):
+                continue
+            if len(others) >= 2:
                 self.problem(
-                    "VPC_HAS_OTHER_PROFILE",
-                    f"VPC {vpc!r} is associated with Profile {other!r}; a VPC can have only one Profile (CP-6)",
+                    "VPC_PROFILE_LIMIT",
+                    f"VPC {vpc!r} must join Profile {profile!r} but already has two other Profiles "
+                    f"({', '.join(sorted(others))}); a VPC can have at most two (RES-1, CP-6)",
                     vpc,
                 )
                 continue
-            if other is None:
-                acct = scn.vpcs[vpc].account
-                if acct != prof.account and acct not in prof.shared_with:
+            acct = scn.vpcs[vpc].account
+            if acct != prof.account and acct not in prof.shared_with:
+                self.problem(
+                    "PROFILE_NOT_SHARED",
+                    f"VPC {vpc!r} (account {acct}) must join Profile {profile!r}, which is not shared "
+                    f"with that account through AWS RAM (CP-9)",
+                    vpc,
+                )
+
+    def other_profiles(self, vpc: str, profile: str) -> dict[str, int]:
+        """The Profiles other than ``profile`` associated with ``vpc``, with their priorities."""
+        return {p: prio for p, prio in self.scn.profiles_of_vpc(vpc).items() if p != profile}
+
+    def choose_priorities(self, ctxs: list[_EndpointCtx], profile: str, joining: list[str]) -> None:
+        """RES-12: the target Profile's priority on each VPC that keeps one other Profile, chosen so the
+        VPC resolves every migrated name through the target Profile under *both* readings once migrated;
+        a VPC already in both is checked the same way. The other association is never changed."""
+        mig = self.scn.migration
+        assert mig is not None
+        final = self.state0.copy()  # the DNS state the migration ends in, for the shadowing check
+        for ctx in ctxs:
+            for z in ctx.zones:
+                final.delete_zone(z)
+            final.set_private_dns(ctx.name, ctx.vpc, True)
+            final.attach_to_profile(profile, f"endpoint:{ctx.name}")
+        names_of: dict[str, list[str]] = {}
+        for ctx in ctxs:
+            for vpc in ctx.targets:
+                names_of.setdefault(vpc, []).append(ctx.dns_name)
+        by_name = final._zones_named()
+
+        def carries_match(prof: str, names: list[str]) -> bool:
+            carried = final.profile_zones.get(prof, ())
+            return any(k in carried for n in names for sfx in _suffixes(n) for k in by_name.get(sfx, ()))
+
+        def proven(vpc: str, prio: int) -> list[str]:
+            """The readings under which ``vpc`` at ``prio`` does not resolve its names through the Profile."""
+            st = final
+            before = dict(st.profiles_of.get(vpc, {}))
+            st.associate_vpc_profile(vpc, profile, prio)
+            bad = [
+                f"{prec}: {n} -> {ans.classification} via {ans.via}"
+                for prec in PRECEDENCES
+                for n in names_of.get(vpc, [])
+                if not (ans := st.resolve(vpc, n, precedence=prec)).private
+                or ans.via not in (f"profile-endpoint:{e}" for e in mig.endpoints)
+                and ans.via != "managed-zone"
+            ]
+            st.profiles_of[vpc] = before
+            return bad
+
+        for vpc in sorted(set(joining) | {v for v in names_of if v in self.scn.vpcs}):
+            others = self.other_profiles(vpc, profile)
+            if not others:
+                continue
+            (other, oprio), = others.items()  # VPC_PROFILE_LIMIT refused the case of two others
+            current = self.scn.profiles_of_vpc(vpc).get(profile)
+            if current is not None:
+                candidates = [current]  # already associated: its priority is the one AWS uses
+            elif mig.priority is not None:
+                if mig.priority == oprio:
                     self.problem(
-                        "PROFILE_NOT_SHARED",
-                        f"VPC {vpc!r} (account {acct}) must join Profile {profile!r}, which is not shared "
-                        f"with that account through AWS RAM (CP-9)",
+                        "PRIORITY_IN_USE",
+                        f"migration.priority {mig.priority} is the priority of VPC {vpc!r}'s association with "
+                        f"Profile {other!r}; each association of a VPC needs its own (CP-6)",
                         vpc,
                     )
+                    continue
+                candidates = [mig.priority]
+            else:
+                below = max(MIN_PRIORITY, oprio - 100) if oprio > MIN_PRIORITY else None
+                above = min(MAX_PRIORITY, oprio + 100) if oprio < MAX_PRIORITY else None
+                # Evaluated after the other Profile unless it carries a zone matching a migrated name
+                # (then it would answer first under priority-first): the VPC's other lookups keep their order.
+                first_ours = carries_match(other, names_of.get(vpc, []))
+                candidates = [p for p in ((below, above) if first_ours else (above, below)) if p is not None]
+            failures: list[str] = []
+            for prio in candidates:
+                bad = proven(vpc, prio)
+                if not bad:
+                    if current is None:
+                        self.priorities[vpc] = prio
+                    break
+                failures.append(f"at priority {prio} ({'; '.join(bad)})")
+            else:
+                self.problem(
+                    "SHADOWED_BY_OTHER_PROFILE",
+                    f"VPC {vpc!r} keeps Profile {other!r} (priority {oprio}), which would still answer the "
+                    f"migrated name with something other than the endpoint under some reading of RES-12 with "
+                    f"Profile {profile!r} {', '.join(failures)}; the tool does not change another Profile's "
+                    "association: move it, or give migration.priority",
+                    vpc,
+                )
 
     # -- step building ---------------------------------------------------------------------------
     def add(self, step: Step) -> Step:
@@ -343,7 +435,6 @@ class _Planner:
         if profile not in scn.profiles:
             self.problem("PROFILE_NOT_FOUND", f"Profile {profile!r} is not in the estate", profile)
             return Plan("unknown", self.procedure, self.problems, self.warnings)
-        prof = scn.profiles[profile]
         ctxs: list[_EndpointCtx] = []
         for name in mig.endpoints:
             ctx = self.analyse_endpoint(name, profile)
@@ -357,22 +448,18 @@ class _Planner:
                      "zones": c.zones, "vpcs": sorted(c.targets)}
             for c in ctxs
         }
+        if not self.problems:
+            self.choose_priorities(ctxs, profile, self._joining(ctxs, profile))
         if self.problems:
             return Plan(architecture, self.procedure, self.problems, self.warnings, endpoints=ep_info)
 
         # Step 1 (shared by all endpoints): every VPC that must resolve through the Profile joins it.
         vpc_order = {v: i for i, v in enumerate(scn.vpcs)}
-        in_profile = set(prof.vpcs)
-        joining: list[str] = []
-        for ctx in ctxs:
-            members = self._published_members(ctx, profile) if self.procedure == "published" else ctx.targets
-            for vpc in sorted(members, key=lambda v: vpc_order.get(v, 1 << 30)):
-                if vpc not in in_profile and vpc not in joining:
-                    joining.append(vpc)
-        for vpc in joining:
-            # CP-9: the VPC owner's account associates its own VPC with the shared Profile.
+        for vpc in self._joining(ctxs, profile):
+            # CP-9: the VPC owner's account associates its own VPC with the shared Profile; CP-6: with a
+            # Priority when the VPC keeps another Profile (RES-12).
             self.add(Step("associate-vpc-with-profile", vpc=vpc, profile=profile, account=self.vpc_account(vpc),
-                          published_step=1))
+                          priority=self.priorities.get(vpc), published_step=1))
         for ctx in ctxs:
             self.endpoint_steps(ctx, profile, vpc_order)
         # A parking VPC an aborted run left behind, whose zone is already gone, is deleted at the end.
@@ -381,9 +468,27 @@ class _Planner:
             self.add(Step("delete-parking-vpc", vpc=vpc, account=scn.vpcs[vpc].account, published_step=7))
         self.assign_waves()
         plan = Plan(architecture, self.procedure, self.problems, self.warnings, self.steps,
-                    endpoints=ep_info, parking=dict(self.parking))
-        self.simulate(plan, ctxs, profile)
+                    endpoints=ep_info, parking=dict(self.parking), priorities=dict(self.priorities))
+        # RES-12: with two Profiles on some VPC the plan must hold under both readings; the scenario's own
+        # reading (the one the twin answers with) gives the predictions.
+        primary = scn.twin.profile_precedence
+        two = any(len(p) > 1 for p in self.state0.profiles_of.values()) or bool(self.priorities) or any(
+            self.other_profiles(v, profile) for v in self._joining(ctxs, profile))
+        for precedence in [primary] + ([p for p in PRECEDENCES if p != primary] if two else []):
+            self.simulate(plan, ctxs, profile, precedence, primary=precedence == primary)
         return plan
+
+    def _joining(self, ctxs: list[_EndpointCtx], profile: str) -> list[str]:
+        """Step 1's VPCs: every VPC that must resolve through the Profile and is not in it yet."""
+        vpc_order = {v: i for i, v in enumerate(self.scn.vpcs)}
+        in_profile = set(self.scn.profiles[profile].vpc_names)
+        joining: list[str] = []
+        for ctx in ctxs:
+            members = self._published_members(ctx, profile) if self.procedure == "published" else ctx.targets
+            for vpc in sorted(members, key=lambda v: vpc_order.get(v, 1 << 30)):
+                if vpc not in in_profile and vpc not in joining:
+                    joining.append(vpc)
+        return joining
 
     def _published_members(self, ctx: _EndpointCtx, profile: str) -> set[str]:
         """Published step 1: path 1 associates the zone's VPCs; path 2 relies on the Profile's VPCs."""
@@ -415,7 +520,7 @@ class _Planner:
         # Step 1 (path 2): VPCs that get the zone only through the Profile are associated directly, so
         # they keep it when the zone leaves the Profile (step 4) until they switch (step 6).
         if self.procedure == "published":
-            needing = [v for v in order(prof.vpcs) if v != ctx.vpc] if carried else []
+            needing = [v for v in order(prof.vpc_names) if v != ctx.vpc] if carried else []
         else:
             needing = [v for v in order(ctx.targets - {ctx.vpc})]
         for vpc in needing:
@@ -519,12 +624,17 @@ class _Planner:
             i += 1
 
     # -- simulation ------------------------------------------------------------------------------
-    def simulate(self, plan: Plan, ctxs: list[_EndpointCtx], profile: str) -> None:
+    def simulate(self, plan: Plan, ctxs: list[_EndpointCtx], profile: str, precedence: Precedence,
+                 *, primary: bool = True) -> None:
+        """Apply every step to the resolution model under one reading of RES-12 and check it. The primary
+        reading records predictions; another reading only adds its problems (named) and gate VPCs."""
         scn = self.scn
         st = self.state0.copy()
+        st.precedence = precedence
+        reading = "" if primary else f" (under the {precedence} reading of RES-12)"
         names = {c.name: c.dns_name for c in ctxs}
         all_names = sorted(set(names.values()))
-        relevant: set[str] = set(scn.profiles[profile].vpcs)
+        relevant: set[str] = set(scn.profiles[profile].vpc_names)
         for c in ctxs:
             relevant |= c.watched | c.targets
             for z in c.zones:
@@ -543,7 +653,8 @@ class _Planner:
             for n in all_names:
                 ans = st.resolve(vpc, n)
                 current[(vpc, n)] = ans
-                plan.predicted.append(Prediction(0, vpc, n, ans.classification, ans.via))
+                if primary:
+                    plan.predicted.append(Prediction(0, vpc, n, ans.classification, ans.via))
                 if ans.private:
                     start_private.add((vpc, n))
         watched_set = set(watched)
@@ -563,7 +674,8 @@ class _Planner:
 
         # The control-plane rules a step must not break: AWS would refuse the call (CP-1, CP-2, CP-3, CP-7).
         def refused(idx: int, action: str, rule: str, why: str, resource: str) -> None:
-            self.problem("UNSAFE_STEP", f"step {idx} ({action}) would be refused by AWS: {why} ({rule})", resource)
+            self.problem("UNSAFE_STEP", f"step {idx} ({action}) would be refused by AWS: {why} ({rule}){reading}",
+                         resource)
 
         def direct_name(vpc: str, name: str) -> bool:
             direct = st.direct.get(vpc, ())
@@ -573,8 +685,9 @@ class _Planner:
             carried = st.profile_zones.get(profile, ())
             return any(k in carried for k in st.keys_named(name))
         members: dict[str, set[str]] = {}
-        for v, p in st.profile_of.items():
-            members.setdefault(p, set()).add(v)
+        for v, profs in st.profiles_of.items():
+            for p in profs:
+                members.setdefault(p, set()).add(v)
 
         for idx, step in enumerate(self.steps, start=1):
             touched: set[str]
@@ -582,7 +695,7 @@ class _Planner:
             a = step.action
             if a == "associate-vpc-with-profile":
                 assert step.vpc is not None
-                st.associate_vpc_profile(step.vpc, profile)
+                st.associate_vpc_profile(step.vpc, profile, 100 if step.priority is None else step.priority)
                 members.setdefault(profile, set()).add(step.vpc)
                 touched, affected = {step.vpc}, all_names
             elif a in ("associate-zone-with-profile", "disassociate-zone-from-profile"):
@@ -657,7 +770,8 @@ class _Planner:
                         continue
                     current[(vpc, n)] = ans
                     changed_vpcs.add(vpc)
-                    plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
+                    if primary:
+                        plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
                     if (vpc, n) in start_private and not ans.private:
                         window = (a == "delete-zone-record" and self.parking.get(step.zone or "") is None)
                         if window:
@@ -666,18 +780,22 @@ class _Planner:
                             self.problem(
                                 "UNSAFE_STEP",
                                 f"step {idx} ({a}) leaves VPC {vpc!r} without private resolution of {n} "
-                                f"(answer {ans.classification} via {ans.via})",
+                                f"(answer {ans.classification} via {ans.via}){reading}",
                                 vpc,
                             )
                     elif (vpc, n) in in_window and ans.private:
                         in_window.pop((vpc, n))
+            if not primary:
+                gate |= set(step.gate)  # a VPC private under either reading is probed
             step.gate = sorted(gate, key=lambda v: order.get(v, 1 << 30))
         # Whatever is still not private at the end is a permanent loss.
         for (vpc, n), since in in_window.items():
-            self.problem("UNSAFE_STEP", f"VPC {vpc!r} loses {n} from step {since} and never gets it back", vpc)
+            self.problem("UNSAFE_STEP", f"VPC {vpc!r} loses {n} from step {since} and never gets it back{reading}",
+                         vpc)
         for key in start_private:
             if not current[key].private:
-                self.problem("UNSAFE_STEP", f"VPC {key[0]!r} does not resolve {key[1]} privately at the end", key[0])
+                self.problem("UNSAFE_STEP",
+                             f"VPC {key[0]!r} does not resolve {key[1]} privately at the end{reading}", key[0])
         for vpc in sorted(changed_vpcs):
             if vpc in scn.vpcs and not scn.vpcs[vpc].probe and self.procedure == "converge" \
                     and vpc not in self.own_parking:

@@ -1,8 +1,9 @@
-"""How a VPC resolves a name — rules RES-1..RES-8, RES-10, RES-11 of ``aws-dns-semantics.md``. Pure.
+"""How a VPC resolves a name — rules RES-1..RES-8, RES-10..RES-12 of ``aws-dns-semantics.md``. Pure.
 
 One model serves the planner's prediction and the twin's DNS answers. :class:`DnsState` is the
 *settled* DNS-relevant state (AS-5: a change counts once settled): which zones each VPC sees directly,
-which Profile each VPC has, and what each Profile carries. It is built from an :class:`Estate`
+which Profiles each VPC has (at most two, each with a priority: RES-1, RES-12), and what each Profile
+carries. It is built from an :class:`Estate`
 (scenario) and mutated by the planner's simulation one step at a time; :meth:`DnsState.resolve`
 answers one query.
 
@@ -23,6 +24,10 @@ from typing import Literal
 from .estate import Scenario
 
 AnswerKind = Literal["private", "public", "nxdomain", "nodata", "noanswer", "other"]
+
+# RES-12: how two Profiles on one VPC combine is silent; the two readings. A plan must be safe under both.
+Precedence = Literal["priority-first", "specificity-first"]
+PRECEDENCES: tuple[Precedence, ...] = ("priority-first", "specificity-first")
 
 # RES-10: Route 53's default SOA gives min(SOA TTL 900, minimum 86400) = 900 s of negative caching;
 # whether the VPC resolver caches PHZ NXDOMAIN is silent, so the twin's TTL is configurable (default 0).
@@ -85,8 +90,11 @@ class DnsState:
         self.zones: dict[str, ZoneSource] = {}
         # VPC -> zone keys associated directly (self-managed PHZs and managed zones, RES-1, RES-6)
         self.direct: dict[str, set[str]] = defaultdict(set)
-        # VPC -> its one Profile (RES-1)
-        self.profile_of: dict[str, str] = {}
+        # VPC -> {Profile: priority} (RES-1: up to two; RES-12: lower priority evaluated first)
+        self.profiles_of: dict[str, dict[str, int]] = defaultdict(dict)
+        # VPC -> {Profile: previous priority} while an association is UPDATING (AS-6, twin only)
+        self.old_priorities: dict[str, dict[str, int]] = {}
+        self.precedence: Precedence = "priority-first"
         # Profile -> zone keys it carries (PHZs and endpoints, RES-7)
         self.profile_zones: dict[str, set[str]] = defaultdict(set)
         self.negative_ttl: float = 0.0
@@ -101,6 +109,7 @@ class DnsState:
     def from_scenario(cls, scn: Scenario) -> DnsState:
         st = cls()
         st.negative_ttl = scn.twin.negative_cache_ttl
+        st.precedence = scn.twin.profile_precedence
         for name, vpc in scn.vpcs.items():
             st.vpcs[name] = VpcDns(vpc.dns_support, vpc.dns_hostnames)
         for name, zone in scn.hosted_zones.items():
@@ -121,8 +130,8 @@ class DnsState:
             if ep.private_dns:
                 st.direct[ep.vpc].add(f"managed-zone:{name}")  # RES-6
         for pname, prof in scn.profiles.items():
-            for vpc in prof.vpcs:
-                st.profile_of[vpc] = pname
+            for vpc, prio in prof.priorities.items():
+                st.profiles_of[vpc][pname] = prio
             for zone in prof.hosted_zones:
                 st.profile_zones[pname].add(f"zone:{zone}")
             for ep in prof.endpoints:
@@ -147,7 +156,9 @@ class DnsState:
             k: ZoneSource(v.key, v.name, dict(v.records)) for k, v in self.zones.items()
         }
         st.direct = defaultdict(set, {k: set(v) for k, v in self.direct.items()})
-        st.profile_of = dict(self.profile_of)
+        st.profiles_of = defaultdict(dict, {k: dict(v) for k, v in self.profiles_of.items()})
+        st.old_priorities = {k: dict(v) for k, v in self.old_priorities.items()}
+        st.precedence = self.precedence
         st.profile_zones = defaultdict(set, {k: set(v) for k, v in self.profile_zones.items()})
         st.negative_ttl = self.negative_ttl
         return st
@@ -156,10 +167,25 @@ class DnsState:
     def vpcs_seeing(self, zone_key: str) -> set[str]:
         """VPCs that have ``zone_key`` among their candidate zones (directly or via their Profile)."""
         out = {v for v, keys in self.direct.items() if zone_key in keys}
-        for prof, keys in self.profile_zones.items():
-            if zone_key in keys:
-                out |= {v for v, p in self.profile_of.items() if p == prof}
+        carriers = {prof for prof, keys in self.profile_zones.items() if zone_key in keys}
+        if carriers:
+            out |= {v for v, profs in self.profiles_of.items() if carriers.intersection(profs)}
         return out
+
+    def vpc_profiles(self, vpc: str, *, old_order: bool = False) -> list[str]:
+        """The Profiles of ``vpc`` in evaluation order (RES-12: lowest priority first). ``old_order``:
+        the order before an ``UPDATING`` priority change (AS-6)."""
+        profs = self.profiles_of.get(vpc)
+        if not profs:
+            return []
+        prio = dict(profs)
+        if old_order:
+            prio.update({p: v for p, v in self.old_priorities.get(vpc, {}).items() if p in prio})
+        return sorted(prio, key=lambda p: (prio[p], p))
+
+    def members(self, profile: str) -> set[str]:
+        """The VPCs associated with ``profile``."""
+        return {v for v, profs in self.profiles_of.items() if profile in profs}
 
     def _zones_named(self) -> dict[str, list[str]]:
         stamp = (id(self.zones), len(self.zones))
@@ -177,30 +203,42 @@ class DnsState:
         """The keys of every zone source named ``name`` (self-managed, managed, Profile-carried endpoint)."""
         return self._zones_named().get(name.rstrip(".").lower(), [])
 
-    def resolve(self, vpc: str, qname: str) -> Answer:
-        """How ``vpc`` resolves the A record ``qname``."""
+    def resolve(
+        self, vpc: str, qname: str, *, precedence: Precedence | None = None, old_order: bool = False
+    ) -> Answer:
+        """How ``vpc`` resolves the A record ``qname``: under ``precedence`` (default: this state's reading
+        of RES-12); ``old_order`` resolves with the priorities before an ``UPDATING`` change (AS-6)."""
         qname = qname.rstrip(".").lower()
         attrs = self.vpcs.get(vpc, _DEFAULT_VPC_DNS)
         if not attrs.dns_support:
             return Answer("noanswer", "none")  # RES-11: the VPC resolver does not answer at all
         if not attrs.dns_hostnames:
             return Answer("public", "public")  # RES-11: private zones do not work; public DNS only
-        # RES-1: the VPC sees its direct zones plus what its one Profile carries.
+        # RES-1: the VPC sees its direct zones plus what its (up to two) Profiles carry.
         local = self.direct.get(vpc, ())
-        prof = self.profile_of.get(vpc)
-        remote = self.profile_zones.get(prof, ()) if prof else ()
         by_name = self._zones_named()
-        # RES-2: the most specific zone name wins; RES-3: for the same name, local beats Profile.
-        for suffix in _suffixes(qname):
+        suffixes = _suffixes(qname)
+        remotes = [self.profile_zones.get(p, ()) for p in self.vpc_profiles(vpc, old_order=old_order)]
+        if len(remotes) > 1 and (precedence or self.precedence) == "priority-first":
+            # RES-12, priority-first: the first Profile (priority order) carrying anything that matches
+            # the query is the only one asked.
+            for carried in remotes:
+                if any(k in carried for s in suffixes for k in by_name.get(s, ())):
+                    remotes = [carried]
+                    break
+        # RES-2: the most specific zone name wins; RES-3: for the same name, local beats any Profile;
+        # RES-12 (specificity-first): between Profiles, priority breaks a same-name tie.
+        for suffix in suffixes:
             keys = by_name.get(suffix)
             if not keys:
                 continue
             for key in keys:
                 if key in local:
                     return self._answer_from(self.zones[key], qname, through_profile=False)
-            for key in keys:
-                if key in remote:
-                    return self._answer_from(self.zones[key], qname, through_profile=True)
+            for carried in remotes:
+                for key in keys:
+                    if key in carried:
+                        return self._answer_from(self.zones[key], qname, through_profile=True)
         return Answer("public", "public")  # RES-5: no private zone matches
 
     def _answer_from(self, zone: ZoneSource, qname: str, *, through_profile: bool) -> Answer:
@@ -227,11 +265,15 @@ class DnsState:
     def disassociate_zone_vpc(self, zone: str, vpc: str) -> None:
         self.direct[vpc].discard(f"zone:{zone}")
 
-    def associate_vpc_profile(self, vpc: str, profile: str) -> None:
-        self.profile_of[vpc] = profile
+    def associate_vpc_profile(self, vpc: str, profile: str, priority: int = 100) -> None:
+        self.profiles_of[vpc][profile] = priority
 
-    def disassociate_vpc_profile(self, vpc: str) -> None:
-        self.profile_of.pop(vpc, None)
+    def disassociate_vpc_profile(self, vpc: str, profile: str) -> None:
+        profs = self.profiles_of.get(vpc)
+        if profs is not None:
+            profs.pop(profile, None)
+            if not profs:
+                del self.profiles_of[vpc]
 
     def attach_to_profile(self, profile: str, key: str) -> None:
         self.profile_zones[profile].add(key)
@@ -260,7 +302,8 @@ class DnsState:
     def remove_vpc(self, vpc: str) -> None:
         self.vpcs.pop(vpc, None)
         self.direct.pop(vpc, None)
-        self.profile_of.pop(vpc, None)
+        self.profiles_of.pop(vpc, None)
+        self.old_priorities.pop(vpc, None)
 
 
 class NegativeCache:

@@ -24,6 +24,13 @@ class ProfileAssociation:
     vpc_id: str
     status: str
     owner: str = ""
+    priority: int = 100  # RES-12: lower evaluated first
+    name: str = ""
+
+
+def _association(a: dict[str, Any]) -> ProfileAssociation:
+    return ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", ""),
+                              int(a.get("Priority", 100)), a.get("Name", ""))
 
 
 @dataclass
@@ -52,7 +59,7 @@ def list_vpc_associations(acct: Account, profile_id: str | None = None) -> list[
     kwargs = {"ProfileId": profile_id} if profile_id else {}
     out = []
     for a in paginate(_rp(acct), "list_profile_associations", "ProfileAssociations", **kwargs):
-        out.append(ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", "")))
+        out.append(_association(a))
     return out
 
 
@@ -65,10 +72,14 @@ def list_resource_associations(acct: Account, profile_id: str) -> list[ResourceA
     return out
 
 
-def associate_vpc(acct: Account, profile_id: str, vpc_id: str, name: str) -> ProfileAssociation:
-    """AssociateProfile — called by the VPC owner's account with the VPC id (CP-9)."""
-    a = _rp(acct).associate_profile(ProfileId=profile_id, ResourceId=vpc_id, Name=name[:64])["ProfileAssociation"]
-    return ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", ""))
+def associate_vpc(
+    acct: Account, profile_id: str, vpc_id: str, name: str, priority: int | None = None
+) -> ProfileAssociation:
+    """AssociateProfile — called by the VPC owner's account with the VPC id (CP-9); ``priority`` is required
+    when the VPC already has another Profile (CP-6, RES-12)."""
+    kwargs: dict[str, Any] = {} if priority is None else {"Priority": priority}
+    a = _rp(acct).associate_profile(ProfileId=profile_id, ResourceId=vpc_id, Name=name[:64], **kwargs)
+    return _association(a["ProfileAssociation"])
 
 
 def disassociate_vpc(acct: Account, profile_id: str, vpc_id: str) -> None:
@@ -76,8 +87,7 @@ def disassociate_vpc(acct: Account, profile_id: str, vpc_id: str) -> None:
 
 
 def get_vpc_association(acct: Account, association_id: str) -> ProfileAssociation:
-    a = _rp(acct).get_profile_association(ProfileAssociationId=association_id)["ProfileAssociation"]
-    return ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", ""))
+    return _association(_rp(acct).get_profile_association(ProfileAssociationId=association_id)["ProfileAssociation"])
 
 
 def associate_resource(acct: Account, profile_id: str, resource_arn: str, name: str) -> ResourceAssociation:
@@ -104,8 +114,8 @@ def create_profile(acct: Account, name: str) -> ProfileInfo:
 
 
 def associations_of_vpc(acct: Account, vpc_id: str) -> list[ProfileAssociation]:
-    """The Profile associations of one VPC, as its owner's account sees them (CP-6: at most one live)."""
+    """The Profile associations of one VPC, as its owner's account sees them (RES-1, CP-6: at most two live)."""
     out = []
     for a in paginate(_rp(acct), "list_profile_associations", "ProfileAssociations", ResourceId=vpc_id):
-        out.append(ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", "")))
+        out.append(_association(a))
     return out
