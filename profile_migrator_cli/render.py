@@ -24,6 +24,10 @@ def render_plan(scn: Scenario, result: Plan, console: Console | None = None) -> 
         console.print(f"  [yellow]warning {w.code}[/yellow] {w.resource}: {w.message}")
     if result.problems:
         return
+    for vpc, prio in result.priorities.items():
+        others = ", ".join(f"{p} at {v}" for p, v in scn.profiles_of_vpc(vpc).items() if p != scn.migration.profile) \
+            if scn.migration else ""
+        console.print(f"  VPC [cyan]{vpc}[/cyan] keeps Profile {others}: joins at priority [bold]{prio}[/bold] (RES-12)")
     by_step: dict[int, list[tuple[str, str, str]]] = {}
     for p in result.predicted:
         by_step.setdefault(p.after_step, []).append((p.vpc, p.answer, p.via))
@@ -45,6 +49,8 @@ def render_plan(scn: Scenario, result: Plan, console: Console | None = None) -> 
         target = " ".join(str(getattr(step, k)) for k in ("endpoint", "zone", "vpc") if getattr(step, k))
         if step.record:
             target += f" record {step.record}"
+        if step.priority is not None:
+            target += f" priority {step.priority}"
         changes = "; ".join(
             f"{vpc}: [{_STYLE.get(ans, 'white')}]{ans}[/] via {via}" for vpc, ans, via in by_step.get(i, [])
         )

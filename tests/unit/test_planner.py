@@ -550,7 +550,10 @@ def random_estates(draw: st.DrawFn) -> dict[str, Any]:
             vpcs[v]["dns_hostnames"] = False
     names = list(vpcs)
     in_profile: set[str] = set(draw(st.lists(st.sampled_from(names), unique=True)))
-    legacy = [v for v in names if v not in in_profile and draw(st.integers(0, 7)) == 0]
+    # RES-1 / RES-12: some VPCs keep another Profile ("legacy"), at a drawn priority; a few a third.
+    legacy = [v for v in names if draw(st.integers(0, 4)) == 0]
+    legacy_prio = {v: draw(st.sampled_from([100, 150, 300, 9900])) for v in legacy}
+    firewall = [v for v in legacy if v not in in_profile and draw(st.integers(0, 11)) == 0]
     endpoints: dict[str, Any] = {}
     zones: dict[str, Any] = {}
     carried_zones: list[str] = []
@@ -596,7 +599,9 @@ def random_estates(draw: st.DrawFn) -> dict[str, Any]:
         "vpcs": vpcs,
         "endpoints": endpoints,
         "hosted_zones": zones,
-        "profiles": {"central": {"account": "net", "vpcs": sorted(in_profile), "hosted_zones": carried_zones,
+        "profiles": {"central": {"account": "net", "hosted_zones": carried_zones,
+                                 "vpcs": [v if v not in legacy else {"vpc": v, "priority": 200 if legacy_prio[v] != 200
+                                                                     else 100} for v in sorted(in_profile)],
                                  "endpoints": carried_endpoints,
                                  "shared_with": ["wl"] if draw(st.integers(0, 4)) else []}},
         "migration": {"profile": "central",
@@ -604,7 +609,13 @@ def random_estates(draw: st.DrawFn) -> dict[str, Any]:
                       "parking_vpc": draw(st.sampled_from(["auto", "auto", "none", *names]))},
     }
     if legacy:
-        doc["profiles"]["legacy"] = {"account": "net", "vpcs": legacy}
+        doc["profiles"]["legacy"] = {"account": "net", "vpcs": [{"vpc": v, "priority": legacy_prio[v]} for v in legacy]}
+        if "regional" in zones and draw(st.booleans()):
+            doc["profiles"]["legacy"]["hosted_zones"] = ["regional"]  # a parent zone another Profile carries
+    if firewall:
+        doc["profiles"]["firewall"] = {"account": "net", "vpcs": [{"vpc": v, "priority": 5000} for v in firewall]}
+    if draw(st.integers(0, 5)) == 0:
+        doc["migration"]["priority"] = draw(st.sampled_from([100, 250, 9000]))
     return doc
 
 
@@ -625,7 +636,11 @@ def test_property_a_safe_plan_keeps_every_private_answer_private(doc: dict[str, 
         # Replayed independently: nothing AWS would refuse, every initially private answer stays private
         # after every step — except, for the published procedure or parking_vpc none, the warned step-7
         # NXDOMAIN window of the zone's last VPC.
-        check_plan(scn, obj)
+        check_plan(scn, obj)  # under both readings of RES-12
+        for step in obj["steps"]:
+            if step["action"] == "associate-vpc-with-profile" and len(scn.profiles_of_vpc(step["vpc"])) == 1:
+                assert step["priority"] not in (None, *scn.profiles_of_vpc(step["vpc"]).values())  # CP-6
+                assert obj["priorities"][step["vpc"]] == step["priority"]
         if procedure == "published":
             assert all(s["gate"] == [] for s in obj["steps"])
             assert not any("parking" in s["action"] for s in obj["steps"])

@@ -200,6 +200,16 @@ class _Planner:
                     f"service DNS name {dns}",
                     zname,
                 )
+            carriers = [p for p, prof in scn.profiles.items() if zname in prof.hosted_zones]
+            if zone.name == dns and carriers and profile not in carriers:
+                # Another Profile's zone: never changed (RES-12: whether it shadows the endpoint is checked).
+                self.warn(
+                    "ZONE_KEPT",
+                    f"zone {zname!r} ({zone.name}) is carried by Profile {', '.join(carriers)}, not {profile!r}: "
+                    "the tool leaves it and that Profile as they are",
+                    zname,
+                )
+                continue
             if zone.name == dns:
                 zones.append(zname)
                 foreign = [
