@@ -43,32 +43,38 @@ def resolve(tw: Twin, vpc: str, name: str = LAMBDA) -> list[str]:
 
 def test_new_vpcs_are_onboarded_skipped_and_started_once() -> None:
     doc = yaml.safe_load(EXAMPLE.read_text())
-    # A team Profile of the workloads account; the `legacy` VPC joins it before its event arrives (CP-6).
+    # A team Profile of the workloads account; `legacy` joins it at priority 100 and `teamed` at 500 before
+    # their events arrive (RES-1: two Profiles per VPC; RES-12: ours must be evaluated first).
     doc["profiles"]["team"] = {"account": "workloads"}
     doc["events"].append({"at": 25, "kind": "create-vpc", "vpc": "legacy", "account": "workloads",
                           "cidr": "10.6.0.0/16"})
+    doc["events"].append({"at": 26, "kind": "create-vpc", "vpc": "teamed", "account": "workloads",
+                          "cidr": "10.7.0.0/16"})
     scn = parse_scenario(doc, EXAMPLE.name)
     tw = Twin(scn).start()
     try:
         def other_profile_first(name: str, vpc_id: str, alias: str) -> None:
-            if name == "legacy":
+            if name in ("legacy", "teamed"):
                 assert tw.built is not None
-                profiles.associate_vpc(tw.accounts()[alias], tw.built.profiles["team"], vpc_id, "team-legacy")
+                profiles.associate_vpc(tw.accounts()[alias], tw.built.profiles["team"], vpc_id, f"team-{name}",
+                                       100 if name == "legacy" else 500)
 
         result = rehearse_events_only(scn, twin=tw, on_created=other_profile_first)
         rows = {r["vpc"]: r for r in result.onboarded}
         assert result.status == "SUCCEEDED", result.error
         assert {r["vpc"]: r["status"] for r in result.onboarded} == {
-            "analytics": "ASSOCIATED", "tools": "ASSOCIATED", "sandbox": "SKIPPED", "legacy": "SKIPPED"}
+            "analytics": "ASSOCIATED", "tools": "ASSOCIATED", "sandbox": "SKIPPED", "legacy": "SKIPPED",
+            "teamed": "ASSOCIATED"}
         assert rows["sandbox"]["reason"].startswith("OPTED_OUT:"), rows["sandbox"]
         assert "profile-migrator:opt-out" in rows["sandbox"]["reason"]
-        assert rows["legacy"]["reason"].startswith("VPC_HAS_OTHER_PROFILE:"), rows["legacy"]
+        assert rows["legacy"]["reason"].startswith("SHADOWED_BY_OTHER_PROFILE:"), rows["legacy"]
         assert set(result.onboarded[0]) == {"vpc", "status", "reason"}  # the contract's row
 
         # Read back through discovery: the new VPCs are on the Profile, the skipped ones are not.
         central = result.final["profiles"]["central"]["vpcs"]
-        assert {"analytics", "tools"} <= set(central)
-        assert not {"sandbox", "legacy"} & set(central)
+        assert {"analytics", "tools", "teamed"} <= {v if isinstance(v, str) else v["vpc"] for v in central}
+        assert {"vpc": "teamed", "priority": 400} in central  # read back with its priority (RES-12)
+        assert not {"sandbox", "legacy"} & {v if isinstance(v, str) else v["vpc"] for v in central}
         assert tw.built is not None
         workloads = tw.accounts()["workloads"]
         assoc = profiles.associations_of_vpc(workloads, tw.built.vpcs["analytics"])
@@ -76,7 +82,7 @@ def test_new_vpcs_are_onboarded_skipped_and_started_once() -> None:
 
         # Each VPC started one execution, though every event came twice and analytics' event four times.
         names = Counter(arn.rsplit(":", 1)[-1] for arn in result.executions)
-        assert sorted(names.values()) == [1, 1, 1, 1]
+        assert sorted(names.values()) == [1, 1, 1, 1, 1]
         assert set(names) == {f"onboard-{tw.built.vpcs[v]}" for v in rows}
 
         # The Profile carries the endpoint (RES-7): the onboarded VPC resolves it to its ENI IPs.
@@ -85,6 +91,8 @@ def test_new_vpcs_are_onboarded_skipped_and_started_once() -> None:
         got = resolve(tw, "analytics")
         assert got and set(got) <= private, got
         assert not set(resolve(tw, "sandbox")) & private  # skipped: public answer only
+        got = resolve(tw, "teamed")  # beside its team Profile
+        assert got and set(got) <= private, got
     finally:
         tw.stop()
 

@@ -51,8 +51,8 @@ def vpc(**tags: str) -> VpcInfo:
     return VpcInfo(VPC, "analytics", "10.3.0.0/16", ACCOUNT, True, True, dict(tags))
 
 
-def assoc(profile: str, status: str = "COMPLETE") -> ProfileAssociation:
-    return ProfileAssociation("rpassoc-1", profile, VPC, status, ACCOUNT)
+def assoc(profile: str, status: str = "COMPLETE", priority: int = 100) -> ProfileAssociation:
+    return ProfileAssociation(f"rpassoc-{profile}", profile, VPC, status, ACCOUNT, priority)
 
 
 # -- the event (EV-1) -------------------------------------------------------------------------------
@@ -111,9 +111,31 @@ def test_the_migrations_own_parking_vpc_is_never_onboarded() -> None:
 
 
 @pytest.mark.parametrize("status", ["CREATING", "UPDATING", "COMPLETE", "DELETING"])
-def test_cp6_a_vpc_with_another_profile_is_skipped(status: str) -> None:
-    d = decide_vpc(req(), vpc(), [assoc("rp-other", status)], SETTINGS)
-    assert d.action == "skip" and d.code == "VPC_HAS_OTHER_PROFILE" and "rp-other" in d.reason
+def test_res12_a_vpc_with_another_profile_joins_before_it(status: str) -> None:
+    d = decide_vpc(req(), vpc(), [assoc("rp-other", status, priority=500)], SETTINGS)
+    assert (d.action, d.code, d.priority) == ("associate", "NEW_VPC", 400)
+    assert "rp-other" in d.reason and "400" in d.reason
+
+
+def test_res12_another_profile_at_the_lowest_priority_cannot_be_outranked() -> None:
+    d = decide_vpc(req(), vpc(), [assoc("rp-other", priority=100)], SETTINGS)
+    assert d.action == "skip" and d.code == "SHADOWED_BY_OTHER_PROFILE" and "rp-other" in d.reason
+    assert d.priority is None
+
+
+def test_cp6_a_vpc_with_two_other_profiles_is_skipped() -> None:
+    d = decide_vpc(req(), vpc(), [assoc("rp-a", priority=200), assoc("rp-b", priority=300)], SETTINGS)
+    assert d.action == "skip" and d.code == "VPC_PROFILE_LIMIT" and "rp-a" in d.reason and "rp-b" in d.reason
+
+
+def test_the_configured_priority_is_used_unless_it_is_taken() -> None:
+    settings = Settings(profile_id=PROFILE, home_region="us-east-1", priority=7000)
+    d = decide_vpc(req(), vpc(), [assoc("rp-other", priority=100)], settings)
+    assert (d.action, d.priority) == ("associate", 7000)
+    d = decide_vpc(req(), vpc(), [assoc("rp-other", priority=7000)], settings)
+    assert d.code == "PRIORITY_IN_USE"
+    assert Settings.from_env({"ONBOARD_PROFILE_ID": PROFILE, "ONBOARD_PRIORITY": "7000"}).priority == 7000
+    assert Settings.from_env({"ONBOARD_PROFILE_ID": PROFILE, "ONBOARD_PRIORITY": ""}).priority is None
 
 
 @pytest.mark.parametrize("status", ["FAILED", "DELETED"])

@@ -31,7 +31,7 @@ from .aws import ec2, profiles
 from .aws import functions as fn_adapter
 from .aws import notify as notify_adapter
 from .aws.session import Account, assume_role, default_account, error_code
-from .estate import service_dns_name
+from .estate import MIN_PRIORITY, service_dns_name
 from .models import CreateVpcDetail, OnboardRequest, OnboardStepEvent
 from .planner import PARKING_TAG
 
@@ -92,6 +92,8 @@ class Settings:
     poll_max_seconds: int = 30
     poll_timeout_seconds: float = 1800.0  # AS-1: completion time is silent; Terraform waits 30 min
     probe_attempts: int = 6
+    # RES-12: the Profile's priority on a new VPC that already has another Profile; None: the tool picks
+    priority: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -108,6 +110,7 @@ class Settings:
             poll_max_seconds=int(e.get("ONBOARD_POLL_MAX_SECONDS", "30")),
             poll_timeout_seconds=float(e.get("ONBOARD_POLL_TIMEOUT_SECONDS", "1800")),
             probe_attempts=int(e.get("ONBOARD_PROBE_ATTEMPTS", "6")),
+            priority=int(e["ONBOARD_PRIORITY"]) if e.get("ONBOARD_PRIORITY", "").strip() else None,
         )
 
     def allowed_regions(self) -> frozenset[str]:
@@ -159,8 +162,9 @@ Action = Literal["associate", "skip"]
 class Decision:
     action: Action
     code: str  # OUT_OF_SCOPE_ACCOUNT, OUT_OF_SCOPE_REGION, VPC_NOT_FOUND, PARKING_VPC, OPTED_OUT,
-    #            VPC_HAS_OTHER_PROFILE, ALREADY_ASSOCIATED, NEW_VPC
+    #            VPC_PROFILE_LIMIT, SHADOWED_BY_OTHER_PROFILE, PRIORITY_IN_USE, ALREADY_ASSOCIATED, NEW_VPC
     reason: str
+    priority: int | None = None  # the Profile association's priority when the VPC keeps another (RES-12)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,14 +201,41 @@ def decide_vpc(req: OnboardRequest, vpc: ec2.VpcInfo | None, associations: list[
     if _truthy(vpc.tags.get(OPT_OUT_TAG)):
         return _skip("OPTED_OUT", f"VPC {req.vpc_id} is tagged {OPT_OUT_TAG}={vpc.tags[OPT_OUT_TAG]}")
     live = [a for a in associations if a.vpc_id == req.vpc_id and a.status in _LIVE]
-    other = [a for a in live if a.profile_id != settings.profile_id]
-    if other:  # CP-6: a VPC can have only one Profile
-        return _skip("VPC_HAS_OTHER_PROFILE", f"VPC {req.vpc_id} already has Profile {other[0].profile_id} "
-                     f"(association {other[0].id}, {other[0].status}); a VPC can have only one Profile")
-    if live:
+    mine = [a for a in live if a.profile_id == settings.profile_id]
+    if mine:
         return Decision("associate", "ALREADY_ASSOCIATED", f"VPC {req.vpc_id} is already associated with the "
-                        f"Profile ({live[0].status})")
-    return Decision("associate", "NEW_VPC", f"VPC {req.vpc_id} joins Profile {settings.profile_id}")
+                        f"Profile ({mine[0].status}, priority {mine[0].priority})", mine[0].priority)
+    other = [a for a in live if a.profile_id != settings.profile_id]
+    if not other:
+        return Decision("associate", "NEW_VPC", f"VPC {req.vpc_id} joins Profile {settings.profile_id}")
+    return priority_decision(req.vpc_id, other, settings)
+
+
+def priority_decision(vpc_id: str, other: list[profiles.ProfileAssociation], settings: Settings) -> Decision:
+    """A VPC that keeps other Profiles (RES-1: at most two in all). RES-12: the tool's Profile is evaluated
+    *before* the other one, so the endpoints it carries answer under both readings whatever the other
+    carries (its zones may be parents of the service names, which it cannot read across accounts); with no
+    free priority below the other one that cannot be proven, so the VPC is skipped, never the other
+    association changed. ``settings.priority`` overrides the choice."""
+    if len(other) >= 2:
+        names = ", ".join(a.profile_id for a in other)
+        return _skip("VPC_PROFILE_LIMIT", f"VPC {vpc_id} already has two Profiles ({names}); a VPC can have at "
+                     "most two (RES-1, CP-6)")
+    (o,) = other
+    if settings.priority is not None:
+        if settings.priority == o.priority:
+            return _skip("PRIORITY_IN_USE", f"VPC {vpc_id} gives priority {o.priority} to Profile {o.profile_id} "
+                         "already; the onboarding's priority must differ (CP-6)")
+        return Decision("associate", "NEW_VPC", f"VPC {vpc_id} joins Profile {settings.profile_id} at the "
+                        f"configured priority {settings.priority}, beside Profile {o.profile_id} at {o.priority} "
+                        "(RES-12)", settings.priority)
+    if o.priority <= MIN_PRIORITY:
+        return _skip("SHADOWED_BY_OTHER_PROFILE", f"VPC {vpc_id} has Profile {o.profile_id} at priority "
+                     f"{o.priority}, evaluated before any other: under the priority-first reading of RES-12 it "
+                     "could answer the endpoints' names; set the onboarding's priority to override")
+    prio = max(MIN_PRIORITY, o.priority - 100)
+    return Decision("associate", "NEW_VPC", f"VPC {vpc_id} joins Profile {settings.profile_id} at priority "
+                    f"{prio}, before Profile {o.profile_id} at {o.priority} (RES-12)", prio)
 
 
 # -- The steps (AWS through the adapters) --------------------------------------------------------------
@@ -283,34 +314,34 @@ def _association_json(a: profiles.ProfileAssociation, settings: Settings, **extr
 def associate(ev: OnboardStepEvent) -> dict[str, Any]:
     """AssociateProfile from the VPC owner's account with the VPC id (CP-9); idempotent (SF-2).
 
-    A VPC that got another Profile since the decision is skipped (``status: SKIPPED``), not failed.
+    A VPC that got other Profiles since the decision so that it cannot join is skipped (``status: SKIPPED``),
+    not failed; one other Profile is joined at a priority before it (RES-12, :func:`priority_decision`).
     """
     settings = _settings()
     req = ev.request
     acct = owner_account(settings, req.account, req.region)
 
-    def current() -> tuple[profiles.ProfileAssociation | None, profiles.ProfileAssociation | None]:
+    def current() -> tuple[profiles.ProfileAssociation | None, list[profiles.ProfileAssociation]]:
         live = [a for a in profiles.associations_of_vpc(acct, req.vpc_id) if a.status in _LIVE]
         mine = next((a for a in live if a.profile_id == settings.profile_id), None)
-        other = next((a for a in live if a.profile_id != settings.profile_id), None)
-        return mine, other
+        return mine, [a for a in live if a.profile_id != settings.profile_id]
 
-    mine, other = current()
-    if mine is None and other is None:
+    mine, others = current()
+    if mine is None:
+        d = priority_decision(req.vpc_id, others, settings) if others else None
+        if d is not None and d.action == "skip":  # the VPC got other Profiles since the decision
+            return {"id": others[0].id, "profile_id": others[0].profile_id, "status": "SKIPPED", "reason": d.reason}
         try:
-            mine = profiles.associate_vpc(acct, settings.profile_id, req.vpc_id, execution_name(req.vpc_id))
+            mine = profiles.associate_vpc(acct, settings.profile_id, req.vpc_id, execution_name(req.vpc_id),
+                                          d.priority if d is not None else None)
         except ClientError as exc:
-            # CP-6: a second Profile fails with ResourceExistsException or ConflictException (which one
-            # is silent): look again to tell "ours already" from "another one".
+            # CP-6: the same Profile again fails with ResourceExistsException or ConflictException (which
+            # one is silent): look again to tell "ours already" from a refusal.
             if error_code(exc) not in ("ResourceExistsException", "ConflictException"):
                 raise
-            mine, other = current()
-            if mine is None and other is None:
+            mine, others = current()
+            if mine is None:
                 raise
-    if mine is None and other is not None:
-        return {"id": other.id, "profile_id": other.profile_id, "status": "SKIPPED",
-                "reason": f"VPC_HAS_OTHER_PROFILE: VPC {req.vpc_id} got Profile {other.profile_id} meanwhile "
-                          "(CP-6)"}
     assert mine is not None
     return _association_json(mine, settings)
 
