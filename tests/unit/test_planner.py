@@ -644,3 +644,16 @@ def test_property_a_safe_plan_keeps_every_private_answer_private(doc: dict[str, 
         if procedure == "published":
             assert all(s["gate"] == [] for s in obj["steps"])
             assert not any("parking" in s["action"] for s in obj["steps"])
+
+
+def test_q1_a_plan_that_would_pass_a_zones_vpc_limit_is_refused() -> None:
+    # Path 2 bridges by associating the zone with every Profile VPC directly: past the zone's limit AWS
+    # answers LimitsExceeded, so the plan is refused before any change.
+    doc = path2()
+    doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = 2
+    obj = plan(scenario(doc)).to_json()
+    assert not obj["safe"]
+    assert any(p["code"] == "UNSAFE_STEP" and "Q-1" in p["message"] and p["resource"] == "lambda-zone"
+               for p in obj["problems"]), obj["problems"]
+    doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = 4  # shared-services, dev, prod and the parking VPC
+    assert plan(scenario(doc)).to_json()["safe"]

@@ -12,7 +12,10 @@ What this adds to moto (each patch names its rule from ``aws-dns-semantics.md``)
   AWS-managed zone (CP-2); ``VPCAssociationNotFound`` when disassociating a VPC the zone lacks;
 - cross-account associations: ``Create/Delete/ListVPCAssociationAuthorization(s)`` and the
   ``NotAuthorizedException`` checks of ``AssociateVPCWithHostedZone`` / ``DisassociateVPCFromHostedZone``
-  (CP-9, CP-10); ``ListHostedZonesByVPC`` spans accounts, as AWS's does.
+  (CP-9, CP-10); ``ListHostedZonesByVPC`` spans accounts, as AWS's does;
+- quotas: ``LimitsExceeded`` past a zone's VPC-association limit (Q-1, 300 unless
+  :func:`set_zone_vpc_limit` changed it), ``GetHostedZoneLimit`` (moto lacks it),
+  ``TooManyVPCAssociationAuthorizations`` past 1,000 authorisations per zone (Q-3).
 
 moto already refuses the last VPC disassociation (CP-3, ``LastVPCAssociation``) and deleting a zone with
 records other than SOA/NS (CP-4, ``HostedZoneNotEmpty``); those are kept as they are.
@@ -62,6 +65,25 @@ class PriorRequestNotComplete(Route53ClientError):
 
 class NotAuthorizedException(Route53ClientError):
     code = "NotAuthorizedException"
+
+
+class LimitsExceeded(Route53ClientError):
+    code = "LimitsExceeded"
+
+
+class TooManyVPCAssociationAuthorizations(Route53ClientError):
+    code = "TooManyVPCAssociationAuthorizations"
+
+
+class InvalidInput(Route53ClientError):
+    code = "InvalidInput"
+
+
+# Q-1: VPC associations per private hosted zone (default quota; raised per zone on request).
+DEFAULT_MAX_VPCS_BY_ZONE = 300
+# Q-3: cross-account VPC association authorisations per zone.
+MAX_AUTHORIZATIONS_BY_ZONE = 1000
+MAX_RRSETS_BY_ZONE = 10000
 
 
 class ConflictingDomainExists(Route53ClientError):
@@ -167,6 +189,7 @@ class _BackendTwin:
     log: dict[str, list[_LogEntry]] = field(default_factory=dict)  # zone id -> changes, oldest first
     changes: dict[str, Change] = field(default_factory=dict)  # change id -> change
     authorizations: dict[str, list[ZoneVpc]] = field(default_factory=dict)  # zone id -> VPCs (CP-9)
+    max_vpcs: dict[str, int] = field(default_factory=dict)  # zone id -> its raised Q-1 quota
 
 
 # --------------------------------------------------------------------------------------------------
@@ -438,6 +461,19 @@ def _patched_create_hosted_zone(orig: Callable[..., FakeZone]) -> Callable[..., 
     return create_hosted_zone
 
 
+def set_zone_vpc_limit(zone_id: str, limit: int) -> None:
+    """Q-1: the zone's VPC-association quota as if raised (or lowered) by a quota request."""
+    found = find_zone(_bare(zone_id))
+    if found is None:
+        raise NoSuchHostedZone(zone_id)
+    with LOCK:
+        _twin(found[1]).max_vpcs[found[2].resource_id] = limit
+
+
+def zone_vpc_limit(backend: Route53Backend, zone_id: str) -> int:
+    return _twin(backend).max_vpcs.get(_bare(zone_id), DEFAULT_MAX_VPCS_BY_ZONE)
+
+
 def _patched_associate(orig: Callable[..., FakeZone]) -> Callable[..., FakeZone]:
     def associate_vpc_with_hosted_zone(
         self: Route53Backend, zone_id: str, vpcid: str, vpcregion: str | None
@@ -451,6 +487,12 @@ def _patched_associate(orig: Callable[..., FakeZone]) -> Callable[..., FakeZone]
                 found = find_vpc(vpcid)
                 vpcregion = found[1] if found else None
             _check_conflicting_domain(zone.name, zone.resource_id, vpcid, vpcregion)  # CP-2
+            limit = zone_vpc_limit(self, zone.resource_id)
+            if not _associated(zone.vpcs, vpcid, vpcregion) and len(zone.vpcs) >= limit:  # Q-1
+                raise LimitsExceeded(
+                    f"The limits specified for a resource have been exceeded: hosted zone {zone.resource_id} is "
+                    f"already associated with {len(zone.vpcs)} VPCs (MAX_VPCS_ASSOCIATED_BY_ZONE {limit})."
+                )
             _ensure_baseline(self, zone)
             zone = orig(self, zone_id, vpcid, vpcregion)
             _record_change(self, zone.resource_id, _snapshot(self.account_id, zone))  # AS-3
@@ -618,6 +660,11 @@ def _create_authorization_response(self: Route53) -> ActionResult:
     with LOCK:
         authorized = _twin(self.backend).authorizations.setdefault(zone.resource_id, [])
         if vpc not in authorized:
+            if len(authorized) >= MAX_AUTHORIZATIONS_BY_ZONE:  # Q-3
+                raise TooManyVPCAssociationAuthorizations(
+                    f"Hosted zone {zone.resource_id} already has {len(authorized)} VPC association "
+                    f"authorizations (the limit is {MAX_AUTHORIZATIONS_BY_ZONE})."
+                )
             authorized.append(vpc)
     return ActionResult(
         {"HostedZoneId": zone.resource_id, "VPC": {"VPCRegion": vpc.region, "VPCId": vpc.vpc_id}}
@@ -654,6 +701,25 @@ def _list_authorizations_response(self: Route53) -> ActionResult:
     return ActionResult(result)
 
 
+def _get_hosted_zone_limit_response(self: Route53) -> ActionResult:
+    """GetHostedZoneLimit (moto lacks it): the zone's quota and current count (Q-1)."""
+    path = self.path.rstrip("/").split("/")
+    limit_type, zone_id = path[-1], path[-2]
+    found = find_zone(_bare(zone_id), prefer_account=self.current_account)
+    if found is None:
+        raise NoSuchHostedZone(zone_id)
+    _owner, backend, zone = found
+    if limit_type == "MAX_VPCS_ASSOCIATED_BY_ZONE":
+        if not zone.private_zone:
+            raise InvalidInput("MAX_VPCS_ASSOCIATED_BY_ZONE applies to private hosted zones only.")
+        value, count = zone_vpc_limit(backend, zone.resource_id), len(zone.vpcs)
+    elif limit_type == "MAX_RRSETS_BY_ZONE":
+        value, count = MAX_RRSETS_BY_ZONE, len(zone.rrsets)
+    else:
+        raise InvalidInput(f"Invalid limit type {limit_type!r}.")
+    return ActionResult({"Limit": {"Type": limit_type, "Value": value}, "Count": count})
+
+
 def _list_zones_by_vpc_response(self: Route53) -> ActionResult:
     """ListHostedZonesByVPC lists the VPC's zones whatever account owns them (needed with CP-9)."""
     vpc_id = str(self._get_param("VPCId"))
@@ -673,6 +739,7 @@ def _list_zones_by_vpc_response(self: Route53) -> ActionResult:
 _AUTH_URLS = {
     r"{0}/(?P<api_version>[\d_-]+)/hostedzone/(?P<zone_id>[^/]+)/authorizevpcassociation/?$": Route53.dispatch,
     r"{0}/(?P<api_version>[\d_-]+)/hostedzone/(?P<zone_id>[^/]+)/deauthorizevpcassociation/?$": Route53.dispatch,
+    r"{0}/(?P<api_version>[\d_-]+)/hostedzonelimit/(?P<zone_id>[^/]+)/(?P<limit_type>[^/]+)/?$": Route53.dispatch,
 }
 
 
@@ -697,5 +764,6 @@ def patch_route53_zones() -> None:
     r.create_vpc_association_authorization = _create_authorization_response  # type: ignore[attr-defined]
     r.delete_vpc_association_authorization = _delete_authorization_response  # type: ignore[attr-defined]
     r.list_vpc_association_authorizations = _list_authorizations_response  # type: ignore[attr-defined]
+    r.get_hosted_zone_limit = _get_hosted_zone_limit_response  # type: ignore[attr-defined]
     route53_urls.url_paths.update(_AUTH_URLS)  # CP-9 operations' routes
     b._twin_zones_patched = True  # type: ignore[attr-defined]

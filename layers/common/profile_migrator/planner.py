@@ -732,6 +732,10 @@ class _Planner:
                                 "(ConflictingDomainExists)", step.vpc)
                     st.associate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] += 1
+                    limit = scn.hosted_zones[step.zone].max_vpcs
+                    if zone_vpcs[step.zone] > limit:
+                        refused(idx, a, "Q-1", f"zone {step.zone!r} would have {zone_vpcs[step.zone]} VPC associations, "
+                                f"above its limit of {limit} (LimitsExceeded)", step.zone)
                 else:
                     st.disassociate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] -= 1
