@@ -31,6 +31,10 @@ class TwinSettings:
     faults: list[dict[str, Any]] = field(default_factory=list)
     # Mutable per-fault counters (times left, etc.), keyed by fault index.
     fault_state: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # RL-1 / RL-2: AWS's own per-account token buckets (scenario `twin.rate_limits: aws`); the twin turns
+    # them on once the starting estate is built. Buckets by (service, operation or None, account).
+    rate_limits: bool = False
+    rate_buckets: dict[tuple[str, str | None, str], Any] = field(default_factory=dict)
 
     def faults_of(self, kind: str) -> list[tuple[int, dict[str, Any]]]:
         return [(i, f) for i, f in enumerate(self.faults) if f.get("kind") == kind]

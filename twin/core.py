@@ -150,6 +150,7 @@ class Twin:
             self._mock.start()
         base = default_account(scn.region)
         self.built = build(scn, base)
+        get_settings().rate_limits = scn.twin.rate_limits == "aws"  # RL-1/RL-2 from here on: not for the build
         # The starting estate is settled: nothing the scenario describes is still in flight.
         get_clock().advance(max(d.endpoint_pending, d.profile_association, d.resource_association,
                                 d.phz_change) + 1)

@@ -16,7 +16,9 @@ account) and before the operation runs. There it
    - ``{kind: throttle, service: S, rate: R}`` — a token bucket of ``R`` requests per *simulated*
      second, burst ``R`` (``burst:`` overrides), one bucket per calling account (AWS throttles per
      account: RL-1, RL-2); ``operation:`` limits the bucket to one operation. An excess call gets the
-     service's own throttling error.
+     service's own throttling error;
+3. applies AWS's own rate limits (RL-1, RL-2: :data:`AWS_RATE_LIMITS`, per account, on by default once the
+   estate is built; ``twin.rate_limits: off`` turns them off) — a throttle fault only lowers them.
 
 Errors are written in the service's real wire format so that botocore parses them as it parses
 AWS's, and its retry logic recognises the throttling ones:
@@ -282,9 +284,37 @@ def _error_fault(service: str, operation: str) -> Response | None:
     return None
 
 
+# RL-1 / RL-2: AWS's own throttling per account — (operation or None for the whole API, refill per
+# simulated second, burst). Route 53: whole account 10/s burst 50, AssociateVPCWithHostedZone 5/s burst 20;
+# Route 53 Profiles (silent) and Resolver: 5/s. EC2 has no rule in aws-dns-semantics.md: not throttled.
+AWS_RATE_LIMITS: dict[str, tuple[tuple[str | None, float, float], ...]] = {
+    "route53": ((None, 10.0, 50.0), ("AssociateVPCWithHostedZone", 5.0, 20.0)),
+    "route53profiles": ((None, 5.0, 5.0),),
+    "route53resolver": ((None, 5.0, 5.0),),
+}
+
+
+def _aws_rate_limit(service: str, operation: str, account: str, now: float) -> bool:
+    """True when one of AWS's own buckets (RL-1, RL-2) refuses the call."""
+    settings = get_settings()
+    for op, rate, burst in AWS_RATE_LIMITS.get(service, ()):
+        if op not in (None, operation):
+            continue
+        key = (service, op, account)
+        bucket = settings.rate_buckets.get(key)
+        if bucket is None:
+            bucket = settings.rate_buckets[key] = TokenBucket(rate, burst, now)
+        if not bucket.take(now):
+            return True
+    return False
+
+
 def _throttle_fault(service: str, operation: str, account: str) -> Response | None:
     settings = get_settings()
     now = get_clock().now()
+    if settings.rate_limits and _aws_rate_limit(service, operation, account, now):
+        return error_response(service, THROTTLE_CODES.get(service, "ThrottlingException"),
+                              status=_THROTTLE_STATUS.get(service))
     for index, fault in settings.faults_of("throttle"):
         if fault.get("service") != service:
             continue

@@ -435,3 +435,71 @@ def test_faults_apply_in_moto_server_mode(faults: list[dict[str, Any]], clock: F
         assert api_calls()["route53:ListHostedZones"] == 2
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------------------------------
+# AWS's own rate limits, on by default (RL-1, RL-2)
+
+
+def _outcomes(call: Any, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        try:
+            call()
+            out.append("ok")
+        except ClientError as error:
+            out.append(error.response["Error"]["Code"])
+    return out
+
+
+@pytest.fixture
+def rate_limited(aws: None, faults: list[dict[str, Any]]) -> Iterator[None]:
+    from twin.config import get_settings
+
+    get_settings().rate_limits = True
+    yield
+
+
+def test_rl1_route53_account_bucket_burst_50_refill_10_per_second(rate_limited: None, clock: FrozenClock,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    r53 = client("route53")
+    assert _outcomes(r53.list_hosted_zones, 51) == ["ok"] * 50 + ["Throttling"]
+    clock.advance(1.0)  # 10 tokens
+    assert _outcomes(r53.list_hosted_zones, 11) == ["ok"] * 10 + ["Throttling"]
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "222222222222")  # per account: another account has its own
+    assert _outcomes(r53.list_hosted_zones, 1) == ["ok"]
+    assert refused_calls() == {"route53:ListHostedZones": 2}
+
+
+def test_rl1_associate_vpc_with_hosted_zone_has_its_own_bucket_of_20_at_5_per_second(
+        rate_limited: None, clock: FrozenClock) -> None:
+    ec2, r53 = client("ec2"), client("route53")
+    vpcs = [ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i in range(23)]
+    zone = r53.create_hosted_zone(Name="example.internal", CallerReference="rl1",
+                                  HostedZoneConfig={"PrivateZone": True},
+                                  VPC={"VPCRegion": REGION, "VPCId": vpcs[0]})["HostedZone"]["Id"]
+
+    def associate(vpc: str) -> Any:
+        return lambda: r53.associate_vpc_with_hosted_zone(HostedZoneId=zone, VPC={"VPCRegion": REGION, "VPCId": vpc})
+
+    got = [_outcomes(associate(v), 1)[0] for v in vpcs[1:22]]
+    assert got == ["ok"] * 20 + ["Throttling"]
+    assert _outcomes(r53.list_hosted_zones, 1) == ["ok"]  # the account bucket still has tokens
+    clock.advance(0.2)  # one association token
+    assert _outcomes(associate(vpcs[21]), 1) == ["ok"]
+
+
+def test_rl2_route53profiles_5_per_second_by_default(rate_limited: None, clock: FrozenClock) -> None:
+    rp = client("route53profiles")
+    assert _outcomes(rp.list_profiles, 6) == ["ok"] * 5 + ["ThrottlingException"]
+    clock.advance(1.0)
+    assert _outcomes(rp.list_profiles, 6) == ["ok"] * 5 + ["ThrottlingException"]
+
+
+def test_rate_limits_off_and_ec2_is_not_limited(aws: None, faults: list[dict[str, Any]]) -> None:
+    # TwinSettings() has them off (scenario `twin.rate_limits: off`); EC2 has no rule: never limited.
+    assert _outcomes(client("route53").list_hosted_zones, 60) == ["ok"] * 60
+    from twin.config import get_settings
+
+    get_settings().rate_limits = True
+    assert _outcomes(client("ec2").describe_vpcs, 60) == ["ok"] * 60
