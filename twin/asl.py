@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twin.clock import get_clock
+from twin.config import get_settings
 
 #: Simulated wall time is ``SIM_EPOCH + clock.now()`` (a fixed epoch: runs are reproducible).
 SIM_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -159,7 +160,34 @@ def patch_asl_clock() -> None:
         _patch_execution_names()
         _patch_parser()
         _patch_lambda_calls()
+        _patch_history_limit()
         _patched = True
+
+
+def _patch_history_limit() -> None:
+    """SF-5: an execution whose history reaches ``history_limit`` events (25,000) fails, as on AWS: no
+    Catch runs (it would need more events); the error is ``States.Runtime`` (the name AWS gives is not
+    documented) with a cause naming the quota. Inline Map iterations share their execution's history;
+    every execution (a Distributed Map's children too) has its own."""
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+    from moto.stepfunctions.parser.backend import execution_worker as worker_mod
+
+    orig_env = worker_mod.ExecutionWorker._get_evaluation_environment
+    orig_add = EventManager.add_event
+
+    def _get_evaluation_environment(self: Any) -> Any:
+        env = orig_env(self)
+        env.event_manager._twin_env = env
+        return env
+
+    def add_event(self: Any, *args: Any, **kwargs: Any) -> int:
+        event_id = int(orig_add(self, *args, **kwargs))
+        if event_id >= get_settings().history_limit and getattr(self, "_twin_env", None) is not None:
+            self._twin_history_full = True  # the execution fails once the state in progress has ended
+        return event_id
+
+    worker_mod.ExecutionWorker._get_evaluation_environment = _get_evaluation_environment
+    EventManager.add_event = add_event
 
 
 def _patch_lambda_calls() -> None:
@@ -317,6 +345,21 @@ state_listeners: list[Callable[[str, str, Any, float], None]] = []
 _BUSY_STATES = frozenset({"StateChoice", "StatePass", "StateSucceed", "StateFail"})
 
 
+def _fail_if_history_full(env: Any) -> None:
+    """SF-5 (see :func:`_patch_history_limit`): between two states, where the interpreter is consistent."""
+    manager = env.event_manager
+    root = getattr(manager, "_twin_env", None)
+    if not getattr(manager, "_twin_history_full", False) or root is None or getattr(manager, "_twin_failed", False):
+        return
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails
+
+    manager._twin_failed = True
+    root.set_error(ExecutionFailedEventDetails(
+        error="States.Runtime",
+        cause=f"The execution history reached {get_settings().history_limit} events, the Step Functions quota "
+              "(SF-5): split the work into child executions"))
+
+
 def _patch_accounting() -> None:
     from moto.stepfunctions.parser.asl.component.common.retry.retry_outcome import RetryOutcome
     from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
@@ -342,6 +385,7 @@ def _patch_accounting() -> None:
                 original_eval_body(self, env)
         else:
             original_eval_body(self, env)
+        _fail_if_history_full(env)
 
     def _handle_retry(self: Any, env: Any, failure_event: Any) -> Any:
         outcome = original_handle_retry(self, env, failure_event)

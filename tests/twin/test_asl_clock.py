@@ -560,3 +560,46 @@ def test_map_max_concurrency_is_respected(twin: Twin, style: str) -> None:
     assert result["status"] == "SUCCEEDED"
     assert [item["vpc"] for item in json.loads(result["output"])] == ["a", "b", "c", "d", "e"]
     assert running["max"] == 2
+
+
+# -- SF-5: the execution history quota ------------------------------------------------------------------
+
+COUNTER_LOOP: dict[str, Any] = {
+    "StartAt": "Count",
+    "States": {
+        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More?"},
+        "More?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 100000, "Next": "Count"}],
+                  "Default": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def _history(t: Twin, arn: str) -> list[dict[str, Any]]:
+    return t.sfn.get_paginator("get_execution_history").paginate(executionArn=arn).build_full_result()["events"]
+
+
+def test_sf5_an_execution_whose_history_reaches_the_quota_fails(twin: Twin) -> None:
+    assert TwinSettings().history_limit == 25_000  # the quota; lowered here so the loop stays short
+    limit = 300
+    install_settings(TwinSettings(history_limit=limit))
+    arn = twin.start({**COUNTER_LOOP, "States": {**COUNTER_LOOP["States"], "Count": {
+        **COUNTER_LOOP["States"]["Count"],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}]}}}, {"n": 0})
+    deadline = time.monotonic() + 120
+    while twin.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    described = twin.sfn.describe_execution(executionArn=arn)
+    assert described["status"] == "FAILED"  # no Catch runs: the history has no room for it
+    assert described["error"] == "States.Runtime" and "SF-5" in described["cause"]
+    events = _history(twin, arn)
+    assert limit <= len(events) <= limit + 5
+    assert events[-1]["type"] == "ExecutionFailed"
+
+
+def test_sf5_a_short_execution_is_untouched(twin: Twin) -> None:
+    install_settings(TwinSettings(history_limit=200))
+    loop = json.loads(json.dumps(COUNTER_LOOP))
+    loop["States"]["More?"]["Choices"][0]["NumericLessThan"] = 10
+    described = twin.run(loop, {"n": 0})
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"n": 10}
