@@ -11,6 +11,10 @@ State lives per (account, region) like every moto ``BackendDict``:
 Cross-account reads (a Profile shared through AWS RAM, the owner listing the associations of the
 VPCs of other accounts) look into the other accounts' backends of the same region.
 
+A VPC has up to two Profile associations, each with a unique ``Priority`` 100-9900 (RES-1, CP-6); a
+priority change by ``UpdateProfileAssociation`` is ``UPDATING`` and remembers the old priority until
+``COMPLETE`` (AS-6). A Profile has at most ``max_vpcs`` VPCs (Q-2, from the twin's settings).
+
 Statuses are computed lazily from the simulated clock (AS-1): ``CREATING``/``UPDATING`` become
 ``COMPLETE`` (or ``FAILED`` under the ``association-fails`` fault) and ``DELETING`` associations
 disappear once the scenario's duration has passed since the call. :meth:`settled_view` gives the
