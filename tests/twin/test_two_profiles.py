@@ -22,6 +22,7 @@ from profile_migrator.estate import Scenario, parse_scenario
 
 from twin.clock import get_clock
 from twin.core import Twin
+from twin.sampler import Sampler
 
 pytestmark = pytest.mark.twin
 
@@ -131,6 +132,11 @@ def test_as6_updating_mixes_old_and_new_order(running: Twin) -> None:
     answers = [ask(tw, "dev", DB) for _ in range(8)]
     assert {BASELINE_DB} in answers and {CENTRAL_DB} in answers, answers
     assert ask(tw, "prod", DB) == {BASELINE_DB}  # prod's one association did not change
+    # The rehearsal's sampler (over real DNS, once per simulated second) sees both orders too.
+    assert tw.dns is not None
+    with Sampler.over_dns([("dev", DB)], tw.fleet, tw.dns.private_ips) as sampler:
+        assert sampler.wait_for_ticks(6)
+    assert {s.via for s in sampler.timeline()} == {"profile-zone:base-corp", "profile-zone:central-corp"}
     # COMPLETE after durations.profile_association: the new order for every query.
     advance(tw, UPDATING_FOR)
     assert association(tw, "baseline", "dev")["Status"] == "COMPLETE"
