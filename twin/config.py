@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+DEFAULT_PROFILE_MAX_VPCS = 1000  # Q-2
+
 
 @dataclass
 class Durations:
@@ -25,6 +27,9 @@ class TwinSettings:
     region: str = "us-east-1"
     durations: Durations = field(default_factory=Durations)
     negative_cache_ttl: float = 0.0  # RES-10
+    profile_precedence: str = "priority-first"  # RES-12: the reading the VPC resolvers apply
+    # Q-2: VPCs per Profile, by Profile name or id (scenario `profiles.<p>.max_vpcs`); others: the default.
+    profile_max_vpcs: dict[str, int] = field(default_factory=dict)
     # Each fault is a mapping with `kind` as in scenario-format.md; names are *AWS ids or scenario
     # names* as the twin resolved them (the twin fills `endpoint_id`, `vpc_id`, `profile_id`,
     # `resource_id` beside the scenario names when it builds the estate).
@@ -36,6 +41,10 @@ class TwinSettings:
     rate_limits: bool = False
     history_limit: int = 25_000  # SF-5: events in one execution's history
     rate_buckets: dict[tuple[str, str | None, str], Any] = field(default_factory=dict)
+
+    def max_vpcs_of_profile(self, profile_id: str, name: str) -> int:
+        """Q-2: how many VPCs the Profile may be associated with."""
+        return self.profile_max_vpcs.get(profile_id, self.profile_max_vpcs.get(name, DEFAULT_PROFILE_MAX_VPCS))
 
     def faults_of(self, kind: str) -> list[tuple[int, dict[str, Any]]]:
         return [(i, f) for i, f in enumerate(self.faults) if f.get("kind") == kind]

@@ -111,6 +111,8 @@ class Twin:
             durations=Durations(d.endpoint_pending, d.profile_association, d.resource_association, d.phz_change,
                                 d.operator_action),
             negative_cache_ttl=scn.twin.negative_cache_ttl,
+            profile_precedence=scn.twin.profile_precedence,  # RES-12
+            profile_max_vpcs={name: prof.max_vpcs for name, prof in scn.profiles.items()},
         ))
         self._saved = _Saved({k: os.environ.get(k) for k in [*_ENV, "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
                                                              "POWERTOOLS_METRICS_DISABLED",

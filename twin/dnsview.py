@@ -42,7 +42,9 @@ class LiveState:
 def live_state(region: str, names: Names) -> LiveState:
     """The settled DNS state of every account in ``region``."""
     st = DnsState()
-    st.negative_ttl = get_settings().negative_cache_ttl
+    settings = get_settings()
+    st.negative_ttl = settings.negative_cache_ttl
+    st.precedence = "specificity-first" if settings.profile_precedence == "specificity-first" else "priority-first"
     vpc_ids: dict[str, str] = {}
 
     def vname(vid: str) -> str:
@@ -97,8 +99,12 @@ def live_state(region: str, names: Names) -> LiveState:
                 elif res["resource_type"] == "INTERFACE_VPC_ENDPOINT" and rid not in pending:
                     # RES-7 with AS-2/AS-5: the endpoint counts once it is Available again.
                     st.attach_to_profile(pname, f"endpoint:{names.endpoints.get(rid, rid)}")
-        for vid, assoc in view["vpc_profiles"].items():
-            st.associate_vpc_profile(vname(vid), names.profiles.get(assoc["profile_id"], assoc["profile_id"]))
+        for vid, assocs in view["vpc_profiles"].items():
+            for assoc in assocs:  # RES-1: up to two, each with its priority (RES-12)
+                pname = names.profiles.get(assoc["profile_id"], assoc["profile_id"])
+                st.associate_vpc_profile(vname(vid), pname, assoc["priority"])
+                if assoc["old_priority"] is not None:  # AS-6: a priority change still propagating
+                    st.old_priorities.setdefault(vname(vid), {})[pname] = assoc["old_priority"]
     return LiveState(st, ips, vpc_ids)
 
 
@@ -128,6 +134,7 @@ class LiveDns:
         self._built_at = -1e18
         self._live: LiveState | None = None
         self.cache = NegativeCache(get_settings().negative_cache_ttl)
+        self._asked: dict[tuple[str, str], int] = {}  # (vpc, name) -> queries answered (AS-6)
 
     def live(self) -> LiveState:
         now = get_clock().now()
@@ -149,9 +156,19 @@ class LiveDns:
         with self._lock:
             self._live = None
 
+    def _old_order_now(self, state: DnsState, vpc: str, qname: str) -> bool:
+        """AS-6: while a VPC's priority change is UPDATING, every other query of a name uses the old order."""
+        if not state.old_priorities.get(vpc):
+            return False
+        key = (vpc, qname.rstrip(".").lower())
+        with self._lock:
+            n = self._asked.get(key, 0)
+            self._asked[key] = n + 1
+        return n % 2 == 1
+
     def resolve(self, vpc: str, qname: str) -> tuple[Answer, tuple[str, ...]]:
         live = self.live()
-        ans = live.state.resolve(vpc, qname)
+        ans = live.state.resolve(vpc, qname, old_order=self._old_order_now(live.state, vpc, qname))
         if ans.kind == "private" and ans.endpoint is not None:
             return ans, live.ips.get(ans.endpoint, ())
         if ans.kind == "public":

@@ -306,7 +306,8 @@ def test_as5_settled_view_counts_only_settled_state() -> None:
 
     get_clock().advance(20)
     view = settled_view(OWNER, REGION)
-    assert view["vpc_profiles"][vpc]["profile_id"] == profile["Id"]
+    ((assoc,),) = view["vpc_profiles"].values()
+    assert assoc["profile_id"] == profile["Id"] and assoc["priority"] == 100 and assoc["old_priority"] is None
     (resource,) = view["profiles"][profile["Id"]]["resources"]
     assert resource["dns_name"] == LAMBDA_DNS
     assert resource["resource_type"] == "INTERFACE_VPC_ENDPOINT"
@@ -315,7 +316,7 @@ def test_as5_settled_view_counts_only_settled_state() -> None:
     rp.disassociate_profile(ProfileId=profile["Id"], ResourceId=vpc)
     rp.disassociate_resource_from_profile(ProfileId=profile["Id"], ResourceArn=endpoint_arn(vpce))
     view = settled_view(OWNER, REGION)  # DELETING still counts as present
-    assert view["vpc_profiles"][vpc]["status"] == "DELETING"
+    assert view["vpc_profiles"][vpc][0]["status"] == "DELETING"
     assert view["profiles"][profile["Id"]]["resources"][0]["status"] == "DELETING"
 
     get_clock().advance(20)
@@ -324,37 +325,150 @@ def test_as5_settled_view_counts_only_settled_state() -> None:
     assert view["profiles"][profile["Id"]]["resources"] == []
 
 
-# ---- CP-6: one Profile per VPC -----------------------------------------------------------------------
+# ---- CP-6 / RES-1: up to two Profiles per VPC, each with its priority --------------------------------
 
 
-def test_cp6_second_profile_for_a_vpc_conflicts() -> None:
-    rp = client("route53profiles")
-    first = make_profile("first")
-    second = make_profile("second")
+def associate(profile: dict[str, Any], vpc: str, name: str = "a", account: str = OWNER, **kw: Any) -> dict[str, Any]:
+    rp = client("route53profiles", account)
+    return dict(rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name=name, **kw)["ProfileAssociation"])
+
+
+def cp6_error(call: Any, **kw: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as exc:
+        call(**kw)
+    return error_code(exc), str(exc.value.response["Error"]["Message"])
+
+
+def test_cp6_second_association_needs_a_free_priority() -> None:
+    first, second = make_profile("first"), make_profile("second")
     vpc = make_vpc()
-    rp.associate_profile(ProfileId=first["Id"], ResourceId=vpc, Name="a")
+    assert associate(first, vpc)["Priority"] == 100  # CP-6: alone, the priority defaults to 100
 
-    with pytest.raises(ClientError) as exc:
-        rp.associate_profile(ProfileId=second["Id"], ResourceId=vpc, Name="b")
-    assert error_code(exc) == "ConflictException"
-    message = exc.value.response["Error"]["Message"]
-    assert vpc in message and first["Id"] in message
+    code, message = cp6_error(associate, profile=second, vpc=vpc, name="b")
+    assert code == "ValidationException"
+    assert vpc in message and "Priority" in message
+    code, message = cp6_error(associate, profile=second, vpc=vpc, name="b", Priority=100)
+    assert code == "ValidationException"
+    assert "100" in message and "unique" in message
+    assert cp6_error(associate, profile=second, vpc=vpc, name="b", Priority=9901)[0] == "ValidationException"
 
-    with pytest.raises(ClientError) as exc:
-        rp.associate_profile(ProfileId=first["Id"], ResourceId=vpc, Name="a")
-    assert error_code(exc) == "ResourceExistsException"
-
-    # still blocked while the old association is DELETING; free once it is gone
-    get_clock().advance(20)
-    rp.disassociate_profile(ProfileId=first["Id"], ResourceId=vpc)
-    with pytest.raises(ClientError) as exc:
-        rp.associate_profile(ProfileId=second["Id"], ResourceId=vpc, Name="b")
-    assert error_code(exc) == "ConflictException"
-    get_clock().advance(20)
-    assert (
-        rp.associate_profile(ProfileId=second["Id"], ResourceId=vpc, Name="b")["ProfileAssociation"]["Status"]
-        == "CREATING"
+    assoc = associate(second, vpc, "b", Priority=200)
+    assert (assoc["Priority"], assoc["Status"]) == (200, "CREATING")
+    listed = client("route53profiles").list_profile_associations(ResourceId=vpc)["ProfileAssociations"]
+    assert sorted((a["ProfileId"], a["Priority"], a["Name"]) for a in listed) == sorted(
+        [(first["Id"], 100, "a"), (second["Id"], 200, "b")]
     )
+    got = client("route53profiles").get_profile_association(ProfileAssociationId=assoc["Id"])
+    assert (got["ProfileAssociation"]["Priority"], got["ProfileAssociation"]["Name"]) == (200, "b")
+
+
+def test_cp6_third_association_is_limit_exceeded() -> None:
+    profiles = [make_profile(n) for n in ("first", "second", "third")]
+    vpc = make_vpc()
+    associate(profiles[0], vpc, Priority=300)
+    associate(profiles[1], vpc, Priority=200)
+    code, message = cp6_error(associate, profile=profiles[2], vpc=vpc, Priority=400)
+    assert code == "LimitExceededException"
+    assert vpc in message and "two" in message
+    # DELETING still counts; once it is gone the slot is free again (AS-1).
+    get_clock().advance(20)
+    client("route53profiles").disassociate_profile(ProfileId=profiles[0]["Id"], ResourceId=vpc)
+    assert cp6_error(associate, profile=profiles[2], vpc=vpc, Priority=400)[0] == "LimitExceededException"
+    get_clock().advance(20)
+    assert associate(profiles[2], vpc, Priority=400)["Status"] == "CREATING"
+
+
+def test_cp6_same_profile_again() -> None:
+    profile = make_profile()
+    vpc = make_vpc()
+    associate(profile, vpc, Priority=300)
+    # The same Name and Priority (or no Priority): already there.
+    assert cp6_error(associate, profile=profile, vpc=vpc, Priority=300)[0] == "ResourceExistsException"
+    assert cp6_error(associate, profile=profile, vpc=vpc)[0] == "ResourceExistsException"
+    # Another Name or Priority: ValidationException (UpdateProfileAssociation changes them).
+    code, message = cp6_error(associate, profile=profile, vpc=vpc, Priority=400)
+    assert code == "ValidationException" and "UpdateProfileAssociation" in message
+    assert cp6_error(associate, profile=profile, vpc=vpc, name="other", Priority=300)[0] == "ValidationException"
+
+
+def test_q2_profile_vpc_limit_is_limit_exceeded() -> None:
+    get_settings().profile_max_vpcs["central"] = 2
+    profile = make_profile("central")
+    associate(profile, make_vpc())
+    associate(profile, make_vpc())
+    code, message = cp6_error(associate, profile=profile, vpc=make_vpc())
+    assert code == "LimitExceededException" and "limit of 2" in message
+
+
+def test_cp6_update_profile_association_priority_and_name() -> None:
+    rp = client("route53profiles")
+    first, second = make_profile("first"), make_profile("second")
+    vpc = make_vpc()
+    a = associate(first, vpc)
+    b = associate(second, vpc, "b", Priority=200)
+    get_clock().advance(20)
+    # CP-6: unique per VPC, so two associations cannot swap in one call ...
+    code, _ = cp6_error(rp.update_profile_association, ProfileAssociationId=b["Id"], Priority=100)
+    assert code == "ValidationException"
+    assert cp6_error(rp.update_profile_association, ProfileAssociationId=b["Id"], Priority=9901)[0] == (
+        "ValidationException"
+    )
+    # ... but three updates through a free value can.
+    for assoc_id, prio in ((a["Id"], 9000), (b["Id"], 100), (a["Id"], 200)):
+        updated = rp.update_profile_association(ProfileAssociationId=assoc_id, Priority=prio)["ProfileAssociation"]
+        assert (updated["Priority"], updated["Status"]) == (prio, "UPDATING")  # AS-6
+    renamed = rp.update_profile_association(ProfileAssociationId=b["Id"], Name="renamed")["ProfileAssociation"]
+    assert (renamed["Name"], renamed["Priority"]) == ("renamed", 100)
+    get_clock().advance(20)
+    got = {
+        x["Id"]: (x["Priority"], x["Status"], x["Name"])
+        for x in rp.list_profile_associations(ResourceId=vpc)["ProfileAssociations"]
+    }
+    assert got == {a["Id"]: (200, "COMPLETE", "a"), b["Id"]: (100, "COMPLETE", "renamed")}
+
+
+def test_as6_update_is_updating_then_complete_with_the_old_priority_meanwhile() -> None:
+    rp = client("route53profiles")
+    first, second = make_profile("first"), make_profile("second")
+    vpc = make_vpc()
+    associate(first, vpc)
+    b = associate(second, vpc, "b", Priority=200)
+    get_clock().advance(20)
+    rp.update_profile_association(ProfileAssociationId=b["Id"], Priority=9050)
+    view = settled_view(OWNER, REGION)
+    assert [(x["priority"], x["old_priority"], x["status"]) for x in view["vpc_profiles"][vpc]] == [
+        (100, None, "COMPLETE"),
+        (9050, 200, "UPDATING"),
+    ]
+    get_clock().advance(10)
+    status = rp.get_profile_association(ProfileAssociationId=b["Id"])["ProfileAssociation"]["Status"]
+    assert status == "UPDATING"
+    get_clock().advance(10)  # durations.profile_association
+    status = rp.get_profile_association(ProfileAssociationId=b["Id"])["ProfileAssociation"]["Status"]
+    assert status == "COMPLETE"
+    assert [x["old_priority"] for x in settled_view(OWNER, REGION)["vpc_profiles"][vpc]] == [None, None]
+
+
+def test_cp6_update_conflicts_and_owner_only() -> None:
+    rp = client("route53profiles")
+    profile = make_profile()
+    share(profile["Arn"], WORKLOAD)
+    vpc = make_vpc(WORKLOAD)
+    assoc = associate(profile, vpc, account=WORKLOAD)
+    # CP-6/CP-9: the Profile's owner sees the association but did not create it.
+    code, _ = cp6_error(rp.update_profile_association, ProfileAssociationId=assoc["Id"], Priority=300)
+    assert code == "AccessDeniedException"
+    workload = client("route53profiles", WORKLOAD)
+    # CREATING may be updated: it stays CREATING and completes with the new priority.
+    updated = workload.update_profile_association(ProfileAssociationId=assoc["Id"], Priority=300)
+    assert (updated["ProfileAssociation"]["Status"], updated["ProfileAssociation"]["Priority"]) == ("CREATING", 300)
+    get_clock().advance(20)
+    workload.disassociate_profile(ProfileId=profile["Id"], ResourceId=vpc)
+    code, message = cp6_error(workload.update_profile_association, ProfileAssociationId=assoc["Id"], Priority=400)
+    assert code == "ConflictException" and "DELETING" in message
+    get_clock().advance(20)
+    code, _ = cp6_error(workload.update_profile_association, ProfileAssociationId=assoc["Id"], Priority=400)
+    assert code == "ResourceNotFoundException"  # gone: the twin forgets a DELETED association
 
 
 def test_cp6_delete_profile_needs_no_vpc_association() -> None:
@@ -514,8 +628,8 @@ def test_cp9_shared_profile_is_associated_by_the_vpc_owner() -> None:
 
     get_clock().advance(20)
     view = settled_view(OTHER, REGION)  # region-wide, whichever account asks
-    assert view["vpc_profiles"][workload_vpc]["vpc_owner_id"] == WORKLOAD
-    assert view["vpc_profiles"][owner_vpc]["profile_id"] == profile["Id"]
+    assert view["vpc_profiles"][workload_vpc][0]["vpc_owner_id"] == WORKLOAD
+    assert view["vpc_profiles"][owner_vpc][0]["profile_id"] == profile["Id"]
 
     # an account the Profile is not shared with still sees nothing
     with pytest.raises(ClientError) as exc:

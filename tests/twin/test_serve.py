@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,9 @@ class Served:
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
     env["AWS_EC2_METADATA_DISABLED"] = "true"
+    # The code under test is this checkout's (the subprocess runs in tmp_path, where a relative PYTHONPATH
+    # means nothing and the venv's editable install may point at another checkout).
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)])
     return env
 
 
@@ -87,13 +91,12 @@ def _wait_for_ids(proc: subprocess.Popen[bytes], read: Any, stderr: Path) -> dic
     pytest.fail(f"twin serve wrote no ids within {START_TIMEOUT:.0f} s:\n{stderr.read_text()}")
 
 
-@pytest.fixture
-def serve(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
-    """``twin serve`` in a subprocess. ``request.param``: True -> ids in a file (--ids), False -> on stdout."""
-    with_file = bool(getattr(request, "param", True))
+@contextmanager
+def launch(tmp_path: Path, scenario: Path, with_file: bool = True) -> Iterator[Served]:
+    """``twin serve SCENARIO`` in a subprocess, its ids in a file (--ids) or on stdout."""
     ids_file = tmp_path / "ids.json"
     out, err = tmp_path / "stdout", tmp_path / "stderr"
-    args = [str(CLI), "twin", "serve", str(EXAMPLE), "--resolver-port", str(free_port())]
+    args = [str(CLI), "twin", "serve", str(scenario), "--resolver-port", str(free_port())]
     if with_file:
         args += ["--ids", str(ids_file)]
     with out.open("wb") as fo, err.open("wb") as fe:
@@ -113,6 +116,13 @@ def serve(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.fixture
+def serve(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """``twin serve`` of the published example. ``request.param``: True -> ids in a file (--ids), False -> on stdout."""
+    with launch(tmp_path, EXAMPLE, bool(getattr(request, "param", True))) as served:
+        yield served
 
 
 def _port_closed(host: str, port: int) -> bool:
@@ -170,3 +180,47 @@ def test_twin_serve_answers_aws_and_dns_clients_and_stops_on_signal(serve: Serve
         res.nameservers = [ids["vpcs"]["dev"]["resolver"]]
         res.timeout = res.lifetime = 0.5
         res.resolve(LAMBDA, "A", search=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Two Profiles on one VPC through `twin serve` (RES-1, RES-12, CP-6, AS-6): tests/twin/estates/two-profiles.yaml,
+# dev with baseline at 100 and central at 200; api.svc.example.com tells the RES-12 readings apart (the
+# scenario's reading is priority-first), db.corp.example.org is in both Profiles (priority breaks the tie).
+
+TWO_PROFILES = ROOT / "tests" / "twin" / "estates" / "two-profiles.yaml"
+
+
+def _associations(srv: Served, vpc: str) -> dict[str, dict[str, Any]]:
+    """Profile name -> the VPC's association with it, as ListProfileAssociations reports it."""
+    rp = srv.client("route53profiles")
+    names = {v["id"]: k for k, v in srv.ids["profiles"].items()}
+    found = rp.list_profile_associations(ResourceId=srv.ids["vpcs"][vpc]["id"])["ProfileAssociations"]
+    return {names[a["ProfileId"]]: a for a in found}
+
+
+def test_cp6_res12_as6_two_profiles_through_twin_serve(tmp_path: Path) -> None:
+    with launch(tmp_path, TWO_PROFILES) as srv:
+        rp = srv.client("route53profiles")
+        dev = _associations(srv, "dev")
+        assert {p: a["Priority"] for p, a in dev.items()} == {"baseline": 100, "central": 200}
+        got = rp.get_profile_association(ProfileAssociationId=dev["central"]["Id"])["ProfileAssociation"]
+        assert (got["Priority"], got["Status"]) == (200, "COMPLETE")
+        # RES-12 priority-first, over real DNS at dev's resolver.
+        assert srv.ask("dev", "api.svc.example.com") == {"10.100.0.1"}
+        assert srv.ask("dev", "db.corp.example.org") == {"10.100.0.2"}
+        # CP-6: a third association -> LimitExceededException; prod's second needs a free Priority.
+        third = rp.create_profile(Name="third", ClientToken="third")["Profile"]["Id"]
+        with pytest.raises(rp.exceptions.LimitExceededException):
+            rp.associate_profile(ProfileId=third, ResourceId=srv.ids["vpcs"]["dev"]["id"], Name="x", Priority=300)
+        with pytest.raises(rp.exceptions.ValidationException):
+            rp.associate_profile(ProfileId=third, ResourceId=srv.ids["vpcs"]["prod"]["id"], Name="x")
+        with pytest.raises(rp.exceptions.ValidationException):
+            rp.associate_profile(ProfileId=third, ResourceId=srv.ids["vpcs"]["prod"]["id"], Name="x", Priority=100)
+        # AS-6: baseline moves after central; UPDATING mixes the old and the new order.
+        with pytest.raises(rp.exceptions.ValidationException):  # CP-6: no swap in one call
+            rp.update_profile_association(ProfileAssociationId=dev["baseline"]["Id"], Priority=200)
+        upd = rp.update_profile_association(ProfileAssociationId=dev["baseline"]["Id"], Priority=300)
+        assert upd["ProfileAssociation"]["Status"] == "UPDATING"
+        answers = [frozenset(srv.ask("dev", "db.corp.example.org")) for _ in range(8)]
+        assert set(answers) == {frozenset({"10.100.0.2"}), frozenset({"10.200.0.2"})}, answers
+        assert _associations(srv, "dev")["baseline"]["Status"] == "UPDATING"

@@ -213,7 +213,7 @@ class TestStaticEstate:
     def test_res1_vpc_sees_direct_zones_plus_its_profiles(self, tw: Twin) -> None:
         lam, sqs = eni_ips(tw, "lambda"), eni_ips(tw, "sqs")
         assert lam.isdisjoint(sqs)
-        # dev: lambda-zone directly, sqs-zone through its one Profile.
+        # dev: lambda-zone directly, sqs-zone through its Profile.
         assert ask(tw, "dev", LAMBDA) == Reply("NOERROR", lam)
         assert ask(tw, "dev", SQS) == Reply("NOERROR", sqs)
         # prod: only the Profile's zones — lambda-zone is not associated with it.

@@ -12,7 +12,7 @@ from typing import Any
 
 from .aws import ec2, profiles, ram, route53
 from .aws.session import Account
-from .estate import Scenario, parse_scenario, service_dns_name
+from .estate import DEFAULT_PRIORITY, Scenario, parse_scenario, service_dns_name
 
 
 @dataclass
@@ -119,33 +119,45 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
                 rec: dict[str, Any] = {"name": r.name, "type": r.type, "values": r.values}
                 records.append(rec)
             doc["hosted_zones"][name] = {"account": alias, "name": z.name, "vpcs": zvpcs, "records": records}
+    read: list[tuple[str, str, profiles.ProfileInfo, list[profiles.ProfileAssociation]]] = []
     for alias, acct in accounts.items():
         for p in profiles.list_profiles(acct):
             if p.owner != acct.id():
                 continue  # a shared Profile is read in its owner's account
-            name = names.take(p.name, p.id)
-            out.profile_ids[name] = p.id
-            pvpcs = [vpc_name[a.vpc_id] for a in profiles.list_vpc_associations(acct, p.id)
-                     if a.status in _LIVE and a.vpc_id in vpc_name]
-            pzones: list[str] = []
-            peps: list[str] = []
-            for r in profiles.list_resource_associations(acct, p.id):
-                if r.status not in _LIVE:
-                    continue
-                rid = r.resource_arn.rsplit("/", 1)[-1]
-                if ":hostedzone/" in r.resource_arn and rid in zone_name:
-                    pzones.append(zone_name[rid])
-                elif ":vpc-endpoint/" in r.resource_arn and rid in ep_name:
-                    peps.append(ep_name[rid])
-                else:
-                    out.skipped.append(f"profile {p.id}: resource {r.resource_arn} not represented")
-            shared = []
-            for acct_id in ram.shared_with(acct, p.arn):
-                if acct_id not in alias_of:
-                    alias_of[acct_id] = acct_id
-                    doc["accounts"][acct_id] = acct_id
-                shared.append(alias_of[acct_id])
-            doc["profiles"][name] = {"account": alias, "vpcs": pvpcs, "hosted_zones": pzones, "endpoints": peps,
-                                     "shared_with": shared}
+            live = [a for a in profiles.list_vpc_associations(acct, p.id) if a.status in _LIVE and a.vpc_id in vpc_name]
+            read.append((alias, names.take(p.name, p.id), p, live))
+    # RES-1: a VPC may have two Profiles; then (or off the default 100) its entries carry the priority (RES-12)
+    per_vpc: dict[str, int] = {}
+    for *_, live in read:
+        for a in live:
+            per_vpc[a.vpc_id] = per_vpc.get(a.vpc_id, 0) + 1
+    for alias, name, p, live in read:
+        acct = accounts[alias]
+        out.profile_ids[name] = p.id
+        pvpcs: list[Any] = [
+            {"vpc": vpc_name[a.vpc_id], "priority": a.priority}
+            if a.priority != DEFAULT_PRIORITY or per_vpc[a.vpc_id] > 1 else vpc_name[a.vpc_id]
+            for a in live
+        ]
+        pzones: list[str] = []
+        peps: list[str] = []
+        for r in profiles.list_resource_associations(acct, p.id):
+            if r.status not in _LIVE:
+                continue
+            rid = r.resource_arn.rsplit("/", 1)[-1]
+            if ":hostedzone/" in r.resource_arn and rid in zone_name:
+                pzones.append(zone_name[rid])
+            elif ":vpc-endpoint/" in r.resource_arn and rid in ep_name:
+                peps.append(ep_name[rid])
+            else:
+                out.skipped.append(f"profile {p.id}: resource {r.resource_arn} not represented")
+        shared = []
+        for acct_id in ram.shared_with(acct, p.arn):
+            if acct_id not in alias_of:
+                alias_of[acct_id] = acct_id
+                doc["accounts"][acct_id] = acct_id
+            shared.append(alias_of[acct_id])
+        doc["profiles"][name] = {"account": alias, "vpcs": pvpcs, "hosted_zones": pzones, "endpoints": peps,
+                                 "shared_with": shared}
     out.scenario = parse_scenario(doc, "<discovered estate>")
     return out

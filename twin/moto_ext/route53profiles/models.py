@@ -11,6 +11,10 @@ State lives per (account, region) like every moto ``BackendDict``:
 Cross-account reads (a Profile shared through AWS RAM, the owner listing the associations of the
 VPCs of other accounts) look into the other accounts' backends of the same region.
 
+A VPC has up to two Profile associations, each with a unique ``Priority`` 100-9900 (RES-1, CP-6); a
+priority change by ``UpdateProfileAssociation`` is ``UPDATING`` and remembers the old priority until
+``COMPLETE`` (AS-6). A Profile has at most ``max_vpcs`` VPCs (Q-2, from the twin's settings).
+
 Statuses are computed lazily from the simulated clock (AS-1): ``CREATING``/``UPDATING`` become
 ``COMPLETE`` (or ``FAILED`` under the ``association-fails`` fault) and ``DELETING`` associations
 disappear once the scenario's duration has passed since the call. :meth:`settled_view` gives the
@@ -289,9 +293,17 @@ class ProfileAssociation(_Async):
     resource_id: str = ""  # the VPC id
     priority: int = DEFAULT_PRIORITY
     arn: str = ""
+    # AS-6: the priority in effect before an UpdateProfileAssociation; some queries still use it while
+    # the association is UPDATING. None when no priority change is propagating.
+    old_priority: int | None = None
 
     def duration(self) -> float:
         return get_settings().durations.profile_association
+
+    def refresh(self, now: float) -> None:
+        super().refresh(now)
+        if self.phase != UPDATING:
+            self.old_priority = None  # AS-6: COMPLETE, the new priority applies to every query
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -380,12 +392,25 @@ def _validate_name(name: str | None, required: bool = True) -> None:
         )
 
 
+MIN_PRIORITY, MAX_PRIORITY = 100, 9900
+
+
 def _validate_priority(priority: int | None) -> None:
-    if priority is not None and not 100 <= priority <= 9900:
+    if priority is not None and not MIN_PRIORITY <= priority <= MAX_PRIORITY:  # CP-6
         raise ValidationException(
             f"1 validation error detected: Value '{priority}' at 'priority' failed to satisfy "
-            "constraint: Member must have value between 100 and 9900"
+            f"constraint: Member must have value between {MIN_PRIORITY} and {MAX_PRIORITY}"
         )
+
+
+def _check_priority_free(priority: int, others: Sequence[ProfileAssociation], vpc_id: str) -> None:
+    """CP-6 / RES-12: each Profile association of a VPC has its own priority (so no swap in one call)."""
+    for other in others:
+        if other.priority == priority:
+            raise ValidationException(
+                f"Priority {priority} is already used by Profile association {other.id} (Profile "
+                f"{other.profile_id}) of VPC {vpc_id}; each Profile association of a VPC needs a unique priority."
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,20 +638,7 @@ class Route53ProfilesBackend(BaseBackend):
                     f"Account {self.account_id} does not own VPC {resource_id}; the VPC owner's "
                     "account must call AssociateProfile with the VPC id."
                 )
-            # CP-6: a VPC can have only one Profile (DELETING ones still count).
-            for existing in self.profile_associations.values():
-                if existing.resource_id != resource_id:
-                    continue
-                if existing.profile_id == profile_id:
-                    raise ResourceExistsException(
-                        f"Profile {profile_id} is already associated with VPC {resource_id} "
-                        f"(association {existing.id}, status {existing.status}).",
-                        "PROFILE_ASSOCIATION",
-                    )
-                raise ConflictException(
-                    f"VPC {resource_id} is already associated with Profile {existing.profile_id} "
-                    f"(association {existing.id}, status {existing.status}); a VPC can have only one Profile."
-                )
+            priority = self._check_new_association(profile, resource_id, name, priority)
             now = utcnow()
             assoc_id = _new_id("rpassoc-")
             assoc = ProfileAssociation(
@@ -640,13 +652,57 @@ class Route53ProfilesBackend(BaseBackend):
                 phase=CREATING,
                 phase_started=_now(),
                 resource_id=resource_id,
-                priority=priority if priority is not None else DEFAULT_PRIORITY,
+                priority=priority,
                 arn=f"arn:{get_partition(self.region_name)}:route53profiles:{self.region_name}:"
                 f"{self.account_id}:profile-association/{assoc_id}",
             )
             self.profile_associations[assoc_id] = assoc
             self._set_tags(assoc.arn, tags)
             return assoc.to_dict()
+
+    def _associations_of_vpc(self, vpc_id: str) -> list[ProfileAssociation]:
+        """Every live association of a VPC (DELETING ones still count). They all live in the caller's
+        backend when the caller owns the VPC (CP-9), but a VPC's associations are read region-wide."""
+        return [a for a in self._all_profile_associations() if a.resource_id == vpc_id]
+
+    def _check_new_association(self, profile: Profile, vpc_id: str, name: str, priority: int | None) -> int:
+        """CP-6, RES-1, Q-2 for ``AssociateProfile``; the priority the association gets."""
+        existing = self._associations_of_vpc(vpc_id)
+        for other in existing:
+            if other.profile_id != profile.id:
+                continue
+            if other.name != name or (priority is not None and priority != other.priority):
+                # CP-6: the same Profile again with another Name or Priority (UpdateProfileAssociation changes them)
+                raise ValidationException(
+                    f"Profile {profile.id} is already associated with VPC {vpc_id} (association {other.id}, "
+                    f"name {other.name!r}, priority {other.priority}); use UpdateProfileAssociation to change "
+                    "its name or priority."
+                )
+            raise ResourceExistsException(
+                f"Profile {profile.id} is already associated with VPC {vpc_id} "
+                f"(association {other.id}, status {other.status}).",
+                "PROFILE_ASSOCIATION",
+            )
+        if len(existing) >= 2:  # RES-1 / CP-6: at most two Profile associations per VPC
+            raise LimitExceededException(
+                f"VPC {vpc_id} already has two Profile associations "
+                f"({', '.join(f'{a.profile_id} ({a.id}, {a.status})' for a in existing)}); a VPC can have at most two."
+            )
+        if existing and priority is None:  # CP-6: a second association must give its priority
+            raise ValidationException(
+                f"VPC {vpc_id} already has a Profile association ({existing[0].id}, Profile "
+                f"{existing[0].profile_id}, priority {existing[0].priority}); specify a Priority that it does not use."
+            )
+        if priority is None:
+            priority = DEFAULT_PRIORITY  # CP-6: the VPC's only association defaults to 100
+        _check_priority_free(priority, existing, vpc_id)
+        limit = get_settings().max_vpcs_of_profile(profile.id, profile.name)
+        members = {a.resource_id for a in self._all_profile_associations() if a.profile_id == profile.id}
+        if len(members) >= limit:  # Q-2
+            raise LimitExceededException(
+                f"Profile {profile.id} is already associated with {len(members)} VPCs, its limit of {limit}."
+            )
+        return priority
 
     def _caller_owns_vpc(self, vpc_id: str) -> bool:
         from moto.ec2.models import ec2_backends
@@ -701,17 +757,28 @@ class Route53ProfilesBackend(BaseBackend):
         with _lock:
             self._refresh()
             assoc = self._find_profile_association(association_id)
-            if assoc.owner_id != self.account_id:  # CP-9
+            if assoc.owner_id != self.account_id:  # CP-6/CP-9: only the creating account updates it
                 raise AccessDeniedException(
-                    f"Account {self.account_id} does not own association {association_id}."
+                    f"Account {self.account_id} does not own association {association_id}; only the "
+                    "account that created it can update it."
                 )
-            if assoc.phase == DELETING:
-                raise ConflictException(f"Profile association {association_id} is being deleted.")
+            if assoc.status in (DELETING, DELETED, FAILED):  # CP-6
+                raise ConflictException(
+                    f"Profile association {association_id} is {assoc.status}; it cannot be updated."
+                )
+            if priority is not None and priority != assoc.priority:
+                # CP-6: unique per VPC, checked against the others' current priorities (no swap in one call)
+                others = [a for a in self._associations_of_vpc(assoc.resource_id) if a.id != assoc.id]
+                _check_priority_free(priority, others, assoc.resource_id)
+                if assoc.phase != CREATING and assoc.old_priority is None:
+                    assoc.old_priority = assoc.priority  # AS-6: the order some queries still use
+                assoc.priority = priority
             if name is not None:
                 assoc.name = name
-            if priority is not None:
-                assoc.priority = priority
-            assoc.start(UPDATING, _now())  # AS-1
+            if assoc.phase != CREATING:  # a CREATING one takes the new values when it completes
+                assoc.start(UPDATING, _now())  # AS-1, AS-6
+            else:
+                assoc.modification_time = utcnow()
             return assoc.to_dict()
 
     def list_profile_associations(
@@ -978,10 +1045,11 @@ class Route53ProfilesBackend(BaseBackend):
                   ],
                 },
               },
-              "vpc_profiles": {                        # CP-6/RES-1: at most one per VPC
-                "vpc-…": {"profile_id": "rp-…", "association_id": "rpassoc-…",
-                          "vpc_owner_id": "222222222222", "priority": 100,
-                          "status": "COMPLETE" | "UPDATING" | "DELETING"},
+              "vpc_profiles": {                        # RES-1: up to two per VPC, by priority
+                "vpc-…": [{"profile_id": "rp-…", "association_id": "rpassoc-…",
+                           "vpc_owner_id": "222222222222", "priority": 100,
+                           "old_priority": 200 | None,   # AS-6: while a priority change is UPDATING
+                           "status": "COMPLETE" | "UPDATING" | "DELETING"}],
               },
             }
 
@@ -1011,16 +1079,19 @@ class Route53ProfilesBackend(BaseBackend):
                         "owner_id": profile.owner_id,
                         "resources": resources,
                     }
-            vpc_profiles: dict[str, Any] = {}
-            for assoc in sorted(self._all_profile_associations(), key=lambda a: a.seq):
+            vpc_profiles: dict[str, list[dict[str, Any]]] = {}
+            for assoc in sorted(self._all_profile_associations(), key=lambda a: (a.priority, a.seq)):
                 if assoc.settled and assoc.profile_id in profiles:
-                    vpc_profiles[assoc.resource_id] = {
-                        "profile_id": assoc.profile_id,
-                        "association_id": assoc.id,
-                        "vpc_owner_id": assoc.owner_id,
-                        "priority": assoc.priority,
-                        "status": assoc.status,
-                    }
+                    vpc_profiles.setdefault(assoc.resource_id, []).append(
+                        {
+                            "profile_id": assoc.profile_id,
+                            "association_id": assoc.id,
+                            "vpc_owner_id": assoc.owner_id,
+                            "priority": assoc.priority,
+                            "old_priority": assoc.old_priority,
+                            "status": assoc.status,
+                        }
+                    )
             return {"region": self.region_name, "profiles": profiles, "vpc_profiles": vpc_profiles}
 
 
