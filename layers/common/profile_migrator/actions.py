@@ -376,6 +376,12 @@ def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     tags = {t["Key"]: t["Value"] for t in (vpcs[0].get("Tags") or [])} if vpcs else {}
     if tags.get(PARKING_TAG) != "true":
         raise UnsafeToDelete(f"VPC {step['vpc']!r} ({vid}) was not created by profile-migrator; refusing to delete it")
+    parked = [str(z.get("Name") or z.get("HostedZoneId", "")).rstrip(".")
+              for z in route53.zones_by_vpc(acct, vid, ctx.region)]
+    if parked:
+        # The zone's cleanup was left: deleting its parking VPC would orphan it (no VPC left, CP-3).
+        raise UnsafeToDelete(f"parking VPC {step['vpc']!r} ({vid}) still holds zone(s) {', '.join(parked)}; delete "
+                             "them first")
     try:
         ec2.delete_vpc(acct, vid)
     except ClientError as exc:

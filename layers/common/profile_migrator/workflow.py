@@ -191,10 +191,10 @@ def left_warning(step: dict[str, Any], error: str, cause: str, ids: dict[str, di
     elif action == "delete-zone":
         resource = str(step.get("zone", ""))
         aws_id = ids.get("zones", {}).get(resource, "")
-        todo = f"delete the hosted zone {resource}{' (' + aws_id + ')' if aws_id else ''} by hand"
+        todo = f"delete the hosted zone {resource}{' (' + aws_id + ')' if aws_id else ''} by hand, then its parking VPC"
     else:
         resource = str(step.get("zone", ""))
-        todo = f"delete the record {step.get('record', '')} from zone {resource}, then the zone"
+        todo = f"delete the record {step.get('record', '')} from zone {resource}, then the zone and its parking VPC"
     reason = explain_step_failure(step, error, cause)
     return {"code": code, "resource": resource,
             "message": f"{reason}; every watched VPC already resolves through the Profile, so the migration "
