@@ -259,16 +259,52 @@ def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str
             z.get("HostedZoneId") == zid for z in route53.zones_by_vpc(acct, vid, ctx.region)
         ):
             return []  # already associated with this very zone
-        raise
+        owner = _vpc_owner(ctx, vid) if error_code(exc) in ("NotAuthorizedException", "AccessDenied") else None
+        if owner is None or owner == step.get("account"):
+            raise
+        # The undo of a disassociation the zone's account made (CP-10) for another account's VPC: the
+        # zone's account authorises, the VPC's account associates, the authorisation is removed (CP-9).
+        return _associate_across_accounts(ctx, step, zid, vid, owner)
     return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _vpc_owner(ctx: Context, vpc_id: str) -> str | None:
+    """The alias of the account that owns ``vpc_id`` (the one whose DescribeVpcs finds it)."""
+    for alias, acct in ctx.accounts.items():
+        try:
+            if acct.client("ec2").describe_vpcs(VpcIds=[vpc_id])["Vpcs"]:
+                return alias
+        except ClientError:
+            continue
+    return None
+
+
+def _associate_across_accounts(ctx: Context, step: dict[str, Any], zid: str, vid: str, owner: str) -> list[Wait]:
+    zone_acct = ctx.account(step.get("account"))
+    try:
+        route53.authorize_vpc(zone_acct, zid, vid, ctx.region)
+    except ClientError as exc:
+        if error_code(exc) != "VPCAssociationAuthorizationExists":
+            raise
+    change = route53.associate_vpc(ctx.account(owner), zid, vid, ctx.region)
+    try:
+        route53.revoke_vpc(zone_acct, zid, vid, ctx.region)
+    except ClientError as exc:
+        if error_code(exc) != "VPCAssociationAuthorizationNotFound":
+            raise
+    return [{"kind": "change", "account": owner, "id": change}]
 
 
 def _disassociate_vpc_from_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-10: either account may disassociate
     zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
     try:
-        if vid not in _zone_vpcs(acct, zid):
-            return []
+        present = vid in _zone_vpcs(acct, zid)
+    except ClientError:
+        present = True  # another account's zone (the VPC's account undoing its association): just try, CP-10
+    if not present:
+        return []
+    try:
         change = route53.disassociate_vpc(acct, zid, vid, ctx.region)
     except ClientError as exc:
         if error_code(exc) in ("VPCAssociationNotFound", "NoSuchHostedZone"):
