@@ -31,8 +31,8 @@ OUT = Path(__file__).resolve().parent / "migrate.asl.json"
 
 # Errors a retry cannot fix: the step refuses, or the request is wrong. Everything else (throttling,
 # PriorRequestNotComplete, a crashed runtime, Lambda service errors) is retried with backoff+jitter.
-FINAL_ERRORS = ["Refused", "InvalidInput", "ActionError", "UnsafeToDelete", "PollTimeout", "GateFailed",
-                "Locked"]
+FINAL_ERRORS = ["Refused", "InvalidInput", "ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout",
+                "GateFailed", "Locked"]
 TRANSIENT_RETRY: list[dict[str, Any]] = [
     {"ErrorEquals": FINAL_ERRORS, "MaxAttempts": 0},
     {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 4, "BackoffRate": 2.0,
