@@ -114,6 +114,7 @@ def test_failures_read_as_step_resource_and_aws_error() -> None:
                       "(endpoint lambda, Profile central): Profile resource association rpr-1 ended FAILED — x"})
     assert explain_step_failure(STEP, "ChangeFailed", own).count("step 8") == 1
     assert "approval was rejected" in explain_step_failure(STEP, "Rejected", "rejected by U123")
+    assert explain_step_failure(STEP, "Rejected", "None").endswith("): the approval was rejected")
     assert "timed out" in failure_text("States.Timeout", "")
     crash = json.dumps({"errorType": "RuntimeError", "errorMessage": "boom"})
     assert explain_step_failure(STEP, "RuntimeError", crash).endswith("): RuntimeError: boom")

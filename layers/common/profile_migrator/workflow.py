@@ -152,7 +152,7 @@ def failure_text(error: str, cause: str) -> str:
     AWS error code and AWS's message."""
     import json
 
-    message = cause
+    message = "" if cause in ("None", "null") else cause  # SendTaskFailure without a cause
     err_type = error
     try:
         doc = json.loads(cause)
