@@ -65,6 +65,8 @@ def _print_summary(out: dict[str, object]) -> None:
         click.echo(f"  problem {p['code']} {p['resource']}: {p['message']}")
     if out.get("error"):
         click.echo(f"  error: {out['error']}")
+    for w in out.get("warnings", []):  # type: ignore[attr-defined]
+        click.echo(f"  warning {w['code']} {w['resource']}: {w['message']}")
     click.echo("resolution (VPC, name: samples private/public/nxdomain/other, downtime s):")
     for r in out["resolution"]:  # type: ignore[attr-defined]
         click.echo(f"  {r['vpc']:<20} {r['name']}: {r['samples']} {r['private']}/{r['public']}/{r['nxdomain']}/"

@@ -91,6 +91,7 @@ class Tracker:
         self.steps: dict[tuple[str, int], StepView] = {}
         self.gates: list[GateView] = []
         self.undo: dict[str, Any] = {}
+        self.left: list[dict[str, Any]] = []  # cleanup left after the point of no return (warnings)
         self.last_error = ""
         self.last_event_id = 0
         self.error = ""
@@ -148,8 +149,10 @@ class Tracker:
         else:
             phase = {"Preflight": "preflight", "PreflightWait": "preflight: waiting for endpoints to settle",
                      "AcquireLock": "locking the endpoints", "Forward": "migrating",
+                     "Cleanup": "past the point of no return: cleaning up",
                      "ReleaseLock": "releasing the locks", "PlanUndo": "rolling back: planning",
-                     "Undo": "rolling back", "ReleaseAfterUndo": "rolled back: releasing the locks"}.get(name)
+                     "Undo": "rolling back", "ReleaseAfterUndo": "rolled back: releasing the locks",
+                     "ExplainRollbackFailure": "the rollback failed"}.get(name)
             if phase and phase != self.phase:
                 self.phase = phase
                 self._say(f"phase: {phase}")
@@ -178,7 +181,9 @@ class Tracker:
             view.phase = "done"
             view.polls = int(result.get("polls", view.polls))
             view.waited = float(result.get("elapsed", view.waited))
-        elif name.endswith(("Failed", "UnknownAction")):
+        elif name.endswith("StepLeft"):
+            view.phase = "left (cleanup failed; see the warnings at the end)"
+        elif name.endswith(("Failed", "FailedAsIs", "UnknownAction", "ExplainFailure")):
             view.phase = "failed"
         elif "Run" in name and not name.endswith("RunSteps"):
             view.phase = "performing"
@@ -203,8 +208,11 @@ class Tracker:
                     self._say(f"  warning {w.get('code')} {w.get('resource')}: {w.get('message')}")
         elif name == "PlanUndo" and isinstance(out.get("undo"), dict):
             self.undo = dict(out["undo"])
-            self._say(f"rolling back {self.undo.get('undone_steps', 0)} steps: {self.undo.get('error', '')} "
-                      f"{self.undo.get('cause', '')}".rstrip())
+            self._say(f"rolling back {self.undo.get('undone_steps', 0)} changes: {self.undo.get('cause', '')}".rstrip())
+        elif name == "Summarize" and isinstance(out.get("outcome"), dict):
+            self.left = [dict(w) for w in out["outcome"].get("warnings", []) if isinstance(w, dict)]
+            for w in self.left:
+                self._say(f"left {w.get('code')} {w.get('resource')}: {w.get('message')}")
         elif name.endswith("GateCheck") and isinstance(out.get("gate"), dict) and self.gates:
             g = out["gate"]
             gate = self.gates[-1]
@@ -224,20 +232,26 @@ class Tracker:
         self.cause = str(describe.get("cause", "") or self.cause)
         if self.status == "SUCCEEDED":
             self.phase = "done"
-            return Outcome("SUCCEEDED", EXIT_OK, [f"{self.summary.get('steps', '?')} steps done"]
-                           if self.summary else [])
+            output = _json(describe.get("output"))
+            if isinstance(output, dict) and isinstance(output.get("warnings"), list):
+                self.left = [dict(w) for w in output["warnings"] if isinstance(w, dict)]
+            detail = [f"{self.summary.get('steps', '?')} steps done"] if self.summary else []
+            detail += [f"warning {w.get('code')} {w.get('resource')}: {w.get('message')}" for w in self.left]
+            return Outcome("SUCCEEDED", EXIT_OK, detail)
         self.phase = "ended"
         if self.error == "Refused":
             return Outcome("REFUSED", EXIT_REFUSED, _problems(self.cause))
         if self.error == "RolledBack":
-            detail = ["every change was undone and the probes prove every VPC resolves as at the start"]
-            if self.undo:
-                detail.insert(0, f"why: {self.undo.get('error', '')}: {self.undo.get('cause', '')}".strip())
+            # The cause says which step, which resource, which AWS error, and what the rollback proved.
+            why = _cause_text(self.cause) if self.cause else str(self.undo.get("cause", ""))
+            detail = [why] if why else []
+            if "rolled back:" not in why:
+                detail.append("every change was undone and the probes prove every VPC resolves as at the start")
             return Outcome("ROLLED_BACK", EXIT_FAILED, detail)
         label = self.status if self.status in ("ABORTED", "TIMED_OUT") else "FAILED"
         detail = [f"{self.error}: {_cause_text(self.cause)}".strip(": ")]
-        if self.undo:
-            detail.append(f"the rollback was for: {self.undo.get('error', '')}: {self.undo.get('cause', '')}")
+        if self.undo and str(self.undo.get("cause", "")) not in detail[0]:
+            detail.append(f"the rollback was for: {self.undo.get('cause', '')}")
         return Outcome(label, EXIT_FAILED, [d for d in detail if d])
 
 

@@ -7,9 +7,11 @@ after a change; ``tests/unit/test_statemachine.py`` fails when the committed fil
 Design (see docs/state-machine.md):
 Preflight (discover + plan; ``Refused`` before any change) -> lock -> Forward (waves one at a time;
 the steps of a wave together; each step: approval? -> action task -> wait-and-poll loop; then the
-wave's probe gate) -> release -> Succeed. Any failure in Forward -> PlanUndo (inverses of what the
+wave's probe gate) -> point of no return -> Cleanup (the deletions; a step that keeps failing is left)
+-> Summarize (warnings) -> release -> Succeed. Any failure in Forward -> PlanUndo (inverses of what the
 audit trail says was done, newest first) -> Undo (same processor) -> proof gate -> release ->
-Fail ``RolledBack``.
+Fail ``RolledBack`` (cause: which step, resource, AWS error). A failed rollback -> ``RollbackFailed``
+with both reasons.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ OUT = Path(__file__).resolve().parent / "migrate.asl.json"
 
 # Errors a retry cannot fix: the step refuses, or the request is wrong. Everything else (throttling,
 # PriorRequestNotComplete, a crashed runtime, Lambda service errors) is retried with backoff+jitter.
-FINAL_ERRORS = ["Refused", "InvalidInput", "ActionError", "UnsafeToDelete", "PollTimeout", "GateFailed",
-                "Locked"]
+FINAL_ERRORS = ["Refused", "InvalidInput", "ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout",
+                "GateFailed", "Locked"]
 TRANSIENT_RETRY: list[dict[str, Any]] = [
     {"ErrorEquals": FINAL_ERRORS, "MaxAttempts": 0},
     {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 4, "BackoffRate": 2.0,
@@ -50,10 +52,18 @@ def task(resource: str, parameters: dict[str, Any], result_path: str | None, nex
     return st
 
 
-def step_processor(p: str) -> dict[str, Any]:
-    """One step: approval? -> the action's function -> wait-and-poll until settled."""
+def step_processor(p: str, mode: str) -> dict[str, Any]:
+    """One step: approval? -> the action's function -> wait-and-poll until settled.
+
+    A failure of any of its tasks (after the retries) is caught. Before the point of no return
+    (``forward``) and in the compensation (``undo``) the outcome function words it — which step, which
+    resource, which AWS error — and the step fails with those words (so the Map above fails with them).
+    After the point of no return (``cleanup``) the step is left: the run goes on and ends with a warning.
+    """
     params = {"step.$": "$.step", "ctx.$": "$.ctx", "config.$": "$.config", "execution.$": "$.execution",
               "mode.$": "$.mode"}
+    catch_to = f"{p}StepLeft" if mode == "cleanup" else f"{p}ExplainFailure"
+    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": catch_to}]
     states: dict[str, Any] = {
         f"{p}NeedsApproval": {
             "Type": "Choice",
@@ -68,6 +78,7 @@ def step_processor(p: str) -> dict[str, Any]:
                                        "execution.$": "$.execution"}},
             "TimeoutSecondsPath": "$.config.approval_timeout_seconds",
             "ResultPath": "$.approval",
+            "Catch": catch,
             "Next": f"{p}Perform",
         },
         f"{p}Perform": {
@@ -77,21 +88,17 @@ def step_processor(p: str) -> dict[str, Any]:
             "Default": f"{p}UnknownAction",
         },
         f"{p}UnknownAction": {"Type": "Fail", "Error": "ActionError", "Cause": "no function for this step action"},
+        # A change that ends FAILED (AS-1) makes the status function raise: only settled/pending here.
         f"{p}Settled": {
             "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.result.state", "StringEquals": "settled", "Next": f"{p}StepDone"},
-                {"Variable": "$.result.state", "StringEquals": "failed", "Next": f"{p}StepFailed"},
-            ],
+            "Choices": [{"Variable": "$.result.state", "StringEquals": "settled", "Next": f"{p}StepDone"}],
             "Default": f"{p}PollWait",
         },
         # Wait-and-poll: the interval grows (the status function doubles it up to a maximum).
         f"{p}PollWait": {"Type": "Wait", "SecondsPath": "$.result.interval", "Next": f"{p}PollStatus"},
         f"{p}PollStatus": task("${StatusFunctionArn}",
                            {"result.$": "$.result", "ctx.$": "$.ctx", "config.$": "$.config", "mode.$": "$.mode"},
-                           "$.result", f"{p}Settled"),
-        f"{p}StepFailed": {"Type": "Fail", "Error": f"{p}StepFailed",
-                       "Cause": "an asynchronous change ended FAILED (see the step's poll result)"},
+                           "$.result", f"{p}Settled", Catch=catch),
         f"{p}StepDone": {
             "Type": "Pass",
             "Parameters": {"index.$": "$.step.index", "action.$": "$.step.action", "polls.$": "$.result.polls",
@@ -99,12 +106,27 @@ def step_processor(p: str) -> dict[str, Any]:
             "End": True,
         },
     }
+    if mode == "cleanup":
+        # Left for a person: the summary turns it into a warning (PARKING_VPC_LEFT, ZONE_LEFT, RECORD_LEFT).
+        states[f"{p}StepLeft"] = {
+            "Type": "Pass",
+            "Parameters": {"index.$": "$.step.index", "action.$": "$.step.action", "step.$": "$.step",
+                           "failure.$": "$.failure"},
+            "End": True,
+        }
+    else:
+        states[f"{p}ExplainFailure"] = task(
+            "${OutcomeFunctionArn}", {"op": "explain", "step.$": "$.step", "mode.$": "$.mode", "failure.$": "$.failure"},
+            "$.explained", f"{p}StepFailed",
+            Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure", "Next": f"{p}StepFailedAsIs"}])
+        states[f"{p}StepFailed"] = {"Type": "Fail", "ErrorPath": "$.explained.error", "CausePath": "$.explained.cause"}
+        states[f"{p}StepFailedAsIs"] = {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"}
     for fn in STEP_FUNCTIONS:
-        states[f"{p}Run{fn}"] = task(f"${{{fn}FunctionArn}}", params, "$.result", f"{p}Settled")
+        states[f"{p}Run{fn}"] = task(f"${{{fn}FunctionArn}}", params, "$.result", f"{p}Settled", Catch=catch)
     return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}NeedsApproval", "States": states}
 
 
-def wave_processor(p: str) -> dict[str, Any]:
+def wave_processor(p: str, mode: str) -> dict[str, Any]:
     """One wave: its steps together (bounded, RL-1), then the probe gate of its VPCs."""
     return {
         "ProcessorConfig": {"Mode": "INLINE"},
@@ -116,7 +138,7 @@ def wave_processor(p: str) -> dict[str, Any]:
                 "MaxConcurrency": MAX_WAVE,
                 "ItemSelector": {"step.$": "$$.Map.Item.Value", "ctx.$": "$.ctx", "config.$": "$.config",
                                  "execution.$": "$.execution", "mode.$": "$.mode"},
-                "ItemProcessor": step_processor(p),
+                "ItemProcessor": step_processor(p, mode),
                 "ResultPath": "$.steps",
                 "Next": f"{p}HasGate",
             },
@@ -130,7 +152,7 @@ def wave_processor(p: str) -> dict[str, Any]:
             # The probe in each gated VPC resolves the service name; N consecutive private answers pass.
             f"{p}GateCheck": task("${GateFunctionArn}",
                               {"vpcs.$": "$.wave.gate", "ctx.$": "$.ctx", "config.$": "$.config",
-                               "state.$": "$.gate", "mode.$": "$.mode"},
+                               "state.$": "$.gate", "mode.$": "$.mode", "steps.$": "$.wave.steps"},
                               "$.gate", f"{p}GateDecide"),
             f"{p}GateDecide": {
                 "Type": "Choice",
@@ -150,7 +172,7 @@ def waves_map(items: str, result_path: str, next_: str, catch: list[dict[str, An
         "MaxConcurrency": 1,
         "ItemSelector": {"wave.$": "$$.Map.Item.Value", "ctx.$": "$.preflight.ctx", "config.$": "$.preflight.config",
                          "execution.$": "$$.Execution.Name", "mode": mode},
-        "ItemProcessor": wave_processor(mode.capitalize()),
+        "ItemProcessor": wave_processor(mode.capitalize(), mode),
         "ResultPath": result_path,
         "Catch": catch,
         "Next": next_,
@@ -179,29 +201,57 @@ def definition() -> dict[str, Any]:
             # Something is still settling (an endpoint Pending, an association CREATING): plan on a settled estate.
             "PreflightWait": {"Type": "Wait", "Seconds": 15, "Next": "Preflight"},
             "AcquireLock": lock("acquire", "Forward"),
-            "Forward": waves_map("$.preflight.waves", "$.forward", "ReleaseLock",
+            # Up to the point of no return: any failure rolls back.
+            "Forward": waves_map("$.preflight.waves", "$.forward", "Cleanup",
                                  [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "PlanUndo"}],
                                  "forward"),
+            # After it every watched VPC resolves through the Profile: a cleanup step that keeps failing
+            # is left (a warning), never undone.
+            "Cleanup": waves_map("$.preflight.cleanup", "$.cleanup", "Summarize",
+                                 [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.cleanup", "Next": "Summarize"}],
+                                 "cleanup"),
+            "Summarize": task("${OutcomeFunctionArn}",
+                              {"op": "summarize", "execution.$": "$$.Execution.Name", "cleanup.$": "$.cleanup",
+                               "ctx.$": "$.preflight.ctx"}, "$.outcome", "ReleaseLock",
+                              Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.summarize_failure",
+                                      "Next": "SummaryUnknown"}]),
+            "SummaryUnknown": {
+                "Type": "Pass",
+                "Result": {"warnings": [{"code": "CLEANUP_UNKNOWN", "resource": "",
+                                         "message": "the migration is done, but what its cleanup left could not be "
+                                                    "summarised: read the Cleanup state's output in the history"}]},
+                "ResultPath": "$.outcome",
+                "Next": "ReleaseLock",
+            },
             "ReleaseLock": lock("release", "Summary"),
             "Summary": {
                 "Type": "Pass",
-                "Parameters": {"status": "SUCCEEDED", "plan.$": "$.preflight.summary", "waves.$": "$.forward"},
+                "Parameters": {"status": "SUCCEEDED", "plan.$": "$.preflight.summary", "waves.$": "$.forward",
+                               "cleanup.$": "$.cleanup", "warnings.$": "$.outcome.warnings"},
                 "Next": "Succeeded",
             },
             "Succeeded": {"Type": "Succeed"},
             "PlanUndo": task("${CompensateFunctionArn}",
                              {"execution.$": "$$.Execution.Name", "ctx.$": "$.preflight.ctx",
                               "watched.$": "$.preflight.watched", "failure.$": "$.failure"},
-                             "$.undo", "Undo"),
+                             "$.undo", "Undo",
+                             Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
+                                     "Next": "ExplainRollbackFailure"}]),
             "Undo": waves_map("$.undo.waves", "$.undone", "ReleaseAfterUndo",
                               [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
-                                "Next": "RollbackFailed"}], "undo"),
+                                "Next": "ExplainRollbackFailure"}], "undo"),
             "ReleaseAfterUndo": lock("release", "RolledBack"),
-            "RolledBack": {"Type": "Fail", "Error": "RolledBack",
-                           "Cause": "a step failed; every change was undone and the probes prove every VPC "
-                                    "resolves as at the start (see the PlanUndo state's output for the reason)"},
-            "RollbackFailed": {"Type": "Fail", "Error": "RollbackFailed",
-                               "Cause": "the rollback could not be completed or proven; the lock is kept"},
+            # Why (which step, resource, AWS error) and what the rollback proved.
+            "RolledBack": {"Type": "Fail", "Error": "RolledBack", "CausePath": "$.undo.rolled_back"},
+            "ExplainRollbackFailure": task(
+                "${OutcomeFunctionArn}",
+                {"op": "rollback-failed", "execution.$": "$$.Execution.Name", "failure.$": "$.failure",
+                 "rollback_failure.$": "$.rollback_failure"}, "$.outcome", "RollbackFailed",
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure",
+                        "Next": "RollbackFailedUnexplained"}]),
+            "RollbackFailed": {"Type": "Fail", "Error": "RollbackFailed", "CausePath": "$.outcome.cause"},
+            "RollbackFailedUnexplained": {"Type": "Fail", "Error": "RollbackFailed",
+                                          "Cause": "the rollback could not be completed or proven; the lock is kept"},
         },
     }
 

@@ -42,6 +42,7 @@ class Result:
     steps: list[dict[str, Any]] = field(default_factory=list)  # {index, action, target, start, end}
     transitions: dict[str, list[tuple[float, str, str]]] = field(default_factory=dict)
     error: str = ""
+    warnings: list[dict[str, str]] = field(default_factory=list)  # what the run left for a person
     executions: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -52,6 +53,7 @@ class Result:
             "lambda_invocations": self.lambda_invocations, "api_calls": dict(sorted(self.api_calls.items())),
             "approvals": self.approvals, "onboarded": self.onboarded, "resolution": self.resolution,
             "final": self.final, "procedure": self.procedure, "steps": self.steps, "error": self.error,
+            "warnings": self.warnings,
         }
 
 

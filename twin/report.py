@@ -639,6 +639,8 @@ def _verdict(runs: list[_Run]) -> str:
     good = ours.status == "SUCCEEDED" and down == 0
     text = f"Our run {ours.status}"
     text += " with no DNS downtime" if down == 0 else f" with {_fmt_s(down)} s of DNS downtime"
+    if ours.warnings:
+        text += f", leaving {len(ours.warnings)} thing(s) for a person to clean up (below)"
     if len(runs) > 1:
         b = runs[1].result
         bdown = _downtime_by_vpc(b)
@@ -651,8 +653,13 @@ def _verdict(runs: list[_Run]) -> str:
 def render_html(scn: Scenario, runs: list[_Run], title: str, svg: str) -> str:
     warnings = [w for r in runs for w in r.warnings]
     warn_html = "".join(f'<div class="warn">{escape(w)}</div>' for w in warnings)
-    errors = "".join(f'<div class="warn"><b>{escape(r.heading)}</b>: {escape(r.result.error)}</div>'
-                     for r in runs if r.result.error)
+    errors = "".join(f'<div class="warn error"><b>{escape(r.heading)}</b> {escape(r.result.status)}: '
+                     f'{escape(r.result.error)}</div>' for r in runs if r.result.error)
+    # What a run that passed the point of no return left for a person (rehearse --json ``warnings``).
+    errors += "".join(
+        f'<div class="warn left"><b>{escape(r.heading)}</b> left {escape(w.get("code", "?"))} '
+        f'{escape(w.get("resource", ""))}: {escape(w.get("message", ""))}</div>'
+        for r in runs for w in r.result.warnings)
     problems = "".join(
         f'<div class="warn"><b>{escape(r.heading)}</b> problem {escape(p.get("code", "?"))} '
         f'{escape(p.get("resource", ""))}: {escape(p.get("message", ""))}</div>'

@@ -113,7 +113,8 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
         clock.sleep(3)  # a few more samples after the end
         status, problems, error = _outcome(desc)
         arch = plan(scn).architecture
-        result = Result(status, arch, problems=problems, procedure="converge", error=error)
+        result = Result(status, arch, problems=problems, procedure="converge", error=error,
+                        warnings=_warnings(desc))
         result.state_transitions = sum(transitions(a) for a in executions)
         result.lambda_invocations = sum(invocations().values())
         result.approvals = approver.log
@@ -158,6 +159,15 @@ def _follow(sfn: Any, arn: str) -> dict[str, Any]:
         if desc["status"] != "RUNNING":
             return dict(desc)
         time.sleep(0.02)
+
+
+def _warnings(desc: dict[str, Any]) -> list[dict[str, str]]:
+    """The execution output's ``warnings``: what a run that passed the point of no return left."""
+    try:
+        out = json.loads(desc.get("output") or "{}")
+    except ValueError:
+        return []
+    return [dict(w) for w in out.get("warnings", [])] if isinstance(out, dict) else []
 
 
 def _outcome(desc: dict[str, Any]) -> tuple[str, list[dict[str, Any]], str]:

@@ -88,15 +88,32 @@ def test_refused_exits_3_with_the_problems() -> None:
 
 
 def test_rolled_back_exits_1_and_says_why() -> None:
+    why = ("probe gate after step 11 disassociate-vpc-from-zone (zone lambda-zone, VPC dev): dev did not resolve "
+           "privately 3 times in a row within 120 s; last answers not private: dev lambda.us-east-1.amazonaws.com "
+           "answered servfail")
     h = _forward(History())
-    h.add("TaskStateExited", name="PlanUndo", output={"undo": {
-        "error": "GateFailed", "cause": "probe gate on ['dev'] did not pass in 120 s", "undone_steps": 6}})
+    h.add("TaskStateExited", name="PlanUndo", output={"undo": {"error": "GateFailed", "cause": why,
+                                                               "undone_steps": 6}})
     t = Tracker(ARN)
     t.feed(h.events)
-    assert "rolling back 6 steps: GateFailed probe gate on ['dev'] did not pass in 120 s" in t.drain_lines()
-    out = t.finish({"status": "FAILED", "error": "RolledBack", "cause": "a step failed; …"})
+    assert f"rolling back 6 changes: {why}" in t.drain_lines()
+    cause = f"{why}; rolled back: 6 change(s) undone, and the probes prove every watched VPC resolves as at the start"
+    out = t.finish({"status": "FAILED", "error": "RolledBack", "cause": cause})
     assert (out.label, out.exit_code) == ("ROLLED_BACK", 1)
-    assert out.detail[0] == "why: GateFailed: probe gate on ['dev'] did not pass in 120 s"
+    assert out.detail == [cause]
+
+
+def test_succeeded_with_cleanup_left_names_each_warning() -> None:
+    left = {"code": "PARKING_VPC_LEFT", "resource": "parking-lambda-zone",
+            "message": "step 15 delete-parking-vpc (VPC parking-lambda-zone): DependencyViolation"}
+    h = _forward(History())
+    h.add("TaskStateExited", name="Summarize", output={"outcome": {"warnings": [left]}})
+    t = Tracker(ARN)
+    t.feed(h.events)
+    assert f"left PARKING_VPC_LEFT parking-lambda-zone: {left['message']}" in t.drain_lines()
+    out = t.finish({"status": "SUCCEEDED", "output": json.dumps({"status": "SUCCEEDED", "warnings": [left]})})
+    assert (out.label, out.exit_code) == ("SUCCEEDED", 0)
+    assert f"warning PARKING_VPC_LEFT parking-lambda-zone: {left['message']}" in out.detail
 
 
 def test_other_failures_exit_1_with_error_and_cause() -> None:

@@ -31,6 +31,10 @@ class UnsafeToDelete(ActionError):
     """Refused: the thing to delete is not what the tool created or verified."""
 
 
+class ChangeFailed(ActionError):
+    """An asynchronous change ended ``FAILED`` (AS-1): the message says which and AWS's status message."""
+
+
 @dataclass
 class Context:
     """What a step needs to find its resources: accounts by alias and AWS ids by scenario name."""
@@ -84,16 +88,24 @@ def _zone_vpcs(acct: Account, zone_id: str) -> list[str]:
     return [v for v, _ in route53.get_zone(acct, zone_id).vpcs]
 
 
-def _resource_assoc(acct: Account, profile_id: str, arn: str) -> profiles.ResourceAssociation | None:
+# AS-1: an association that ended FAILED stays listed until it is disassociated; it still holds its
+# resource (and name, CP-7), so an undo must remove it, and "gone" means DELETED or no longer listed.
+
+
+def _resource_assoc(acct: Account, profile_id: str, arn: str, failed: bool = False
+                    ) -> profiles.ResourceAssociation | None:
+    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
     for r in profiles.list_resource_associations(acct, profile_id):
-        if r.resource_arn == arn and r.status not in ("DELETED", "FAILED"):
+        if r.resource_arn == arn and r.status not in skip:
             return r
     return None
 
 
-def _vpc_assoc(acct: Account, profile_id: str, vpc_id: str) -> profiles.ProfileAssociation | None:
+def _vpc_assoc(acct: Account, profile_id: str, vpc_id: str, failed: bool = False
+               ) -> profiles.ProfileAssociation | None:
+    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
     for a in profiles.list_vpc_associations(acct, profile_id):
-        if a.vpc_id == vpc_id and a.status not in ("DELETED", "FAILED"):
+        if a.vpc_id == vpc_id and a.status not in skip:
             return a
     return None
 
@@ -116,7 +128,10 @@ def perform(ctx: Context, step: dict[str, Any], saved: dict[str, Any] | None = N
 def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-9: the VPC owner's account associates its VPC
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
-    existing = _vpc_assoc(acct, pid, vid)
+    existing = _vpc_assoc(acct, pid, vid, failed=True)
+    if existing is not None and existing.status == "FAILED":
+        raise ChangeFailed(f"the Profile association {existing.id} of VPC {step['vpc']} is FAILED (AS-1); "
+                           "it must be disassociated before the VPC can join the Profile again")
     if existing is None:
         try:
             existing = profiles.associate_vpc(acct, pid, vid, f"{step['vpc']}", step.get("priority"))
@@ -132,7 +147,7 @@ def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[
 def _disassociate_vpc_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
-    existing = _vpc_assoc(acct, pid, vid)
+    existing = _vpc_assoc(acct, pid, vid, failed=True)  # a FAILED association is removed too
     if existing is not None and existing.status != "DELETING":
         try:
             profiles.disassociate_vpc(acct, pid, vid)
@@ -145,7 +160,11 @@ def _disassociate_vpc_from_profile(ctx: Context, step: dict[str, Any], saved: di
 def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid = ctx.id_of("profiles", step.get("profile"))
-    existing = _resource_assoc(acct, pid, arn)
+    existing = _resource_assoc(acct, pid, arn, failed=True)
+    if existing is not None and existing.status == "FAILED":
+        raise ChangeFailed(f"the Profile resource association {existing.id} of {name} is FAILED (AS-1): "
+                           f"{existing.status_message or 'no status message'}; it must be disassociated "
+                           "before the Profile can carry it again")
     if existing is None:
         try:
             existing = profiles.associate_resource(acct, pid, arn, name)
@@ -161,7 +180,7 @@ def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str)
 def _disassociate_resource(ctx: Context, step: dict[str, Any], arn: str) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid = ctx.id_of("profiles", step.get("profile"))
-    existing = _resource_assoc(acct, pid, arn)
+    existing = _resource_assoc(acct, pid, arn, failed=True)  # a FAILED association is removed too
     if existing is not None and existing.status != "DELETING":
         try:
             profiles.disassociate_resource(acct, pid, arn)
@@ -240,16 +259,52 @@ def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str
             z.get("HostedZoneId") == zid for z in route53.zones_by_vpc(acct, vid, ctx.region)
         ):
             return []  # already associated with this very zone
-        raise
+        owner = _vpc_owner(ctx, vid) if error_code(exc) in ("NotAuthorizedException", "AccessDenied") else None
+        if owner is None or owner == step.get("account"):
+            raise
+        # The undo of a disassociation the zone's account made (CP-10) for another account's VPC: the
+        # zone's account authorises, the VPC's account associates, the authorisation is removed (CP-9).
+        return _associate_across_accounts(ctx, step, zid, vid, owner)
     return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _vpc_owner(ctx: Context, vpc_id: str) -> str | None:
+    """The alias of the account that owns ``vpc_id`` (the one whose DescribeVpcs finds it)."""
+    for alias, acct in ctx.accounts.items():
+        try:
+            if acct.client("ec2").describe_vpcs(VpcIds=[vpc_id])["Vpcs"]:
+                return alias
+        except ClientError:
+            continue
+    return None
+
+
+def _associate_across_accounts(ctx: Context, step: dict[str, Any], zid: str, vid: str, owner: str) -> list[Wait]:
+    zone_acct = ctx.account(step.get("account"))
+    try:
+        route53.authorize_vpc(zone_acct, zid, vid, ctx.region)
+    except ClientError as exc:
+        if error_code(exc) != "VPCAssociationAuthorizationExists":
+            raise
+    change = route53.associate_vpc(ctx.account(owner), zid, vid, ctx.region)
+    try:
+        route53.revoke_vpc(zone_acct, zid, vid, ctx.region)
+    except ClientError as exc:
+        if error_code(exc) != "VPCAssociationAuthorizationNotFound":
+            raise
+    return [{"kind": "change", "account": owner, "id": change}]
 
 
 def _disassociate_vpc_from_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-10: either account may disassociate
     zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
     try:
-        if vid not in _zone_vpcs(acct, zid):
-            return []
+        present = vid in _zone_vpcs(acct, zid)
+    except ClientError:
+        present = True  # another account's zone (the VPC's account undoing its association): just try, CP-10
+    if not present:
+        return []
+    try:
         change = route53.disassociate_vpc(acct, zid, vid, ctx.region)
     except ClientError as exc:
         if error_code(exc) in ("VPCAssociationNotFound", "NoSuchHostedZone"):
@@ -357,6 +412,12 @@ def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     tags = {t["Key"]: t["Value"] for t in (vpcs[0].get("Tags") or [])} if vpcs else {}
     if tags.get(PARKING_TAG) != "true":
         raise UnsafeToDelete(f"VPC {step['vpc']!r} ({vid}) was not created by profile-migrator; refusing to delete it")
+    parked = [str(z.get("Name") or z.get("HostedZoneId", "")).rstrip(".")
+              for z in route53.zones_by_vpc(acct, vid, ctx.region)]
+    if parked:
+        # The zone's cleanup was left: deleting its parking VPC would orphan it (no VPC left, CP-3).
+        raise UnsafeToDelete(f"parking VPC {step['vpc']!r} ({vid}) still holds zone(s) {', '.join(parked)}; delete "
+                             "them first")
     try:
         ec2.delete_vpc(acct, vid)
     except ClientError as exc:
@@ -405,10 +466,33 @@ def poll(ctx: Context, wait: Wait) -> str:
         status = profiles.get_resource_association(acct, wait["id"]).status
         return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
     if kind == "profile-association-gone":
-        return "settled" if _vpc_assoc(acct, wait["profile"], wait["vpc"]) is None else "pending"
+        return "settled" if _vpc_assoc(acct, wait["profile"], wait["vpc"], failed=True) is None else "pending"
     if kind == "resource-association-gone":
-        return "settled" if _resource_assoc(acct, wait["profile"], wait["arn"]) is None else "pending"
+        return "settled" if _resource_assoc(acct, wait["profile"], wait["arn"], failed=True) is None else "pending"
     raise ActionError(f"unknown wait kind {kind!r}")
+
+
+def failure_reasons(ctx: Context, waits: list[Wait]) -> list[str]:
+    """What AWS says about each wait that ended failed (AS-1: the association's StatusMessage; AS-2:
+    the endpoint's state)."""
+    out: list[str] = []
+    for wait in waits:
+        if poll(ctx, wait) != "failed":
+            continue
+        acct = ctx.account(wait.get("account"))
+        kind = wait["kind"]
+        if kind == "resource-association":
+            r = profiles.get_resource_association(acct, wait["id"])
+            out.append(f"Profile resource association {r.id} ({r.name}) ended FAILED — "
+                       f"{r.status_message or 'no status message'}")
+        elif kind == "profile-association":
+            a = profiles.get_vpc_association(acct, wait["id"])
+            out.append(f"Profile association {a.id} (VPC {a.vpc_id}) ended FAILED")
+        elif kind == "endpoint":
+            out.append(f"endpoint {wait['id']} ended {ec2.get_endpoint(acct, wait['id']).state}")
+        else:
+            out.append(f"{kind} {wait.get('id', '')} failed")
+    return out
 
 
 def poll_all(ctx: Context, waits: list[Wait]) -> str:

@@ -13,7 +13,16 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import runtime
-from .models import ApprovalRequest, CompensateEvent, GateEvent, LockEvent, PollEvent, ProbeEvent, StepEvent
+from .models import (
+    ApprovalRequest,
+    CompensateEvent,
+    GateEvent,
+    LockEvent,
+    OutcomeEvent,
+    PollEvent,
+    ProbeEvent,
+    StepEvent,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -72,6 +81,11 @@ def lock(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def compensate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="Rollbacks", unit=MetricUnit.Count, value=1)
     return runtime.plan_undo(CompensateEvent.model_validate(event))
+
+
+@instrumented
+def outcome(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return runtime.outcome(OutcomeEvent.model_validate(event))
 
 
 @instrumented

@@ -102,7 +102,9 @@ class Config(BaseModel):
     approval_timeout_seconds: int = 3600
 
 
-Mode = Literal["forward", "undo"]
+# forward: up to the point of no return (a failure rolls back); cleanup: after it (a failure is a
+# warning); undo: the compensation.
+Mode = Literal["forward", "cleanup", "undo"]
 
 
 class StepEvent(BaseModel):
@@ -126,6 +128,7 @@ class GateEvent(BaseModel):
     config: Config
     state: dict[str, Any] = Field(default_factory=dict)
     mode: Mode = "forward"
+    steps: list[dict[str, Any]] = Field(default_factory=list)  # the wave's steps (to name them on failure)
 
 
 class LockEvent(BaseModel):
@@ -140,6 +143,20 @@ class CompensateEvent(BaseModel):
     ctx: Ctx
     watched: list[str]
     failure: dict[str, Any] = Field(default_factory=dict)
+
+
+class OutcomeEvent(BaseModel):
+    """What the outcome function words: a failed step (``explain``), the end of a successful run
+    (``summarize``: the cleanup steps left as warnings), or a rollback that failed too."""
+
+    op: Literal["explain", "summarize", "rollback-failed"]
+    execution: str = ""
+    mode: Mode = "forward"
+    step: dict[str, Any] = Field(default_factory=dict)
+    failure: dict[str, Any] = Field(default_factory=dict)
+    cleanup: list[dict[str, Any]] | dict[str, Any] = Field(default_factory=list)  # waves, or the Map's failure
+    ctx: Ctx | None = None
+    rollback_failure: dict[str, Any] = Field(default_factory=dict)
 
 
 class ApprovalRequest(BaseModel):

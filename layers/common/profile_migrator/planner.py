@@ -35,7 +35,8 @@ DESTRUCTIVE = frozenset(
      "delete-parking-vpc"}
 )
 
-# What undoes each forward action (the state machine's compensation uses the same table).
+# What undoes each forward action (the state machine's compensation uses the same table). ``None``:
+# irreversible — only ever performed after the point of no return (workflow.CLEANUP), never undone.
 INVERSE: dict[str, str | None] = {
     "associate-vpc-with-profile": "disassociate-vpc-from-profile",
     "associate-zone-with-profile": "disassociate-zone-from-profile",
@@ -47,7 +48,7 @@ INVERSE: dict[str, str | None] = {
     "associate-endpoint-with-profile": "disassociate-endpoint-from-profile",
     "create-parking-vpc": "delete-parking-vpc",
     "delete-zone-record": "create-zone-record",
-    "delete-zone": "create-zone",
+    "delete-zone": None,  # a new zone would get a new id: deleted only once nothing resolves through it
     "delete-parking-vpc": None,
 }
 

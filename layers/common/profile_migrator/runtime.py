@@ -26,6 +26,7 @@ from .models import (
     GateEvent,
     LockEvent,
     MigrationInput,
+    OutcomeEvent,
     PollEvent,
     StepEvent,
 )
@@ -127,6 +128,7 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     the_plan = plan(scn)
     if not the_plan.safe:
         raise Refused(json.dumps([p.to_json() for p in the_plan.problems]))
+    switch, cleanup = workflow.phases(the_plan, req.approvals)
     by_vpc_id = {v: k for k, v in found.vpc_ids.items()}
     watched_names: dict[str, list[str]] = {}
     for p in the_plan.predicted:
@@ -152,10 +154,12 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
         "ctx": out_ctx.model_dump(mode="json"),
         "config": {"gate": req.gate.model_dump(), "poll": req.poll.model_dump(),
                    "approval_timeout_seconds": req.approval_timeout_seconds},
-        "waves": workflow.waves(the_plan, req.approvals),
+        "waves": switch,
+        "cleanup": cleanup,
         "watched": sorted(watched_names),
         "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints),
         "summary": {"architecture": the_plan.architecture, "steps": len(the_plan.steps),
+                    "point_of_no_return": max((s["index"] for w in switch for s in w["steps"]), default=0),
                     "warnings": [w.to_json() for w in the_plan.warnings], "execution": execution},
     }
 
@@ -171,34 +175,47 @@ def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
     actx = action_context(ev.ctx)
     saved: dict[str, Any] = dict(step.get("saved") or {})
     waits = actions.perform(actx, step, saved)
-    if ev.mode == "forward":
+    if ev.mode != "undo":  # the audit trail: what a rollback undoes, what a person restores by hand
         home = _home(ev.ctx.region)
         rec = dict(step)
         rec["saved"] = saved
         rec["at"] = time.time()
+        rec["mode"] = ev.mode
         store.put_json(home, table_name(), f"run#{ev.execution}", f"step#{int(step['index']):05d}#{step['action']}", rec)
-    state = actions.poll_all(actx, waits) if waits else "settled"
-    return {"waits": waits, "state": state, "polls": 1 if waits else 0, "interval": ev.config.poll.initial_seconds,
-            "elapsed": 0}
+    res = {"waits": waits, "state": "settled", "polls": 0, "interval": ev.config.poll.initial_seconds,
+           "elapsed": 0, "label": workflow.step_label(step)}
+    if waits:
+        res.update(state=actions.poll_all(actx, waits), polls=1)
+        _raise_if_failed(actx, res)
+    return res
+
+
+def _raise_if_failed(actx: actions.Context, res: dict[str, Any]) -> None:
+    if res["state"] == "failed":
+        reasons = actions.failure_reasons(actx, res["waits"]) or ["an asynchronous change ended FAILED"]
+        raise actions.ChangeFailed(f"{res.get('label', 'a step')}: {'; '.join(reasons)}")
 
 
 def poll_step(ev: PollEvent) -> dict[str, Any]:
     """One poll of a step's waits; the interval grows to a maximum; past the timeout the step fails
-    (forward) or is left to the final proof gate (undo: the probes decide whether DNS is back)."""
+    (forward, cleanup) or is left to the final proof gate (undo: the probes decide whether DNS is back).
+    A change that ended FAILED (AS-1) fails the step at once, in AWS's words."""
     res = dict(ev.result)
     actx = action_context(ev.ctx)
     state = actions.poll_all(actx, res["waits"])
     res["polls"] = int(res.get("polls", 0)) + 1
     res["elapsed"] = float(res.get("elapsed", 0)) + float(res.get("interval", 0))
     res["state"] = state
+    _raise_if_failed(actx, res)
     if state == "pending":
         if res["elapsed"] >= ev.config.poll.timeout_seconds:
             if ev.mode == "undo":
                 res["state"] = "settled"
                 res["timed_out"] = True
                 return res
-            raise PollTimeout(f"{[w['kind'] + ':' + str(w.get('id', '')) for w in res['waits']]} still pending after "
-                              f"{res['elapsed']:.0f} s")
+            waiting = ", ".join(f"{w['kind']} {w.get('id', '')}".strip() for w in res["waits"])
+            raise PollTimeout(f"{res.get('label', 'a step')}: {waiting} still pending after {res['elapsed']:.0f} s "
+                              f"(poll.timeout_seconds {ev.config.poll.timeout_seconds:.0f})")
         res["interval"] = int(min(int(res["interval"]) * 2, ev.config.poll.max_seconds))
     return res
 
@@ -237,8 +254,11 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
            "status": "passed" if passed else "pending"}
     timeout = cfg.proof_timeout_seconds if ev.mode == "undo" else cfg.timeout_seconds
     if not passed and elapsed >= timeout:
-        bad = {k: v for k, v in last.items() if v != "private"}
-        raise GateFailed(f"probe gate on {ev.vpcs} did not pass in {elapsed:.0f} s; last answers not private: {bad}")
+        bad = ", ".join(f"{k.replace('|', ' ')} answered {v}" for k, v in last.items() if v != "private")
+        after = "; ".join(workflow.step_label(s) for s in ev.steps)
+        where = f"probe gate after {after}" if after else "probe gate of the rollback's proof"
+        raise GateFailed(f"{where}: {', '.join(ev.vpcs)} did not resolve privately {cfg.consecutive} times in a "
+                         f"row within {elapsed:.0f} s; last answers not private: {bad or 'none'}")
     return out
 
 
@@ -312,9 +332,47 @@ def plan_undo(ev: CompensateEvent) -> dict[str, Any]:
     """The inverses of what the audit trail says this execution did, newest first, then the proof."""
     home = _home(ev.ctx.region)
     performed = store.query_json(home, table_name(), f"run#{ev.execution}")
-    cause = ev.failure.get("Cause") or ev.failure.get("Error") or "unknown"
-    return {"waves": workflow.undo_waves(performed, ev.watched), "cause": str(cause)[:2000],
-            "error": ev.failure.get("Error", ""), "undone_steps": len(performed)}
+    reason = workflow.failure_text(str(ev.failure.get("Error", "")), str(ev.failure.get("Cause", "")))
+    undo = workflow.undo_waves(performed, ev.watched)
+    undone = sum(len(w["steps"]) for w in undo)
+    return {"waves": undo, "cause": reason[:MAX_CAUSE], "error": ev.failure.get("Error", ""),
+            "undone_steps": undone,
+            # The RolledBack state's cause (CausePath): why, and what the rollback proved.
+            "rolled_back": f"{reason}; rolled back: {undone} change(s) undone, and the probes prove every watched "
+                           f"VPC resolves as at the start"[:MAX_CAUSE]}
+
+
+# Step Functions' Fail cause is at most 32768 characters; keep it readable well below that.
+MAX_CAUSE = 4000
+
+
+def outcome(ev: OutcomeEvent) -> dict[str, Any]:
+    """The words of an outcome: ``explain`` a failed step (forward, undo) as ``{error, cause}`` for the
+    Fail state; ``summarize`` a run that passed the point of no return (the cleanup steps left, as
+    warnings); ``rollback-failed``: why the run failed and why its rollback did too."""
+    if ev.op == "explain":
+        error = str(ev.failure.get("Error", "")) or "StepFailed"
+        return {"error": error,
+                "cause": workflow.explain_step_failure(ev.step, error, str(ev.failure.get("Cause", "")))[:MAX_CAUSE]}
+    if ev.op == "summarize":
+        ids = ev.ctx.ids.model_dump() if ev.ctx is not None else {}
+        if isinstance(ev.cleanup, dict):  # the Cleanup Map itself failed: {Error, Cause}
+            why = workflow.failure_text(str(ev.cleanup.get("Error", "")), str(ev.cleanup.get("Cause", "")))
+            return {"warnings": [{"code": "CLEANUP_LEFT", "resource": "",
+                                  "message": f"the cleanup stopped: {why}; every watched VPC already resolves "
+                                             "through the Profile: delete the parked zone and the parking VPC by hand"}]}
+        warnings = [workflow.left_warning(s["step"], str(s["failure"].get("Error", "")),
+                                          str(s["failure"].get("Cause", "")), ids)
+                    for w in ev.cleanup for s in w.get("steps", []) if isinstance(s, dict) and s.get("failure")]
+        return {"warnings": warnings}
+    # rollback-failed: the failure is already in words (explain); the rollback's may not be.
+    reason = workflow.failure_text(str(ev.failure.get("Error", "")), str(ev.failure.get("Cause", ""))) or "the run failed"
+    rf = ev.rollback_failure
+    why = workflow.failure_text(str(rf.get("Error", "")), str(rf.get("Cause", "")))
+    cause = (f"{reason}; the rollback failed too: {why}; the estate may be half-way (the audit trail "
+             f"run#{ev.execution} in the table lists what was done and saved); the lock is kept until a new "
+             f"execution with the same input takes it over")
+    return {"error": "RollbackFailed", "cause": cause[:MAX_CAUSE]}
 
 
 def request_approval(ev: ApprovalRequest) -> dict[str, Any]:

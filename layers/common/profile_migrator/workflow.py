@@ -1,9 +1,16 @@
-"""How a plan becomes the state machine's input: waves of steps, approvals, gates, and the undo plan.
+"""How a plan becomes the state machine's input: waves of steps, approvals, gates, the undo plan, and
+the words of failures and warnings.
 
 Pure (no boto3). The state machine runs ``waves`` one at a time (a Map with MaxConcurrency 1); the
 steps of one wave run together (a Map bounded by :data:`planner.MAX_WAVE`, RL-1); after a wave the
 probe gate of its VPCs must pass. Compensation runs the inverse of every performed step, newest first,
 then proves with the probes that every watched VPC resolves privately again, as at the start.
+
+**Point of no return.** The plan's deletions (:data:`CLEANUP`) are moved after its last other step:
+once that step's probe gate has passed, every watched VPC resolves through the Profile and what is
+left is cleanup of things no watched VPC uses any more (the zone parked on its parking VPC, its
+record, the parking VPC). A cleanup step that keeps failing is not undone: the run succeeds with a
+warning naming what was left. Before that point every performed action has a performable inverse.
 """
 
 from __future__ import annotations
@@ -32,11 +39,26 @@ ACTION_FUNCTIONS: dict[str, str] = {
     "delete-zone-record": "DeleteZoneRecord",
     "create-zone-record": "DeleteZoneRecord",
     "delete-zone": "DeleteZone",
-    "create-zone": "DeleteZone",
+}
+
+# After the point of no return: deletions of what no watched VPC resolves through any more. Deferring
+# them to the end changes no watched VPC's answers (the planner deletes a zone only once its last
+# association is the parking VPC), and it keeps every step before the switch reversible.
+CLEANUP: frozenset[str] = frozenset({"delete-zone-record", "delete-zone", "delete-parking-vpc"})
+
+# The warning code of a cleanup step that was left undone (rehearse --json ``warnings``).
+LEFT_CODES: dict[str, str] = {
+    "delete-zone-record": "RECORD_LEFT",
+    "delete-zone": "ZONE_LEFT",
+    "delete-parking-vpc": "PARKING_VPC_LEFT",
 }
 
 # The function names (logical ids) in the order the state machine's Choice lists them.
 STEP_FUNCTIONS: list[str] = list(dict.fromkeys(ACTION_FUNCTIONS.values()))
+
+class IrreversibleStep(Exception):
+    """An irreversible action was performed before the point of no return (a bug: phases() prevents it)."""
+
 
 ApprovalMode = Literal["none", "destructive", "every-step"]
 
@@ -49,24 +71,39 @@ def needs_approval(action: str, mode: str) -> bool:
     return False
 
 
-def waves(plan: Plan, approvals: str) -> list[dict[str, Any]]:
-    """The plan's steps grouped by wave, each step marked for approval; each wave has its gate."""
-    out: list[dict[str, Any]] = []
-    by_wave: dict[int, dict[str, Any]] = {}
+def phases(plan: Plan, approvals: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The plan's steps grouped by wave, each step marked for approval, each wave with its gate: the
+    waves up to the point of no return, then the cleanup waves (the :data:`CLEANUP` steps, in plan
+    order). Waves are numbered in the order they run; a step keeps its plan index."""
+    switch: list[dict[str, Any]] = []
+    cleanup: list[dict[str, Any]] = []
+    by_wave: dict[tuple[bool, int], dict[str, Any]] = {}
     for i, step in enumerate(plan.steps, start=1):
         js = step.to_json(i)
         js["approval"] = needs_approval(step.action, approvals)
         js["function"] = ACTION_FUNCTIONS[step.action]
-        w = by_wave.get(step.wave)
+        is_cleanup = step.action in CLEANUP
+        key = (is_cleanup, step.wave)
+        w = by_wave.get(key)
         if w is None:
-            w = {"wave": step.wave, "steps": [], "gate": []}
-            by_wave[step.wave] = w
-            out.append(w)
+            w = {"wave": 0, "steps": [], "gate": []}
+            by_wave[key] = w
+            (cleanup if is_cleanup else switch).append(w)
         w["steps"].append(js)
         for vpc in step.gate:
             if vpc not in w["gate"]:
                 w["gate"].append(vpc)
-    return out
+    for n, w in enumerate([*switch, *cleanup], start=1):
+        w["wave"] = n
+        for js in w["steps"]:
+            js["wave"] = n
+    return switch, cleanup
+
+
+def waves(plan: Plan, approvals: str) -> list[dict[str, Any]]:
+    """Every wave in the order the state machine runs them (the switch, then the cleanup)."""
+    switch, cleanup = phases(plan, approvals)
+    return [*switch, *cleanup]
 
 
 def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
@@ -74,13 +111,91 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
     wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back."""
     out: list[dict[str, Any]] = []
     for rec in sorted(performed, key=lambda r: int(r["index"]), reverse=True):
+        if rec.get("mode", "forward") != "forward":
+            continue  # cleanup is never undone (it comes after the point of no return)
         inverse = INVERSE.get(rec["action"])
         if inverse is None:
-            continue
-        step = {k: v for k, v in rec.items() if k not in ("action", "approval", "function", "gate", "wave")}
+            raise IrreversibleStep(f"{step_label(rec)} cannot be undone")
+        step = {k: v for k, v in rec.items() if k not in ("action", "approval", "function", "gate", "wave", "mode")}
         step.update(action=inverse, function=ACTION_FUNCTIONS[inverse], approval=False, undo_of=rec["index"])
         # No gate per undo step: a VPC whose resolver is failing (the reason for the rollback, maybe)
         # must not block the undo; the last wave proves every watched VPC at once.
         out.append({"wave": len(out) + 1, "steps": [step], "gate": []})
     out.append({"wave": len(out) + 1, "steps": [], "gate": list(watched)})
     return out
+
+
+# -- words a person can act on ------------------------------------------------------------------------
+
+_TARGETS = (("endpoint", "endpoint"), ("zone", "zone"), ("vpc", "VPC"), ("record", "record"), ("profile", "Profile"))
+
+
+def step_label(step: dict[str, Any]) -> str:
+    """``step 8 associate-endpoint-with-profile (endpoint lambda, Profile central)``; an undo step says
+    which step it undoes."""
+    what = ", ".join(f"{word} {step[key]}" for key, word in _TARGETS if step.get(key))
+    head = f"step {step.get('index', '?')} {step.get('action', '?')}"
+    if step.get("undo_of") is not None:
+        head = f"undo of step {step['undo_of']}: {step.get('action', '?')}"
+    return f"{head} ({what})" if what else head
+
+
+# Errors whose message is already a sentence for a person (profile_migrator's own, and botocore's).
+_OWN_WORDS = frozenset({"ClientError", "ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout", "GateFailed",
+                        "Locked", "IrreversibleStep"})
+_LABELS = ("step ", "undo of step ", "probe gate ")
+
+
+def failure_text(error: str, cause: str) -> str:
+    """One sentence from a state's ``Error``/``Cause``: a Lambda error's cause is a JSON object whose
+    ``errorMessage`` is what a person reads; botocore's ClientError already names the API call, the
+    AWS error code and AWS's message."""
+    import json
+
+    message = "" if cause in ("None", "null") else cause  # SendTaskFailure without a cause
+    err_type = error
+    try:
+        doc = json.loads(cause)
+    except (TypeError, ValueError):
+        doc = None
+    if isinstance(doc, dict) and "errorMessage" in doc:
+        message = str(doc.get("errorMessage", ""))
+        err_type = str(doc.get("errorType", error) or error)
+    if error == "States.Timeout":
+        return "no answer in time (the approval timed out)" if not message else f"timed out: {message}"
+    if error == "Rejected":
+        return f"the approval was rejected{': ' + message if message else ''}"
+    if err_type in _OWN_WORDS or message.startswith(("An error occurred (", *_LABELS)):
+        return message  # our errors say their own words; botocore's names the API, AWS's code and message
+    if not message:
+        return err_type or "unknown error"
+    return f"{err_type}: {message}" if err_type and err_type not in message else message
+
+
+def explain_step_failure(step: dict[str, Any], error: str, cause: str) -> str:
+    """``step 7 … (endpoint lambda, Profile central): <what went wrong>`` — unless the message already
+    starts with the step's label (the status and gate functions name it themselves)."""
+    text = failure_text(error, cause)
+    label = step_label(step)
+    return text if text.startswith(_LABELS) else f"{label}: {text}"
+
+
+def left_warning(step: dict[str, Any], error: str, cause: str, ids: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The warning for a cleanup step that was left undone: code, resource, and what to do."""
+    action = str(step.get("action", ""))
+    code = LEFT_CODES.get(action, "CLEANUP_LEFT")
+    if action == "delete-parking-vpc":
+        resource = str(step.get("vpc", ""))
+        aws_id = ids.get("vpcs", {}).get(resource, "")
+        todo = f"delete the parking VPC {resource}{' (' + aws_id + ')' if aws_id else ''} by hand"
+    elif action == "delete-zone":
+        resource = str(step.get("zone", ""))
+        aws_id = ids.get("zones", {}).get(resource, "")
+        todo = f"delete the hosted zone {resource}{' (' + aws_id + ')' if aws_id else ''} by hand, then its parking VPC"
+    else:
+        resource = str(step.get("zone", ""))
+        todo = f"delete the record {step.get('record', '')} from zone {resource}, then the zone and its parking VPC"
+    reason = explain_step_failure(step, error, cause)
+    return {"code": code, "resource": resource,
+            "message": f"{reason}; every watched VPC already resolves through the Profile, so the migration "
+                       f"is kept: {todo}"}

@@ -41,6 +41,12 @@ class ResourceAssociation:
     resource_type: str
     name: str
     status: str
+    status_message: str = ""
+
+
+def _rr(r: dict[str, Any]) -> ResourceAssociation:
+    return ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
+                               r.get("Name", ""), r.get("Status", ""), r.get("StatusMessage", ""))
 
 
 def _rp(acct: Account) -> Any:
@@ -67,8 +73,7 @@ def list_resource_associations(acct: Account, profile_id: str) -> list[ResourceA
     out = []
     for r in paginate(_rp(acct), "list_profile_resource_associations", "ProfileResourceAssociations",
                       ProfileId=profile_id):
-        out.append(ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
-                                       r.get("Name", ""), r.get("Status", "")))
+        out.append(_rr(r))
     return out
 
 
@@ -91,10 +96,8 @@ def get_vpc_association(acct: Account, association_id: str) -> ProfileAssociatio
 
 
 def associate_resource(acct: Account, profile_id: str, resource_arn: str, name: str) -> ResourceAssociation:
-    r = _rp(acct).associate_resource_to_profile(ProfileId=profile_id, ResourceArn=resource_arn, Name=name[:64])[
-        "ProfileResourceAssociation"]
-    return ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
-                               r.get("Name", ""), r.get("Status", ""))
+    return _rr(_rp(acct).associate_resource_to_profile(ProfileId=profile_id, ResourceArn=resource_arn,
+                                                       Name=name[:64])["ProfileResourceAssociation"])
 
 
 def disassociate_resource(acct: Account, profile_id: str, resource_arn: str) -> None:
@@ -102,10 +105,8 @@ def disassociate_resource(acct: Account, profile_id: str, resource_arn: str) -> 
 
 
 def get_resource_association(acct: Account, association_id: str) -> ResourceAssociation:
-    r = _rp(acct).get_profile_resource_association(ProfileResourceAssociationId=association_id)[
-        "ProfileResourceAssociation"]
-    return ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
-                               r.get("Name", ""), r.get("Status", ""))
+    return _rr(_rp(acct).get_profile_resource_association(ProfileResourceAssociationId=association_id)[
+        "ProfileResourceAssociation"])
 
 
 def create_profile(acct: Account, name: str) -> ProfileInfo:

@@ -1,0 +1,5 @@
+"""Outcome: a failed step in words a person can act on; the warnings of a run that passed the point of no return."""
+
+from profile_migrator.handlers import outcome as lambda_handler
+
+__all__ = ["lambda_handler"]

@@ -1,0 +1,131 @@
+"""The workflow's action table, point of no return and the words of failures (issue 9, failure paths)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from profile_migrator import actions
+from profile_migrator.estate import load_scenario
+from profile_migrator.planner import DESTRUCTIVE, INVERSE, plan
+from profile_migrator.workflow import (
+    ACTION_FUNCTIONS,
+    CLEANUP,
+    LEFT_CODES,
+    IrreversibleStep,
+    explain_step_failure,
+    failure_text,
+    left_warning,
+    phases,
+    undo_waves,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+MIGRATIONS = ["path1-direct-phz.yaml", "path2-profile-phz.yaml", "multi-account.yaml", "greenfield.yaml"]
+
+
+def _function_source(function: str) -> str:
+    """The app.py of a function, found through template.yaml's CodeUri."""
+    template = (ROOT / "template.yaml").read_text()
+    m = re.search(rf"^  {function}Function:\n(?:    .*\n)*?      CodeUri: (\S+)", template, re.M)
+    assert m, f"{function}Function has no CodeUri in template.yaml"
+    return (ROOT / m.group(1) / "app.py").read_text()
+
+
+@pytest.mark.parametrize("action", sorted(INVERSE))
+def test_every_action_is_undoable_by_its_function_or_irreversible_cleanup(action: str) -> None:
+    inverse = INVERSE[action]
+    assert action in actions._ACTIONS and action in ACTION_FUNCTIONS
+    if inverse is None:
+        # Irreversible: only ever performed after the point of no return, so never undone.
+        assert action in CLEANUP, f"{action} has no inverse but could run before the point of no return"
+        return
+    # The inverse is performable: an action of the action table, run by a function that allows it.
+    assert inverse in actions._ACTIONS, f"{inverse} (undo of {action}) is not performable"
+    assert f'"{inverse}"' in _function_source(ACTION_FUNCTIONS[inverse])
+    # Undoing the undo gives the action back, when the inverse is itself a reversible forward action.
+    if INVERSE.get(inverse) is not None:
+        assert INVERSE[inverse] == action
+
+
+def test_every_performable_action_has_a_function_that_allows_it() -> None:
+    assert set(actions._ACTIONS) == set(ACTION_FUNCTIONS)
+    for action, function in ACTION_FUNCTIONS.items():
+        assert f'"{action}"' in _function_source(function), (action, function)
+    assert CLEANUP <= DESTRUCTIVE and set(LEFT_CODES) == set(CLEANUP)
+
+
+@pytest.mark.parametrize("example", MIGRATIONS)
+def test_cleanup_runs_after_the_point_of_no_return_and_changes_no_watched_answer(example: str) -> None:
+    p = plan(load_scenario(EXAMPLES / example))
+    switch, cleanup = phases(p, "none")
+    switch_steps = [s for w in switch for s in w["steps"]]
+    cleanup_steps = [s for w in cleanup for s in w["steps"]]
+    assert not [s for s in switch_steps if s["action"] in CLEANUP]
+    assert all(s["action"] in CLEANUP for s in cleanup_steps)
+    assert [s["index"] for s in switch_steps] == sorted(s["index"] for s in switch_steps)
+    assert [s["index"] for s in cleanup_steps] == sorted(s["index"] for s in cleanup_steps)
+    assert sorted(s["index"] for s in switch_steps + cleanup_steps) == list(range(1, len(p.steps) + 1))
+    assert [w["wave"] for w in switch + cleanup] == list(range(1, len(switch) + len(cleanup) + 1))
+    assert not [w for w in cleanup if w["gate"]]
+    # Deferring the deletions is safe: no prediction changes at a cleanup step (nothing watched resolves
+    # through what it deletes) ...
+    cleanup_indices = {s["index"] for s in cleanup_steps}
+    assert not [r for r in p.predicted if r.after_step in cleanup_indices]
+    # ... and at the point of no return every watched pair already resolves privately.
+    last: dict[tuple[str, str], str] = {}
+    for r in sorted(p.predicted, key=lambda r: r.after_step):
+        last[(r.vpc, r.name)] = r.answer
+    start = {(r.vpc, r.name) for r in p.predicted if r.after_step == 0 and r.answer == "private"}
+    assert all(last[k] == "private" for k in start)
+
+
+def test_undo_plan_skips_cleanup_and_refuses_an_irreversible_step_before_the_point_of_no_return() -> None:
+    performed = [
+        {"index": 1, "action": "associate-vpc-with-profile", "vpc": "dev", "mode": "forward"},
+        {"index": 2, "action": "delete-zone-record", "zone": "z", "record": "r", "mode": "forward",
+         "saved": {"record": {"Name": "r"}}},
+        {"index": 3, "action": "delete-zone", "zone": "z", "mode": "cleanup"},
+    ]
+    undo = undo_waves(performed, ["dev"])
+    assert [[s["action"] for s in w["steps"]] for w in undo] == [["create-zone-record"],
+                                                                 ["disassociate-vpc-from-profile"], []]
+    assert undo[0]["steps"][0]["saved"] == {"record": {"Name": "r"}} and "mode" not in undo[0]["steps"][0]
+    assert undo[-1]["gate"] == ["dev"]
+    with pytest.raises(IrreversibleStep, match="step 3 delete-zone"):
+        undo_waves([{**performed[2], "mode": "forward"}], ["dev"])
+
+
+STEP = {"index": 8, "action": "associate-endpoint-with-profile", "endpoint": "lambda", "profile": "central"}
+
+
+def test_failures_read_as_step_resource_and_aws_error() -> None:
+    client_error = json.dumps({"errorType": "ClientError", "errorMessage":
+                               "An error occurred (AccessDeniedException) when calling the "
+                               "AssociateResourceToProfile operation: not allowed"})
+    assert explain_step_failure(STEP, "ClientError", client_error) == (
+        "step 8 associate-endpoint-with-profile (endpoint lambda, Profile central): An error occurred "
+        "(AccessDeniedException) when calling the AssociateResourceToProfile operation: not allowed")
+    # Our own errors already name the step: not named twice.
+    own = json.dumps({"errorType": "ChangeFailed", "errorMessage": "step 8 associate-endpoint-with-profile "
+                      "(endpoint lambda, Profile central): Profile resource association rpr-1 ended FAILED — x"})
+    assert explain_step_failure(STEP, "ChangeFailed", own).count("step 8") == 1
+    assert "approval was rejected" in explain_step_failure(STEP, "Rejected", "rejected by U123")
+    assert explain_step_failure(STEP, "Rejected", "None").endswith("): the approval was rejected")
+    assert "timed out" in failure_text("States.Timeout", "")
+    crash = json.dumps({"errorType": "RuntimeError", "errorMessage": "boom"})
+    assert explain_step_failure(STEP, "RuntimeError", crash).endswith("): RuntimeError: boom")
+
+
+def test_cleanup_left_warnings_name_code_resource_and_what_to_do() -> None:
+    ids = {"zones": {"lambda-zone": "Z123"}, "vpcs": {}}
+    w = left_warning({"index": 14, "action": "delete-zone", "zone": "lambda-zone"}, "ClientError",
+                     json.dumps({"errorType": "ClientError", "errorMessage": "An error occurred (HostedZoneNotEmpty)"}),
+                     ids)
+    assert w["code"] == "ZONE_LEFT" and w["resource"] == "lambda-zone"
+    assert "HostedZoneNotEmpty" in w["message"] and "Z123" in w["message"]
+    w = left_warning({"index": 15, "action": "delete-parking-vpc", "vpc": "parking-z"}, "States.Timeout", "", ids)
+    assert (w["code"], w["resource"]) == ("PARKING_VPC_LEFT", "parking-z")
