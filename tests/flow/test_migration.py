@@ -10,6 +10,9 @@ import pytest
 import yaml
 from profile_migrator.estate import Scenario, dump_scenario, load_scenario, parse_scenario
 
+from twin.asl import state_listeners
+from twin.config import get_settings
+from twin.core import Twin
 from twin.faults import is_mutating
 from twin.rehearsal import Result, replay_published
 from twin.run import rehearse_state_machine
@@ -79,19 +82,28 @@ def test_published_example_succeeds_with_zero_downtime(example: str) -> None:
 
 
 def test_resolver_outage_on_canary_rolls_back_and_proves_the_start() -> None:
-    # A clean run tells when the canary's step comes; the outage then covers it (and nothing gated before).
-    base = load_scenario(EXAMPLES / "path1-direct-phz.yaml")
-    start = dump_scenario(base)
-    clean = rehearse_state_machine(base)
-    canary = next(s for s in clean.steps if s["action"] == "disassociate-vpc-from-zone" and s["target"].endswith("dev"))
-    before = max(s["end"] for s in clean.steps if s["index"] < canary["index"] and s["action"] in (
-        "associate-endpoint-with-profile", "disassociate-zone-from-profile"))
-    # Between the last gate on dev before the canary and the canary's own gate (which comes after its
-    # change settles), with margin both sides for run-to-run drift.
-    start_at = before + 0.6 * (canary["start"] - before)
-    outage = {"kind": "resolver-outage", "vpc": "dev", "from": round(start_at), "to": round(canary["start"] + 400)}
+    # dev's resolver fails from the moment the canary step (dev leaves the zone) starts, for 400 simulated
+    # seconds: its gate cannot pass, and nothing gated on dev before it is touched. The window is armed by
+    # the step itself (a state listener), so it does not depend on how fast the machine runs.
+    start = dump_scenario(load_scenario(EXAMPLES / "path1-direct-phz.yaml"))
+    outage = {"kind": "resolver-outage", "vpc": "dev", "from": 1e9, "to": 1e9 + 1}
     scn = scenario("path1-direct-phz.yaml", twin={"time_scale": 0.01, "faults": [outage]})
-    result = rehearse_state_machine(scn)
+    tw = Twin(scn).start()
+
+    def arm_on_canary(arn: str, state: str, inp: Any, now: float) -> None:
+        step = inp.get("step") if isinstance(inp, dict) else None
+        if (isinstance(step, dict) and not state.startswith("Undo") and state.endswith("NeedsApproval")
+                and step.get("action") == "disassociate-vpc-from-zone" and step.get("vpc") == "dev"):
+            for fault in get_settings().faults_of("resolver-outage"):
+                if fault[1]["from"] >= 1e9:
+                    fault[1].update({"from": now - tw.start_time, "to": now - tw.start_time + 400})
+
+    state_listeners.append(arm_on_canary)
+    try:
+        result = rehearse_state_machine(scn, twin=tw)
+    finally:
+        state_listeners.remove(arm_on_canary)
+        tw.stop()
     assert result.status == "ROLLED_BACK", result.error
     forward = [s for s in result.steps if s["mode"] == "forward"]
     assert forward[-1]["action"] == "disassociate-vpc-from-zone" and forward[-1]["target"].endswith("dev")
