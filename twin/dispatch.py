@@ -184,6 +184,7 @@ _running: dict[str, int] = defaultdict(int)  # function -> handlers running now
 _peak: dict[str, int] = defaultdict(int)  # function -> most handlers running at once
 _running_all = 0
 _peak_all = 0
+_seconds: dict[str, list[float]] = {}  # function -> [real seconds in its handler, memory MB]
 #: True inside a handler's invocation, and in the worker threads it starts with a copy of its context.
 _in_handler: ContextVar[bool] = ContextVar("twin_in_handler", default=False)
 _original_invoke: Callable[..., Any] | None = None
@@ -200,6 +201,7 @@ def reset_invocations() -> None:
     with _lock:
         _invocations.clear()
         _peak.clear()
+        _seconds.clear()
         _peak_all = 0
 
 
@@ -210,9 +212,17 @@ def peak_concurrency() -> dict[str, int]:
         return {**_peak, "*": _peak_all}
 
 
+def handler_seconds() -> dict[str, tuple[float, int]]:
+    """Per function name: (real seconds its handlers ran, its memory size in MB) since
+    :func:`reset_invocations` — the twin's estimate of Lambda's billed duration."""
+    with _lock:
+        return {name: (sec, int(mem)) for name, (sec, mem) in _seconds.items()}
+
+
 @contextmanager
-def _running_handler(name: str) -> Iterator[None]:
+def _running_handler(name: str, memory_mb: int) -> Iterator[None]:
     global _running_all, _peak_all
+    started = time.monotonic()
     with _lock:
         _running[name] += 1
         _running_all += 1
@@ -226,6 +236,8 @@ def _running_handler(name: str) -> Iterator[None]:
         with _lock:
             _running[name] -= 1
             _running_all -= 1
+            entry = _seconds.setdefault(name, [0.0, memory_mb])
+            entry[0] += time.monotonic() - started
 
 
 def install_dispatcher(resolver: Resolver) -> None:
@@ -378,7 +390,7 @@ def _invoke(
             raise TwinCrash(f"twin fault: {name} crashed before doing anything")
         event = _decode_event(body)
         # The handler's work runs the simulated clock at real speed (twin.clock.SimClock.busy).
-        with lambda_environment(variables), get_clock().busy(), _running_handler(name):
+        with lambda_environment(variables), get_clock().busy(), _running_handler(name, context.memory_limit_in_mb):
             result = handler(event, context)
     except Exception as exc:
         if invocation_type == "Event":  # asynchronous: the caller never sees the error
