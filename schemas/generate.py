@@ -157,6 +157,13 @@ DOCS: dict[str, dict[str, Any]] = {
             "(long enough to outlast what caused the rollback, e.g. a resolver outage)."
         ),
     },
+    "/$defs/GateConfig/properties/concurrency": {
+        "title": "Probes invoked at once",
+        "description": (
+            "How many VPCs' probes one check invokes concurrently (each probe resolves in its own VPC); "
+            "a probe that errors or cannot be invoked fails that VPC's check."
+        ),
+    },
     "/$defs/PollConfig": {
         "title": "Polling of AWS changes",
         "description": "How a step waits for its AWS change to settle.",

@@ -38,6 +38,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,8 +103,13 @@ class _EnvironmentLeases:
     def lease(self, variables: Mapping[str, str]) -> Iterator[None]:
         me = threading.get_ident()
         overridden: dict[str, str | None] | None = None
+        joined: list[str] = list(variables)
         with self._cond:
-            if self._holders[me] == 0 and not self._cond.wait_for(
+            nested = self._holders[me] > 0
+            # A worker thread of a running handler (the gate's concurrent probe invocations): it must not
+            # wait for its caller's lease to end, which would not happen before the worker returns.
+            worker = not nested and _in_handler.get()
+            if not nested and not worker and not self._cond.wait_for(
                 lambda: self._compatible(variables), timeout=_LEASE_WAIT_SECONDS
             ):
                 LOG.warning(
@@ -111,8 +117,13 @@ class _EnvironmentLeases:
                     sorted(variables),
                     _LEASE_WAIT_SECONDS,
                 )
-            if self._compatible(variables):
-                for name, value in variables.items():
+            if worker and not self._compatible(variables):
+                # Concurrent siblings cannot each override os.environ: join what agrees, and leave a
+                # conflicting variable with the running handler's value (the handler read its own at import).
+                joined = [n for n in variables if n not in self._active or self._active[n][0] == variables[n]]
+            if worker or self._compatible(variables):
+                for name in joined:
+                    value = variables[name]
                     if name in self._active:
                         self._active[name][1] += 1
                     else:
@@ -133,7 +144,7 @@ class _EnvironmentLeases:
                 if overridden is not None:
                     _restore(overridden)
                 else:
-                    for name in variables:
+                    for name in joined:
                         entry = self._active[name]
                         entry[1] -= 1
                         if entry[1] == 0:
@@ -169,6 +180,13 @@ def lambda_environment(variables: Mapping[str, str]) -> Iterator[None]:
 _lock = threading.Lock()
 _resolver: Resolver | None = None
 _invocations: dict[str, int] = defaultdict(int)
+_running: dict[str, int] = defaultdict(int)  # function -> handlers running now
+_peak: dict[str, int] = defaultdict(int)  # function -> most handlers running at once
+_running_all = 0
+_peak_all = 0
+_seconds: dict[str, list[float]] = {}  # function -> [real seconds in its handler, memory MB]
+#: True inside a handler's invocation, and in the worker threads it starts with a copy of its context.
+_in_handler: ContextVar[bool] = ContextVar("twin_in_handler", default=False)
 _original_invoke: Callable[..., Any] | None = None
 
 
@@ -179,8 +197,47 @@ def invocations() -> dict[str, int]:
 
 
 def reset_invocations() -> None:
+    global _peak_all
     with _lock:
         _invocations.clear()
+        _peak.clear()
+        _seconds.clear()
+        _peak_all = 0
+
+
+def peak_concurrency() -> dict[str, int]:
+    """The most handlers that ran at once since :func:`reset_invocations`, per function name and under
+    ``"*"`` for all functions together (what CloudWatch's ``ConcurrentExecutions`` shows)."""
+    with _lock:
+        return {**_peak, "*": _peak_all}
+
+
+def handler_seconds() -> dict[str, tuple[float, int]]:
+    """Per function name: (real seconds its handlers ran, its memory size in MB) since
+    :func:`reset_invocations` — the twin's estimate of Lambda's billed duration."""
+    with _lock:
+        return {name: (sec, int(mem)) for name, (sec, mem) in _seconds.items()}
+
+
+@contextmanager
+def _running_handler(name: str, memory_mb: int) -> Iterator[None]:
+    global _running_all, _peak_all
+    started = time.monotonic()
+    with _lock:
+        _running[name] += 1
+        _running_all += 1
+        _peak[name] = max(_peak[name], _running[name])
+        _peak_all = max(_peak_all, _running_all)
+    token = _in_handler.set(True)
+    try:
+        yield
+    finally:
+        _in_handler.reset(token)
+        with _lock:
+            _running[name] -= 1
+            _running_all -= 1
+            entry = _seconds.setdefault(name, [0.0, memory_mb])
+            entry[0] += time.monotonic() - started
 
 
 def install_dispatcher(resolver: Resolver) -> None:
@@ -333,7 +390,7 @@ def _invoke(
             raise TwinCrash(f"twin fault: {name} crashed before doing anything")
         event = _decode_event(body)
         # The handler's work runs the simulated clock at real speed (twin.clock.SimClock.busy).
-        with lambda_environment(variables), get_clock().busy():
+        with lambda_environment(variables), get_clock().busy(), _running_handler(name, context.memory_limit_in_mb):
             result = handler(event, context)
     except Exception as exc:
         if invocation_type == "Event":  # asynchronous: the caller never sees the error

@@ -9,6 +9,7 @@ what the scenario does not name), and :class:`LiveDns` answers the VPC resolvers
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from moto.ec2.models import ec2_backends
@@ -192,4 +193,72 @@ class LiveDns:
         for key, src in live.state.zones.items():
             if key.startswith("endpoint:") and src.name == name.rstrip(".").lower():
                 out |= set(live.ips.get(key.split(":", 1)[1], ()))
+        return out
+
+
+class SettledModel:
+    """The sampler's view of settle events (:class:`twin.sampler.SettleEvents`): a fingerprint of the
+    settled state the resolvers answer from (AS-5) and of which resolvers are in a ``resolver-outage``,
+    and the class each (VPC, name) resolves to, computed on that state without touching the AS-6
+    alternation counters. A pair whose two AS-6 orders differ is predicted ``flapping`` (never a real
+    class), so the sampler resolves it over DNS every tick while the priority change is UPDATING."""
+
+    def __init__(self, dns: LiveDns, fleet: object | None = None) -> None:
+        self.dns = dns
+        self.fleet = fleet
+
+    def _outages(self, vpcs: list[str]) -> frozenset[str]:
+        resolver = getattr(self.fleet, "resolver", None)
+        if resolver is None:
+            return frozenset()
+        out = set()
+        for v in vpcs:
+            try:
+                if resolver(v).in_outage():
+                    out.add(v)
+            except KeyError:
+                continue
+        return frozenset(out)
+
+    def fingerprint(self) -> Hashable:
+        live = self.dns.live()
+        st = live.state
+        return (
+            tuple(sorted((v, d.dns_support, d.dns_hostnames) for v, d in st.vpcs.items())),
+            tuple(sorted((k, z.name, tuple(sorted(z.records.items()))) for k, z in st.zones.items())),
+            tuple(sorted((v, tuple(sorted(s))) for v, s in st.direct.items())),
+            tuple(sorted((v, tuple(sorted(p.items()))) for v, p in st.profiles_of.items())),
+            tuple(sorted((v, tuple(sorted(p.items()))) for v, p in st.old_priorities.items())),
+            tuple(sorted((p, tuple(sorted(z))) for p, z in st.profile_zones.items())),
+            tuple(sorted(live.ips.items())),
+            self._outages(sorted(st.vpcs)),
+        )
+
+    def predict(self, targets: Sequence[tuple[str, str]]) -> list[str]:
+        live = self.dns.live()
+        outages = self._outages(sorted({v for v, _ in targets}))
+        private: dict[str, set[str]] = {}
+        for key, src in live.state.zones.items():
+            if key.startswith("endpoint:"):
+                private.setdefault(src.name, set()).update(live.ips.get(key.split(":", 1)[1], ()))
+
+        def cls(vpc: str, name: str, old_order: bool) -> str:
+            ans = live.state.resolve(vpc, name, old_order=old_order)
+            if ans.kind == "private" and ans.endpoint is not None:
+                ips: tuple[str, ...] = live.ips.get(ans.endpoint, ())
+            elif ans.kind == "other":
+                ips = ans.values
+            else:
+                return ans.kind
+            if not ips:
+                return "nodata"
+            return "private" if private.get(name.rstrip(".").lower(), set()) & set(ips) else "public"
+
+        out: list[str] = []
+        for vpc, name in targets:
+            if vpc in outages:
+                out.append("servfail")  # fault resolver-outage
+                continue
+            now = cls(vpc, name, False)
+            out.append(now if not live.state.old_priorities.get(vpc) or cls(vpc, name, True) == now else "flapping")
         return out

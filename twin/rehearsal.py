@@ -61,13 +61,21 @@ def _step_target(step: dict[str, Any]) -> str:
     return " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
 
 
+#: Above this many watched (VPC, name) pairs the sampler resolves at settle events plus a thin periodic
+#: sample (docs/twin.md) instead of every pair every simulated second.
+EVENT_SAMPLING_ABOVE = 200
+
+
 def start_sampler(twin: Twin) -> Any:
+    from twin.dnsview import SettledModel
     from twin.sampler import Sampler
 
     assert twin.dns is not None
+    targets = twin.watch_targets()
+    events = SettledModel(twin.dns, twin.fleet) if len(targets) > EVENT_SAMPLING_ABOVE else None
     # A query that gets no reply within 1 real second is a timeout (a busy twin must not fake one).
-    return Sampler.over_dns(twin.watch_targets(), twin.fleet, twin.dns.private_ips, start=get_clock().now(),
-                            timeout=1.0)
+    return Sampler.over_dns(targets, twin.fleet, twin.dns.private_ips, start=get_clock().now(),
+                            timeout=1.0, events=events)
 
 
 def finish(twin: Twin, result: Result, sampler: Any, t_sim0: float, t_wall0: float) -> Result:

@@ -430,3 +430,44 @@ def test_powertools_decorated_handler_runs(twin: Twin, monkeypatch: pytest.Monke
     error, payload = twin.invoke("powertools", {})
     assert error is None
     assert payload["request"] and payload["left"] is True
+
+
+def test_worker_threads_of_a_handler_invoke_concurrently_without_waiting_for_its_lease(
+    twin: Twin, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gate's pattern: a handler invokes functions whose variables conflict with its own and with
+    each other's from worker threads (copied context); none waits for the caller's lease, each gets the
+    variables nobody else holds, the caller's keep their values, and everything is restored after."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from twin.dispatch import peak_concurrency
+
+    barrier = threading.Barrier(4, timeout=10)
+    seen: dict[str, tuple[str, str]] = {}
+
+    def probe(event: Any, context: Any) -> Any:
+        barrier.wait()  # all four run at once, or this raises
+        seen[event["vpc"]] = (os.environ["SERVICE"], os.environ[f"ONLY_{event['vpc']}"])
+        return {"vpc": event["vpc"]}
+
+    def gate(event: Any, context: Any) -> Any:
+        client = boto3.client("lambda", region_name=REGION)
+
+        def one(vpc: str) -> Any:
+            body = client.invoke(FunctionName=f"probe-{vpc}", Payload=json.dumps({"vpc": vpc}).encode())
+            return json.loads(body["Payload"].read())["vpc"]
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            done = [pool.submit(contextvars.copy_context().run, one, v) for v in "abcd"]
+            return {"vpcs": [f.result() for f in done], "service": os.environ["SERVICE"]}
+
+    for vpc in "abcd":
+        twin.function(f"probe-{vpc}", probe, env={"SERVICE": f"probe-{vpc}", f"ONLY_{vpc}": vpc})
+    twin.function("gate", gate, env={"SERVICE": "gate"})
+    with caplog.at_level("WARNING", logger="twin.dispatch"):
+        assert twin.invoke("gate", {}) == (None, {"vpcs": ["a", "b", "c", "d"], "service": "gate"})
+    assert not [r for r in caplog.records if "conflicts with a running handler" in r.getMessage()]
+    assert seen == {v: ("gate", v) for v in "abcd"}  # SERVICE stays the caller's; ONLY_x is each probe's
+    assert {k: peak_concurrency()[k] for k in ("probe-a", "gate", "*")} == {"probe-a": 1, "gate": 1, "*": 5}
+    assert not {"SERVICE", "ONLY_a", "ONLY_b", "ONLY_c", "ONLY_d"} & set(os.environ)

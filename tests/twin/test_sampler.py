@@ -271,3 +271,52 @@ def test_targets_can_be_added_while_sampling(frozen: SimClock, settings: TwinSet
         sampler.stop()
     assert row(sampler, "dev")["samples"] == 5
     assert row(sampler, "analytics")["samples"] == 2
+
+
+class ModelEvents:
+    """SettleEvents over a MutableModel: the fingerprint is its answers, the prediction their class."""
+
+    def __init__(self, model: MutableModel) -> None:
+        self.model = model
+
+    def fingerprint(self) -> object:
+        return tuple(sorted(self.model.answers.items(), key=lambda kv: kv[0]))
+
+    def predict(self, targets: list[tuple[str, str]]) -> list[str]:
+        return [self.model.answers.get(v, NX).kind for v, _ in targets]
+
+
+def test_settle_event_sampling_counts_like_every_second_with_fewer_queries(
+    frozen: SimClock, settings: TwinSettings
+) -> None:
+    """AS-5: answers change only at settle events, so resolving the changed pairs then (plus a thin
+    round-robin sample) gives the same per-second counts, downtime and transitions as sampling all."""
+    model = MutableModel()
+    model.answers = {"dev": PRIV, "prod": PUB, "shared": PRIV}
+    targets = [("dev", NAME), ("prod", NAME), ("shared", NAME)]
+    with ResolverFleet(["dev", "prod", "shared"], model, first_address="127.0.9.111", port=0) as fleet:
+        sampler = Sampler.over_dns(targets, fleet, private_ips_of, frozen, events=ModelEvents(model), thin=1)
+        sampler.start()
+        try:
+            assert sampler.wait_for_ticks(1)
+            for k in range(1, 31):
+                model.answers["dev"] = (
+                    NX if 10 <= k < 15 else PUB if 15 <= k < 18 else PRIV if k < 10 else PRIV_EP
+                )
+                step(sampler, frozen)
+        finally:
+            sampler.stop()
+    assert row(sampler, "dev") == {
+        "vpc": "dev", "name": NAME, "samples": 31, "private": 23, "public": 3, "nxdomain": 5, "other": 0,
+        "downtime_seconds": 8.0, "watched": True,
+    }  # fmt: skip
+    assert row(sampler, "prod")["public"] == 31 and row(sampler, "shared")["private"] == 31
+    start = sampler.start_time
+    assert start is not None
+    changes = [(round(t - start), a, b) for t, a, b in sampler.transitions()[("dev", NAME)]]
+    assert changes == [(10, "private", "nxdomain"), (15, "nxdomain", "public"), (18, "public", "private")]
+    bands = [(round(a - start), round(b - start), k) for a, b, k, _via in sampler.bands()[("dev", NAME)]]
+    assert bands == [(0, 10, "private"), (10, 15, "nxdomain"), (15, 18, "public"), (18, 31, "private")]
+    # 3 first samples + 1 thin per later tick + dev at its 3 settle events (some coincide with the thin one)
+    assert sampler.settle_events == 3
+    assert sampler.queries <= 3 + 30 + 3 < 31 * 3

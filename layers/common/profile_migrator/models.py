@@ -40,6 +40,8 @@ class GateConfig(_Model):
     # The rollback's last gate proves every watched VPC is back; it may have to outlast the fault
     # that caused the rollback (a resolver outage), so it waits longer.
     proof_timeout_seconds: float = Field(900, gt=0, le=86400)
+    # Probes invoked at once by one check (each in its own VPC, so RES-9's per-interface rate is unchanged).
+    concurrency: int = Field(32, ge=1, le=64)
 
 
 class PollConfig(_Model):

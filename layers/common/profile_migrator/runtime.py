@@ -6,10 +6,13 @@ Events are parsed into the models of :mod:`.models`; AWS is reached only through
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from . import actions, workflow
@@ -224,28 +227,22 @@ def poll_step(ev: PollEvent) -> dict[str, Any]:
 
 
 def gate_check(ev: GateEvent) -> dict[str, Any]:
-    """Invoke the probe of each gated VPC once; pass when every (VPC, name) watched there has answered
-    privately ``consecutive`` times in a row (one check per interval)."""
+    """Invoke the probe of each gated VPC once (``gate.concurrency`` at a time); pass when every (VPC,
+    name) watched there has answered privately ``consecutive`` times in a row (one check per interval)."""
     cfg = ev.config.gate
     state = dict(ev.state)
     streaks: dict[str, int] = dict(state.get("streaks", {}))
     checks = int(state.get("checks", 0))
     elapsed = float(state.get("elapsed", 0)) + (cfg.interval_seconds if checks else 0)
-    home = _home(ev.ctx.region)
+    gated = [_GatedVpc(vpc, names, arn, {n: ev.ctx.private_ips.get(n, []) for n in names})
+             for vpc in ev.vpcs if (names := ev.ctx.watched.get(vpc, [])) and (arn := ev.ctx.probes.get(vpc))]
+    answers_of = probe_vpcs(_home(ev.ctx.region), gated, cfg.concurrency)
     last: dict[str, str] = {}
-    for vpc in ev.vpcs:
-        names = ev.ctx.watched.get(vpc, [])
-        arn = ev.ctx.probes.get(vpc)
-        if not names or arn is None:
-            continue
-        expected = {n: ev.ctx.private_ips.get(n, []) for n in names}
-        try:
-            answers = fn_adapter.invoke_json(home, arn, {"names": names, "expected": expected})["answers"]
-        except Exception as exc:  # a probe that cannot run counts as a failed answer
-            answers = {n: {"class": f"probe-error:{type(exc).__name__}"} for n in names}
-        for n in names:
+    for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
+        answers = answers_of[g.vpc]
+        for n in g.names:
             cls = str(answers.get(n, {}).get("class", "missing"))
-            key = f"{vpc}|{n}"
+            key = f"{g.vpc}|{n}"
             last[key] = cls
             streaks[key] = streaks.get(key, 0) + 1 if cls == "private" else 0
     needed = [f"{v}|{n}" for v in ev.vpcs for n in ev.ctx.watched.get(v, []) if v in ev.ctx.probes]
@@ -260,6 +257,38 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
         raise GateFailed(f"{where}: {', '.join(ev.vpcs)} did not resolve privately {cfg.consecutive} times in a "
                          f"row within {elapsed:.0f} s; last answers not private: {bad or 'none'}")
     return out
+
+
+@dataclass(frozen=True)
+class _GatedVpc:
+    vpc: str
+    names: list[str]
+    probe_arn: str
+    expected: dict[str, list[str]]
+
+
+def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[str, dict[str, Any]]:
+    """VPC -> the answers of its probe, invoking at most ``concurrency`` probes at once (a gate over
+    1,000 VPCs takes seconds, not minutes). A probe that errors or cannot be invoked answers
+    ``probe-error:<type>`` for each of its names: a failed check for that VPC, never a pass."""
+
+    def one(g: _GatedVpc) -> dict[str, Any]:
+        try:
+            answers = fn_adapter.invoke_json(acct, g.probe_arn, {"names": g.names, "expected": g.expected})["answers"]
+            if not isinstance(answers, dict):
+                raise TypeError(f"probe answers are a {type(answers).__name__}, not an object")
+            return answers
+        except Exception as exc:  # a probe that cannot run counts as a failed answer
+            return {n: {"class": f"probe-error:{type(exc).__name__}"} for n in g.names}
+
+    if not gated:
+        return {}
+    acct.client("lambda")  # made once, here: the workers share it (a client is thread-safe, a session is not)
+    workers = max(1, min(concurrency, len(gated)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+        # Each invocation runs in a copy of this context (what Powertools and the tracer keep there).
+        futures = {g.vpc: pool.submit(contextvars.copy_context().run, one, g) for g in gated}
+        return {vpc: f.result() for vpc, f in futures.items()}
 
 
 def probe(names: list[str], expected: dict[str, list[str]], nameserver: str, port: int, timeout: float = 2.0

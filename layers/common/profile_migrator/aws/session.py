@@ -18,7 +18,9 @@ from botocore.config import Config
 
 # Throttling (RL-1, RL-2) and PriorRequestNotComplete (CP-5) are retried by botocore's standard mode
 # with exponential backoff and jitter; the state machine retries on top of this.
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=5, read_timeout=30)
+# A client is shared by a gate's concurrent probe invocations (runtime.probe_vpcs): one connection each.
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=5, read_timeout=30,
+                      max_pool_connections=64)
 
 _ROUTE53_REGION = "us-east-1"  # Route 53 is global; its API lives in us-east-1
 
