@@ -106,11 +106,82 @@ def waves(plan: Plan, approvals: str) -> list[dict[str, Any]]:
     return [*switch, *cleanup]
 
 
+def _lane_of_endpoints(plan: Plan) -> dict[str, int]:
+    """Endpoint -> lane number. Two endpoints share a lane when they share a zone or when one's DNS name
+    is the other's or a parent of it (RES-2: the most specific name wins, so a parent name's zone can
+    answer the child's name). Endpoints in different lanes share nothing a resolution of their names
+    depends on: see docs/state-machine.md, "Lanes"."""
+    names = list(plan.endpoints)
+    parent = {e: e for e in names}
+
+    def find(e: str) -> str:
+        while parent[e] != e:
+            parent[e] = parent[parent[e]]
+            e = parent[e]
+        return e
+
+    def related(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        da, db = str(a.get("dns_name", "")), str(b.get("dns_name", ""))
+        return bool(set(a.get("zones", [])) & set(b.get("zones", []))) or da == db \
+            or da.endswith("." + db) or db.endswith("." + da)
+
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if related(plan.endpoints[a], plan.endpoints[b]):
+                parent[find(b)] = find(a)
+    roots: dict[str, int] = {}
+    return {e: roots.setdefault(find(e), len(roots)) for e in names}
+
+
+def lanes(plan: Plan, approvals: str) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]],
+                                              list[list[dict[str, Any]]]]:
+    """The plan as the state machine runs it: the shared waves (steps of no one endpoint: VPCs joining the
+    Profile), then the lanes (each lane's waves, in plan order; lanes run side by side), then the cleanup
+    lanes (after the point of no return). An endpoint's own steps keep their order inside its lane; a
+    wave never mixes lanes (the planner's waves are per endpoint or shared)."""
+    switch, cleanup = phases(plan, approvals)
+    lane_of = _lane_of_endpoints(plan)
+    count = max(lane_of.values(), default=-1) + 1
+
+    def split(waves_: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+        shared: list[dict[str, Any]] = []
+        by_lane: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        for w in waves_:
+            eps = {s.get("endpoint") for s in w["steps"]}
+            if None in eps or len(eps) != 1:
+                shared.append(w)
+            else:
+                by_lane[lane_of[str(next(iter(eps)))]].append(w)
+        return shared, by_lane
+
+    shared, forward = split(switch)
+    left, clean = split(cleanup)
+    if left:  # deletions of no endpoint (an earlier run's parking VPC): a lane of their own, at the end
+        clean.append(left)
+    return shared, [lane for lane in forward if lane], [lane for lane in clean if lane]
+
+
+def interleave(shared: list[dict[str, Any]], lanes_: list[list[dict[str, Any]]], order: list[int]
+               ) -> list[dict[str, Any]]:
+    """One interleaving of the lanes' steps (``order``: the lane that takes its next step, in turn) after
+    the shared waves: what a run with lanes side by side may do. For the proofs."""
+    out = [s for w in shared for s in w["steps"]]
+    queues = [[s for w in lane for s in w["steps"]] for lane in lanes_]
+    for n in order:
+        if queues[n]:
+            out.append(queues[n].pop(0))
+    for q in queues:
+        out.extend(q)
+    return out
+
+
 def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
     """The inverses of ``performed`` steps (as recorded, with what they saved), newest first, one per
     wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back."""
     out: list[dict[str, Any]] = []
-    for rec in sorted(performed, key=lambda r: int(r["index"]), reverse=True):
+    # Newest first by the time each step started (its audit record is written before its AWS call): lanes
+    # ran side by side, so plan indexes are not the order things happened in.
+    for rec in sorted(performed, key=lambda r: (float(r.get("at", 0)), int(r["index"])), reverse=True):
         if rec.get("mode", "forward") != "forward":
             continue  # cleanup is never undone (it comes after the point of no return)
         inverse = INVERSE.get(rec["action"])
