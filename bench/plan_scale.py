@@ -29,12 +29,18 @@ ACCOUNTS = {"network": "111111111111", "wl-a": "222222222222", "wl-b": "33333333
 WORKLOAD_ACCOUNTS = ["wl-a", "wl-b", "wl-c", "network"]
 
 
-def build_estate(n_vpcs: int, n_endpoints: int) -> dict[str, Any]:
-    """The scenario document (plain data) for ``n_vpcs`` VPCs and ``n_endpoints`` endpoints."""
+def build_estate(n_vpcs: int, n_endpoints: int, n_accounts: int = 4) -> dict[str, Any]:
+    """The scenario document (plain data) for ``n_vpcs`` VPCs and ``n_endpoints`` endpoints, the workload VPCs
+    spread over ``n_accounts`` accounts (the network account and ``n_accounts - 1`` workload accounts)."""
+    accounts = dict(ACCOUNTS)
+    workload = list(WORKLOAD_ACCOUNTS)
+    if n_accounts != 4:
+        accounts = {"network": "111111111111"} | {f"wl-{chr(97 + i)}": f"{i + 2}" * 12 for i in range(n_accounts - 1)}
+        workload = [a for a in accounts if a != "network"] + ["network"]
     vpcs: dict[str, Any] = {"shared-services": {"account": "network", "cidr": "10.0.0.0/24"}}
     for i in range(1, n_vpcs):
         vpcs[f"vpc-{i:04d}"] = {
-            "account": WORKLOAD_ACCOUNTS[i % len(WORKLOAD_ACCOUNTS)],
+            "account": workload[i % len(workload)],
             "cidr": f"10.{i // 256}.{i % 256}.0/24",
         }
     all_vpcs = list(vpcs)
@@ -57,7 +63,7 @@ def build_estate(n_vpcs: int, n_endpoints: int) -> dict[str, Any]:
             carried.append(f"zone-{service}")
     return {
         "region": REGION,
-        "accounts": ACCOUNTS,
+        "accounts": accounts,
         "vpcs": vpcs,
         "endpoints": endpoints,
         "hosted_zones": zones,
@@ -67,7 +73,7 @@ def build_estate(n_vpcs: int, n_endpoints: int) -> dict[str, Any]:
                 # profile-PHZ endpoints need every VPC in the Profile; with none, the estate is pure direct-PHZ
                 "vpcs": all_vpcs if carried else [],
                 "hosted_zones": carried,
-                "shared_with": ["wl-a", "wl-b", "wl-c"],
+                "shared_with": [a for a in accounts if a != "network"],
             }
         },
         "migration": {"profile": "central", "endpoints": list(endpoints), "parking_vpc": "auto"},

@@ -149,6 +149,8 @@ class Tracker:
         else:
             phase = {"Preflight": "preflight", "PreflightWait": "preflight: waiting for endpoints to settle",
                      "AcquireLock": "locking the endpoints", "Forward": "migrating",
+                     "JoinProfile": "migrating: VPCs join the Profile",
+                     "MigrateEndpoints": "migrating: endpoints side by side",
                      "Cleanup": "past the point of no return: cleaning up",
                      "ReleaseLock": "releasing the locks", "PlanUndo": "rolling back: planning",
                      "Undo": "rolling back", "ReleaseAfterUndo": "rolled back: releasing the locks",
@@ -199,7 +201,8 @@ class Tracker:
             pre = out["preflight"]
             if pre.get("ready"):
                 self.summary = dict(pre.get("summary", {}))
-                self.waves_total = len(pre.get("waves", []))
+                waves = self.summary.get("waves")  # a count since the plan lives in the run bucket (SF-5)
+                self.waves_total = int(waves) if isinstance(waves, int) else len(pre.get("waves", []))
                 self.consecutive = int(pre.get("config", {}).get("gate", {}).get("consecutive", 0) or 0)
                 warnings = self.summary.get("warnings", [])
                 self._say(f"plan: {self.summary.get('architecture', '?')}, {self.summary.get('steps', '?')} steps "

@@ -99,6 +99,21 @@ DOCS: dict[str, dict[str, Any]] = {
             "endpoint's private IPs this many times in a row. A gate that does not pass in time rolls back."
         ),
     },
+    "/properties/concurrency": {
+        "title": "Concurrency",
+        "description": (
+            "Endpoints that share no hosted zone and no DNS name migrate side by side, each in its own proven "
+            "order; this bounds how many at once (also bounded by the Route 53 API budget, RL-1)."
+        ),
+    },
+    "/$defs/ConcurrencyConfig": {
+        "title": "Concurrency",
+        "description": "How many independent endpoints migrate at the same time.",
+    },
+    "/$defs/ConcurrencyConfig/properties/endpoints": {
+        "title": "Endpoints at once",
+        "description": "At most this many independent endpoints (lanes) migrate at the same time (1-40).",
+    },
     "/properties/poll": {
         "title": "Polling of AWS changes",
         "description": (

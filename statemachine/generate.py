@@ -29,6 +29,9 @@ from profile_migrator.workflow import STEP_FUNCTIONS  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "migrate.asl.json"
 
+# The step functions' Timeout in template.yaml (Globals): after it no invocation of theirs is still running.
+STEP_TIMEOUT_SECONDS = 60
+
 # Errors a retry cannot fix: the step refuses, or the request is wrong. Everything else (throttling,
 # PriorRequestNotComplete, a crashed runtime, Lambda service errors) is retried with backoff+jitter.
 FINAL_ERRORS = ["Refused", "InvalidInput", "ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout",
@@ -52,16 +55,20 @@ def task(resource: str, parameters: dict[str, Any], result_path: str | None, nex
     return st
 
 
+# The run's documents and its config travel by reference (SF-5): every function reads the context by key.
+ITEM = {"run.$": "$.run", "config.$": "$.config", "execution.$": "$.execution", "mode.$": "$.mode"}
+
+
 def step_processor(p: str, mode: str) -> dict[str, Any]:
     """One step: approval? -> the action's function -> wait-and-poll until settled.
 
     A failure of any of its tasks (after the retries) is caught. Before the point of no return
     (``forward``) and in the compensation (``undo``) the outcome function words it — which step, which
-    resource, which AWS error — and the step fails with those words (so the Map above fails with them).
-    After the point of no return (``cleanup``) the step is left: the run goes on and ends with a warning.
+    resource, which AWS error — records those words for the parent, and the step fails with them (so the
+    wave, the lane and the map above fail). After the point of no return (``cleanup``) the step is left:
+    the outcome function records it, the run goes on and ends with a warning.
     """
-    params = {"step.$": "$.step", "ctx.$": "$.ctx", "config.$": "$.config", "execution.$": "$.execution",
-              "mode.$": "$.mode"}
+    params = {"step.$": "$.step", **ITEM}
     catch_to = f"{p}StepLeft" if mode == "cleanup" else f"{p}ExplainFailure"
     catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": catch_to}]
     states: dict[str, Any] = {
@@ -74,7 +81,7 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
             "Parameters": {"FunctionName": "${ApprovalRequestFunctionArn}",
-                           "Payload": {"token.$": "$$.Task.Token", "step.$": "$.step", "ctx.$": "$.ctx",
+                           "Payload": {"token.$": "$$.Task.Token", "step.$": "$.step", "run.$": "$.run",
                                        "execution.$": "$.execution"}},
             "TimeoutSecondsPath": "$.config.approval_timeout_seconds",
             "ResultPath": "$.approval",
@@ -97,8 +104,8 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
         # Wait-and-poll: the interval grows (the status function doubles it up to a maximum).
         f"{p}PollWait": {"Type": "Wait", "SecondsPath": "$.result.interval", "Next": f"{p}PollStatus"},
         f"{p}PollStatus": task("${StatusFunctionArn}",
-                           {"result.$": "$.result", "ctx.$": "$.ctx", "config.$": "$.config", "mode.$": "$.mode"},
-                           "$.result", f"{p}Settled", Catch=catch),
+                               {"result.$": "$.result", "run.$": "$.run", "config.$": "$.config", "mode.$": "$.mode"},
+                               "$.result", f"{p}Settled", Catch=catch),
         f"{p}StepDone": {
             "Type": "Pass",
             "Parameters": {"index.$": "$.step.index", "action.$": "$.step.action", "polls.$": "$.result.polls",
@@ -107,16 +114,15 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
         },
     }
     if mode == "cleanup":
-        # Left for a person: the summary turns it into a warning (PARKING_VPC_LEFT, ZONE_LEFT, RECORD_LEFT).
-        states[f"{p}StepLeft"] = {
-            "Type": "Pass",
-            "Parameters": {"index.$": "$.step.index", "action.$": "$.step.action", "step.$": "$.step",
-                           "failure.$": "$.failure"},
-            "End": True,
-        }
+        # Left for a person: recorded in the run table; the summary turns it into a warning
+        # (PARKING_VPC_LEFT, ZONE_LEFT, RECORD_LEFT).
+        states[f"{p}StepLeft"] = task(
+            "${OutcomeFunctionArn}", {"op": "left", "step.$": "$.step", "failure.$": "$.failure", "run.$": "$.run",
+                                      "execution.$": "$.execution", "mode.$": "$.mode"}, None, None)
     else:
         states[f"{p}ExplainFailure"] = task(
-            "${OutcomeFunctionArn}", {"op": "explain", "step.$": "$.step", "mode.$": "$.mode", "failure.$": "$.failure"},
+            "${OutcomeFunctionArn}", {"op": "explain", "step.$": "$.step", "mode.$": "$.mode", "failure.$": "$.failure",
+                                      "run.$": "$.run", "execution.$": "$.execution"},
             "$.explained", f"{p}StepFailed",
             Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure", "Next": f"{p}StepFailedAsIs"}])
         states[f"{p}StepFailed"] = {"Type": "Fail", "ErrorPath": "$.explained.error", "CausePath": "$.explained.cause"}
@@ -127,17 +133,16 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
 
 
 def wave_processor(p: str, mode: str) -> dict[str, Any]:
-    """One wave: its steps together (bounded, RL-1), then the probe gate of its VPCs."""
+    """One wave (a child execution): its steps together (bounded, RL-1), then the probe gate of its VPCs."""
     return {
-        "ProcessorConfig": {"Mode": "INLINE"},
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
         "StartAt": f"{p}RunSteps",
         "States": {
             f"{p}RunSteps": {
                 "Type": "Map",
                 "ItemsPath": "$.wave.steps",
                 "MaxConcurrency": MAX_WAVE,
-                "ItemSelector": {"step.$": "$$.Map.Item.Value", "ctx.$": "$.ctx", "config.$": "$.config",
-                                 "execution.$": "$.execution", "mode.$": "$.mode"},
+                "ItemSelector": {"step.$": "$$.Map.Item.Value", **ITEM},
                 "ItemProcessor": step_processor(p, mode),
                 "ResultPath": "$.steps",
                 "Next": f"{p}HasGate",
@@ -148,44 +153,89 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
                 "Default": f"{p}WaveDone",
             },
             f"{p}GateInit": {"Type": "Pass", "Result": {"checks": 0, "elapsed": 0, "streaks": {}, "status": "pending"},
-                         "ResultPath": "$.gate", "Next": f"{p}GateCheck"},
+                             "ResultPath": "$.gate", "Next": f"{p}GateCheck"},
             # The probe in each gated VPC resolves the service name; N consecutive private answers pass.
             f"{p}GateCheck": task("${GateFunctionArn}",
-                              {"vpcs.$": "$.wave.gate", "ctx.$": "$.ctx", "config.$": "$.config",
-                               "state.$": "$.gate", "mode.$": "$.mode", "steps.$": "$.wave.steps"},
-                              "$.gate", f"{p}GateDecide"),
+                                  {"vpcs.$": "$.wave.gate", "run.$": "$.run", "config.$": "$.config",
+                                   "state.$": "$.gate", "mode.$": "$.mode", "steps.$": "$.wave.steps"},
+                                  "$.gate", f"{p}GateDecide",
+                                  Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure",
+                                          "Next": f"{p}GateFailed"}]),
+            # The gate's words (which VPCs answered what) are recorded for the parent, then the wave fails.
+            f"{p}GateFailed": task(
+                "${OutcomeFunctionArn}", {"op": "explain", "mode.$": "$.mode", "failure.$": "$.failure",
+                                          "run.$": "$.run", "execution.$": "$.execution"},
+                "$.explained", f"{p}WaveFailed",
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure", "Next": f"{p}WaveFailedAsIs"}]),
+            f"{p}WaveFailed": {"Type": "Fail", "ErrorPath": "$.explained.error", "CausePath": "$.explained.cause"},
+            f"{p}WaveFailedAsIs": {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"},
             f"{p}GateDecide": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.gate.status", "StringEquals": "passed", "Next": f"{p}WaveDone"}],
                 "Default": f"{p}GateWait",
             },
             f"{p}GateWait": {"Type": "Wait", "SecondsPath": "$.config.gate.interval_seconds", "Next": f"{p}GateCheck"},
-            f"{p}WaveDone": {"Type": "Pass", "Parameters": {"wave.$": "$.wave.wave", "steps.$": "$.steps"}, "End": True},
+            f"{p}WaveDone": {"Type": "Pass", "Parameters": {"wave.$": "$.wave.wave", "steps.$": "States.ArrayLength($.steps)"},
+                             "End": True},
         },
     }
 
 
-def waves_map(items: str, result_path: str, next_: str, catch: list[dict[str, Any]], mode: str) -> dict[str, Any]:
+def reader(key: str) -> dict[str, Any]:
+    """Items from a JSON array in the run bucket (Distributed Map ItemReader)."""
+    return {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket.$": "$.run.bucket", "Key.$": key}}
+
+
+def writer() -> dict[str, Any]:
+    """The children's outputs go to the run bucket, not into the state (SF-5). (A substitution, not a path:
+    moto evaluates ResultWriter's paths on the map's results rather than on the state's input.)"""
+    return {"Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "${RunBucketName}", "Prefix": "runs/map-results"}}
+
+
+def waves_map(p: str, key: str, mode: str, **extra: Any) -> dict[str, Any]:
+    """Waves one at a time, each a child execution (SF-5: no history grows with the estate)."""
     return {
         "Type": "Map",
-        "ItemsPath": items,
+        "ItemReader": reader(key),
         "MaxConcurrency": 1,
-        "ItemSelector": {"wave.$": "$$.Map.Item.Value", "ctx.$": "$.preflight.ctx", "config.$": "$.preflight.config",
-                         "execution.$": "$$.Execution.Name", "mode": mode},
-        "ItemProcessor": wave_processor(mode.capitalize(), mode),
-        "ResultPath": result_path,
-        "Catch": catch,
-        "Next": next_,
+        "ToleratedFailureCount": 0,
+        "ItemSelector": {"wave.$": "$$.Map.Item.Value", **ITEM},
+        "ItemProcessor": wave_processor(p, mode),
+        "ResultWriter": writer(),
+        "ResultSelector": {"map_run.$": "$.MapRunArn"},
+        **extra,
+    }
+
+
+def lanes_map(p: str, key: str, mode: str, **extra: Any) -> dict[str, Any]:
+    """Lanes side by side (each a child execution running its waves one at a time)."""
+    return {
+        "Type": "Map",
+        "ItemReader": reader(key),
+        "MaxConcurrencyPath": "$.lanes_at_once",
+        "ToleratedFailureCount": 0,
+        "ItemSelector": {"lane.$": "$$.Map.Item.Value", **ITEM},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": f"{p}LaneWaves",
+            "States": {f"{p}LaneWaves": waves_map(p, "$.lane.waves", mode, End=True)},
+        },
+        "ResultWriter": writer(),
+        "ResultSelector": {"map_run.$": "$.MapRunArn"},
+        **extra,
     }
 
 
 def lock(op: str, next_: str) -> dict[str, Any]:
     return task("${LockFunctionArn}",
-                {"op": op, "keys.$": "$.preflight.lock_keys", "execution.$": "$$.Execution.Name",
+                {"op": op, "run.$": "$.run", "execution.$": "$$.Execution.Name",
                  "execution_arn.$": "$$.Execution.Id"}, None, next_)
 
 
 def definition() -> dict[str, Any]:
+    rollback = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "LetStepsInFlightEnd"}]
     return {
         "Comment": "profile-migrator: move interface endpoint DNS from private hosted zones to a Route 53 "
                    "Profile with zero DNS downtime (generated by statemachine/generate.py)",
@@ -196,23 +246,35 @@ def definition() -> dict[str, Any]:
             "PreflightReady": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.preflight.ready", "BooleanEquals": False, "Next": "PreflightWait"}],
-                "Default": "AcquireLock",
+                "Default": "Planned",
             },
             # Something is still settling (an endpoint Pending, an association CREATING): plan on a settled estate.
             "PreflightWait": {"Type": "Wait", "Seconds": 15, "Next": "Preflight"},
-            "AcquireLock": lock("acquire", "Forward"),
+            # From here the state is small and constant (SF-5): where the plan is, the config, the summary.
+            "Planned": {
+                "Type": "Pass",
+                "Parameters": {"run.$": "$.preflight.run", "config.$": "$.preflight.config",
+                               "summary.$": "$.preflight.summary", "lanes_at_once.$": "$.preflight.summary.lanes_at_once",
+                               "execution.$": "$$.Execution.Name", "mode": "forward"},
+                "Next": "AcquireLock",
+            },
+            "AcquireLock": lock("acquire", "JoinProfile"),
             # Up to the point of no return: any failure rolls back.
-            "Forward": waves_map("$.preflight.waves", "$.forward", "Cleanup",
-                                 [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "PlanUndo"}],
-                                 "forward"),
-            # After it every watched VPC resolves through the Profile: a cleanup step that keeps failing
-            # is left (a warning), never undone.
-            "Cleanup": waves_map("$.preflight.cleanup", "$.cleanup", "Summarize",
-                                 [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.cleanup", "Next": "Summarize"}],
-                                 "cleanup"),
+            # The VPCs that resolve through the Profile join it (shared by every endpoint), a wave at a time.
+            "JoinProfile": waves_map("Join", "$.run.shared", "forward", ResultPath="$.joined",
+                                     Catch=rollback, Next="MigrateEndpoints"),
+            # Endpoints that share no zone and no name migrate side by side (lanes), each in its proven order.
+            "MigrateEndpoints": lanes_map("Forward", "$.run.lanes", "forward", ResultPath="$.forward",
+                                          Catch=rollback, Next="StartCleanup"),
+            # After the point of no return every watched VPC resolves through the Profile: a cleanup step that
+            # keeps failing is left (a warning), never undone.
+            "StartCleanup": {"Type": "Pass", "Result": "cleanup", "ResultPath": "$.mode", "Next": "Cleanup"},
+            "Cleanup": lanes_map("Cleanup", "$.run.cleanup", "cleanup", ResultPath="$.cleanup",
+                                 Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.cleanup",
+                                         "Next": "Summarize"}], Next="Summarize"),
             "Summarize": task("${OutcomeFunctionArn}",
                               {"op": "summarize", "execution.$": "$$.Execution.Name", "cleanup.$": "$.cleanup",
-                               "ctx.$": "$.preflight.ctx"}, "$.outcome", "ReleaseLock",
+                               "run.$": "$.run"}, "$.outcome", "ReleaseLock",
                               Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.summarize_failure",
                                       "Next": "SummaryUnknown"}]),
             "SummaryUnknown": {
@@ -226,27 +288,30 @@ def definition() -> dict[str, Any]:
             "ReleaseLock": lock("release", "Summary"),
             "Summary": {
                 "Type": "Pass",
-                "Parameters": {"status": "SUCCEEDED", "plan.$": "$.preflight.summary", "waves.$": "$.forward",
-                               "cleanup.$": "$.cleanup", "warnings.$": "$.outcome.warnings"},
+                "Parameters": {"status": "SUCCEEDED", "plan.$": "$.summary", "run.$": "$.run",
+                               "warnings.$": "$.outcome.warnings"},
                 "Next": "Succeeded",
             },
             "Succeeded": {"Type": "Succeed"},
+            # A step stopped in flight in another lane may still be inside its Lambda call: wait out the
+            # functions' timeout so that everything the audit trail will say was started has ended.
+            "LetStepsInFlightEnd": {"Type": "Wait", "Seconds": STEP_TIMEOUT_SECONDS, "Next": "PlanUndo"},
             "PlanUndo": task("${CompensateFunctionArn}",
-                             {"execution.$": "$$.Execution.Name", "ctx.$": "$.preflight.ctx",
-                              "watched.$": "$.preflight.watched", "failure.$": "$.failure"},
-                             "$.undo", "Undo",
+                             {"execution.$": "$$.Execution.Name", "run.$": "$.run", "failure.$": "$.failure"},
+                             "$.undo", "StartUndo",
                              Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
                                      "Next": "ExplainRollbackFailure"}]),
-            "Undo": waves_map("$.undo.waves", "$.undone", "ReleaseAfterUndo",
-                              [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
-                                "Next": "ExplainRollbackFailure"}], "undo"),
+            "StartUndo": {"Type": "Pass", "Result": "undo", "ResultPath": "$.mode", "Next": "Undo"},
+            "Undo": waves_map("Undo", "$.undo.waves_key", "undo", ResultPath="$.undone", Next="ReleaseAfterUndo",
+                              Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
+                                      "Next": "ExplainRollbackFailure"}]),
             "ReleaseAfterUndo": lock("release", "RolledBack"),
             # Why (which step, resource, AWS error) and what the rollback proved.
             "RolledBack": {"Type": "Fail", "Error": "RolledBack", "CausePath": "$.undo.rolled_back"},
             "ExplainRollbackFailure": task(
                 "${OutcomeFunctionArn}",
                 {"op": "rollback-failed", "execution.$": "$$.Execution.Name", "failure.$": "$.failure",
-                 "rollback_failure.$": "$.rollback_failure"}, "$.outcome", "RollbackFailed",
+                 "rollback_failure.$": "$.rollback_failure", "run.$": "$.run"}, "$.outcome", "RollbackFailed",
                 Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure",
                         "Next": "RollbackFailedUnexplained"}]),
             "RollbackFailed": {"Type": "Fail", "Error": "RollbackFailed", "CausePath": "$.outcome.cause"},

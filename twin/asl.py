@@ -161,6 +161,7 @@ def patch_asl_clock() -> None:
         _patch_parser()
         _patch_lambda_calls()
         _patch_history_limit()
+        _patch_distributed_map()
         _patched = True
 
 
@@ -182,6 +183,11 @@ def _patch_history_limit() -> None:
 
     def add_event(self: Any, *args: Any, **kwargs: Any) -> int:
         event_id = int(orig_add(self, *args, **kwargs))
+        env = getattr(self, "_twin_env", None)
+        if env is not None and not env.is_frame():  # a top-level execution (children: _patch_distributed_map)
+            arn = _execution_arn(env)
+            with _history_lock:
+                _history_events[arn] = max(_history_events.get(arn, 0), event_id)
         if event_id >= get_settings().history_limit and getattr(self, "_twin_env", None) is not None:
             self._twin_history_full = True  # the execution fails once the state in progress has ended
         return event_id
@@ -419,3 +425,97 @@ def _patch_execution_names() -> None:
         return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
     StepFunctionsParserBackend.start_execution = start_execution
+
+
+# --------------------------------------------------------------------------------------------------
+# Distributed Map: child executions (SF-5)
+
+_history_lock = threading.Lock()
+_history_events: dict[str, int] = {}  # execution (a map run's child too) -> events in its history
+
+
+def history_events() -> dict[str, int]:
+    """Events in each execution's history (children of Distributed Maps each count alone, as on AWS):
+    ``<execution ARN>`` for a top-level execution, ``<execution ARN>/<map run>:<index>`` for a child."""
+    with _history_lock:
+        return dict(_history_events)
+
+
+def reset_history_events() -> None:
+    with _history_lock:
+        _history_events.clear()
+
+
+EXCEED_TOLERATED = "States.ExceedToleratedFailureThreshold"
+
+
+def _patch_distributed_map() -> None:
+    """moto runs a Distributed Map's items with one fresh ``EventManager`` per map run, and a failed item
+    only counts as failed (``ToleratedFailure*`` "have no effect"). The twin makes each item a child
+    execution as AWS does (SF-5):
+
+    * each child has its own history (its own ``EventManager``) and its own 25,000-event quota; the
+      events of every execution are counted (:func:`history_events`);
+    * the tolerated failure threshold holds: with ``ToleratedFailureCount``/``Percentage`` 0 (the
+      default), one failed child fails the map run with ``States.ExceedToleratedFailureThreshold`` and
+      the children still running are stopped (a Lambda invocation in flight ends on its own, as on AWS).
+    """
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+        distributed_item_processor_worker as dw,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
+
+    original = dw.DistributedItemProcessorWorker._eval_job
+    running: dict[int, set[Any]] = defaultdict(set)  # id(job pool) -> frames of its children still running
+
+    def _eval_job(self: Any, env: Any, job: Any) -> None:
+        pool = id(self._job_pool)
+        parent_manager = env.event_manager
+        child = EventManager()
+        child._twin_env = env  # SF-5 per child: _fail_if_history_full fails this child, not the parent
+        env.event_manager = child
+        name = f"{_execution_arn(env)}/{self._map_run_record.map_run_arn.rsplit(':', 1)[-1]}:{job.job_index}"
+        with _history_lock:
+            running[pool].add(env)
+        try:
+            original(self, env, job)
+        finally:
+            env.event_manager = parent_manager
+            with _history_lock:
+                running[pool].discard(env)
+                _history_events[name] = max(_history_events.get(name, 0), len(child.get_event_history()))
+        state = env.program_state()
+        if not isinstance(state, ProgramError) or _tolerates_failures(self._map_run_record):
+            return
+        err = state.error or {}
+        cause = (f"The specified tolerated failure threshold was exceeded: item {job.job_index} failed "
+                 f"({err.get('error', '')})")
+        job.job_output = FailureEventException(FailureEvent(
+            env=env, error_name=StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold),
+            event_type=HistoryEventType.MapRunFailed,
+            event_details=EventDetails(executionFailedEventDetails=ExecutionFailedEventDetails(
+                error=EXCEED_TOLERATED, cause=cause))))
+        with _history_lock:
+            siblings = list(running[pool])
+        now = sim_datetime()
+        for frame in siblings:  # the map run failed: AWS stops its running children
+            frame.set_stop(stop_date=now, cause="the map run failed", error=EXCEED_TOLERATED)
+
+    dw.DistributedItemProcessorWorker._eval_job = _eval_job
+
+
+def _tolerates_failures(record: Any) -> bool:
+    """Whether the map run tolerates a failed child. The project never sets a threshold above 0; moto does
+    not keep the declared one on the record, so any declared threshold is read as 0 (AWS's default)."""
+    return False

@@ -67,6 +67,7 @@ class Deployment:
     handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)  # function name -> handler
     state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
     buses: dict[str, str] = field(default_factory=dict)  # logical id -> event bus name
+    buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
     rules: dict[str, str] = field(default_factory=dict)  # logical id -> rule ARN
     parameters: dict[str, Any] = field(default_factory=dict)  # the stack's parameter values
     conditions: dict[str, bool] = field(default_factory=dict)
@@ -252,6 +253,17 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
                          KeySchema=props["KeySchema"], BillingMode="PAY_PER_REQUEST")
         refs[lid] = name
     attrs: dict[str, str] = {}
+    s3 = acct.client("s3")
+    for lid in [k for k, v in resources.items() if v["Type"] == "AWS::S3::Bucket"]:
+        # The run bucket (Distributed Map items, the run's plan and context).
+        name = f"profile-migrator-{lid.lower()}-{account_id}"
+        try:
+            s3.create_bucket(Bucket=name) if region == "us-east-1" else s3.create_bucket(
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        refs[lid] = name
+        attrs[f"{lid}.Arn"] = f"arn:aws:s3:::{name}"
     fn_ids = [k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"
               and "VpcConfig" not in v.get("Properties", {})]  # probes are deployed per VPC below
     for lid in fn_ids:
@@ -275,7 +287,8 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
     for a in tw.accounts().values():
         _ensure_role(a)
     dep = Deployment(account=central, state_machine_arn="", table=refs[table_ids[0]] if table_ids else "",
-                     parameters=params, conditions=conditions)
+                     parameters=params, conditions=conditions,
+                     buckets={k: refs[k] for k, v in resources.items() if v["Type"] == "AWS::S3::Bucket"})
     for lid in fn_ids:
         props = {**glob, **resources[lid]["Properties"]}
         env = dict(resolve(glob.get("Environment", {}).get("Variables", {})))

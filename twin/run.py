@@ -209,6 +209,7 @@ class StepTimeline:
             if state.endswith(("NeedsApproval",)) and key not in self._open:
                 target = " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
                 entry = {"index": step.get("index"), "action": step.get("action"), "target": target,
+                         "endpoint": step.get("endpoint"),
                          "published_step": step.get("published_step"), "start": round(now - self.t0, 1),
                          "end": round(now - self.t0, 1), "mode": mode}
                 self.steps.append(entry)

@@ -45,6 +45,10 @@ def deployed() -> Iterator[tuple[Twin, Deployment, dict[str, Any]]]:
         pre = invoke(tw, dep, dep.functions["PreflightFunction"],
                      {"request": execution_input(tw, dep, GATE), "execution": "gate-scale"})
         assert pre["ready"], pre
+        # The context lives in the run bucket (SF-5); these tests hand it to the gate inline.
+        s3 = tw.accounts()[dep.account].client("s3")
+        doc = json.loads(s3.get_object(Bucket=pre["run"]["bucket"], Key=pre["run"]["prefix"] + "context.json")["Body"].read())
+        pre["ctx"] = doc["ctx"]
         yield tw, dep, pre
     finally:
         tw.stop()

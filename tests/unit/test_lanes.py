@@ -102,3 +102,29 @@ def test_a_bad_interleaving_inside_one_lane_is_caught_by_the_replay() -> None:
     steps[i], steps[j] = steps[j], steps[i]
     with pytest.raises(AssertionError):
         check_plan_under(scn, {**p.to_json(), "steps": steps}, "priority-first")
+
+
+def _stored(n_vpcs: int, n_endpoints: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    from profile_migrator.workflow import run_documents
+
+    doc = build_estate(n_vpcs, n_endpoints, 5)
+    for zone in doc["hosted_zones"].values():
+        zone["max_vpcs"] = max(300, n_vpcs + 10)  # Q-1: a raised quota
+    p = plan(parse_scenario(doc, f"{n_vpcs}x{n_endpoints}"))
+    assert p.safe, p.problems[:3]
+    return run_documents(p, "none", "runs/x/", "x", 8)
+
+
+def test_what_the_state_carries_does_not_grow_with_the_estate() -> None:
+    """SF-5: the summary the execution carries is the same size for 10 or 300 VPCs; the plan, the lanes and
+    their waves are in the run bucket, each map item (a wave) far under 256 KiB."""
+    import json
+
+    small_docs, small = _stored(10, 3)
+    big_docs, big = _stored(300, 3)
+    size = lambda d: len(json.dumps(d, separators=(",", ":")))  # noqa: E731
+    assert abs(size(big) - size(small)) < 64, (small, big)
+    assert size(big_docs["plan.json"]) > 20 * size(small_docs["plan.json"])  # what moved out of the state
+    waves = [w for k, v in big_docs.items() if k.startswith(("lanes/", "cleanups/")) for w in v]
+    assert max(size(w) for w in waves) < 64 * 1024
+    assert abs(size(big_docs["lanes.json"]) - size(small_docs["lanes.json"])) < 16  # one item per lane, not per VPC

@@ -263,7 +263,9 @@ def request_approval_with_chat(ev: ApprovalRequest) -> dict[str, Any]:
     """Store the token under a short id (:func:`runtime.request_approval`), then post the request."""
     from . import runtime  # here, not at module level: the callback (3 s budget, SF-4) never needs it
 
+    ev = runtime.with_ctx(ev)  # the context by reference (the run bucket, SF-5)
     result = runtime.request_approval(ev)
+    assert ev.ctx is not None
     delivered = post_request(default_account(ev.ctx.region), ChatSettings.from_env(), result["approval_id"], ev)
     return {**result, **delivered}
 

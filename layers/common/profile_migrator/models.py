@@ -50,6 +50,12 @@ class PollConfig(_Model):
     timeout_seconds: float = Field(900, gt=0, le=86400)
 
 
+class ConcurrencyConfig(_Model):
+    # Lanes (endpoints that share no zone and no name) migrating at once; also bounded by the per-account
+    # API budgets (RL-1, RL-2: see workflow.lanes_at_once).
+    endpoints: int = Field(8, ge=1, le=40)
+
+
 class MigrationInput(_Model):
     """The execution input (what a person pastes in the Step Functions console)."""
 
@@ -61,6 +67,7 @@ class MigrationInput(_Model):
     accounts: dict[str, AccountRef] = Field(min_length=1)
     gate: GateConfig = Field(default_factory=GateConfig)
     poll: PollConfig = Field(default_factory=PollConfig)
+    concurrency: ConcurrencyConfig = Field(default_factory=ConcurrencyConfig)
     approval_timeout_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
 
     @field_validator("endpoints")
@@ -96,6 +103,18 @@ class Ctx(BaseModel):
     probes: dict[str, str] = Field(default_factory=dict)  # VPC name -> probe function ARN
     watched: dict[str, list[str]] = Field(default_factory=dict)  # VPC name -> names private at the start
     private_ips: dict[str, list[str]] = Field(default_factory=dict)  # service name -> endpoint ENI IPs
+    dns_names: dict[str, str] = Field(default_factory=dict)  # migrated endpoint -> its service name
+
+
+class RunRef(BaseModel):
+    """Where Preflight stored the run's documents (SF-5: the state carries this, not the plan)."""
+
+    bucket: str
+    prefix: str
+    region: str
+    shared: str = ""  # item files the maps read (ItemReader): the shared waves, the lanes, the cleanup lanes
+    lanes: str = ""
+    cleanup: str = ""
 
 
 class Config(BaseModel):
@@ -109,62 +128,63 @@ class Config(BaseModel):
 Mode = Literal["forward", "cleanup", "undo"]
 
 
-class StepEvent(BaseModel):
+class RunEvent(BaseModel):
+    """An event that needs the run's context: inline (``ctx``) or by reference (``run``, SF-5)."""
+
+    ctx: Ctx | None = None
+    run: RunRef | None = None
+
+
+class StepEvent(RunEvent):
     step: dict[str, Any]
-    ctx: Ctx
     config: Config
     execution: str
     mode: Mode = "forward"
 
 
-class PollEvent(BaseModel):
+class PollEvent(RunEvent):
     result: dict[str, Any]
-    ctx: Ctx
     config: Config
     mode: Mode = "forward"
 
 
-class GateEvent(BaseModel):
+class GateEvent(RunEvent):
     vpcs: list[str]
-    ctx: Ctx
     config: Config
     state: dict[str, Any] = Field(default_factory=dict)
     mode: Mode = "forward"
     steps: list[dict[str, Any]] = Field(default_factory=list)  # the wave's steps (to name them on failure)
 
 
-class LockEvent(BaseModel):
+class LockEvent(RunEvent):
     op: Literal["acquire", "release"]
-    keys: list[str]
+    keys: list[str] = Field(default_factory=list)  # or the run context's lock keys
     execution: str
     execution_arn: str = ""
 
 
-class CompensateEvent(BaseModel):
+class CompensateEvent(RunEvent):
     execution: str
-    ctx: Ctx
-    watched: list[str]
+    watched: list[str] = Field(default_factory=list)  # or the run context's watched VPCs
     failure: dict[str, Any] = Field(default_factory=dict)
 
 
-class OutcomeEvent(BaseModel):
+class OutcomeEvent(RunEvent):
     """What the outcome function words: a failed step (``explain``), the end of a successful run
     (``summarize``: the cleanup steps left as warnings), or a rollback that failed too."""
 
-    op: Literal["explain", "summarize", "rollback-failed"]
+    op: Literal["explain", "summarize", "rollback-failed", "left"]
     execution: str = ""
     mode: Mode = "forward"
     step: dict[str, Any] = Field(default_factory=dict)
     failure: dict[str, Any] = Field(default_factory=dict)
     cleanup: list[dict[str, Any]] | dict[str, Any] = Field(default_factory=list)  # waves, or the Map's failure
-    ctx: Ctx | None = None
     rollback_failure: dict[str, Any] = Field(default_factory=dict)
 
 
-class ApprovalRequest(BaseModel):
+class ApprovalRequest(RunEvent):
     token: str = Field(min_length=1, max_length=2048)  # SF-1
     step: dict[str, Any]
-    ctx: Ctx
     execution: str
 
 

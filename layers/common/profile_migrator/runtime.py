@@ -9,15 +9,16 @@ from __future__ import annotations
 import contextvars
 import json
 import os
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from . import actions, workflow
 from .aws import functions as fn_adapter
-from .aws import store
+from .aws import objects, store
 from .aws.ec2 import endpoint_ips, get_endpoint
 from .aws.session import Account, assume_role, default_account
 from .discovery import discover
@@ -31,6 +32,8 @@ from .models import (
     MigrationInput,
     OutcomeEvent,
     PollEvent,
+    RunEvent,
+    RunRef,
     StepEvent,
 )
 from .planner import plan
@@ -83,6 +86,66 @@ def action_context(ctx: Ctx) -> actions.Context:
                            endpoint_accounts=dict(ctx.ids.endpoint_accounts))
 
 
+# -- The run's documents (S3) -------------------------------------------------------------------------------
+# SF-5: a state's input/output is at most 256 KiB, so the plan and the discovered context live in the run
+# bucket (runs/<execution>/...) and the state carries a RunRef. Written once per run, never changed: each
+# container caches what it read.
+
+
+def run_bucket() -> str:
+    return os.environ.get("RUN_BUCKET", "")
+
+
+_docs: dict[tuple[str, str], Any] = {}
+_docs_lock = threading.Lock()
+
+
+def load_doc(run: RunRef, name: str) -> Any:
+    key = (run.bucket, run.prefix + name)
+    with _docs_lock:
+        if key in _docs:
+            return _docs[key]
+    doc = objects.get_json(_home(run.region), run.bucket, run.prefix + name)
+    with _docs_lock:
+        if len(_docs) > 64:
+            _docs.clear()
+        _docs[key] = doc
+    return doc
+
+
+def load_ctx(run: RunRef) -> Ctx:
+    return Ctx.model_validate(load_doc(run, "context.json")["ctx"])
+
+
+E = TypeVar("E", bound=RunEvent)
+
+
+def with_ctx(ev: E) -> E:
+    """The event with its context: as given, or read from the run's documents."""
+    if ev.ctx is not None:
+        return ev
+    if ev.run is None:
+        raise InvalidInput("the event has neither ctx nor run")
+    return ev.model_copy(update={"ctx": load_ctx(ev.run)})
+
+
+def ctx_of(ev: RunEvent) -> Ctx:
+    ctx = with_ctx(ev).ctx
+    assert ctx is not None
+    return ctx
+
+
+def store_run(region: str, execution: str, docs: dict[str, Any]) -> tuple[RunRef, dict[str, int]]:
+    """Write the run's documents under ``runs/<execution>/``; the reference and each document's size."""
+    bucket = run_bucket()
+    if not bucket:
+        raise InvalidInput("RUN_BUCKET is not set: the stack's run bucket is missing")
+    prefix = f"runs/{execution}/"
+    home = _home(region)
+    sizes = {name: objects.put_json(home, bucket, prefix + name, doc) for name, doc in docs.items()}
+    return RunRef(bucket=bucket, prefix=prefix, region=region), sizes
+
+
 # -- Preflight ---------------------------------------------------------------------------------------------
 
 
@@ -131,7 +194,6 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     the_plan = plan(scn)
     if not the_plan.safe:
         raise Refused(json.dumps([p.to_json() for p in the_plan.problems]))
-    switch, cleanup = workflow.phases(the_plan, req.approvals)
     by_vpc_id = {v: k for k, v in found.vpc_ids.items()}
     watched_names: dict[str, list[str]] = {}
     for p in the_plan.predicted:
@@ -151,19 +213,21 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
              "profiles": found.profile_ids, "endpoint_accounts": endpoint_accounts},
         probes={by_vpc_id[v]: arn for v, arn in probes.items() if v in by_vpc_id},
         watched=watched_names, private_ips=private_ips,
+        dns_names={e: scn.endpoint_dns_name(e) for e in endpoints if e in scn.endpoints},
     )
+    docs, summary = workflow.run_documents(the_plan, req.approvals, f"runs/{execution}/", execution,
+                                           req.concurrency.endpoints)
+    docs["context.json"] = {"ctx": out_ctx.model_dump(mode="json"), "watched": sorted(watched_names),
+                            "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints)}
+    run, sizes = store_run(req.region, execution, docs)
+    run.shared, run.lanes, run.cleanup = (run.prefix + n for n in ("shared.json", "lanes.json", "cleanup.json"))
+    summary["stored_bytes"] = sum(sizes.values())
     return {
         "ready": True,
-        "ctx": out_ctx.model_dump(mode="json"),
+        "run": run.model_dump(),
         "config": {"gate": req.gate.model_dump(), "poll": req.poll.model_dump(),
                    "approval_timeout_seconds": req.approval_timeout_seconds},
-        "waves": switch,
-        "cleanup": cleanup,
-        "watched": sorted(watched_names),
-        "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints),
-        "summary": {"architecture": the_plan.architecture, "steps": len(the_plan.steps),
-                    "point_of_no_return": max((s["index"] for w in switch for s in w["steps"]), default=0),
-                    "warnings": [w.to_json() for w in the_plan.warnings], "execution": execution},
+        "summary": summary,
     }
 
 
@@ -175,22 +239,42 @@ def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
     step = ev.step
     if step["action"] not in allowed:
         raise actions.ActionError(f"this function does not perform {step['action']!r}")
-    actx = action_context(ev.ctx)
+    ctx = ctx_of(ev)
+    actx = action_context(ctx)
     saved: dict[str, Any] = dict(step.get("saved") or {})
-    waits = actions.perform(actx, step, saved)
+    rec: dict[str, Any] | None = None
     if ev.mode != "undo":  # the audit trail: what a rollback undoes, what a person restores by hand
-        home = _home(ev.ctx.region)
-        rec = dict(step)
-        rec["saved"] = saved
-        rec["at"] = time.time()
-        rec["mode"] = ev.mode
-        store.put_json(home, table_name(), f"run#{ev.execution}", f"step#{int(step['index']):05d}#{step['action']}", rec)
+        # Written before the AWS call: a step stopped in flight (another lane failed, the run was aborted)
+        # is undone too — every inverse is idempotent ("already gone" is success).
+        rec = _audit_intent(ctx.region, ev.execution, step, ev.mode)
+    waits = actions.perform(actx, step, saved)
+    if rec is not None:
+        rec.update(saved=saved, status="done")
+        store.put_json(_home(ctx.region), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
     res = {"waits": waits, "state": "settled", "polls": 0, "interval": ev.config.poll.initial_seconds,
            "elapsed": 0, "label": workflow.step_label(step)}
     if waits:
         res.update(state=actions.poll_all(actx, waits), polls=1)
         _raise_if_failed(actx, res)
     return res
+
+
+def _audit_key(step: dict[str, Any]) -> str:
+    return f"step#{int(step['index']):05d}#{step['action']}"
+
+
+def _audit_intent(region: str, execution: str, step: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The step's audit record, written before its AWS call; ``at`` (when it first started) orders the undo
+    across lanes and survives retries and redrives (SF-2)."""
+    home = _home(region)
+    pk, sk = f"run#{execution}", _audit_key(step)
+    old = store.get_json(home, table_name(), pk, sk)
+    rec = {**step, "saved": {}, "mode": mode, "status": "started", "at": time.time()}
+    if old is not None:
+        rec["at"] = old.get("at", rec["at"])
+        rec["saved"] = old.get("saved", {})
+    store.put_json(home, table_name(), pk, sk, rec)
+    return rec
 
 
 def _raise_if_failed(actx: actions.Context, res: dict[str, Any]) -> None:
@@ -204,7 +288,7 @@ def poll_step(ev: PollEvent) -> dict[str, Any]:
     (forward, cleanup) or is left to the final proof gate (undo: the probes decide whether DNS is back).
     A change that ended FAILED (AS-1) fails the step at once, in AWS's words."""
     res = dict(ev.result)
-    actx = action_context(ev.ctx)
+    actx = action_context(ctx_of(ev))
     state = actions.poll_all(actx, res["waits"])
     res["polls"] = int(res.get("polls", 0)) + 1
     res["elapsed"] = float(res.get("elapsed", 0)) + float(res.get("interval", 0))
@@ -230,13 +314,15 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
     """Invoke the probe of each gated VPC once (``gate.concurrency`` at a time); pass when every (VPC,
     name) watched there has answered privately ``consecutive`` times in a row (one check per interval)."""
     cfg = ev.config.gate
+    ctx = ctx_of(ev)
     state = dict(ev.state)
     streaks: dict[str, int] = dict(state.get("streaks", {}))
     checks = int(state.get("checks", 0))
     elapsed = float(state.get("elapsed", 0)) + (cfg.interval_seconds if checks else 0)
-    gated = [_GatedVpc(vpc, names, arn, {n: ev.ctx.private_ips.get(n, []) for n in names})
-             for vpc in ev.vpcs if (names := ev.ctx.watched.get(vpc, [])) and (arn := ev.ctx.probes.get(vpc))]
-    answers_of = probe_vpcs(_home(ev.ctx.region), gated, cfg.concurrency)
+    watched = _gate_names(ctx, ev.steps)
+    gated = [_GatedVpc(vpc, names, arn, {n: ctx.private_ips.get(n, []) for n in names})
+             for vpc in ev.vpcs if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))]
+    answers_of = probe_vpcs(_home(ctx.region), gated, cfg.concurrency)
     last: dict[str, str] = {}
     for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
         answers = answers_of[g.vpc]
@@ -245,7 +331,7 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
             key = f"{g.vpc}|{n}"
             last[key] = cls
             streaks[key] = streaks.get(key, 0) + 1 if cls == "private" else 0
-    needed = [f"{v}|{n}" for v in ev.vpcs for n in ev.ctx.watched.get(v, []) if v in ev.ctx.probes]
+    needed = [f"{v}|{n}" for v in ev.vpcs for n in watched(v) if v in ctx.probes]
     passed = all(streaks.get(k, 0) >= cfg.consecutive for k in needed)
     out = {"checks": checks + 1, "elapsed": elapsed, "streaks": streaks, "last": last,
            "status": "passed" if passed else "pending"}
@@ -257,6 +343,17 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
         raise GateFailed(f"{where}: {', '.join(ev.vpcs)} did not resolve privately {cfg.consecutive} times in a "
                          f"row within {elapsed:.0f} s; last answers not private: {bad or 'none'}")
     return out
+
+
+def _gate_names(ctx: Ctx, steps: list[dict[str, Any]]) -> Any:
+    """VPC -> the names its gate proves: the names of the wave's endpoints when every step is one
+    endpoint's (its lane changes no other name; keeps the gate's state small on 1,000 VPCs x 50 names),
+    else every name watched there (a VPC joining the Profile, the rollback's proof)."""
+    dns_of = ctx.dns_names
+    names = {dns_of.get(str(s.get("endpoint")), "") for s in steps}
+    if not steps or "" in names:
+        return lambda vpc: ctx.watched.get(vpc, [])
+    return lambda vpc: [n for n in ctx.watched.get(vpc, []) if n in names]
 
 
 @dataclass(frozen=True)
@@ -334,7 +431,8 @@ def lock(ev: LockEvent) -> dict[str, Any]:
     home = _home(os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
     table = table_name()
     taken: list[str] = []
-    for key in ev.keys:
+    keys = list(ev.keys) or (list(load_doc(ev.run, "context.json")["lock_keys"]) if ev.run else [])
+    for key in keys:
         pk = f"lock#{key}"
         if ev.op == "release":
             store.delete(home, table, pk, "lock", condition="execution = :me", values={":me": ev.execution})
@@ -354,21 +452,36 @@ def lock(ev: LockEvent) -> dict[str, Any]:
             store.put_json(home, table, pk, "lock", doc, condition="execution = :old",
                            values={":old": str(holder.get("execution", ""))})
         taken.append(key)
-    return {"op": ev.op, "keys": ev.keys}
+    return {"op": ev.op, "keys": len(keys)}
 
 
 def plan_undo(ev: CompensateEvent) -> dict[str, Any]:
-    """The inverses of what the audit trail says this execution did, newest first, then the proof."""
-    home = _home(ev.ctx.region)
-    performed = store.query_json(home, table_name(), f"run#{ev.execution}")
+    """The inverses of what the audit trail says this execution did, newest first, then the proof. With a
+    run reference the undo waves go to the run bucket (``undo.json``, read by the Undo map) and the state
+    gets their key."""
+    ctx = ctx_of(ev)
+    home = _home(ctx.region)
+    records = store.query_json(home, table_name(), f"run#{ev.execution}")
+    performed = [r for r in records if "action" in r and "index" in r]
+    watched = list(ev.watched) or (list(load_doc(ev.run, "context.json")["watched"]) if ev.run else [])
     reason = workflow.failure_text(str(ev.failure.get("Error", "")), str(ev.failure.get("Cause", "")))
-    undo = workflow.undo_waves(performed, ev.watched)
+    if not reason or str(ev.failure.get("Error", "")).startswith("States."):
+        # A lane's failure reaches the parent as the map run's (States.ExceedToleratedFailureThreshold):
+        # the words are the ones the lane's outcome function recorded (first failure first).
+        reason = _told(records, forward=True) or reason
+    undo = workflow.undo_waves(performed, watched)
     undone = sum(len(w["steps"]) for w in undo)
-    return {"waves": undo, "cause": reason[:MAX_CAUSE], "error": ev.failure.get("Error", ""),
-            "undone_steps": undone,
-            # The RolledBack state's cause (CausePath): why, and what the rollback proved.
-            "rolled_back": f"{reason}; rolled back: {undone} change(s) undone, and the probes prove every watched "
-                           f"VPC resolves as at the start"[:MAX_CAUSE]}
+    out: dict[str, Any] = {"cause": reason[:MAX_CAUSE], "error": ev.failure.get("Error", ""), "undone_steps": undone,
+                           # The RolledBack state's cause (CausePath): why, and what the rollback proved.
+                           "rolled_back": f"{reason}; rolled back: {undone} change(s) undone, and the probes prove "
+                                          f"every watched VPC resolves as at the start"[:MAX_CAUSE]}
+    if ev.run is not None:
+        objects.put_json(home, ev.run.bucket, ev.run.prefix + "undo.json", undo)
+        out["waves_key"] = ev.run.prefix + "undo.json"
+        out["waves"] = len(undo)
+    else:
+        out["waves"] = undo
+    return out
 
 
 # Step Functions' Fail cause is at most 32768 characters; keep it readable well below that.
@@ -381,10 +494,25 @@ def outcome(ev: OutcomeEvent) -> dict[str, Any]:
     warnings); ``rollback-failed``: why the run failed and why its rollback did too."""
     if ev.op == "explain":
         error = str(ev.failure.get("Error", "")) or "StepFailed"
-        return {"error": error,
+        told = {"error": error,
                 "cause": workflow.explain_step_failure(ev.step, error, str(ev.failure.get("Cause", "")))[:MAX_CAUSE]}
+        if ev.execution:  # the parent reads it when a lane's failure reaches it as the map run's
+            _record(ev, f"failure#{time.time():.6f}#{ev.step.get('index', 0)}",
+                    {"kind": "failure", "mode": ev.mode, **told})
+        return told
+    if ev.op == "left":  # a cleanup step left for a person: the summary turns it into a warning
+        _record(ev, f"left#{int(ev.step.get('index', 0)):05d}", {"kind": "left", "step": ev.step,
+                                                               "failure": ev.failure})
+        return {"index": ev.step.get("index"), "action": ev.step.get("action"), "left": True}
     if ev.op == "summarize":
-        ids = ev.ctx.ids.model_dump() if ev.ctx is not None else {}
+        ctx = with_ctx(ev).ctx if (ev.ctx is not None or ev.run is not None) else None
+        ids = ctx.ids.model_dump() if ctx is not None else {}
+        if ev.run is not None and ev.execution and not (isinstance(ev.cleanup, dict) and "Error" in ev.cleanup):
+            left = [r for r in store.query_json(_home(ev.run.region), table_name(), f"run#{ev.execution}")
+                    if r.get("kind") == "left"]
+            return {"warnings": [workflow.left_warning(r["step"], str(r["failure"].get("Error", "")),
+                                                       str(r["failure"].get("Cause", "")), ids)
+                                 for r in sorted(left, key=lambda r: int(r["step"].get("index", 0)))]}
         if isinstance(ev.cleanup, dict):  # the Cleanup Map itself failed: {Error, Cause}
             why = workflow.failure_text(str(ev.cleanup.get("Error", "")), str(ev.cleanup.get("Cause", "")))
             return {"warnings": [{"code": "CLEANUP_LEFT", "resource": "",
@@ -398,15 +526,32 @@ def outcome(ev: OutcomeEvent) -> dict[str, Any]:
     reason = workflow.failure_text(str(ev.failure.get("Error", "")), str(ev.failure.get("Cause", ""))) or "the run failed"
     rf = ev.rollback_failure
     why = workflow.failure_text(str(rf.get("Error", "")), str(rf.get("Cause", "")))
+    if ev.execution and str(rf.get("Error", "")).startswith("States.") and (ev.run is not None or ev.ctx is not None):
+        # an undo wave's failure reaches the parent as the map run's: the undo step recorded its words
+        region = ev.run.region if ev.run else ev.ctx.region if ev.ctx else ""
+        why = _told(store.query_json(_home(region), table_name(), f"run#{ev.execution}"), forward=False) or why
     cause = (f"{reason}; the rollback failed too: {why}; the estate may be half-way (the audit trail "
              f"run#{ev.execution} in the table lists what was done and saved); the lock is kept until a new "
              f"execution with the same input takes it over")
     return {"error": "RollbackFailed", "cause": cause[:MAX_CAUSE]}
 
 
+def _told(records: list[dict[str, Any]], *, forward: bool) -> str:
+    """The words the outcome function recorded for failed steps and gates (forward ones, or the undo's), in
+    the order they failed: what a failure that reached the parent as a map run's failure was."""
+    told = sorted((r for r in records if r.get("kind") == "failure" and (r.get("mode") != "undo") == forward),
+                  key=lambda r: float(r.get("at", 0)))
+    return "; ".join(dict.fromkeys(str(r["cause"]) for r in told))
+
+
+def _record(ev: OutcomeEvent, sk: str, doc: dict[str, Any]) -> None:
+    region = ev.run.region if ev.run else (ev.ctx.region if ev.ctx else os.environ.get("AWS_REGION", "us-east-1"))
+    store.put_json(_home(region), table_name(), f"run#{ev.execution}", sk, {**doc, "at": time.time()})
+
+
 def request_approval(ev: ApprovalRequest) -> dict[str, Any]:
     """Store the task token under a short approval id with an expiry (the token never leaves the table)."""
-    home = _home(ev.ctx.region)
+    home = _home(ctx_of(ev).region)
     approval_id = uuid.uuid4().hex[:12]
     doc = {"token": ev.token, "step": ev.step, "execution": ev.execution, "status": "pending",
            "expires_at": time.time() + 7 * 24 * 3600}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .planner import DESTRUCTIVE, INVERSE, Plan
+from .planner import DESTRUCTIVE, INVERSE, MAX_WAVE, Plan
 
 # Each action runs in the function of its pair: an inverse-only action goes to its forward twin's
 # function (one function per step action, each able to undo what it does).
@@ -173,6 +173,45 @@ def interleave(shared: list[dict[str, Any]], lanes_: list[list[dict[str, Any]]],
     for q in queues:
         out.extend(q)
     return out
+
+
+# RL-1: the Route 53 account-wide bucket holds a burst of 50 (refill 10/s); each lane fires at most MAX_WAVE
+# calls at once, so at most 50 // MAX_WAVE lanes run together; botocore's retries absorb what the refills
+# cannot (AssociateVPCWithHostedZone: burst 20, 5/s; RL-2 Profiles: 5/s).
+ROUTE53_BURST = 50
+
+
+def lanes_at_once(requested: int, n_lanes: int) -> int:
+    return max(1, min(requested, ROUTE53_BURST // MAX_WAVE, n_lanes or 1))
+
+
+def run_documents(plan: Plan, approvals: str, prefix: str, execution: str, concurrency: int
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What Preflight stores in the run bucket under ``prefix`` (all but ``context.json``) and the summary the
+    state carries (SF-5: its size does not grow with the estate). The item files are what the Distributed
+    Maps read: ``shared.json`` (waves), ``lanes.json`` and ``cleanup.json`` (one item per lane, naming the
+    key of its waves)."""
+    switch, cleanup = phases(plan, approvals)
+    shared, forward, clean = lanes(plan, approvals)
+    docs: dict[str, Any] = {"shared.json": shared}
+    for kind, groups in (("lane", forward), ("cleanup", clean)):
+        items: list[dict[str, Any]] = []
+        for n, lane in enumerate(groups, start=1):
+            name = f"{kind}s/{n:04d}.json"
+            docs[name] = lane
+            eps = sorted({str(s["endpoint"]) for w in lane for s in w["steps"] if s.get("endpoint")})
+            items.append({"lane": n, "waves": prefix + name, "endpoints": eps[:5], "endpoint_count": len(eps),
+                          "steps": sum(len(w["steps"]) for w in lane)})
+        docs["lanes.json" if kind == "lane" else "cleanup.json"] = items
+    warnings = [w.to_json() for w in plan.warnings]
+    summary = {"architecture": plan.architecture, "steps": len(plan.steps),
+               "point_of_no_return": max((s["index"] for w in switch for s in w["steps"]), default=0),
+               "waves": len(switch) + len(cleanup), "lanes": len(forward),
+               "lanes_at_once": lanes_at_once(concurrency, len(forward)),
+               # a person reads the first ones; every warning is in plan.json
+               "warnings": warnings[:20], "warnings_total": len(warnings), "execution": execution}
+    docs["plan.json"] = {"plan": plan.to_json(), "waves": switch, "cleanup": cleanup, "summary": summary}
+    return docs, summary
 
 
 def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
