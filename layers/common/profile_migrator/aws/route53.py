@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .session import Account, paginate
 
 
@@ -123,6 +125,18 @@ def alias_record(name: str, target_dns: str, target_zone_id: str) -> dict[str, A
     """An alias A record to an endpoint's regional DNS name (RES-8)."""
     return {"Name": name, "Type": "A",
             "AliasTarget": {"HostedZoneId": target_zone_id, "DNSName": target_dns, "EvaluateTargetHealth": False}}
+
+
+DEFAULT_MAX_VPCS_BY_ZONE = 300  # Q-1
+
+
+def vpc_limit(acct: Account, zone_id: str) -> int | None:
+    """GetHostedZoneLimit MAX_VPCS_ASSOCIATED_BY_ZONE (Q-1); None when it cannot be read (e.g. no permission)."""
+    try:
+        resp = _r53(acct).get_hosted_zone_limit(Type="MAX_VPCS_ASSOCIATED_BY_ZONE", HostedZoneId=bare_zone_id(zone_id))
+    except ClientError:  # a read that helps (e.g. AccessDenied): the scenario then keeps the default
+        return None
+    return int(resp["Limit"]["Value"])
 
 
 def delete_zone(acct: Account, zone_id: str) -> str:
