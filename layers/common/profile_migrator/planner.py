@@ -434,18 +434,20 @@ class _Planner:
         self.add(Step("associate-vpc-with-zone", endpoint=endpoint, zone=zone, vpc=vpc, account=vacct,
                       published_step=pstep))
 
-    def bridge(self, zone: str, vpcs: list[str], endpoint: str) -> list[str]:
+    def bridge(self, zone: str, vpcs: list[str], endpoint: str, frees: str | None) -> list[str]:
         """Q-1: path 2's bridge associates ``zone`` directly with ``vpcs`` (steps 4-5 switch every VPC at
         once, so each needs its bridge at the same time). The VPCs past the zone's limit — less its current
         associations and its parking VPC — are bridged by copies of the zone (``<zone>-bridge-<i>``), each
         created on its own parking VPC (CP-2: a VPC holds one zone of a name; RES-3/RES-4: created on a
         workload VPC it would answer NXDOMAIN there until its record exists), given the original's alias
-        record, then associated with its block. Returns the VPCs still to associate with ``zone`` itself."""
+        record, then associated with its block. ``frees``: a VPC that leaves the zone (step 2) before its
+        parking VPC joins it (step 6). Returns the VPCs still to associate with ``zone`` itself."""
         mig = self.scn.migration
         assert mig is not None
         hz = self.scn.hosted_zones[zone]
         members = set(hz.vpcs) | set(self.zone_added.get(zone, []))
-        parked = mig.parking_vpc == "none" or mig.parking_vpc in members or bool(members & self.own_parking)
+        parked = mig.parking_vpc == "none" or mig.parking_vpc in members or bool(members & self.own_parking) \
+            or frees in members
         room = max(hz.max_vpcs - len(members) - (0 if parked else 1), 0)
         if len(vpcs) <= room:
             return vpcs
@@ -605,7 +607,8 @@ class _Planner:
             needing = [v for v in order(ctx.targets - {ctx.vpc})]
         adding = [v for v in needing if not any(f"zone:{z}" in direct0.get(v, set()) for z in ctx.zones)]
         if attached and adding and self.procedure == "converge":
-            adding = self.bridge(attached[0], adding, e)  # Q-1: past the zone's limit, bridge copies
+            frees = ctx.vpc if not ep.private_dns else None  # step 2 comes before the zone is parked
+            adding = self.bridge(attached[0], adding, e, frees)  # Q-1: past the zone's limit, bridge copies
         for vpc in adding if attached else []:
             self.zone_assoc(attached[0], vpc, 1, e)
         # Steps 2 and 3: the endpoint's VPC leaves the zone, then Private DNS goes on (CP-1 needs step 2 first).
