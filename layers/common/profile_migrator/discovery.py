@@ -12,7 +12,7 @@ from typing import Any
 
 from .aws import ec2, profiles, ram, route53
 from .aws.session import Account
-from .estate import DEFAULT_PRIORITY, Scenario, parse_scenario, service_dns_name
+from .estate import DEFAULT_PRIORITY, DEFAULT_ZONE_MAX_VPCS, Scenario, parse_scenario, service_dns_name
 
 
 @dataclass
@@ -119,6 +119,9 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
                 rec: dict[str, Any] = {"name": r.name, "type": r.type, "values": r.values}
                 records.append(rec)
             doc["hosted_zones"][name] = {"account": alias, "name": z.name, "vpcs": zvpcs, "records": records}
+            limit = route53.zone_vpc_limit(acct, z.id)  # the planner never passes it
+            if limit != DEFAULT_ZONE_MAX_VPCS:
+                doc["hosted_zones"][name]["max_vpcs"] = limit
     read: list[tuple[str, str, profiles.ProfileInfo, list[profiles.ProfileAssociation]]] = []
     for alias, acct in accounts.items():
         for p in profiles.list_profiles(acct):

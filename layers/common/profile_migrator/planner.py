@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .estate import MAX_PRIORITY, MIN_PRIORITY, HostedZone, Scenario
+from .estate import DEFAULT_ZONE_MAX_VPCS, MAX_PRIORITY, MIN_PRIORITY, HostedZone, Scenario
 from .resolution import PRECEDENCES, Answer, DnsState, Precedence, _suffixes
 
 Procedure = Literal["converge", "published"]
@@ -33,9 +33,6 @@ PARKING_TAG = "profile-migrator:parking"
 # The tag the tool puts on the bridge copies of a zone it creates (value: the original zone's id), with
 # their Name tag: only a zone carrying it is deleted by ``delete-bridge-zone``.
 BRIDGE_TAG = "profile-migrator:bridge"
-
-# a new zone starts with the default quota of VPC associations (a raised quota is per zone).
-DEFAULT_ZONE_MAX_VPCS = 300
 
 DESTRUCTIVE = frozenset(
     {"disassociate-vpc-from-zone", "disassociate-zone-from-profile", "delete-zone-record", "delete-zone",
