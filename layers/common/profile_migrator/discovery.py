@@ -15,7 +15,14 @@ from typing import Any
 
 from .aws import ec2, profiles, ram, route53
 from .aws.session import Account
-from .estate import DEFAULT_PRIORITY, NAME_RE, Scenario, parse_scenario, service_dns_name
+from .estate import (
+    DEFAULT_PRIORITY,
+    DEFAULT_ZONE_MAX_VPCS,
+    NAME_RE,
+    Scenario,
+    parse_scenario,
+    service_dns_name,
+)
 
 
 @dataclass
@@ -140,8 +147,9 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
                 rec: dict[str, Any] = {"name": r.name, "type": r.type, "values": r.values}
                 records.append(rec)
             doc["hosted_zones"][name] = {"account": alias, "name": z.name, "vpcs": zvpcs, "records": records}
-            limit = route53.vpc_limit(acct, z.id)  # the zone's own quota, when it is not the default
-            if limit is not None and limit != route53.DEFAULT_MAX_VPCS_BY_ZONE:
+            # the zone's own quota (the planner never passes it), written when it is not the default
+            limit = route53.vpc_limit(acct, z.id)
+            if limit is not None and limit != DEFAULT_ZONE_MAX_VPCS:
                 doc["hosted_zones"][name]["max_vpcs"] = limit
     read: list[tuple[str, str, profiles.ProfileInfo, list[profiles.ProfileAssociation]]] = []
     for alias, acct in accounts.items():

@@ -288,6 +288,17 @@ class DnsState:
         else:
             self.direct[vpc].discard(key)
 
+    def create_zone(self, zone: str, name: str, vpc: str) -> None:
+        """A new, empty private zone created with its first VPC (CreateHostedZone needs one)."""
+        self.zones[f"zone:{zone}"] = ZoneSource(f"zone:{zone}", name.rstrip(".").lower())
+        self.direct[vpc].add(f"zone:{zone}")
+
+    def copy_record(self, source: str, zone: str, record: str) -> None:
+        """UPSERT ``record`` of zone ``source`` into ``zone`` (a bridge copy gets the original's alias)."""
+        rec = self.zones[f"zone:{source}"].records.get(record.rstrip(".").lower())
+        if rec is not None:
+            self.zones[f"zone:{zone}"].records[record.rstrip(".").lower()] = rec
+
     def delete_record(self, zone: str, record: str) -> None:
         self.zones[f"zone:{zone}"].records.pop(record.rstrip(".").lower(), None)
 

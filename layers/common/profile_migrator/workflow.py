@@ -39,6 +39,8 @@ ACTION_FUNCTIONS: dict[str, str] = {
     "delete-zone-record": "DeleteZoneRecord",
     "create-zone-record": "DeleteZoneRecord",
     "delete-zone": "DeleteZone",
+    "create-bridge-zone": "CreateBridgeZone",
+    "delete-bridge-zone": "CreateBridgeZone",
 }
 
 # After the point of no return: deletions of what no watched VPC resolves through any more. Deferring
