@@ -889,7 +889,9 @@ class _Planner:
                     elif (vpc, n) in in_window and ans.private:
                         in_window.pop((vpc, n))
             if not primary:
-                gate |= set(step.gate)  # a VPC private under either reading is probed
+                # RES-12: the gate probes only what is private under every reading (the reading AWS uses
+                # is unknown; a gate on an answer private under one reading only could never pass).
+                gate = {v for v in step.gate if any(st.resolve(v, n).private for n in affected)}
             step.gate = sorted(gate, key=lambda v: order.get(v, 1 << 30))
         # Whatever is still not private at the end is a permanent loss.
         for (vpc, n), since in in_window.items():
