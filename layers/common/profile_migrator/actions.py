@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from .aws import ec2, profiles, route53
 from .aws.session import Account, error_code
-from .planner import PARKING_TAG  # the tag on the parking VPCs the tool creates
+from .tags import PARKING_TAG  # the tag on the parking VPCs the tool creates
 
 PARKING_CIDR = "100.68.0.0/28"
 

@@ -33,7 +33,7 @@ from .aws import notify as notify_adapter
 from .aws.session import Account, assume_role, default_account, error_code
 from .estate import MIN_PRIORITY, service_dns_name
 from .models import CreateVpcDetail, OnboardRequest, OnboardStepEvent
-from .planner import PARKING_TAG
+from .tags import PARKING_TAG
 
 OPT_OUT_TAG = "profile-migrator:opt-out"
 EXECUTION_PREFIX = "onboard-"

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from .estate import MAX_PRIORITY, MIN_PRIORITY, Scenario
 from .resolution import PRECEDENCES, Answer, DnsState, Precedence, _suffixes
+from .tags import PARKING_TAG  # the tag on the tool's parking VPCs (re-exported: planner.PARKING_TAG)
 
 Procedure = Literal["converge", "published"]
 
@@ -26,9 +27,6 @@ Procedure = Literal["converge", "published"]
 # RL-2: the Profiles API is silent; the twin assumes 5/s too.
 MAX_WAVE = 5
 
-# The tag the tool puts on the parking VPCs it creates: what carries it is the tool's own, empty VPC
-# (reused by a later run after an abort, never watched, deleted at the end).
-PARKING_TAG = "profile-migrator:parking"
 
 DESTRUCTIVE = frozenset(
     {"disassociate-vpc-from-zone", "disassociate-zone-from-profile", "delete-zone-record", "delete-zone",
