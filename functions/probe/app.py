@@ -8,4 +8,6 @@ import os
 from profile_migrator.probe import handler
 
 # RES-9: the VPC resolver answers at 169.254.169.253 (and at the VPC CIDR base + 2).
-lambda_handler = handler(os.environ.get("PROBE_NAMESERVER", "169.254.169.253"), int(os.environ.get("PROBE_PORT", "53")))
+lambda_handler = handler(
+    os.environ.get("PROBE_NAMESERVER", "169.254.169.253"), int(os.environ.get("PROBE_PORT", "53"))
+)

@@ -38,7 +38,9 @@ def step_handler(*actions: str) -> Handler:
     @instrumented
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         ev = StepEvent.model_validate(event)
-        logger.info("step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode})
+        logger.info(
+            "step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode}
+        )
         result = runtime.run_step(ev, allowed)
         metrics.add_metric(name="StepsPerformed", unit=MetricUnit.Count, value=1)
         return result

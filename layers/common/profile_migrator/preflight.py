@@ -60,12 +60,18 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     prof_by_id = {v: k for k, v in found.profile_ids.items()}
     endpoints = [ep_by_id.get(e, e) for e in req.endpoints]
     profile = prof_by_id.get(req.profile, req.profile)
-    scn_doc["migration"] = {"profile": profile, "endpoints": endpoints, "approvals": req.approvals,
-                            "parking_vpc": req.parking_vpc}
+    scn_doc["migration"] = {
+        "profile": profile,
+        "endpoints": endpoints,
+        "approvals": req.approvals,
+        "parking_vpc": req.parking_vpc,
+    }
     try:
         scn = parse_scenario(scn_doc, "<discovered estate>")
     except ScenarioError as exc:
-        raise Refused(json.dumps([{"code": "CONFLICTING_ESTATE", "message": str(exc), "resource": exc.path}])) from None
+        raise Refused(
+            json.dumps([{"code": "CONFLICTING_ESTATE", "message": str(exc), "resource": exc.path}])
+        ) from None
     # Plan on a settled estate: an endpoint still Pending is waited for, not refused.
     if any(scn.endpoints[e].state == "Pending" for e in endpoints if e in scn.endpoints):
         return {"ready": False}
@@ -87,22 +93,36 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
             ep = get_endpoint(accounts[alias], eid)
             private_ips.setdefault(scn.endpoint_dns_name(name), []).extend(endpoint_ips(accounts[alias], ep))
     out_ctx = Ctx(
-        region=req.region, accounts=req.accounts,
-        ids={"vpcs": found.vpc_ids, "endpoints": found.endpoint_ids, "zones": found.zone_ids,
-             "profiles": found.profile_ids, "endpoint_accounts": endpoint_accounts},
+        region=req.region,
+        accounts=req.accounts,
+        ids={
+            "vpcs": found.vpc_ids,
+            "endpoints": found.endpoint_ids,
+            "zones": found.zone_ids,
+            "profiles": found.profile_ids,
+            "endpoint_accounts": endpoint_accounts,
+        },
         probes={by_vpc_id[v]: arn for v, arn in probes.items() if v in by_vpc_id},
-        watched=watched_names, private_ips=private_ips,
+        watched=watched_names,
+        private_ips=private_ips,
     )
     return {
         "ready": True,
         "ctx": out_ctx.model_dump(mode="json"),
-        "config": {"gate": req.gate.model_dump(), "poll": req.poll.model_dump(),
-                   "approval_timeout_seconds": req.approval_timeout_seconds},
+        "config": {
+            "gate": req.gate.model_dump(),
+            "poll": req.poll.model_dump(),
+            "approval_timeout_seconds": req.approval_timeout_seconds,
+        },
         "waves": switch,
         "cleanup": cleanup,
         "watched": sorted(watched_names),
         "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints),
-        "summary": {"architecture": the_plan.architecture, "steps": len(the_plan.steps),
-                    "point_of_no_return": max((s["index"] for w in switch for s in w["steps"]), default=0),
-                    "warnings": [w.to_json() for w in the_plan.warnings], "execution": execution},
+        "summary": {
+            "architecture": the_plan.architecture,
+            "steps": len(the_plan.steps),
+            "point_of_no_return": max((s["index"] for w in switch for s in w["steps"]), default=0),
+            "warnings": [w.to_json() for w in the_plan.warnings],
+            "execution": execution,
+        },
     }

@@ -52,12 +52,15 @@ class ProbeEvent:
         expected = event.get("expected", {})
         if not isinstance(expected, Mapping):
             raise InvalidProbeEvent(f"expected: expected an object, got {expected!r}")
-        return cls(_strings(event["names"], "names"),
-                   {str(k): _strings(v, f"expected.{k}") for k, v in expected.items()})
+        return cls(
+            _strings(event["names"], "names"),
+            {str(k): _strings(v, f"expected.{k}") for k, v in expected.items()},
+        )
 
 
-def probe(names: list[str], expected: Mapping[str, list[str]], nameserver: str, port: int, timeout: float = 2.0
-          ) -> dict[str, Any]:
+def probe(
+    names: list[str], expected: Mapping[str, list[str]], nameserver: str, port: int, timeout: float = 2.0
+) -> dict[str, Any]:
     """Resolve each name through the VPC resolver and classify the answer."""
     res = dns.resolver.Resolver(configure=False)
     res.nameservers = [nameserver]
