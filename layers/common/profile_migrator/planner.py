@@ -779,14 +779,15 @@ class _Planner:
             for vpc in touched:
                 if vpc not in watched_set:
                     continue
-                answers = [(n, st.resolve(vpc, n)) for n in affected]
-                # Gate only on what the step predicts private: a VPC in the step-7 NXDOMAIN window
-                # (parking_vpc: none) would otherwise hold a gate that cannot pass.
-                if probe.get(vpc, False) and any(ans.private for _, ans in answers):
-                    gate.add(vpc)
-                for n, ans in answers:
+                probed = probe.get(vpc, False)
+                for n in affected:
+                    ans = st.resolve(vpc, n)
+                    # Gate only on what the step predicts private: a VPC in the step-7 NXDOMAIN window
+                    # (parking_vpc: none) would otherwise hold a gate that cannot pass.
+                    if probed and ans.kind == "private":
+                        gate.add(vpc)
                     old = current[(vpc, n)]
-                    if ans == old:
+                    if ans is old or ans == old:  # answers are often shared instances (resolution.py)
                         continue
                     current[(vpc, n)] = ans
                     changed_vpcs.add(vpc)
