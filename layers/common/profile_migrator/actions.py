@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from .aws import ec2, profiles, route53
 from .aws.session import Account, error_code
-from .planner import BRIDGE_TAG, PARKING_TAG  # the tags on the parking VPCs and bridge zones the tool creates
+from .tags import BRIDGE_TAG, PARKING_TAG  # the tags on the parking VPCs and bridge zones the tool creates
 
 PARKING_CIDR = "100.68.0.0/28"
 

@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
-class _Model(BaseModel):
+class _Event(BaseModel):
+    # A model's validator is built when it first validates, not at import: each function builds the one
+    # or two models its events need, not the twenty of this module (issue 11: cold starts).
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Model(_Event):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -79,7 +85,7 @@ class MigrationInput(_Model):
         return v
 
 
-class Ids(BaseModel):
+class Ids(_Event):
     vpcs: dict[str, str] = Field(default_factory=dict)
     endpoints: dict[str, str] = Field(default_factory=dict)
     zones: dict[str, str] = Field(default_factory=dict)
@@ -87,7 +93,7 @@ class Ids(BaseModel):
     endpoint_accounts: dict[str, str] = Field(default_factory=dict)
 
 
-class Ctx(BaseModel):
+class Ctx(_Event):
     """What every function of one execution needs: accounts, ids, probes, watched names, endpoint IPs."""
 
     region: str
@@ -98,7 +104,7 @@ class Ctx(BaseModel):
     private_ips: dict[str, list[str]] = Field(default_factory=dict)  # service name -> endpoint ENI IPs
 
 
-class Config(BaseModel):
+class Config(_Event):
     gate: GateConfig = Field(default_factory=GateConfig)
     poll: PollConfig = Field(default_factory=PollConfig)
     approval_timeout_seconds: int = 3600
@@ -109,7 +115,7 @@ class Config(BaseModel):
 Mode = Literal["forward", "cleanup", "undo"]
 
 
-class StepEvent(BaseModel):
+class StepEvent(_Event):
     step: dict[str, Any]
     ctx: Ctx
     config: Config
@@ -117,14 +123,14 @@ class StepEvent(BaseModel):
     mode: Mode = "forward"
 
 
-class PollEvent(BaseModel):
+class PollEvent(_Event):
     result: dict[str, Any]
     ctx: Ctx
     config: Config
     mode: Mode = "forward"
 
 
-class GateEvent(BaseModel):
+class GateEvent(_Event):
     vpcs: list[str]
     ctx: Ctx
     config: Config
@@ -133,21 +139,21 @@ class GateEvent(BaseModel):
     steps: list[dict[str, Any]] = Field(default_factory=list)  # the wave's steps (to name them on failure)
 
 
-class LockEvent(BaseModel):
+class LockEvent(_Event):
     op: Literal["acquire", "release"]
     keys: list[str]
     execution: str
     execution_arn: str = ""
 
 
-class CompensateEvent(BaseModel):
+class CompensateEvent(_Event):
     execution: str
     ctx: Ctx
     watched: list[str]
     failure: dict[str, Any] = Field(default_factory=dict)
 
 
-class OutcomeEvent(BaseModel):
+class OutcomeEvent(_Event):
     """What the outcome function words: a failed step (``explain``), the end of a successful run
     (``summarize``: the cleanup steps left as warnings), or a rollback that failed too."""
 
@@ -161,16 +167,11 @@ class OutcomeEvent(BaseModel):
     rollback_failure: dict[str, Any] = Field(default_factory=dict)
 
 
-class ApprovalRequest(BaseModel):
+class ApprovalRequest(_Event):
     token: str = Field(min_length=1, max_length=2048)  # SF-1
     step: dict[str, Any]
     ctx: Ctx
     execution: str
-
-
-class ProbeEvent(BaseModel):
-    names: list[str]
-    expected: dict[str, list[str]] = Field(default_factory=dict)
 
 
 # -- Onboarding: a new VPC joins the Profile (EV-1) -----------------------------------------------------
@@ -178,18 +179,18 @@ class ProbeEvent(BaseModel):
 # only what the decision needs is declared, with AWS's own spelling as aliases.
 
 
-class CloudTrailVpc(BaseModel):
+class CloudTrailVpc(_Event):
     model_config = ConfigDict(populate_by_name=True)
 
     vpc_id: str = Field(alias="vpcId", pattern=r"^vpc-[0-9a-f]+$")
     owner_id: str | None = Field(None, alias="ownerId")
 
 
-class CreateVpcResponse(BaseModel):
+class CreateVpcResponse(_Event):
     vpc: CloudTrailVpc
 
 
-class CreateVpcDetail(BaseModel):
+class CreateVpcDetail(_Event):
     """``detail`` of the EventBridge event for a CreateVpc / CreateDefaultVpc call (EV-1)."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -213,7 +214,7 @@ class OnboardRequest(_Model):
     event_name: str = "CreateVpc"
 
 
-class OnboardStepEvent(BaseModel):
+class OnboardStepEvent(_Event):
     """What every onboarding step function gets: the request plus the state so far."""
 
     request: OnboardRequest

@@ -15,9 +15,13 @@ warning naming what was left. Before that point every performed action has a per
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .planner import DESTRUCTIVE, INVERSE, Plan
+if TYPE_CHECKING:
+    from .planner import Plan
+
+# The planner's action tables (DESTRUCTIVE, INVERSE) are imported where they are read: the step
+# functions import this module for step_label() and must not load the planner and the estate model.
 
 # Each action runs in the function of its pair: an inverse-only action goes to its forward twin's
 # function (one function per step action, each able to undo what it does).
@@ -69,6 +73,8 @@ def needs_approval(action: str, mode: str) -> bool:
     if mode == "every-step":
         return True
     if mode == "destructive":
+        from .planner import DESTRUCTIVE
+
         return action in DESTRUCTIVE
     return False
 
@@ -111,6 +117,8 @@ def waves(plan: Plan, approvals: str) -> list[dict[str, Any]]:
 def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
     """The inverses of ``performed`` steps (as recorded, with what they saved), newest first, one per
     wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back."""
+    from .planner import INVERSE
+
     out: list[dict[str, Any]] = []
     for rec in sorted(performed, key=lambda r: int(r["index"]), reverse=True):
         if rec.get("mode", "forward") != "forward":
