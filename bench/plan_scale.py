@@ -58,6 +58,9 @@ def build_estate(n_vpcs: int, n_endpoints: int, n_accounts: int = 4) -> dict[str
             "name": dns,
             "vpcs": ["shared-services"] if profile_phz else all_vpcs,
             "records": [{"name": dns, "type": "A", "alias_to": ep}],
+            # Q-1 (300 VPCs per zone by default) is adjustable: an estate this size has had it raised,
+            # with room for the parking VPC.
+            "max_vpcs": max(300, n_vpcs + 1),
         }
         if profile_phz:
             carried.append(f"zone-{service}")

@@ -106,7 +106,7 @@ def connect(*, profile: str | None, region: str | None, endpoint_url: str | None
 
 
 def _read_request(path: str) -> dict[str, Any]:
-    from profile_migrator.runtime import InvalidInput, parse_input
+    from profile_migrator.preflight import InvalidInput, parse_input
 
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))

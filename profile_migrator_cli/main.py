@@ -53,7 +53,7 @@ def plan_cmd(scenario: str, as_json: bool, procedure: str) -> None:
 
 def main() -> None:
     # Subcommands that need the twin register themselves lazily (the twin pulls in moto).
-    from . import commands_aws, commands_twin  # noqa: F401
+    from . import commands_aws, commands_discover, commands_twin  # noqa: F401
 
     cli()
 

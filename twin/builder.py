@@ -17,9 +17,9 @@ from profile_migrator.aws import profiles as profiles_adapter
 from profile_migrator.aws import ram as ram_adapter
 from profile_migrator.aws import route53 as r53
 from profile_migrator.aws.session import Account, assume_role
-from profile_migrator.estate import Scenario
+from profile_migrator.estate import DEFAULT_ZONE_MAX_VPCS, Scenario
 
-from twin.moto_ext.route53_zones import DEFAULT_MAX_VPCS_BY_ZONE, set_zone_vpc_limit
+from twin.moto_ext.route53_zones import set_zone_vpc_limit
 
 TWIN_ROLE = "ProfileMigratorTwinAdmin"
 
@@ -98,7 +98,7 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
             first_id = built.vpcs[first]
         zid = r53.create_private_zone(zacct, zone.name, first_id, region, name, f"twin-{name}")
         built.zones[name] = zid
-        if zone.max_vpcs != DEFAULT_MAX_VPCS_BY_ZONE:
+        if zone.max_vpcs != DEFAULT_ZONE_MAX_VPCS:
             set_zone_vpc_limit(zid, zone.max_vpcs)  # as if the quota had been changed on request
         for vpc in zone.vpcs:
             if vpc == first:

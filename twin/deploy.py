@@ -279,6 +279,13 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
             bus_name = str(res["Properties"]["Name"])
             refs[lid] = attrs[f"{lid}.Name"] = bus_name
             attrs[f"{lid}.Arn"] = f"arn:aws:events:{region}:{account_id}:event-bus/{bus_name}"
+        elif res["Type"] == "AWS::SNS::Topic":  # alarm/approval topics: named, not delivered by the twin
+            refs[lid] = attrs[f"{lid}.TopicArn"] = f"arn:aws:sns:{region}:{account_id}:profile-migrator-{lid}"
+            attrs[f"{lid}.TopicName"] = f"profile-migrator-{lid}"
+        elif res["Type"] == "AWS::SQS::Queue":  # dead-letter queues: named, not delivered by the twin
+            refs[lid] = f"https://sqs.{region}.amazonaws.com/{account_id}/profile-migrator-{lid}"
+            attrs[f"{lid}.Arn"] = f"arn:aws:sqs:{region}:{account_id}:profile-migrator-{lid}"
+            attrs[f"{lid}.QueueName"] = f"profile-migrator-{lid}"
     resolve = _Resolver(params, refs, attrs, conditions)
     glob = tpl.get("Globals", {}).get("Function", {})
     key, secret, token = acct.access_key()

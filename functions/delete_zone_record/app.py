@@ -1,4 +1,4 @@
-"""Step action delete-zone-record (and create-zone-record, its inverse): idempotent, audited, polled by the state machine."""
+"""Step action delete-zone-record (and create-zone-record: its inverse, or a bridge copy's alias): idempotent, audited, polled by the state machine."""
 
 from profile_migrator.handlers import step_handler
 

@@ -45,7 +45,7 @@ def _estate(tw: Twin) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("example", ["path1-direct-phz.yaml", "multi-account.yaml"])
+@pytest.mark.parametrize("example", ["path1-direct-phz.yaml", "multi-account.yaml", "path2-bridge-copies.yaml"])
 def test_every_step_before_the_point_of_no_return_is_undone_for_real(example: str) -> None:
     doc = yaml.safe_load((EXAMPLES / example).read_text())
     doc["twin"] = {**doc.get("twin", {}), **FAST}

@@ -603,3 +603,79 @@ def test_sf5_a_short_execution_is_untouched(twin: Twin) -> None:
     loop["States"]["More?"]["Choices"][0]["NumericLessThan"] = 10
     described = twin.run(loop, {"n": 0})
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"n": 10}
+
+
+# --------------------------------------------------------------------------------------------------
+# Distributed Map: child executions (SF-5; twin.asl._patch_distributed_map)
+
+
+def _distributed(items_key: str, processor: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                                              "ReaderConfig": {"InputType": "JSON"},
+                                              "Parameters": {"Bucket": "dmap-items", "Key": items_key}},
+                "ItemSelector": {"item.$": "$$.Map.Item.Value"}, "ToleratedFailureCount": 0,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                  **processor},
+                "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                                 "Parameters": {"Bucket": "dmap-items", "Prefix": "results"}},
+                "ResultSelector": {"map_run.$": "$.MapRunArn"},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Caught"}],
+                "End": True, **extra},
+        "Caught": {"Type": "Pass", "End": True}}}
+
+
+def _items(key: str, items: list[Any]) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    try:
+        s3.create_bucket(Bucket="dmap-items")
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    s3.put_object(Bucket="dmap-items", Key=key, Body=json.dumps(items).encode())
+
+
+def test_sf5_a_failed_child_fails_the_map_run_and_stops_the_others(twin: Twin) -> None:
+    """moto lets a map run with a failed child succeed; AWS (ToleratedFailureCount 0) fails it with
+    States.ExceedToleratedFailureThreshold and stops the children still running."""
+    marks: list[tuple[str, float]] = []
+    mark = twin.function("mark", recorder(marks))
+    boom = twin.function("boom", lambda event, context: (_ for _ in ()).throw(RuntimeError("boom")))
+    _items("fail.json", [{"label": "slow"}, {"label": "bad"}])
+    processor = {"StartAt": "Which", "States": {
+        "Which": {"Type": "Choice", "Choices": [{"Variable": "$.item.label", "StringEquals": "bad", "Next": "Fail"}],
+                  "Default": "Long"},
+        "Fail": {"Type": "Task", "Resource": boom, "End": True},
+        "Long": {"Type": "Wait", "Seconds": 600, "Next": "After"},
+        "After": {"Type": "Task", "Resource": mark, "Parameters": {"label": "after the wait"}, "End": True}}}
+    described = twin.run(_distributed("fail.json", processor, MaxConcurrency=2))
+    assert described["status"] == "SUCCEEDED"  # the parent's Catch ran
+    failure = json.loads(described["output"])["failure"]
+    assert failure["Error"] == "States.ExceedToleratedFailureThreshold"
+    time.sleep(0.3)  # the stopped child would have reached its task by now at time_scale 0.001
+    assert marks == [], "the running child was stopped"
+
+
+def test_sf5_each_child_has_its_own_history_and_quota(twin: Twin) -> None:
+    from twin.asl import history_events, reset_history_events
+
+    reset_history_events()
+    install_settings(TwinSettings(history_limit=120))
+    loop = json.loads(json.dumps(COUNTER_LOOP))
+    loop["States"]["Count"]["Parameters"] = {"n.$": "States.MathAdd($.n, 1)", "item.$": "$.item"}
+    loop["States"]["More?"]["Choices"][0]["NumericLessThan"] = 15  # ~45 events per child, 3 x 45 > 120
+    _items("short.json", [0, 1, 2])
+    processor = {"StartAt": "Init", "States": {
+        "Init": {"Type": "Pass", "Parameters": {"n": 0, "item.$": "$.item"}, "Next": "Count"},
+        **loop["States"]}}
+    described = twin.run(_distributed("short.json", processor))
+    assert described["status"] == "SUCCEEDED" and "failure" not in json.loads(described["output"])
+    counts = history_events()
+    children = {k: v for k, v in counts.items() if k.startswith(described["executionArn"] + "/")}
+    assert len(children) == 3 and all(30 < v < 120 for v in children.values()), counts
+    assert counts[described["executionArn"]] < 20, "the children's events are not the parent's"
+    # A child that passes the quota fails alone, and so the map run.
+    loop["States"]["More?"]["Choices"][0]["NumericLessThan"] = 100
+    processor["States"].update(loop["States"])
+    described = twin.run(_distributed("short.json", processor))
+    failure = json.loads(described["output"])["failure"]
+    assert failure["Error"] == "States.ExceedToleratedFailureThreshold", failure

@@ -14,6 +14,9 @@ from profile_migrator.estate import Scenario
 from profile_migrator.planner import PARKING_TAG
 from profile_migrator.resolution import PRECEDENCES, DnsState, Precedence
 
+# Q-1: AWS's default VPC-association quota, the one a newly created zone has.
+DEFAULT_ZONE_LIMIT = 300
+
 
 class AwsRefusal(AssertionError):
     """A step AWS would refuse (the rule id is in the message)."""
@@ -29,6 +32,10 @@ class Replay:
     private_dns: dict[str, bool] = field(init=False)
     authorized: set[tuple[str, str]] = field(default_factory=set)
     parking: set[str] = field(default_factory=set)
+    # zone -> (name, account, VPC limit): the scenario's zones and the copies the plan creates (Q-1)
+    zone_info: dict[str, tuple[str, str, int]] = field(init=False)
+    peak: dict[str, int] = field(default_factory=dict)  # zone -> most VPC associations at any step
+    created_zones: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         scn = self.scn
@@ -36,6 +43,8 @@ class Replay:
         self.zone_vpcs = {z: set(zone.vpcs) for z, zone in scn.hosted_zones.items()}
         self.records = {z: [(r.name, r.type) for r in zone.records] for z, zone in scn.hosted_zones.items()}
         self.vpc_account = {v: vpc.account for v, vpc in scn.vpcs.items()}
+        self.zone_info = {z: (zone.name, zone.account, zone.max_vpcs) for z, zone in scn.hosted_zones.items()}
+        self.peak = {z: len(vs) for z, vs in self.zone_vpcs.items()}
         self.private_dns = {e: ep.private_dns for e, ep in scn.endpoints.items()}
         # An earlier, aborted run's parking VPC (tagged by the tool) is the tool's own: reused, then deleted.
         self.parking = {v for v, vpc in scn.vpcs.items() if vpc.tags.get(PARKING_TAG) == "true"}
@@ -95,31 +104,35 @@ class Replay:
             st.associate_vpc_profile(vpc, profile, 100 if prio is None else prio)
         elif a == "associate-zone-with-profile":
             zone = step["zone"]
-            if scn.hosted_zones[zone].name in self.carried_names(profile):
+            if self.zone_info[zone][0] in self.carried_names(profile):
                 raise self.refuse("CP-7", "the Profile already carries that name", step)
             st.attach_to_profile(profile, f"zone:{zone}")
         elif a == "authorize-vpc-association":
             zone, vpc = step["zone"], step["vpc"]
-            if step["account"] != scn.hosted_zones[zone].account:
+            if step["account"] != self.zone_info[zone][1]:
                 raise self.refuse("CP-9", "only the zone's account authorises", step)
             self.authorized.add((zone, vpc))
         elif a == "associate-vpc-with-zone":
             zone, vpc = step["zone"], step["vpc"]
-            zacct, vacct = scn.hosted_zones[zone].account, self.vpc_account[vpc]
+            zname, zacct, limit = self.zone_info[zone]
+            vacct = self.vpc_account[vpc]
             if zacct != vacct and ((zone, vpc) not in self.authorized or step["account"] != vacct):
                 raise self.refuse("CP-9", "cross-account association without authorisation by the VPC's account",
                                   step)
-            if scn.hosted_zones[zone].name in self.direct_names(vpc):
+            if zname in self.direct_names(vpc):
                 raise self.refuse("CP-2", f"{vpc} already has a zone of that name", step)
+            if vpc not in self.zone_vpcs[zone] and len(self.zone_vpcs[zone]) >= limit:
+                raise self.refuse("Q-1", f"{zone} already has {limit} VPCs (LimitsExceeded)", step)
             st.associate_zone_vpc(zone, vpc)
             self.zone_vpcs[zone].add(vpc)
+            self.peak[zone] = max(self.peak[zone], len(self.zone_vpcs[zone]))
         elif a == "disassociate-vpc-from-zone":
             zone, vpc = step["zone"], step["vpc"]
             if vpc not in self.zone_vpcs[zone]:
                 raise self.refuse("-", f"{vpc} is not associated with {zone}", step)
             if len(self.zone_vpcs[zone]) == 1:
                 raise self.refuse("CP-3", "LastVPCAssociation", step)
-            if step["account"] not in (scn.hosted_zones[zone].account, self.vpc_account[vpc]):
+            if step["account"] not in (self.zone_info[zone][1], self.vpc_account[vpc]):
                 raise self.refuse("CP-10", "called by neither the zone's nor the VPC's account", step)
             st.disassociate_zone_vpc(zone, vpc)
             self.zone_vpcs[zone].discard(vpc)
@@ -148,6 +161,30 @@ class Replay:
             self.vpc_account[vpc] = step["account"]
             self.parking.add(vpc)
             st.add_vpc(vpc)
+        elif a == "create-bridge-zone":
+            # CreateHostedZone (private) with its first VPC; a copy of ``copy_of``: same name, new zone whose
+            # limit is AWS's default quota (Q-1) — at most the original's in a scenario that lowers it.
+            zone, vpc, orig = step["zone"], step["vpc"], step["copy_of"]
+            assert zone not in self.zone_info, f"bridge copy {zone} collides with a zone"
+            assert vpc in self.parking, f"bridge copy {zone} created on {vpc}, not a parking VPC of the plan"
+            oname, oacct, olimit = self.zone_info[orig]
+            if step["account"] != oacct:
+                raise self.refuse("CP-9", "a copy is created in the original zone's account", step)
+            if oname in self.direct_names(vpc):
+                raise self.refuse("CP-2", f"{vpc} already has a zone of that name", step)
+            self.zone_info[zone] = (oname, oacct, min(olimit, DEFAULT_ZONE_LIMIT))
+            self.zone_vpcs[zone] = {vpc}
+            self.records[zone] = []
+            self.peak[zone] = 1
+            self.created_zones.add(zone)
+            st.create_zone(zone, oname, vpc)
+        elif a == "create-zone-record":
+            zone, rec, orig = step["zone"], step["record"], step["copy_of"]
+            assert zone in self.created_zones, f"create-zone-record forward only into a copy the plan created: {zone}"
+            match = [r for r in self.records[orig] if r[0] == rec]
+            assert match, f"no record {rec} in {orig} to copy"
+            self.records[zone].append(match[0])
+            st.copy_record(orig, zone, rec)
         elif a == "delete-zone-record":
             zone, rec = step["zone"], step["record"]
             match = [r for r in self.records[zone] if r[0] == rec]

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 from profile_migrator.models import MigrationInput
-from profile_migrator.runtime import InvalidInput, parse_input
+from profile_migrator.preflight import InvalidInput, parse_input
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "migration-input.schema.json"

@@ -16,14 +16,12 @@ from profile_migrator.aws.profiles import ProfileAssociation
 from profile_migrator.models import OnboardRequest
 from profile_migrator.onboarding import (
     OPT_OUT_TAG,
-    CreateVpcEvent,
     Settings,
     _failure_reason,
     decide_vpc,
     execution_name,
-    request_from_event,
-    start,
 )
+from profile_migrator.onboarding_trigger import CreateVpcEvent, request_from_event, start
 from profile_migrator.planner import PARKING_TAG
 from pydantic import ValidationError
 

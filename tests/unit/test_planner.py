@@ -646,14 +646,139 @@ def test_property_a_safe_plan_keeps_every_private_answer_private(doc: dict[str, 
             assert not any("parking" in s["action"] for s in obj["steps"])
 
 
-def test_q1_a_plan_that_would_pass_a_zones_vpc_limit_is_refused() -> None:
-    # Path 2 bridges by associating the zone with every Profile VPC directly: past the zone's limit AWS
-    # answers LimitsExceeded (Q-1), so the plan is refused before any change.
+def test_q1_the_published_procedure_past_a_zones_vpc_limit_is_refused() -> None:
+    # The published path 2 associates the zone with every Profile VPC directly: past the zone's limit AWS
+    # answers LimitsExceeded (Q-1), so the literal plan is refused before any change.
     doc = path2()
     doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = 2
-    obj = plan(scenario(doc)).to_json()
+    obj = plan(scenario(doc), "published").to_json()
     assert not obj["safe"]
     assert any(p["code"] == "UNSAFE_STEP" and "Q-1" in p["message"] and p["resource"] == "lambda-zone"
                for p in obj["problems"]), obj["problems"]
-    doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = 4  # shared-services, dev, prod and the parking VPC
-    assert plan(scenario(doc)).to_json()["safe"]
+    doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = 3  # shared-services, dev and prod
+    assert plan(scenario(doc), "published").to_json()["safe"]
+
+
+# -- path 2 past a zone's VPC limit: bridge copies (Q-1) ---------------------------------------------------
+
+
+def _path2_many(n: int, limit: int, *, workload_account: bool = False) -> dict[str, Any]:
+    doc = path2(vpcs=("shared-services", *(f"app-{i:03d}" for i in range(n))))
+    doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = limit
+    for j, vpc in enumerate(doc["vpcs"].values()):
+        vpc["cidr"] = f"10.{j // 256}.{j % 256}.0/24"
+    if workload_account:  # every other VPC in a second account (CP-9)
+        doc["accounts"]["workload"] = "222222222222"
+        for i in range(0, n, 2):
+            doc["vpcs"][f"app-{i:03d}"]["account"] = "workload"
+        doc["profiles"]["central"]["shared_with"] = ["workload"]
+    return doc
+
+
+def _check_bridged(doc: dict[str, Any], obj: dict[str, Any]) -> Replay:
+    """Safe, replay-checked under both readings, no zone above its limit at any step, copies cleaned up."""
+    assert obj["safe"], obj["problems"]
+    rp = check_plan(scenario(doc), obj)  # Q-1 refusals in the replay; final state has no zone of the name
+    for zone, peak in rp.peak.items():
+        assert peak <= rp.zone_info[zone][2], (zone, peak)
+    steps = obj["steps"]
+    for bridge, orig in obj["bridges"].items():
+        assert orig == "lambda-zone" and bridge not in scenario(doc).hosted_zones
+        mine = [s for s in steps if s.get("zone") == bridge]
+        kinds = [s["action"] for s in mine]
+        # Created on its own parking VPC, given the alias, then associated; retired like the original.
+        assert kinds[:3] == ["create-parking-vpc", "create-bridge-zone", "create-zone-record"], kinds
+        assert mine[1]["vpc"] == mine[0]["vpc"] == obj_parking(obj, bridge)
+        assert mine[1]["copy_of"] == mine[2]["copy_of"] == "lambda-zone"
+        assert kinds[-3:] == ["delete-zone-record", "delete-zone", "delete-parking-vpc"], kinds
+    parks = [s["vpc"] for s in steps if s["action"] == "create-parking-vpc"]
+    # CP-2: one parking VPC per copy (plus the zone's own, unless parking_vpc is none)
+    own = 0 if doc["migration"]["parking_vpc"] == "none" else 1
+    assert len(parks) == len(set(parks)) == len(obj["bridges"]) + own
+    return rp
+
+
+def obj_parking(obj: dict[str, Any], copy: str) -> str:
+    return next(s["vpc"] for s in obj["steps"] if s["action"] == "create-parking-vpc" and s["zone"] == copy)
+
+
+def test_q1_path2_past_the_zones_limit_bridges_with_copies() -> None:
+    doc = _path2_many(7, 3)
+    obj = plan(scenario(doc)).to_json()
+    rp = _check_bridged(doc, obj)
+    # The zone: shared-services + 2 VPCs (shared-services leaves before the parking VPC joins); each copy:
+    # its parking VPC + 2 VPCs.
+    assert rp.peak["lambda-zone"] == 3
+    assert sorted(obj["bridges"]) == ["lambda-zone-bridge-1", "lambda-zone-bridge-2", "lambda-zone-bridge-3"]
+    assert [rp.peak[c] for c in sorted(obj["bridges"])] == [3, 3, 2]
+    bridged = {s["vpc"]: s["zone"] for s in obj["steps"] if s["action"] == "associate-vpc-with-zone"
+               and s["published_step"] == 1}
+    assert len(bridged) == 7 and bridged["app-000"] == "lambda-zone"
+    # Every bridge is in place before the zone leaves the Profile (steps 4-5 switch every VPC at once).
+    leave = next(s["index"] for s in obj["steps"] if s["action"] == "disassociate-zone-from-profile")
+    assert all(s["index"] < leave for s in obj["steps"] if s["action"] in ("create-bridge-zone", "create-zone-record")
+               or (s["action"] == "associate-vpc-with-zone" and s["vpc"] in bridged))
+    # A copy holds its record before any workload VPC is associated with it (RES-3/RES-4: no NXDOMAIN).
+    for bridge in obj["bridges"]:
+        rec = next(s["index"] for s in obj["steps"] if s["action"] == "create-zone-record" and s["zone"] == bridge)
+        first = min(s["index"] for s in obj["steps"] if s["action"] == "associate-vpc-with-zone" and s["zone"] == bridge)
+        assert rec < first
+    # No prediction changes when a copy or its record is created (only its parking VPC sees it).
+    created = {s["index"] for s in obj["steps"] if s["action"] in ("create-bridge-zone", "create-zone-record")}
+    assert not [p for p in obj["predicted"] if p["after_step"] in created]
+    assert not [p for p in obj["problems"]] and obj["procedure"] == "converge"
+
+
+def test_q1_without_parking_the_zone_keeps_its_room_and_copies_still_park() -> None:
+    doc = _path2_many(4, 3)
+    doc["migration"]["parking_vpc"] = "none"
+    obj = plan(scenario(doc)).to_json()
+    rp = _check_bridged(doc, obj)
+    assert rp.peak["lambda-zone"] == 3  # shared-services + 2 VPCs
+    assert not [w for w in obj["warnings"] if w["code"] == "NXDOMAIN_WINDOW" and w["resource"].startswith("app-0")
+                and w["resource"] not in ("app-000", "app-001")]  # a copy is parked: no window on its VPCs
+
+
+def test_q1_cross_account_blocks_are_authorised_by_the_zones_account() -> None:
+    doc = _path2_many(9, 4, workload_account=True)
+    obj = plan(scenario(doc)).to_json()
+    _check_bridged(doc, obj)
+    steps = obj["steps"]
+    for i, s in enumerate(steps):
+        if s["action"] == "associate-vpc-with-zone" and s["vpc"] in doc["vpcs"] \
+                and doc["vpcs"][s["vpc"]]["account"] == "workload":
+            auth = steps[i - 1]
+            assert auth["action"] == "authorize-vpc-association" and auth["zone"] == s["zone"] and auth["vpc"] == s["vpc"]
+            assert auth["account"] == "network" and s["account"] == "workload"  # CP-9
+    # The copies and their parking VPCs live in the zone's account.
+    assert {s["account"] for s in steps if s["action"] in ("create-bridge-zone", "create-parking-vpc")} == {"network"}
+
+
+def test_q1_a_320_vpc_path2_estate_plans_safe_with_no_zone_above_300() -> None:
+    doc = _path2_many(320, 300)
+    obj = plan(scenario(doc)).to_json()
+    rp = _check_bridged(doc, obj)
+    assert max(rp.peak.values()) <= 300
+    assert rp.peak["lambda-zone"] == 300 and list(obj["bridges"]) == ["lambda-zone-bridge-1"]
+    assert rp.peak["lambda-zone-bridge-1"] == 1 + 320 - 299  # its parking VPC + the overflow
+
+
+def test_q1_a_copys_name_and_parking_vpc_are_unique_in_the_estate() -> None:
+    doc = _path2_many(4, 3)
+    doc["hosted_zones"]["lambda-zone-bridge-1"] = {"account": "network", "name": "other.example.internal",
+                                                   "vpcs": ["app-000"]}
+    doc["vpcs"]["parking-lambda-zone-bridge-1-x"] = {"account": "network", "cidr": "10.200.0.0/16"}
+    obj = plan(scenario(doc)).to_json()
+    _check_bridged(doc, obj)
+    assert list(obj["bridges"]) == ["lambda-zone-bridge-1-x"]
+    assert obj_parking(obj, "lambda-zone-bridge-1-x") == "parking-lambda-zone-bridge-1-x-x"
+
+
+def test_replay_refuses_an_association_past_a_zones_limit() -> None:
+    doc = _path2_many(3, 2)
+    rp = Replay(scenario(doc))
+    rp.apply({"index": 1, "action": "associate-vpc-with-zone", "zone": "lambda-zone", "vpc": "app-000",
+              "account": "network"})
+    with pytest.raises(AwsRefusal, match="Q-1"):
+        rp.apply({"index": 2, "action": "associate-vpc-with-zone", "zone": "lambda-zone", "vpc": "app-001",
+                  "account": "network"})

@@ -126,3 +126,18 @@ def test_plan_cli_shows_the_chosen_priority(tmp_path: Any) -> None:
     proc = run_cli("plan", path)
     assert proc.returncode == 0
     assert "joins at priority 200" in proc.stdout and "priority 200" in proc.stdout
+
+
+def test_res12_a_gate_probes_only_what_is_private_under_both_readings() -> None:
+    # w1 keeps `legacy` at 100 carrying the parent zone and is in `central` at 200: once the endpoint is on
+    # central, w1 resolves it privately under specificity-first only. Its probe must not hold the gate
+    # (under priority-first it would never pass); it was never private, so nothing is lost.
+    doc = path1(vpcs=("ss", "w1"))
+    doc["hosted_zones"] = {"regional": {"account": "network", "name": "us-east-1.amazonaws.com", "vpcs": ["ss"]}}
+    doc["profiles"]["central"]["vpcs"] = [{"vpc": "w1", "priority": 200}]
+    doc["profiles"]["legacy"] = {"account": "network", "vpcs": [{"vpc": "w1", "priority": 100}],
+                                 "hosted_zones": ["regional"]}
+    obj = plan(scenario(doc)).to_json()
+    assert obj["safe"], obj["problems"]
+    assert all("w1" not in s["gate"] for s in obj["steps"])
+    check_plan(scenario(doc), obj)

@@ -24,7 +24,8 @@ from profile_migrator.workflow import (
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-MIGRATIONS = ["path1-direct-phz.yaml", "path2-profile-phz.yaml", "multi-account.yaml", "greenfield.yaml"]
+MIGRATIONS = ["path1-direct-phz.yaml", "path2-profile-phz.yaml", "multi-account.yaml", "greenfield.yaml",
+              "path2-bridge-copies.yaml"]
 
 
 def _function_source(function: str) -> str:

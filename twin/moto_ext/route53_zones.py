@@ -44,6 +44,7 @@ from moto.route53.exceptions import (
 )
 from moto.route53.models import FakeZone, RecordSet, Route53Backend, route53_backends
 from moto.route53.responses import Route53
+from profile_migrator.estate import DEFAULT_ZONE_MAX_VPCS
 
 from twin.clock import get_clock
 from twin.config import get_settings
@@ -80,7 +81,7 @@ class InvalidInput(Route53ClientError):
 
 
 # VPC associations per private hosted zone (default quota; raised per zone on request).
-DEFAULT_MAX_VPCS_BY_ZONE = 300
+DEFAULT_MAX_VPCS_BY_ZONE = DEFAULT_ZONE_MAX_VPCS
 # cross-account VPC association authorisations per zone.
 MAX_AUTHORIZATIONS_BY_ZONE = 1000
 MAX_RRSETS_BY_ZONE = 10000

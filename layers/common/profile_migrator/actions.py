@@ -6,19 +6,21 @@ step's effect counts (AS-5) — and :func:`poll` reports whether they have. The 
 state machine's step functions both use this module.
 
 Nothing is lost: a record is deleted only if it is the endpoint alias, a zone only when it holds
-nothing but SOA/NS, a VPC only if the tool created it (tag ``profile-migrator:parking``).
+nothing but SOA/NS, a VPC only if the tool created it (tag ``profile-migrator:parking``), a bridge copy
+of a zone only if the tool created it (tag ``profile-migrator:bridge``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
 from .aws import ec2, profiles, route53
 from .aws.session import Account, error_code
-from .planner import PARKING_TAG  # the tag on the parking VPCs the tool creates
+from .tags import BRIDGE_TAG, PARKING_TAG  # the tags on the parking VPCs and bridge zones the tool creates
 
 PARKING_CIDR = "100.68.0.0/28"
 
@@ -55,12 +57,12 @@ class Context:
 
     def id_of(self, kind: str, name: str | None) -> str:
         table: dict[str, str] = getattr(self, kind)
-        if name is not None and name not in table and kind == "vpcs":
-            # A VPC the run created (the parking VPC) is found by its Name tag.
+        if name is not None and name not in table and kind in ("vpcs", "zones"):
+            # What the run created (a parking VPC, a bridge copy of a zone) is found by its Name tag.
             for acct in self.accounts.values():
-                vid = ec2.find_vpc_by_name(acct, name)
-                if vid is not None:
-                    table[name] = vid
+                found = ec2.find_vpc_by_name(acct, name) if kind == "vpcs" else _bridge_zone_id(acct, name)
+                if found is not None:
+                    table[name] = found
                     break
         if name is None or name not in table:
             raise ActionError(f"unknown {kind[:-1]} {name!r}")
@@ -74,6 +76,11 @@ class Context:
 
 
 Wait = dict[str, Any]
+
+
+def _bridge_zone_id(acct: Account, name: str) -> str | None:
+    zone = route53.find_tagged_zone(acct, name, BRIDGE_TAG)
+    return zone.id if zone is not None else None
 
 
 def _endpoint_arn(ctx: Context, endpoint: str, owner: str) -> str:
@@ -320,33 +327,49 @@ def _endpoint_record(acct: Account, zone_id: str, record: str) -> route53.Record
     return None
 
 
+def _is_endpoint_alias(ctx: Context, endpoint: str, rec: route53.RecordInfo) -> bool:
+    """Whether ``rec`` is an alias to one of ``endpoint``'s own DNS names (RES-8)."""
+    _, owner = _endpoint_owner(ctx, endpoint)
+    ep = ec2.get_endpoint(owner, ctx.id_of("endpoints", endpoint))
+    return rec.alias_target is not None and rec.alias_target in {d.rstrip(".").lower() for d in ep.dns_names}
+
+
 def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
-    zid = ctx.id_of("zones", step["zone"])
     try:
+        zid = ctx.id_of("zones", step["zone"])
         rec = _endpoint_record(acct, zid, step["record"])
     except ClientError as exc:
         if error_code(exc) == "NoSuchHostedZone":
             return []
         raise
+    except ActionError:
+        if not step.get("copy_of"):
+            raise
+        return []  # the undo of a bridge copy's record whose copy is gone already
     if rec is None:
         return []
     # Nothing is lost: only the alias to the migrated endpoint's own DNS name is ever deleted.
-    if step.get("endpoint"):
-        _, owner = _endpoint_owner(ctx, step["endpoint"])
-        ep = ec2.get_endpoint(owner, ctx.id_of("endpoints", step["endpoint"]))
-        names = {d.rstrip(".").lower() for d in ep.dns_names}
-        if rec.alias_target is None or rec.alias_target not in names:
-            raise UnsafeToDelete(f"record {rec.name} in zone {step['zone']!r} is not an alias to endpoint "
-                                 f"{step['endpoint']!r}; refusing to delete it")
+    if step.get("endpoint") and not _is_endpoint_alias(ctx, step["endpoint"], rec):
+        raise UnsafeToDelete(f"record {rec.name} in zone {step['zone']!r} is not an alias to endpoint "
+                             f"{step['endpoint']!r}; refusing to delete it")
     saved["record"] = rec.raw
     change = route53.change_record(acct, zid, "DELETE", rec.raw)
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
 def _create_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    """Restore a deleted record (the undo of ``delete-zone-record``), or, forward with ``copy_of``, UPSERT
+    the original zone's endpoint alias into its bridge copy (only that alias is ever copied)."""
     acct = ctx.account(step.get("account"))
     raw = saved.get("record") or step.get("saved_record")
+    if not raw and step.get("copy_of"):
+        src = _endpoint_record(acct, ctx.id_of("zones", step["copy_of"]), step["record"])
+        if src is None or not step.get("endpoint") or not _is_endpoint_alias(ctx, step["endpoint"], src):
+            raise ActionError(f"zone {step['copy_of']!r} has no alias {step['record']} to endpoint "
+                              f"{step.get('endpoint')!r} to copy into {step['zone']!r}")
+        raw = src.raw
+        saved["record"] = raw
     if not raw:
         raise ActionError(f"no saved record to restore in zone {step['zone']!r}")
     change = route53.change_record(acct, ctx.id_of("zones", step["zone"]), "UPSERT", raw)
@@ -370,6 +393,55 @@ def _delete_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> l
     saved["zone"] = {"name": zone.name, "vpcs": [v for v, _ in zone.vpcs]}
     change = route53.delete_zone(acct, zid)
     return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _create_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    """A bridge copy of ``copy_of`` (Q-1): same name, created on its own parking VPC (CP-2; never on a
+    workload VPC: it would answer NXDOMAIN there until its record exists, RES-3/RES-4), tagged as the
+    tool's (``BRIDGE_TAG`` = the original's id) and named by its ``Name`` tag."""
+    acct = ctx.account(step.get("account"))
+    found = route53.find_tagged_zone(acct, step["zone"], BRIDGE_TAG)
+    if found is not None:  # SF-2: a redriven step
+        ctx.zones[step["zone"]] = saved["zone_id"] = found.id
+        return []
+    orig_id = ctx.id_of("zones", step["copy_of"])
+    orig = route53.get_zone(acct, orig_id)
+    zid, change = route53.create_tagged_zone(acct, orig.name, ctx.id_of("vpcs", step["vpc"]), ctx.region, step["zone"],
+                                             f"profile-migrator-{uuid4()}", {BRIDGE_TAG: orig_id})
+    ctx.zones[step["zone"]] = saved["zone_id"] = zid
+    return [{"kind": "change", "account": step.get("account"), "id": change}]
+
+
+def _delete_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+    """Undo of ``create-bridge-zone``: only a zone carrying the tool's ``BRIDGE_TAG``, only while its one VPC
+    is its parking VPC; the endpoint alias goes first, then the zone (CP-4)."""
+    acct = ctx.account(step.get("account"))
+    zone = route53.find_tagged_zone(acct, step["zone"], BRIDGE_TAG)
+    if zone is None:
+        zid = saved.get("zone_id")
+        if zid is not None:
+            try:
+                untagged = route53.get_zone(acct, zid)
+            except ClientError as exc:
+                if error_code(exc) == "NoSuchHostedZone":
+                    return []
+                raise
+            raise UnsafeToDelete(f"zone {step['zone']!r} ({untagged.id}) does not carry the tag {BRIDGE_TAG}; "
+                                 "refusing to delete it")
+        return []  # never created, or gone already
+    parking = ctx.id_of("vpcs", step["vpc"]) if step.get("vpc") else None
+    others = [v for v, _ in zone.vpcs if v != parking]
+    if others:
+        raise UnsafeToDelete(f"bridge zone {step['zone']!r} ({zone.id}) is still associated with {', '.join(others)}; "
+                             "refusing to delete it")
+    for rec in route53.list_records(acct, zone.id):
+        if rec.type in ("SOA", "NS") and rec.name == zone.name:
+            continue
+        if not step.get("endpoint") or not _is_endpoint_alias(ctx, step["endpoint"], rec):
+            raise UnsafeToDelete(f"bridge zone {step['zone']!r} ({zone.id}) holds {rec.name} {rec.type}, which is "
+                                 "not the endpoint alias; refusing to delete it")
+        route53.change_record(acct, zone.id, "DELETE", rec.raw)
+    return [{"kind": "change", "account": step.get("account"), "id": route53.delete_zone(acct, zone.id)}]
 
 
 # -- EC2 ------------------------------------------------------------------------------------------------
@@ -442,6 +514,8 @@ _ACTIONS = {
     "delete-zone-record": _delete_zone_record,
     "create-zone-record": _create_zone_record,
     "delete-zone": _delete_zone,
+    "create-bridge-zone": _create_bridge_zone,
+    "delete-bridge-zone": _delete_bridge_zone,
     "create-parking-vpc": _create_parking_vpc,
     "delete-parking-vpc": _delete_parking_vpc,
 }

@@ -151,11 +151,15 @@ class Record(_Strict):
         return self
 
 
+# VPC associations per private hosted zone, AWS's default quota (raised per zone on request).
+DEFAULT_ZONE_MAX_VPCS = 300
+
+
 class HostedZone(_Strict):
     account: str
     name: str
     vpcs: list[str] = Field(default_factory=list)
-    max_vpcs: int = Field(300, ge=1)  # VPC associations per private hosted zone
+    max_vpcs: int = Field(DEFAULT_ZONE_MAX_VPCS, ge=1)  # VPC associations per private hosted zone
     records: list[Record] = Field(default_factory=list)
 
     @field_validator("name")

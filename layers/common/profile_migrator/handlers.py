@@ -1,18 +1,20 @@
-"""Powertools wiring shared by every function: Logger (correlation id = execution name), Tracer, Metrics.
+"""The state machine's functions: parse the event, call the domain (:mod:`.runtime`), shape the result.
 
-Each ``functions/<name>/app.py`` is one line that picks its domain call; the instrumentation and the
-event parsing live here once instead of in nineteen copies.
+Each ``functions/<name>/app.py`` is one line that picks its handler here; the Powertools stack is
+:mod:`.instrumentation`'s. This module and :mod:`.runtime` stay light — no planner, estate model,
+PyYAML or discovery — because every step function imports them; the preflight, the only function that
+plans, loads :mod:`.preflight` on its first invocation (once per execution, beside seconds of discovery).
+The DNS probe has its own module, :mod:`.probe`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import runtime
+from .instrumentation import Handler, instrumented, logger, metrics
 from .models import (
     ApprovalRequest,
     CompensateEvent,
@@ -20,24 +22,13 @@ from .models import (
     LockEvent,
     OutcomeEvent,
     PollEvent,
-    ProbeEvent,
     StepEvent,
 )
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-
-Handler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
-
-
-def instrumented(fn: Handler) -> Handler:
-    """Logger with the execution name as correlation id, Tracer, Metrics — the Powertools stack."""
-    wrapped = metrics.log_metrics(tracer.capture_lambda_handler(fn), raise_on_empty_metrics=False)
-    return logger.inject_lambda_context(correlation_id_path="execution", clear_state=True)(wrapped)
+__all__ = ["Handler", "instrumented", "step_handler"]
 
 
 def step_handler(*actions: str) -> Handler:
@@ -47,7 +38,9 @@ def step_handler(*actions: str) -> Handler:
     @instrumented
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         ev = StepEvent.model_validate(event)
-        logger.info("step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode})
+        logger.info(
+            "step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode}
+        )
         result = runtime.run_step(ev, allowed)
         metrics.add_metric(name="StepsPerformed", unit=MetricUnit.Count, value=1)
         return result
@@ -57,7 +50,9 @@ def step_handler(*actions: str) -> Handler:
 
 @instrumented
 def preflight(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.preflight(event.get("request", {}), str(event.get("execution", "")))
+    from . import preflight  # the planner, the estate model, discovery: only this function needs them
+
+    return preflight.preflight(event.get("request", {}), str(event.get("execution", "")))
 
 
 @instrumented
@@ -94,12 +89,3 @@ def approval_request(event: dict[str, Any], context: LambdaContext) -> dict[str,
     from . import approvals
 
     return approvals.request_approval_with_chat(ApprovalRequest.model_validate(event))
-
-
-def probe_handler(nameserver: str, port: int) -> Handler:
-    @instrumented
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        ev = ProbeEvent.model_validate(event)
-        return runtime.probe(ev.names, ev.expected, nameserver, port)
-
-    return lambda_handler

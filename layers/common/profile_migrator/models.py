@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
-class _Model(BaseModel):
+class _Event(BaseModel):
+    # A model's validator is built when it first validates, not at import: each function builds the one
+    # or two models its events need, not the twenty of this module (issue 11: cold starts).
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Model(_Event):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -86,7 +92,7 @@ class MigrationInput(_Model):
         return v
 
 
-class Ids(BaseModel):
+class Ids(_Event):
     vpcs: dict[str, str] = Field(default_factory=dict)
     endpoints: dict[str, str] = Field(default_factory=dict)
     zones: dict[str, str] = Field(default_factory=dict)
@@ -94,7 +100,7 @@ class Ids(BaseModel):
     endpoint_accounts: dict[str, str] = Field(default_factory=dict)
 
 
-class Ctx(BaseModel):
+class Ctx(_Event):
     """What every function of one execution needs: accounts, ids, probes, watched names, endpoint IPs."""
 
     region: str
@@ -106,7 +112,7 @@ class Ctx(BaseModel):
     dns_names: dict[str, str] = Field(default_factory=dict)  # migrated endpoint -> its service name
 
 
-class RunRef(BaseModel):
+class RunRef(_Event):
     """Where Preflight stored the run's documents (SF-5: the state carries this, not the plan)."""
 
     bucket: str
@@ -117,7 +123,7 @@ class RunRef(BaseModel):
     cleanup: str = ""
 
 
-class Config(BaseModel):
+class Config(_Event):
     gate: GateConfig = Field(default_factory=GateConfig)
     poll: PollConfig = Field(default_factory=PollConfig)
     approval_timeout_seconds: int = 3600
@@ -128,7 +134,7 @@ class Config(BaseModel):
 Mode = Literal["forward", "cleanup", "undo"]
 
 
-class RunEvent(BaseModel):
+class RunEvent(_Event):
     """An event that needs the run's context: inline (``ctx``) or by reference (``run``, SF-5)."""
 
     ctx: Ctx | None = None
@@ -188,28 +194,23 @@ class ApprovalRequest(RunEvent):
     execution: str
 
 
-class ProbeEvent(BaseModel):
-    names: list[str]
-    expected: dict[str, list[str]] = Field(default_factory=dict)
-
-
 # -- Onboarding: a new VPC joins the Profile (EV-1) -----------------------------------------------------
 # The CloudTrail event is AWS's, not ours: unknown fields are allowed (CloudTrail carries many more);
 # only what the decision needs is declared, with AWS's own spelling as aliases.
 
 
-class CloudTrailVpc(BaseModel):
+class CloudTrailVpc(_Event):
     model_config = ConfigDict(populate_by_name=True)
 
     vpc_id: str = Field(alias="vpcId", pattern=r"^vpc-[0-9a-f]+$")
     owner_id: str | None = Field(None, alias="ownerId")
 
 
-class CreateVpcResponse(BaseModel):
+class CreateVpcResponse(_Event):
     vpc: CloudTrailVpc
 
 
-class CreateVpcDetail(BaseModel):
+class CreateVpcDetail(_Event):
     """``detail`` of the EventBridge event for a CreateVpc / CreateDefaultVpc call (EV-1)."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -233,7 +234,7 @@ class OnboardRequest(_Model):
     event_name: str = "CreateVpc"
 
 
-class OnboardStepEvent(BaseModel):
+class OnboardStepEvent(_Event):
     """What every onboarding step function gets: the request plus the state so far."""
 
     request: OnboardRequest

@@ -24,29 +24,20 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from botocore.exceptions import ClientError
 
 from .aws import ec2, profiles
 from .aws import functions as fn_adapter
 from .aws import notify as notify_adapter
 from .aws.session import Account, assume_role, default_account, error_code
-from .estate import MIN_PRIORITY, service_dns_name
-from .models import CreateVpcDetail, OnboardRequest, OnboardStepEvent
-from .planner import PARKING_TAG
+from .models import OnboardRequest, OnboardStepEvent
+from .tags import PARKING_TAG
 
 OPT_OUT_TAG = "profile-migrator:opt-out"
 EXECUTION_PREFIX = "onboard-"
 
 # Association states (AS-1) that still count as the VPC's Profile (CP-6: DELETING ones block too).
 _LIVE = ("CREATING", "UPDATING", "COMPLETE", "DELETING")
-
-
-class CreateVpcEvent(EventBridgeModel):
-    """Powertools parser model of the EventBridge event (source ``aws.ec2``, detail-type ``AWS API Call
-    via CloudTrail``) whose detail is a CreateVpc / CreateDefaultVpc call (EV-1)."""
-
-    detail: CreateVpcDetail  # type: ignore[assignment]
 
 
 class AssociationFailed(Exception):
@@ -128,31 +119,6 @@ def execution_name(vpc_id: str) -> str:
     return f"{EXECUTION_PREFIX}{vpc_id}"
 
 
-def request_from_event(event: CreateVpcEvent) -> OnboardRequest | None:
-    """The execution input for the event; None for a CreateVpc call that failed (no VPC)."""
-    d = event.detail
-    if d.error_code or d.response_elements is None:
-        return None
-    return OnboardRequest(vpc_id=d.response_elements.vpc.vpc_id, account=d.recipient_account_id,
-                          region=d.aws_region, event_name=d.event_name)
-
-
-def start(event: CreateVpcEvent, settings: Settings) -> dict[str, Any]:
-    """Start the VPC's onboarding execution, or report that it was already started."""
-    req = request_from_event(event)
-    if req is None:
-        return {"started": False, "reason": f"{event.detail.event_name} failed ({event.detail.error_code}): no VPC"}
-    if not settings.state_machine_arn:
-        raise NotConfigured("ONBOARD_STATE_MACHINE_ARN is not set")
-    name = execution_name(req.vpc_id)
-    arn, started = fn_adapter.start_named_execution(default_account(settings.home_region),
-                                                     settings.state_machine_arn, name,
-                                                     {"request": req.model_dump()})
-    return {"started": started, "execution": name, "execution_arn": arn, "vpc_id": req.vpc_id,
-            "account": req.account, "region": req.region,
-            "reason": "" if started else "already started for this VPC (repeated event)"}
-
-
 # -- The decision (pure) -------------------------------------------------------------------------------
 
 Action = Literal["associate", "skip"]
@@ -229,6 +195,8 @@ def priority_decision(vpc_id: str, other: list[profiles.ProfileAssociation], set
         return Decision("associate", "NEW_VPC", f"VPC {vpc_id} joins Profile {settings.profile_id} at the "
                         f"configured priority {settings.priority}, beside Profile {o.profile_id} at {o.priority} "
                         "(RES-12)", settings.priority)
+    from .estate import MIN_PRIORITY  # here: the other onboarding functions never load the estate model
+
     if o.priority <= MIN_PRIORITY:
         return _skip("SHADOWED_BY_OTHER_PROFILE", f"VPC {vpc_id} has Profile {o.profile_id} at priority "
                      f"{o.priority}, evaluated before any other: under the priority-first reading of RES-12 it "
@@ -267,6 +235,8 @@ class ProbePlan:
 def probe_plan(settings: Settings, req: OnboardRequest, probe_arn: str) -> ProbePlan:
     """What the VPC's probe must see once associated: each endpoint the Profile carries resolves to its
     private IPs (RES-7). Read by the Profile's owner (this account) and each endpoint's owner."""
+    from .estate import service_dns_name  # here: the other onboarding functions never load the estate model
+
     home = default_account(req.region)
     plan = ProbePlan(probe_arn)
     for res in profiles.list_resource_associations(home, settings.profile_id):

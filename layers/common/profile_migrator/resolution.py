@@ -73,6 +73,28 @@ def _suffixes(qname: str) -> tuple[str, ...]:
     return tuple(".".join(parts[i:]) for i in range(len(parts)))
 
 
+# Answers are immutable: the planner's simulation resolves hundreds of thousands of times, and a frozen
+# dataclass is slow to build, so the common answers are shared instances.
+_PUBLIC = Answer("public", "public")
+_NO_ANSWER = Answer("noanswer", "none")
+
+
+@lru_cache(maxsize=65536)
+def _private(via: str, endpoint: str) -> Answer:
+    return Answer("private", via, endpoint=endpoint)
+
+
+@lru_cache(maxsize=65536)
+def _via(zone_key: str, through_profile: bool) -> str:
+    """An answer's ``via`` for the zone source ``zone_key`` (a pure function of the key: cached)."""
+    kind, _, name = zone_key.partition(":")
+    if kind == "zone":
+        return f"profile-zone:{name}" if through_profile else f"zone:{name}"
+    if kind == "managed-zone":
+        return "managed-zone"
+    return f"profile-endpoint:{name}"
+
+
 @dataclass
 class VpcDns:
     dns_support: bool = True
@@ -178,6 +200,8 @@ class DnsState:
         profs = self.profiles_of.get(vpc)
         if not profs:
             return []
+        if len(profs) == 1:  # the common case: nothing to order
+            return list(profs)
         prio = dict(profs)
         if old_order:
             prio.update({p: v for p, v in self.old_priorities.get(vpc, {}).items() if p in prio})
@@ -211,14 +235,20 @@ class DnsState:
         qname = qname.rstrip(".").lower()
         attrs = self.vpcs.get(vpc, _DEFAULT_VPC_DNS)
         if not attrs.dns_support:
-            return Answer("noanswer", "none")  # RES-11: the VPC resolver does not answer at all
+            return _NO_ANSWER  # RES-11: the VPC resolver does not answer at all
         if not attrs.dns_hostnames:
-            return Answer("public", "public")  # RES-11: private zones do not work; public DNS only
+            return _PUBLIC  # RES-11: private zones do not work; public DNS only
         # RES-1: the VPC sees its direct zones plus what its (up to two) Profiles carry.
         local = self.direct.get(vpc, ())
         by_name = self._zones_named()
         suffixes = _suffixes(qname)
-        remotes = [self.profile_zones.get(p, ()) for p in self.vpc_profiles(vpc, old_order=old_order)]
+        profs = self.profiles_of.get(vpc)
+        if not profs:
+            remotes: list[set[str] | tuple[()]] = []
+        elif len(profs) == 1:  # one Profile: no order to work out (the common case, and a hot path)
+            remotes = [self.profile_zones.get(next(iter(profs)), ())]
+        else:
+            remotes = [self.profile_zones.get(p, ()) for p in self.vpc_profiles(vpc, old_order=old_order)]
         if len(remotes) > 1 and (precedence or self.precedence) == "priority-first":
             # RES-12, priority-first: the first Profile (priority order) carrying anything that matches
             # the query is the only one asked.
@@ -239,23 +269,17 @@ class DnsState:
                 for key in keys:
                     if key in carried:
                         return self._answer_from(self.zones[key], qname, through_profile=True)
-        return Answer("public", "public")  # RES-5: no private zone matches
+        return _PUBLIC  # RES-5: no private zone matches
 
     def _answer_from(self, zone: ZoneSource, qname: str, *, through_profile: bool) -> Answer:
-        kind, _, name = zone.key.partition(":")
-        if kind == "zone":
-            via = f"profile-zone:{name}" if through_profile else f"zone:{name}"
-        elif kind == "managed-zone":
-            via = "managed-zone"
-        else:
-            via = f"profile-endpoint:{name}"
+        via = _via(zone.key, through_profile)
         rec = zone.records.get(qname)
         if rec is None:
             # RES-4: the winning zone has no record -> NXDOMAIN, no fallback to public DNS.
             return Answer("nxdomain", via, negative_ttl=self.negative_ttl)
         rtype, target = rec
         if rtype == "endpoint":
-            return Answer("private", via, endpoint=str(target))  # RES-8
+            return _private(via, str(target))  # RES-8
         return Answer("other", via, values=tuple(target))
 
     # -- mutations (one per step action; the planner's simulation and tests use them) ------------
@@ -287,6 +311,17 @@ class DnsState:
             self.direct[vpc].add(key)  # RES-6
         else:
             self.direct[vpc].discard(key)
+
+    def create_zone(self, zone: str, name: str, vpc: str) -> None:
+        """A new, empty private zone created with its first VPC (CreateHostedZone needs one)."""
+        self.zones[f"zone:{zone}"] = ZoneSource(f"zone:{zone}", name.rstrip(".").lower())
+        self.direct[vpc].add(f"zone:{zone}")
+
+    def copy_record(self, source: str, zone: str, record: str) -> None:
+        """UPSERT ``record`` of zone ``source`` into ``zone`` (a bridge copy gets the original's alias)."""
+        rec = self.zones[f"zone:{source}"].records.get(record.rstrip(".").lower())
+        if rec is not None:
+            self.zones[f"zone:{zone}"].records[record.rstrip(".").lower()] = rec
 
     def delete_record(self, zone: str, record: str) -> None:
         self.zones[f"zone:{zone}"].records.pop(record.rstrip(".").lower(), None)

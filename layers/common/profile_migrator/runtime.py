@@ -1,5 +1,8 @@
 """What the state machine's functions do — the domain behind the thin handlers in ``functions/``.
 
+Light on purpose (every step function imports it): the planner, the estate model and discovery are
+:mod:`.preflight`'s; the DNS probe is :mod:`.probe`.
+
 Events are parsed into the models of :mod:`.models`; AWS is reached only through :mod:`.aws` and
 :mod:`.actions`. A function that acts in another account assumes the role the input names (CP-9).
 """
@@ -7,7 +10,6 @@ Events are parsed into the models of :mod:`.models`; AWS is reached only through
 from __future__ import annotations
 
 import contextvars
-import json
 import os
 import threading
 import time
@@ -19,32 +21,19 @@ from typing import Any, TypeVar
 from . import actions, workflow
 from .aws import functions as fn_adapter
 from .aws import objects, store
-from .aws.ec2 import endpoint_ips, get_endpoint
 from .aws.session import Account, assume_role, default_account
-from .discovery import discover
-from .estate import ScenarioError, parse_scenario
 from .models import (
     ApprovalRequest,
     CompensateEvent,
     Ctx,
     GateEvent,
     LockEvent,
-    MigrationInput,
     OutcomeEvent,
     PollEvent,
     RunEvent,
     RunRef,
     StepEvent,
 )
-from .planner import plan
-
-
-class Refused(Exception):
-    """Preflight found problems: nothing was changed. The message is the problems as JSON."""
-
-
-class InvalidInput(Exception):
-    """The execution input is malformed (the message names the field and the reason)."""
 
 
 class Locked(Exception):
@@ -92,6 +81,10 @@ def action_context(ctx: Ctx) -> actions.Context:
 # container caches what it read.
 
 
+class RunMissing(Exception):
+    """The run's documents cannot be found (no bucket configured, or the event names none)."""
+
+
 def run_bucket() -> str:
     return os.environ.get("RUN_BUCKET", "")
 
@@ -125,7 +118,7 @@ def with_ctx(ev: E) -> E:
     if ev.ctx is not None:
         return ev
     if ev.run is None:
-        raise InvalidInput("the event has neither ctx nor run")
+        raise RunMissing("the event has neither ctx nor run")
     return ev.model_copy(update={"ctx": load_ctx(ev.run)})
 
 
@@ -139,96 +132,11 @@ def store_run(region: str, execution: str, docs: dict[str, Any]) -> tuple[RunRef
     """Write the run's documents under ``runs/<execution>/``; the reference and each document's size."""
     bucket = run_bucket()
     if not bucket:
-        raise InvalidInput("RUN_BUCKET is not set: the stack's run bucket is missing")
+        raise RunMissing("RUN_BUCKET is not set: the stack's run bucket is missing")
     prefix = f"runs/{execution}/"
     home = _home(region)
     sizes = {name: objects.put_json(home, bucket, prefix + name, doc) for name, doc in docs.items()}
     return RunRef(bucket=bucket, prefix=prefix, region=region), sizes
-
-
-# -- Preflight ---------------------------------------------------------------------------------------------
-
-
-def parse_input(raw: dict[str, Any]) -> MigrationInput:
-    from pydantic import ValidationError
-
-    try:
-        return MigrationInput.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "(input)"
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field"
-            elif err["type"] == "value_error":  # our validators' words, without pydantic's "Value error, "
-                msg = str(err.get("ctx", {}).get("error", err["msg"]))
-            else:
-                msg = err["msg"]
-            problems.append(f"{field}: {msg}")
-        raise InvalidInput("execution input: " + "; ".join(problems)) from None
-
-
-def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
-    """Discover, plan, prove. Refuses (raises) before any change; ``ready: false`` while in flight."""
-    req = parse_input(raw)
-    ctx = Ctx(region=req.region, accounts=req.accounts)
-    accounts = accounts_for(ctx)
-    probes: dict[str, str] = {}
-    for acct in accounts.values():
-        probes.update(fn_adapter.registered_probes(acct))
-    found = discover(accounts, req.region, probes=set(probes))
-    scn_doc = found.scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    ep_by_id = {v: k for k, v in found.endpoint_ids.items()}
-    prof_by_id = {v: k for k, v in found.profile_ids.items()}
-    endpoints = [ep_by_id.get(e, e) for e in req.endpoints]
-    profile = prof_by_id.get(req.profile, req.profile)
-    scn_doc["migration"] = {"profile": profile, "endpoints": endpoints, "approvals": req.approvals,
-                            "parking_vpc": req.parking_vpc}
-    try:
-        scn = parse_scenario(scn_doc, "<discovered estate>")
-    except ScenarioError as exc:
-        raise Refused(json.dumps([{"code": "CONFLICTING_ESTATE", "message": str(exc), "resource": exc.path}])) from None
-    # Plan on a settled estate: an endpoint still Pending is waited for, not refused.
-    if any(scn.endpoints[e].state == "Pending" for e in endpoints if e in scn.endpoints):
-        return {"ready": False}
-    the_plan = plan(scn)
-    if not the_plan.safe:
-        raise Refused(json.dumps([p.to_json() for p in the_plan.problems]))
-    by_vpc_id = {v: k for k, v in found.vpc_ids.items()}
-    watched_names: dict[str, list[str]] = {}
-    for p in the_plan.predicted:
-        if p.after_step == 0 and p.answer == "private":
-            watched_names.setdefault(p.vpc, []).append(p.name)
-    private_ips: dict[str, list[str]] = {}
-    endpoint_accounts: dict[str, str] = {}
-    for name, eid in found.endpoint_ids.items():
-        alias = scn.vpcs[scn.endpoints[name].vpc].account
-        endpoint_accounts[name] = alias
-        if name in endpoints:
-            ep = get_endpoint(accounts[alias], eid)
-            private_ips.setdefault(scn.endpoint_dns_name(name), []).extend(endpoint_ips(accounts[alias], ep))
-    out_ctx = Ctx(
-        region=req.region, accounts=req.accounts,
-        ids={"vpcs": found.vpc_ids, "endpoints": found.endpoint_ids, "zones": found.zone_ids,
-             "profiles": found.profile_ids, "endpoint_accounts": endpoint_accounts},
-        probes={by_vpc_id[v]: arn for v, arn in probes.items() if v in by_vpc_id},
-        watched=watched_names, private_ips=private_ips,
-        dns_names={e: scn.endpoint_dns_name(e) for e in endpoints if e in scn.endpoints},
-    )
-    docs, summary = workflow.run_documents(the_plan, req.approvals, f"runs/{execution}/", execution,
-                                           req.concurrency.endpoints)
-    docs["context.json"] = {"ctx": out_ctx.model_dump(mode="json"), "watched": sorted(watched_names),
-                            "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints)}
-    run, sizes = store_run(req.region, execution, docs)
-    run.shared, run.lanes, run.cleanup = (run.prefix + n for n in ("shared.json", "lanes.json", "cleanup.json"))
-    summary["stored_bytes"] = sum(sizes.values())
-    return {
-        "ready": True,
-        "run": run.model_dump(),
-        "config": {"gate": req.gate.model_dump(), "poll": req.poll.model_dump(),
-                   "approval_timeout_seconds": req.approval_timeout_seconds},
-        "summary": summary,
-    }
 
 
 # -- Steps and polling -------------------------------------------------------------------------------------
@@ -386,40 +294,6 @@ def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[
         # Each invocation runs in a copy of this context (what Powertools and the tracer keep there).
         futures = {g.vpc: pool.submit(contextvars.copy_context().run, one, g) for g in gated}
         return {vpc: f.result() for vpc, f in futures.items()}
-
-
-def probe(names: list[str], expected: dict[str, list[str]], nameserver: str, port: int, timeout: float = 2.0
-          ) -> dict[str, Any]:
-    """Resolve each name through the VPC resolver and classify the answer (RES-9: one query per name
-    per invocation — far below the 1024 packets/s per interface quota)."""
-    import dns.exception
-    import dns.rcode
-    import dns.resolver
-
-    res = dns.resolver.Resolver(configure=False)
-    res.nameservers = [nameserver]
-    res.port = port
-    res.lifetime = timeout
-    res.timeout = timeout
-    out: dict[str, Any] = {}
-    for name in names:
-        try:
-            ans = res.resolve(name, "A", raise_on_no_answer=False)
-            ips = [r.address for r in ans] if ans.rrset is not None else []
-            if not ips:
-                cls = "nodata"
-            elif set(ips) & set(expected.get(name, [])):
-                cls = "private"
-            else:
-                cls = "public"
-        except dns.resolver.NXDOMAIN:
-            cls, ips = "nxdomain", []
-        except dns.resolver.NoNameservers:
-            cls, ips = "servfail", []
-        except dns.exception.Timeout:
-            cls, ips = "timeout", []
-        out[name] = {"class": cls, "ips": ips}
-    return {"answers": out}
 
 
 # -- Locks, compensation, approvals ----------------------------------------------------------------------

@@ -15,9 +15,13 @@ warning naming what was left. Before that point every performed action has a per
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .planner import DESTRUCTIVE, INVERSE, MAX_WAVE, Plan
+if TYPE_CHECKING:
+    from .planner import Plan
+
+# The planner's action tables (DESTRUCTIVE, INVERSE) are imported where they are read: the step
+# functions import this module for step_label() and must not load the planner and the estate model.
 
 # Each action runs in the function of its pair: an inverse-only action goes to its forward twin's
 # function (one function per step action, each able to undo what it does).
@@ -39,6 +43,8 @@ ACTION_FUNCTIONS: dict[str, str] = {
     "delete-zone-record": "DeleteZoneRecord",
     "create-zone-record": "DeleteZoneRecord",
     "delete-zone": "DeleteZone",
+    "create-bridge-zone": "CreateBridgeZone",
+    "delete-bridge-zone": "CreateBridgeZone",
 }
 
 # After the point of no return: deletions of what no watched VPC resolves through any more. Deferring
@@ -67,6 +73,8 @@ def needs_approval(action: str, mode: str) -> bool:
     if mode == "every-step":
         return True
     if mode == "destructive":
+        from .planner import DESTRUCTIVE
+
         return action in DESTRUCTIVE
     return False
 
@@ -182,6 +190,8 @@ ROUTE53_BURST = 50
 
 
 def lanes_at_once(requested: int, n_lanes: int) -> int:
+    from .planner import MAX_WAVE
+
     return max(1, min(requested, ROUTE53_BURST // MAX_WAVE, n_lanes or 1))
 
 
@@ -217,6 +227,8 @@ def run_documents(plan: Plan, approvals: str, prefix: str, execution: str, concu
 def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
     """The inverses of ``performed`` steps (as recorded, with what they saved), newest first, one per
     wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back."""
+    from .planner import INVERSE
+
     out: list[dict[str, Any]] = []
     # Newest first by the time each step started (its audit record is written before its AWS call): lanes
     # ran side by side, so plan indexes are not the order things happened in.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .session import Account, paginate
 
 
@@ -78,14 +80,30 @@ def list_records(acct: Account, zone_id: str) -> list[RecordInfo]:
 
 
 def create_private_zone(acct: Account, name: str, vpc_id: str, region: str, tag_name: str, ref: str) -> str:
+    return create_tagged_zone(acct, name, vpc_id, region, tag_name, ref)[0]
+
+
+def create_tagged_zone(acct: Account, name: str, vpc_id: str, region: str, tag_name: str, ref: str,
+                       tags: dict[str, str] | None = None) -> tuple[str, str]:
+    """CreateHostedZone (private, with its first VPC), then its tags (``Name`` = ``tag_name``). Returns the
+    zone id and the creation's change id (AS-3)."""
     r53 = _r53(acct)
     resp = r53.create_hosted_zone(
         Name=name, CallerReference=ref, VPC={"VPCRegion": region, "VPCId": vpc_id},
         HostedZoneConfig={"Comment": f"{tag_name} (profile-migrator)", "PrivateZone": True},
     )
     zid = bare_zone_id(resp["HostedZone"]["Id"])
-    r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zid, AddTags=[{"Key": "Name", "Value": tag_name}])
-    return zid
+    add = [{"Key": "Name", "Value": tag_name}] + [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+    r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zid, AddTags=add)
+    return zid, str(resp["ChangeInfo"]["Id"])
+
+
+def find_tagged_zone(acct: Account, tag_name: str, tag_key: str) -> ZoneInfo | None:
+    """The private zone of this account whose ``Name`` tag is ``tag_name`` and that carries ``tag_key``."""
+    for z in list_private_zones(acct):
+        if z.tags.get("Name") == tag_name and tag_key in z.tags:
+            return z
+    return None
 
 
 def associate_vpc(acct: Account, zone_id: str, vpc_id: str, region: str) -> str:
@@ -123,6 +141,15 @@ def alias_record(name: str, target_dns: str, target_zone_id: str) -> dict[str, A
     """An alias A record to an endpoint's regional DNS name (RES-8)."""
     return {"Name": name, "Type": "A",
             "AliasTarget": {"HostedZoneId": target_zone_id, "DNSName": target_dns, "EvaluateTargetHealth": False}}
+
+
+def vpc_limit(acct: Account, zone_id: str) -> int | None:
+    """GetHostedZoneLimit MAX_VPCS_ASSOCIATED_BY_ZONE (Q-1); None when it cannot be read (e.g. no permission)."""
+    try:
+        resp = _r53(acct).get_hosted_zone_limit(Type="MAX_VPCS_ASSOCIATED_BY_ZONE", HostedZoneId=bare_zone_id(zone_id))
+    except ClientError:  # a read that helps (e.g. AccessDenied): the scenario then keeps the default
+        return None
+    return int(resp["Limit"]["Value"])
 
 
 def delete_zone(acct: Account, zone_id: str) -> str:

@@ -1,0 +1,155 @@
+"""Cold-import benchmark: how long each function's ``import app`` takes in a fresh interpreter.
+
+Run: ``.venv/bin/python bench/cold_imports.py [--runs 7] [--json] [FUNCTION ...]``.
+
+Each measurement is a new interpreter (``python -I``: no PYTHONPATH, no user site) whose ``sys.path``
+starts as Lambda's does: the function's directory (``LAMBDA_TASK_ROOT``), then the layer's code
+(``/opt/python``; here ``layers/common``), then the installed packages. The interpreter times
+``import app`` with ``time.perf_counter`` (its own start-up is the same for every target and is left
+out). The environment is the template's ``Globals`` (``POWERTOOLS_SERVICE_NAME``, …), nothing else.
+
+The baseline, measured in the same run and interleaved with the functions (so machine load hits both
+alike), is the bare Powertools + boto3 + X-Ray import a function cannot do without:
+``import aws_lambda_powertools, boto3, aws_xray_sdk.core`` — the X-Ray SDK's top-level package is an
+empty shell; ``aws_xray_sdk.core`` is what ``Tracer()`` loads. ``narrow`` is the same import with the
+bare ``aws_xray_sdk`` package, shown for reference. Every figure is the minimum of ``--runs`` runs.
+The ratio is taken on CPU time (``time.process_time``): on a shared machine the wall time also counts
+waiting for a core; the wall figures and their ratio are printed beside it.
+
+Targets (issue 11): every function ≤ 1.15× the baseline, the probe ≤ 0.8×; the exit status is 1 when a
+function misses its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+LAYER = ROOT / "layers" / "common"
+
+BASELINE = "import aws_lambda_powertools, boto3, aws_xray_sdk.core"
+NARROW = "import aws_lambda_powertools, boto3, aws_xray_sdk"
+TARGET = 1.15
+PROBE_TARGET = 0.8
+
+ENV = {  # template.yaml Globals.Function.Environment (the table name is a placeholder)
+    "TABLE_NAME": "profile-migrator",
+    "MEMBER_ROLE_NAME": "profile-migrator-member",
+    "POWERTOOLS_SERVICE_NAME": "profile-migrator",
+    "POWERTOOLS_METRICS_NAMESPACE": "ProfileMigrator",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+_TIMER = """
+import sys, time
+sys.path[0:0] = {paths!r}
+t0, c0 = time.perf_counter(), time.process_time()
+{stmt}
+t1, c1 = time.perf_counter(), time.process_time()
+print(t1 - t0, c1 - c0)
+print(",".join(m for m in ("profile_migrator.planner", "profile_migrator.estate", "pydantic", "yaml", "boto3",
+                           "aws_xray_sdk.core", "dns.resolver") if m in sys.modules))
+"""
+
+
+def _env() -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    return {**keep, **ENV}
+
+
+def time_import(stmt: str, paths: list[str], cwd: Path) -> tuple[float, float, list[str]]:
+    """Wall and CPU seconds one fresh interpreter takes to run ``stmt``, and the heavy modules it loaded."""
+    code = _TIMER.format(paths=paths, stmt=stmt)
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=cwd, env=_env(), capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{stmt!r} in {cwd} failed:\n{out.stderr}")
+    lines = out.stdout.splitlines()
+    wall, cpu = (float(x) for x in lines[-2].split())
+    return wall, cpu, [m for m in lines[-1].split(",") if m]
+
+
+def functions(names: list[str]) -> list[Path]:
+    dirs = sorted(p for p in FUNCTIONS.iterdir() if (p / "app.py").is_file())
+    return [p for p in dirs if not names or p.name in names]
+
+
+def measure(dirs: list[Path], runs: int) -> dict[str, Any]:
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    loaded: dict[str, list[str]] = {}
+    targets = [("baseline", BASELINE, ROOT, []), ("narrow", NARROW, ROOT, [])]
+    targets += [(d.name, "import app", d, [str(d), str(LAYER)]) for d in dirs]
+    for _ in range(runs):
+        for name, stmt, cwd, paths in targets:
+            w, c, mods = time_import(stmt, paths, cwd)
+            wall[name] = min(wall.get(name, w), w)
+            cpu[name] = min(cpu.get(name, c), c)
+            loaded[name] = mods
+    rows = []
+    for d in dirs:
+        target = PROBE_TARGET if d.name == "probe" else TARGET
+        ratio = cpu[d.name] / cpu["baseline"]
+        rows.append(
+            {
+                "function": d.name,
+                "cpu_ms": round(cpu[d.name] * 1000, 1),
+                "wall_ms": round(wall[d.name] * 1000, 1),
+                "ratio": round(ratio, 2),
+                "wall_ratio": round(wall[d.name] / wall["baseline"], 2),
+                "target": target,
+                "ok": ratio <= target,
+                "loads": loaded[d.name],
+            }
+        )
+    return {
+        "runs": runs,
+        "baseline": {
+            "cpu_ms": round(cpu["baseline"] * 1000, 1),
+            "wall_ms": round(wall["baseline"] * 1000, 1),
+        },
+        "narrow": {"cpu_ms": round(cpu["narrow"] * 1000, 1), "wall_ms": round(wall["narrow"] * 1000, 1)},
+        "functions": rows,
+    }
+
+
+def table(res: dict[str, Any]) -> str:
+    b, n = res["baseline"], res["narrow"]
+    lines = [
+        f"baseline `{BASELINE}`: {b['cpu_ms']:.0f} ms CPU, {b['wall_ms']:.0f} ms wall "
+        f"(narrow `{NARROW}`: {n['cpu_ms']:.0f} ms CPU); min of {res['runs']} fresh interpreters",
+        "",
+        "| function | CPU ms | × baseline | wall ms | × baseline (wall) | target | heavy modules loaded |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in res["functions"]:
+        mark = "" if r["ok"] else " ✗"
+        lines.append(
+            f"| {r['function']} | {r['cpu_ms']:.0f} | {r['ratio']:.2f}{mark} | {r['wall_ms']:.0f} | "
+            f"{r['wall_ratio']:.2f} | ≤ {r['target']} | {', '.join(r['loads']) or '—'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("functions", nargs="*", help="function directories under functions/ (default: all)")
+    ap.add_argument("--runs", type=int, default=7, help="fresh interpreters per target (the minimum is kept)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    res = measure(functions(args.functions), args.runs)
+    print(json.dumps(res, indent=2) if args.json else table(res))
+    return 0 if all(r["ok"] for r in res["functions"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

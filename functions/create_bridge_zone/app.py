@@ -1,0 +1,5 @@
+"""Step action create-bridge-zone (Q-1: a tagged copy of the zone for VPCs past its limit) / its undo delete-bridge-zone: idempotent, audited, polled by the state machine."""
+
+from profile_migrator.handlers import step_handler
+
+lambda_handler = step_handler("create-bridge-zone", "delete-bridge-zone")

@@ -1,0 +1,84 @@
+"""The onboarding trigger (EV-1): EventBridge delivers AWS's CloudTrail event for ``CreateVpc`` /
+``CreateDefaultVpc``; this starts the VPC's onboarding execution, named from the VPC id.
+
+Its own module because the EventBridge envelope is a Powertools parser model: loading the parser's
+models costs every function that imports them, and only the trigger needs them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+
+from .aws import functions as fn_adapter
+from .aws.session import default_account
+from .instrumentation import logger, metrics, tracer
+from .models import CreateVpcDetail, OnboardRequest
+from .onboarding import NotConfigured, Settings, execution_name
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+class CreateVpcEvent(EventBridgeModel):
+    """Powertools parser model of the EventBridge event (source ``aws.ec2``, detail-type ``AWS API Call
+    via CloudTrail``) whose detail is a CreateVpc / CreateDefaultVpc call (EV-1)."""
+
+    detail: CreateVpcDetail  # type: ignore[assignment]
+
+
+def request_from_event(event: CreateVpcEvent) -> OnboardRequest | None:
+    """The execution input for the event; None for a CreateVpc call that failed (no VPC)."""
+    d = event.detail
+    if d.error_code or d.response_elements is None:
+        return None
+    return OnboardRequest(
+        vpc_id=d.response_elements.vpc.vpc_id,
+        account=d.recipient_account_id,
+        region=d.aws_region,
+        event_name=d.event_name,
+    )
+
+
+def start(event: CreateVpcEvent, settings: Settings) -> dict[str, Any]:
+    """Start the VPC's onboarding execution, or report that it was already started."""
+    req = request_from_event(event)
+    if req is None:
+        return {
+            "started": False,
+            "reason": f"{event.detail.event_name} failed ({event.detail.error_code}): no VPC",
+        }
+    if not settings.state_machine_arn:
+        raise NotConfigured("ONBOARD_STATE_MACHINE_ARN is not set")
+    name = execution_name(req.vpc_id)
+    arn, started = fn_adapter.start_named_execution(
+        default_account(settings.home_region), settings.state_machine_arn, name, {"request": req.model_dump()}
+    )
+    return {
+        "started": started,
+        "execution": name,
+        "execution_arn": arn,
+        "vpc_id": req.vpc_id,
+        "account": req.account,
+        "region": req.region,
+        "reason": "" if started else "already started for this VPC (repeated event)",
+    }
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(raise_on_empty_metrics=False)
+@event_parser(model=CreateVpcEvent)
+def trigger(event: CreateVpcEvent, context: LambdaContext) -> dict[str, Any]:
+    """EventBridge target: start the VPC's onboarding execution, named from the VPC id."""
+    result = start(event, Settings.from_env())
+    if result["started"]:
+        metrics.add_metric(name="OnboardingsStarted", unit=MetricUnit.Count, value=1)
+        logger.info("onboarding started", extra=result)
+    else:  # a repeated event, or a failed CreateVpc call: nothing to start
+        logger.info("onboarding not started", extra=result)
+    return result

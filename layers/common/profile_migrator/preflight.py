@@ -1,0 +1,126 @@
+"""Preflight: discover the estate, plan and prove the migration; refuse before any change.
+
+The only function that needs the planner, the estate model (pydantic, PyYAML) and discovery: they are
+imported here, not in :mod:`.runtime`, so the step functions' cold starts do without them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import workflow
+from .aws import functions as fn_adapter
+from .aws.ec2 import endpoint_ips, get_endpoint
+from .discovery import discover
+from .estate import ScenarioError, parse_scenario
+from .models import Ctx, MigrationInput
+from .planner import plan
+from .runtime import accounts_for, store_run
+
+
+class Refused(Exception):
+    """Preflight found problems: nothing was changed. The message is the problems as JSON."""
+
+
+class InvalidInput(Exception):
+    """The execution input is malformed (the message names the field and the reason)."""
+
+
+def parse_input(raw: dict[str, Any]) -> MigrationInput:
+    from pydantic import ValidationError
+
+    try:
+        return MigrationInput.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(input)"
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif err["type"] == "value_error":  # our validators' words, without pydantic's "Value error, "
+                msg = str(err.get("ctx", {}).get("error", err["msg"]))
+            else:
+                msg = err["msg"]
+            problems.append(f"{field}: {msg}")
+        raise InvalidInput("execution input: " + "; ".join(problems)) from None
+
+
+def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
+    """Discover, plan, prove. Refuses (raises) before any change; ``ready: false`` while in flight."""
+    req = parse_input(raw)
+    ctx = Ctx(region=req.region, accounts=req.accounts)
+    accounts = accounts_for(ctx)
+    probes: dict[str, str] = {}
+    for acct in accounts.values():
+        probes.update(fn_adapter.registered_probes(acct))
+    found = discover(accounts, req.region, probes=set(probes))
+    scn_doc = found.scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    ep_by_id = {v: k for k, v in found.endpoint_ids.items()}
+    prof_by_id = {v: k for k, v in found.profile_ids.items()}
+    endpoints = [ep_by_id.get(e, e) for e in req.endpoints]
+    profile = prof_by_id.get(req.profile, req.profile)
+    scn_doc["migration"] = {
+        "profile": profile,
+        "endpoints": endpoints,
+        "approvals": req.approvals,
+        "parking_vpc": req.parking_vpc,
+    }
+    try:
+        scn = parse_scenario(scn_doc, "<discovered estate>")
+    except ScenarioError as exc:
+        raise Refused(
+            json.dumps([{"code": "CONFLICTING_ESTATE", "message": str(exc), "resource": exc.path}])
+        ) from None
+    # Plan on a settled estate: an endpoint still Pending is waited for, not refused.
+    if any(scn.endpoints[e].state == "Pending" for e in endpoints if e in scn.endpoints):
+        return {"ready": False}
+    the_plan = plan(scn)
+    if not the_plan.safe:
+        raise Refused(json.dumps([p.to_json() for p in the_plan.problems]))
+    by_vpc_id = {v: k for k, v in found.vpc_ids.items()}
+    watched_names: dict[str, list[str]] = {}
+    for p in the_plan.predicted:
+        if p.after_step == 0 and p.answer == "private":
+            watched_names.setdefault(p.vpc, []).append(p.name)
+    private_ips: dict[str, list[str]] = {}
+    endpoint_accounts: dict[str, str] = {}
+    for name, eid in found.endpoint_ids.items():
+        alias = scn.vpcs[scn.endpoints[name].vpc].account
+        endpoint_accounts[name] = alias
+        if name in endpoints:
+            ep = get_endpoint(accounts[alias], eid)
+            private_ips.setdefault(scn.endpoint_dns_name(name), []).extend(endpoint_ips(accounts[alias], ep))
+    out_ctx = Ctx(
+        region=req.region,
+        accounts=req.accounts,
+        ids={
+            "vpcs": found.vpc_ids,
+            "endpoints": found.endpoint_ids,
+            "zones": found.zone_ids,
+            "profiles": found.profile_ids,
+            "endpoint_accounts": endpoint_accounts,
+        },
+        probes={by_vpc_id[v]: arn for v, arn in probes.items() if v in by_vpc_id},
+        watched=watched_names,
+        private_ips=private_ips,
+        dns_names={e: scn.endpoint_dns_name(e) for e in endpoints if e in scn.endpoints},
+    )
+    # SF-5: the plan and the context go to the run bucket; the state carries where they are and a summary.
+    docs, summary = workflow.run_documents(the_plan, req.approvals, f"runs/{execution}/", execution,
+                                           req.concurrency.endpoints)
+    docs["context.json"] = {"ctx": out_ctx.model_dump(mode="json"), "watched": sorted(watched_names),
+                            "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints)}
+    run, sizes = store_run(req.region, execution, docs)
+    run.shared, run.lanes, run.cleanup = (run.prefix + n for n in ("shared.json", "lanes.json", "cleanup.json"))
+    summary["stored_bytes"] = sum(sizes.values())
+    return {
+        "ready": True,
+        "run": run.model_dump(),
+        "config": {
+            "gate": req.gate.model_dump(),
+            "poll": req.poll.model_dump(),
+            "approval_timeout_seconds": req.approval_timeout_seconds,
+        },
+        "summary": summary,
+    }

@@ -1,0 +1,93 @@
+"""Cold starts (issue 11): each function's ``import app`` loads only what the function uses.
+
+Each check is a fresh interpreter whose ``sys.path`` starts as Lambda's does (the function's directory,
+then the layer's code); it imports ``app`` and reports which modules it loaded. The timings themselves
+are ``bench/cold_imports.py``'s (too noisy on a shared machine for a test).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = ROOT / "functions"
+LAYER = ROOT / "layers" / "common"
+
+# What no function but the preflight needs, and the preflight only once it runs (then it plans).
+PLANNING = {
+    "profile_migrator.planner",
+    "profile_migrator.estate",
+    "profile_migrator.resolution",
+    "profile_migrator.discovery",
+    "yaml",
+}
+PROBE_FORBIDDEN = PLANNING | {
+    "boto3",
+    "pydantic",
+    "aws_xray_sdk.core",
+    "profile_migrator.models",
+    "profile_migrator.runtime",
+    "profile_migrator.actions",
+}
+# The EventBridge envelope (Powertools' parser models) is the trigger's alone.
+PARSER = "aws_lambda_powertools.utilities.parser.models"
+
+ALL = sorted(p.name for p in FUNCTIONS.iterdir() if (p / "app.py").is_file())
+
+
+def loaded_by(function: str) -> set[str]:
+    code = (
+        f"import sys, json; sys.path[0:0] = [{str(FUNCTIONS / function)!r}, {str(LAYER)!r}]; import app; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {"POWERTOOLS_SERVICE_NAME": "profile-migrator", "AWS_DEFAULT_REGION": "us-east-1"}
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code],
+        cwd=FUNCTIONS / function,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_every_function_is_checked() -> None:
+    assert "probe" in ALL and "preflight" in ALL and len(ALL) >= 20
+
+
+def test_the_probe_loads_dnspython_and_the_logger_only() -> None:
+    mods = loaded_by("probe")
+    assert {"dns.resolver", "aws_lambda_powertools.logging.logger", "profile_migrator.probe"} <= mods
+    assert not mods & PROBE_FORBIDDEN, sorted(mods & PROBE_FORBIDDEN)
+
+
+@pytest.mark.parametrize("function", [f for f in ALL if f != "probe"])
+def test_no_function_loads_the_planner_at_import(function: str) -> None:
+    mods = loaded_by(function)
+    assert not mods & PLANNING, sorted(mods & PLANNING)
+    assert "dns.resolver" not in mods
+    if function != "onboard_trigger":
+        assert PARSER not in mods
+
+
+def test_the_probe_handler_parses_its_event() -> None:
+    from profile_migrator.probe import InvalidProbeEvent, ProbeEvent
+
+    ev = ProbeEvent.parse({"names": ["a.example.com"], "expected": {"a.example.com": ["10.0.0.5"]}})
+    assert ev.names == ["a.example.com"] and ev.expected == {"a.example.com": ["10.0.0.5"]}
+    assert ProbeEvent.parse({"names": []}).expected == {}
+    for bad in (
+        {},
+        {"names": "a"},
+        {"names": [1]},
+        {"names": [], "expected": {"a": "b"}},
+        {"names": [], "x": 1},
+    ):
+        with pytest.raises(InvalidProbeEvent):
+            ProbeEvent.parse(bad)
