@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from .estate import DEFAULT_ZONE_MAX_VPCS, MAX_PRIORITY, MIN_PRIORITY, HostedZone, Scenario
 from .resolution import PRECEDENCES, Answer, DnsState, Precedence, _suffixes
-from .tags import PARKING_TAG  # the tool's tags (re-exported: planner.PARKING_TAG, BRIDGE_TAG)
+from .tags import PARKING_TAG  # the tool's parking tag (re-exported: planner.PARKING_TAG)
 
 Procedure = Literal["converge", "published"]
 
