@@ -13,7 +13,7 @@ import yaml
 from profile_migrator import actions
 from profile_migrator.aws import route53
 from profile_migrator.estate import parse_scenario
-from profile_migrator.planner import BRIDGE_TAG
+from profile_migrator.tags import BRIDGE_TAG
 
 from twin.clock import get_clock
 from twin.core import Twin

@@ -43,7 +43,8 @@ class _Names:
 
     def __init__(self, reserved: set[str], tagged: list[tuple[str, str, str]]) -> None:
         # tagged: (kind, Name tag or the id when untagged, id)
-        self.counts = Counter(tag for _kind, tag, rid in tagged if tag != rid)
+        # One count per resource: a shared Profile or VPC is listed by every account that sees it.
+        self.counts = Counter(tag for _kind, tag, rid in set(tagged) if tag != rid)
         self.reserved = reserved
         self.why: list[str] = []
 
