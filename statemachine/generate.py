@@ -5,13 +5,15 @@ its own Task; writing those by hand would duplicate a hundred lines. Run ``pytho
 after a change; ``tests/unit/test_statemachine.py`` fails when the committed file is stale.
 
 Design (see docs/state-machine.md):
-Preflight (discover + plan; ``Refused`` before any change) -> lock -> Forward (waves one at a time;
-the steps of a wave together; each step: approval? -> action task -> wait-and-poll loop; then the
-wave's probe gate) -> point of no return -> Cleanup (the deletions; a step that keeps failing is left)
--> Summarize (warnings) -> release -> Succeed. Any failure in Forward -> PlanUndo (inverses of what the
-audit trail says was done, newest first) -> Undo (same processor) -> proof gate -> release ->
-Fail ``RolledBack`` (cause: which step, resource, AWS error). A failed rollback -> ``RollbackFailed``
-with both reasons.
+Preflight (discover + plan; ``Refused`` before any change; the plan and the context go to the run bucket,
+SF-5) -> Planned (the small state: where the run's documents are) -> lock -> JoinProfile (the shared waves,
+one at a time) -> MigrateEndpoints (lanes of independent endpoints side by side, each a child execution
+running its waves one at a time, each wave a child: its steps together — approval? -> action task ->
+wait-and-poll — then its probe gate) -> point of no return -> Cleanup (lanes of deletions; a step that
+keeps failing is left) -> Summarize (warnings) -> release -> Succeed. Any failure before the point of no
+return -> LetStepsInFlightEnd -> PlanUndo (inverses of what the audit trail says was started, newest first)
+-> Undo (same wave processor) -> proof gate -> release -> Fail ``RolledBack`` (cause: which step,
+resource, AWS error). A failed rollback -> ``RollbackFailed`` with both reasons.
 """
 
 from __future__ import annotations

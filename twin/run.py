@@ -211,12 +211,13 @@ class StepTimeline:
                 entry = {"index": step.get("index"), "action": step.get("action"), "target": target,
                          "endpoint": step.get("endpoint"),
                          "published_step": step.get("published_step"), "start": round(now - self.t0, 1),
-                         "end": round(now - self.t0, 1), "mode": mode}
+                         "end": round(now - self.t0, 1), "mode": mode, "done": False}
                 self.steps.append(entry)
                 self._open[key] = entry
                 self.say(f"t={entry['start']:7.1f}s  {mode:7} step {entry['index']}: {entry['action']} {target}")
             elif state.endswith("StepDone") and key in self._open:
-                self._open.pop(key)["end"] = round(now - self.t0, 1)
+                entry = self._open.pop(key)
+                entry.update(end=round(now - self.t0, 1), done=True)
                 abort = self.abort_at
                 if abort is not None and abort[0] == arn and step.get("index") == abort[1] and mode == "forward":
                     self.abort_at = None
