@@ -200,6 +200,39 @@ def new_events(sfn: Any, arn: str, after_id: int) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: int(e["id"]))
 
 
+def child_executions(sfn: Any, arn: str) -> list[str]:
+    """The child executions of ``arn``'s Distributed Maps, and theirs (SF-5: lanes and waves are children)."""
+    from botocore.exceptions import ClientError
+
+    out: list[str] = []
+    todo = [arn]
+    while todo:
+        parent = todo.pop()
+        try:
+            runs = sfn.list_map_runs(executionArn=parent).get("mapRuns", [])
+        except ClientError:
+            continue
+        for run in runs:
+            token: str | None = None
+            while True:
+                kwargs: dict[str, Any] = {"mapRunArn": run["mapRunArn"]}
+                if token:
+                    kwargs["nextToken"] = token
+                page = sfn.list_executions(**kwargs)
+                for ex in page.get("executions", []):
+                    out.append(ex["executionArn"])
+                    todo.append(ex["executionArn"])
+                token = page.get("nextToken")
+                if not token:
+                    break
+    return out
+
+
+def _feed_children(sfn: Any, arn: str, tracker: Tracker) -> None:
+    for child in child_executions(sfn, arn):
+        tracker.feed(new_events(sfn, child, tracker.child_event_ids.get(child, 0)), source=child)
+
+
 def follow(acct: Account, arn: str, *, interval: float = 2.0, plain: bool = False,
            out: Callable[[str], None] | None = None) -> int:
     """Follow ``arn`` until it ends; returns the exit status (0 succeeded, 1 rolled back/failed, 3 refused)."""
@@ -222,6 +255,7 @@ def follow(acct: Account, arn: str, *, interval: float = 2.0, plain: bool = Fals
         while True:
             desc = sfn.describe_execution(executionArn=arn)
             tracker.feed(new_events(sfn, arn, tracker.last_event_id))
+            _feed_children(sfn, arn, tracker)  # the lanes' and waves' steps, polls and gates
             if desc["status"] != "RUNNING":
                 outcome = tracker.finish(desc)
             if live is not None:

@@ -94,6 +94,7 @@ class Tracker:
         self.left: list[dict[str, Any]] = []  # cleanup left after the point of no return (warnings)
         self.last_error = ""
         self.last_event_id = 0
+        self.child_event_ids: dict[str, int] = {}  # child execution ARN -> last event id read
         self.error = ""
         self.cause = ""
         self.consecutive = 0
@@ -108,12 +109,22 @@ class Tracker:
         return out
 
     # -- events ----------------------------------------------------------------------------------
-    def feed(self, events: list[dict[str, Any]]) -> None:
+    def feed(self, events: list[dict[str, Any]], source: str | None = None) -> None:
+        """Events of the execution, or of one of its Distributed Map children (``source``: the child's ARN;
+        each child has its own history and event ids, SF-5)."""
+        last = self.last_event_id if source is None else self.child_event_ids.get(source, 0)
         for ev in sorted(events, key=lambda e: int(e["id"])):
-            if int(ev["id"]) <= self.last_event_id:
+            if int(ev["id"]) <= last:
                 continue
-            self.last_event_id = int(ev["id"])
-            self._event(ev)
+            last = int(ev["id"])
+            if source is None:
+                self._event(ev)
+            elif not str(ev["type"]).startswith("Execution"):  # a child's end is not the run's
+                self._event(ev)
+        if source is None:
+            self.last_event_id = last
+        else:
+            self.child_event_ids[source] = last
 
     def _event(self, ev: dict[str, Any]) -> None:
         kind = str(ev["type"])

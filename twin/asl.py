@@ -478,6 +478,7 @@ def _patch_distributed_map() -> None:
 
     original = dw.DistributedItemProcessorWorker._eval_job
     running: dict[int, set[Any]] = defaultdict(set)  # id(job pool) -> frames of its children still running
+    _patch_child_listing()
 
     def _eval_job(self: Any, env: Any, job: Any) -> None:
         pool = id(self._job_pool)
@@ -486,11 +487,18 @@ def _patch_distributed_map() -> None:
         child._twin_env = env  # SF-5 per child: _fail_if_history_full fails this child, not the parent
         env.event_manager = child
         name = f"{_execution_arn(env)}/{self._map_run_record.map_run_arn.rsplit(':', 1)[-1]}:{job.job_index}"
+        map_run = self._map_run_record.map_run_arn
+        child_arn = map_run.replace(":mapRun:", ":execution:", 1) + f"-{job.job_index}"
         with _history_lock:
             running[pool].add(env)
+            _children.setdefault(map_run, []).append(child_arn)
+            _child_of[child_arn] = (child, env)
+        outer = getattr(_current, "child", None)
+        _current.child = child_arn
         try:
             original(self, env, job)
         finally:
+            _current.child = outer
             env.event_manager = parent_manager
             with _history_lock:
                 running[pool].discard(env)
@@ -513,6 +521,71 @@ def _patch_distributed_map() -> None:
             frame.set_stop(stop_date=now, cause="the map run failed", error=EXCEED_TOLERATED)
 
     dw.DistributedItemProcessorWorker._eval_job = _eval_job
+
+
+_children: dict[str, list[str]] = {}  # map run ARN -> its child executions' ARNs
+_child_of: dict[str, tuple[Any, Any]] = {}  # child execution ARN -> (its EventManager, its frame)
+_child_map_runs: dict[str, list[Any]] = {}  # child execution ARN -> the map runs it started (records)
+_current = threading.local()  # the child execution this thread is running, if any
+
+
+def _patch_child_listing() -> None:
+    """The children are listed as on AWS (what ``profile-migrator watch`` follows): ``ListMapRuns`` of an
+    execution (a child too) names its own map runs, ``ListExecutions --map-run-arn`` a map run's children,
+    ``GetExecutionHistory`` of a child its own history."""
+    from moto.stepfunctions.parser.api import GetExecutionHistoryOutput
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        distributed_iteration_component as dic,
+    )
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_body = dic.DistributedIterationComponent._eval_body
+
+    def _eval_body(self: Any, env: Any) -> None:
+        record = env.stack[-1].map_run_record
+        child = getattr(_current, "child", None)
+        if child is not None:
+            with _history_lock:
+                _child_map_runs.setdefault(child, []).append(record)
+        original_body(self, env)
+
+    original_list_map_runs = StepFunctionsParserBackend.list_map_runs
+    original_history = StepFunctionsParserBackend.get_execution_history
+    original_list_executions = StepFunctionResponse.list_executions
+
+    def list_map_runs(self: Any, execution_arn: str) -> dict[str, Any]:
+        with _history_lock:
+            if execution_arn in _child_of:
+                return {"mapRuns": [r.list_item() for r in _child_map_runs.get(execution_arn, [])]}
+            nested = {r.map_run_arn for rs in _child_map_runs.values() for r in rs}
+        runs = original_list_map_runs(self, execution_arn)
+        return {"mapRuns": [r for r in runs["mapRuns"] if r["mapRunArn"] not in nested]}
+
+    def get_execution_history(self: Any, execution_arn: str) -> Any:
+        with _history_lock:
+            child = _child_of.get(execution_arn)
+        if child is None:
+            return original_history(self, execution_arn)
+        return GetExecutionHistoryOutput(events=child[0].get_event_history())
+
+    def list_executions(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        map_run = self._get_param("mapRunArn")
+        if not map_run:
+            return original_list_executions(self)
+        with _history_lock:
+            arns = list(_children.get(map_run, []))
+            frames = {a: _child_of[a][1] for a in arns}
+        return ActionResult({"executions": [
+            {"executionArn": a, "name": a.rsplit(":", 1)[-1], "mapRunArn": map_run, "startDate": sim_datetime(),
+             "status": "RUNNING" if frames[a].is_running() else "SUCCEEDED"} for a in arns]})
+
+    dic.DistributedIterationComponent._eval_body = _eval_body
+    StepFunctionsParserBackend.list_map_runs = list_map_runs
+    StepFunctionsParserBackend.get_execution_history = get_execution_history
+    StepFunctionResponse.list_executions = list_executions
 
 
 def _tolerates_failures(record: Any) -> bool:

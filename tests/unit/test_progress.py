@@ -132,3 +132,29 @@ def test_the_live_display_renders() -> None:
     console.print(render(t, 12.0))
     text = console.export_text()
     assert "run-1" in text and "enable-private-dns" in text and "1/3" in text
+
+
+def test_children_histories_are_read_each_from_its_own_ids() -> None:
+    """SF-5: a wave runs as a Distributed Map child with its own history (ids from 1): watch reads the parent
+    and each child by its own last id; a child's end is not the run's."""
+    parent = History()
+    pre = {"preflight": {"ready": True, "summary": {"architecture": "direct-phz", "steps": 15, "waves": 13,
+                                                    "warnings": []}, "config": {"gate": {"consecutive": 3}}}}
+    parent.add("TaskStateEntered", name="Preflight", input={"profile": "central"})
+    parent.add("TaskStateExited", name="Preflight", output=pre)
+    item = {"step": STEP, "mode": "forward"}
+    child = History()
+    child.add("TaskStateEntered", name="ForwardRunEnablePrivateDns", input=item)
+    child.add("ExecutionSucceeded")
+    other = History()
+    other.add("TaskStateEntered", name="ForwardRunEnablePrivateDns", input={**item, "step": {**STEP, "index": 7}})
+    t = Tracker(ARN)
+    t.feed(parent.events)
+    t.feed(child.events, source=ARN + "/run:0")
+    t.feed(other.events, source=ARN + "/run:1")
+    t.feed(child.events, source=ARN + "/run:0")  # read again: nothing new
+    lines = t.drain_lines()
+    assert "plan: direct-phz, 15 steps in 13 waves" in lines
+    assert sum("step 6 enable-private-dns" in ln and "performing" in ln for ln in lines) == 1
+    assert any("step 7 enable-private-dns" in ln for ln in lines)
+    assert t.status == "RUNNING" and t.error == ""
