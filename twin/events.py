@@ -304,7 +304,7 @@ class EventPlayer:
             row: dict[str, Any] = {"vpc": p.vpc, "vpc_id": p.vpc_id, "account": p.account, "at": p.at,
                                    "deliveries": p.deliveries, "invoked": p.invoked, "executions": len(arns)}
             if not arns:
-                if not self.dep.rules:
+                if not self.dep.conditions.get("Onboarding", bool(self.dep.rules)):
                     row.update(status="SKIPPED", reason="NOT_CONFIGURED: onboarding is off (no Profile to join: "
                                                         "OnboardProfileId is empty, no rule is deployed)")
                 else:
