@@ -15,7 +15,7 @@ from profile_migrator.planner import Plan, plan
 from profile_migrator.resolution import PRECEDENCES
 from profile_migrator.workflow import interleave, lanes, phases
 
-from tests.unit.replay import check_plan_under
+from .replay import check_plan_under
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from plan_scale import build_estate
