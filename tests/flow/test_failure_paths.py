@@ -10,29 +10,21 @@ from typing import Any
 
 import pytest
 import yaml
-from profile_migrator.estate import Scenario, dump_scenario, parse_scenario
+from profile_migrator.estate import Scenario, dump_scenario
 
 from twin.rehearsal import Result
 from twin.run import rehearse_state_machine
 
+from .common import fast_scenario, no_downtime
+
 pytestmark = pytest.mark.flow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "path1-direct-phz.yaml"
-# Short AWS durations keep each rehearsal to a few seconds of wall time.
-FAST = {"time_scale": 0.01, "durations": {"endpoint_pending": 10, "profile_association": 5,
-                                          "resource_association": 5, "phz_change": 5}}
 
 
 def scenario(*faults: dict[str, Any]) -> Scenario:
     doc = yaml.safe_load(EXAMPLE.read_text())
-    doc["twin"] = {**FAST, "faults": list(faults)}
-    return parse_scenario(doc, "failure-paths")
-
-
-def no_downtime(result: Result) -> None:
-    assert result.resolution
-    for row in result.resolution:
-        assert row["downtime_seconds"] == 0.0 and row["private"] == row["samples"], row
+    return fast_scenario(doc, "failure-paths", faults)
 
 
 def estate_is_the_start(scn: Scenario, result: Result) -> None:

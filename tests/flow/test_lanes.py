@@ -9,32 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from profile_migrator.estate import Scenario, dump_scenario, parse_scenario
+from profile_migrator.estate import Scenario, dump_scenario
 
 from twin.rehearsal import Result
 from twin.run import rehearse_state_machine
+
+from .common import fast_scenario, no_downtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from plan_scale import build_estate
 
 pytestmark = pytest.mark.flow
 
-FAST = {"time_scale": 0.01, "durations": {"endpoint_pending": 10, "profile_association": 5,
-                                          "resource_association": 5, "phz_change": 5}}
-
 
 def scenario(*faults: dict[str, Any]) -> Scenario:
     """Four VPCs, two endpoints in their own zones: svc00 direct PHZ (path 1), svc01 profile PHZ (path 2)."""
     doc = build_estate(4, 2)
     doc["migration"]["approvals"] = "none"
-    doc["twin"] = {**FAST, "faults": list(faults)}
-    return parse_scenario(doc, "two-lanes")
-
-
-def no_downtime(result: Result) -> None:
-    assert result.resolution
-    for row in result.resolution:
-        assert row["downtime_seconds"] == 0.0 and row["private"] == row["samples"], row
+    return fast_scenario(doc, "two-lanes", faults)
 
 
 def span(result: Result, endpoint: str, mode: str = "forward") -> tuple[float, float]:
