@@ -209,7 +209,7 @@ class StepTimeline:
             if state.endswith(("NeedsApproval",)) and key not in self._open:
                 target = " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
                 entry = {"index": step.get("index"), "action": step.get("action"), "target": target,
-                         "endpoint": step.get("endpoint"),
+                         "endpoint": step.get("endpoint"), "wave": step.get("wave"),
                          "published_step": step.get("published_step"), "start": round(now - self.t0, 1),
                          "end": round(now - self.t0, 1), "mode": mode, "done": False}
                 self.steps.append(entry)
