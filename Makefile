@@ -29,10 +29,11 @@ validate: $(SAM)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check layers twin profile_migrator_cli || true
+	$(BIN)/ruff format --check .
 
 test: $(STAMP) validate
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 plan: $(STAMP)

@@ -35,7 +35,9 @@ def build_estate(n_vpcs: int, n_endpoints: int, n_accounts: int = 4) -> dict[str
     accounts = dict(ACCOUNTS)
     workload = list(WORKLOAD_ACCOUNTS)
     if n_accounts != 4:
-        accounts = {"network": "111111111111"} | {f"wl-{chr(97 + i)}": f"{i + 2}" * 12 for i in range(n_accounts - 1)}
+        accounts = {"network": "111111111111"} | {
+            f"wl-{chr(97 + i)}": f"{i + 2}" * 12 for i in range(n_accounts - 1)
+        }
         workload = [a for a in accounts if a != "network"] + ["network"]
     vpcs: dict[str, Any] = {"shared-services": {"account": "network", "cidr": "10.0.0.0/24"}}
     for i in range(1, n_vpcs):
@@ -128,17 +130,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per size (the best is reported)")
     ap.add_argument("--profile", action="store_true", help="cProfile the largest size and print the top 25")
     args = ap.parse_args(argv)
-    header = (f"{'VPCs':>6} {'endpoints':>9} {'pairs':>7} {'load s':>7} {'plan s':>7} {'cpu s':>7} "
-              f"{'µs/pair':>8} {'peak MiB':>9} {'steps':>7} {'predicted':>9}")
+    header = (
+        f"{'VPCs':>6} {'endpoints':>9} {'pairs':>7} {'load s':>7} {'plan s':>7} {'cpu s':>7} "
+        f"{'µs/pair':>8} {'peak MiB':>9} {'steps':>7} {'predicted':>9}"
+    )
     print(f"python {sys.version.split()[0]}")
     print(header)
     for n_e in sorted(args.endpoints):
         for n_v in sorted(args.vpcs):
             r = measure(n_v, n_e, args.repeat)
-            print(f"{r['vpcs']:>6} {r['endpoints']:>9} {r['pairs']:>7} {r['load_s']:>7.2f} {r['plan_s']:>7.2f} "
-                  f"{r['plan_cpu_s']:>7.2f} {1e6 * r['plan_cpu_s'] / r['pairs']:>8.1f} {r['peak_mib']:>9.1f} "
-                  f"{r['steps']:>7} "
-                  f"{r['predicted']:>9}", flush=True)
+            print(
+                f"{r['vpcs']:>6} {r['endpoints']:>9} {r['pairs']:>7} {r['load_s']:>7.2f} {r['plan_s']:>7.2f} "
+                f"{r['plan_cpu_s']:>7.2f} {1e6 * r['plan_cpu_s'] / r['pairs']:>8.1f} {r['peak_mib']:>9.1f} "
+                f"{r['steps']:>7} "
+                f"{r['predicted']:>9}",
+                flush=True,
+            )
     if args.profile:
         scn = parse_scenario(build_estate(max(args.vpcs), max(args.endpoints)), "bench")
         prof = cProfile.Profile()

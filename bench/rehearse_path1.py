@@ -33,8 +33,12 @@ def main() -> None:
     print(f"aws_wait_seconds         {r.aws_wait_seconds:.1f}")
     if r.aws_wait_seconds:
         print(f"simulated / aws_wait     {r.simulated_seconds / r.aws_wait_seconds:.2f}")
-    print(f"state transitions        {r.state_transitions}  ({r.state_transitions / endpoints:.0f} per endpoint)")
-    print(f"Lambda invocations       {r.lambda_invocations}  ({r.lambda_invocations / endpoints:.0f} per endpoint)")
+    print(
+        f"state transitions        {r.state_transitions}  ({r.state_transitions / endpoints:.0f} per endpoint)"
+    )
+    print(
+        f"Lambda invocations       {r.lambda_invocations}  ({r.lambda_invocations / endpoints:.0f} per endpoint)"
+    )
     print(f"API calls                {calls}")
     print(f"downtime (s, all VPCs)   {sum(row['downtime_seconds'] for row in r.resolution):.0f}")
 

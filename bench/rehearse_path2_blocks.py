@@ -20,8 +20,15 @@ from twin.run import rehearse_state_machine
 
 REGION = "us-east-1"
 DNS = f"lambda.{REGION}.amazonaws.com"
-FAST = {"time_scale": 0.002, "durations": {"endpoint_pending": 10, "profile_association": 5,
-                                           "resource_association": 5, "phz_change": 5}}
+FAST = {
+    "time_scale": 0.002,
+    "durations": {
+        "endpoint_pending": 10,
+        "profile_association": 5,
+        "resource_association": 5,
+        "phz_change": 5,
+    },
+}
 
 
 def build_estate(n_vpcs: int, limit: int, accounts: int) -> dict[str, Any]:
@@ -36,12 +43,29 @@ def build_estate(n_vpcs: int, limit: int, accounts: int) -> dict[str, Any]:
         "accounts": accts,
         "vpcs": vpcs,
         "endpoints": {"lambda": {"vpc": "shared-services", "service": "lambda", "private_dns": False}},
-        "hosted_zones": {"lambda-zone": {"account": "network", "name": DNS, "vpcs": ["shared-services"],
-                                         "max_vpcs": limit,
-                                         "records": [{"name": DNS, "type": "A", "alias_to": "lambda"}]}},
-        "profiles": {"central": {"account": "network", "vpcs": list(vpcs), "hosted_zones": ["lambda-zone"],
-                                 "shared_with": names[1:]}},
-        "migration": {"profile": "central", "endpoints": ["lambda"], "approvals": "none", "parking_vpc": "auto"},
+        "hosted_zones": {
+            "lambda-zone": {
+                "account": "network",
+                "name": DNS,
+                "vpcs": ["shared-services"],
+                "max_vpcs": limit,
+                "records": [{"name": DNS, "type": "A", "alias_to": "lambda"}],
+            }
+        },
+        "profiles": {
+            "central": {
+                "account": "network",
+                "vpcs": list(vpcs),
+                "hosted_zones": ["lambda-zone"],
+                "shared_with": names[1:],
+            }
+        },
+        "migration": {
+            "profile": "central",
+            "endpoints": ["lambda"],
+            "approvals": "none",
+            "parking_vpc": "auto",
+        },
         "twin": FAST,
     }
 
@@ -73,10 +97,14 @@ def main() -> None:
     plan_s = time.monotonic() - t0
     assert p.safe, [pr.message for pr in p.problems]
     peaks = peak_associations(p, scn)
-    print(f"estate                   {args.vpcs} workload VPCs + shared services, zone limit {args.limit}, "
-          f"{args.accounts} account(s)")
-    print(f"plan                     safe in {plan_s:.2f} s: {len(p.steps)} steps, "
-          f"{len({s.wave for s in p.steps})} waves, copies {', '.join(p.bridges) or '-'}")
+    print(
+        f"estate                   {args.vpcs} workload VPCs + shared services, zone limit {args.limit}, "
+        f"{args.accounts} account(s)"
+    )
+    print(
+        f"plan                     safe in {plan_s:.2f} s: {len(p.steps)} steps, "
+        f"{len({s.wave for s in p.steps})} waves, copies {', '.join(p.bridges) or '-'}"
+    )
     print(f"most VPCs on one zone    {', '.join(f'{z} {n}' for z, n in peaks.items())}")
     t0 = time.monotonic()
     r = rehearse_state_machine(scn)
@@ -87,9 +115,11 @@ def main() -> None:
     print(f"simulated seconds        {r.simulated_seconds:.1f}")
     print(f"state transitions        {r.state_transitions}")
     print(f"Lambda invocations       {r.lambda_invocations}")
-    print(f"API calls                {sum(r.api_calls.values())}  (CreateHostedZone "
-          f"{r.api_calls.get('route53:CreateHostedZone', 0)}, AssociateVPCWithHostedZone "
-          f"{r.api_calls.get('route53:AssociateVPCWithHostedZone', 0)})")
+    print(
+        f"API calls                {sum(r.api_calls.values())}  (CreateHostedZone "
+        f"{r.api_calls.get('route53:CreateHostedZone', 0)}, AssociateVPCWithHostedZone "
+        f"{r.api_calls.get('route53:AssociateVPCWithHostedZone', 0)})"
+    )
     print(f"VPCs sampled             {len(r.resolution)}")
     print(f"downtime (s, all VPCs)   {sum(row['downtime_seconds'] for row in r.resolution):.0f}")
     print(f"zones left               {sorted(r.final.get('hosted_zones', {}))}")

@@ -43,8 +43,14 @@ LAMBDA_REQUEST_USD = 0.20 / 1_000_000
 LAMBDA_GB_SECOND_USD = 0.0000166667
 
 
-def estate(n_vpcs: int, n_endpoints: int, path: str, only: list[str] | None = None,
-           time_scale: float = 0.01, n_accounts: int = 4) -> Scenario:
+def estate(
+    n_vpcs: int,
+    n_endpoints: int,
+    path: str,
+    only: list[str] | None = None,
+    time_scale: float = 0.01,
+    n_accounts: int = 4,
+) -> Scenario:
     """plan_scale's estate; ``path`` '1'/'2' makes every endpoint direct PHZ / profile PHZ; ``only`` migrates
     only those endpoints (the others stay in the estate)."""
     doc: dict[str, Any] = build_estate(n_vpcs, n_endpoints, n_accounts)
@@ -88,11 +94,21 @@ def rehearse(scn: Scenario) -> dict[str, Any]:
     gb_s = sum(sec * mem / 1024 for sec, mem in handler_seconds().values())
     calls = r.lambda_invocations
     usd = r.state_transitions * TRANSITION_USD + calls * LAMBDA_REQUEST_USD + gb_s * LAMBDA_GB_SECOND_USD
-    return {"wall": r.wall_seconds, "wall_total": total, "sim": r.simulated_seconds, "transitions": r.state_transitions,
-            "invocations": calls, "gb_s": gb_s, "usd": usd,
-            "downtime": sum(row["downtime_seconds"] for row in r.resolution), "pairs_sampled": len(r.resolution),
-            "lag": getattr(r, "sampler_lag", None), "largest_input": largest[0],
-            "max_history": max(hist.values(), default=0), "executions": len(hist)}
+    return {
+        "wall": r.wall_seconds,
+        "wall_total": total,
+        "sim": r.simulated_seconds,
+        "transitions": r.state_transitions,
+        "invocations": calls,
+        "gb_s": gb_s,
+        "usd": usd,
+        "downtime": sum(row["downtime_seconds"] for row in r.resolution),
+        "pairs_sampled": len(r.resolution),
+        "lag": getattr(r, "sampler_lag", None),
+        "largest_input": largest[0],
+        "max_history": max(hist.values(), default=0),
+        "executions": len(hist),
+    }
 
 
 def measure(n_vpcs: int, n_endpoints: int, path: str, singles: bool, n_accounts: int = 4) -> None:
@@ -104,13 +120,18 @@ def measure(n_vpcs: int, n_endpoints: int, path: str, singles: bool, n_accounts:
     ref = None
     if singles:
         kinds = {"2": [endpoints[0]], "1": [endpoints[0]]}.get(path, endpoints[:2])
-        ref = max(rehearse(estate(n_vpcs, n_endpoints, path, only=[e], n_accounts=n_accounts))["sim"] for e in kinds)
+        ref = max(
+            rehearse(estate(n_vpcs, n_endpoints, path, only=[e], n_accounts=n_accounts))["sim"] for e in kinds
+        )
     ratio = f"{full['sim'] / ref:.2f}" if ref else "-"
-    print(f"{n_vpcs:>5} {n_endpoints:>3} {path:>5} {full['wall']:>7.0f} ({full['wall_total']:>5.0f}) {full['sim']:>8.0f} "
-          f"{(f'{ref:.0f}' if ref else '-'):>7} {ratio:>6} {full['transitions'] / pairs:>8.2f} "
-          f"{full['invocations'] / pairs:>8.2f} {full['transitions']:>7} {full['invocations']:>6} "
-          f"{full['usd']:>7.3f} {full['downtime']:>6.0f} {full['largest_input']:>8} {full['max_history']:>6} "
-          f"{full['executions']:>6}", flush=True)
+    print(
+        f"{n_vpcs:>5} {n_endpoints:>3} {path:>5} {full['wall']:>7.0f} ({full['wall_total']:>5.0f}) {full['sim']:>8.0f} "
+        f"{(f'{ref:.0f}' if ref else '-'):>7} {ratio:>6} {full['transitions'] / pairs:>8.2f} "
+        f"{full['invocations'] / pairs:>8.2f} {full['transitions']:>7} {full['invocations']:>6} "
+        f"{full['usd']:>7.3f} {full['downtime']:>6.0f} {full['largest_input']:>8} {full['max_history']:>6} "
+        f"{full['executions']:>6}",
+        flush=True,
+    )
 
 
 def storage(n_vpcs: int, n_endpoints: int, path: str, n_accounts: int, concurrency: int = 8) -> None:
@@ -133,34 +154,65 @@ def storage(n_vpcs: int, n_endpoints: int, path: str, n_accounts: int, concurren
         if pr.after_step == 0 and pr.answer == "private":
             watched.setdefault(pr.vpc, []).append(pr.name)
     eps = scn.migration.endpoints
-    ctx = Ctx(region=scn.region, accounts={a: {"id": i} for a, i in scn.accounts.items()},
-              ids={"vpcs": {v: f"vpc-{n:017x}" for n, v in enumerate(scn.vpcs)},
-                   "endpoints": {e: f"vpce-{n:017x}" for n, e in enumerate(scn.endpoints)},
-                   "zones": {z: f"Z{n:020d}" for n, z in enumerate(scn.hosted_zones)},
-                   "profiles": {"central": "rp-0123456789abcdef"}, "endpoint_accounts": {e: "network" for e in eps}},
-              probes={v: f"arn:aws:lambda:us-east-1:{scn.accounts[scn.vpcs[v].account]}:function:"
-                         f"profile-migrator-probe-vpc-{n:017x}" for n, v in enumerate(scn.vpcs)},
-              watched=watched, private_ips={scn.endpoint_dns_name(e): ["10.0.0.10", "10.0.1.10"] for e in eps},
-              dns_names={e: scn.endpoint_dns_name(e) for e in eps})
-    docs["context.json"] = {"ctx": ctx.model_dump(mode="json"), "watched": sorted(watched),
-                            "lock_keys": [f"vpce-{n:017x}" for n in range(len(eps))]}
+    ctx = Ctx(
+        region=scn.region,
+        accounts={a: {"id": i} for a, i in scn.accounts.items()},
+        ids={
+            "vpcs": {v: f"vpc-{n:017x}" for n, v in enumerate(scn.vpcs)},
+            "endpoints": {e: f"vpce-{n:017x}" for n, e in enumerate(scn.endpoints)},
+            "zones": {z: f"Z{n:020d}" for n, z in enumerate(scn.hosted_zones)},
+            "profiles": {"central": "rp-0123456789abcdef"},
+            "endpoint_accounts": {e: "network" for e in eps},
+        },
+        probes={
+            v: f"arn:aws:lambda:us-east-1:{scn.accounts[scn.vpcs[v].account]}:function:"
+            f"profile-migrator-probe-vpc-{n:017x}"
+            for n, v in enumerate(scn.vpcs)
+        },
+        watched=watched,
+        private_ips={scn.endpoint_dns_name(e): ["10.0.0.10", "10.0.1.10"] for e in eps},
+        dns_names={e: scn.endpoint_dns_name(e) for e in eps},
+    )
+    docs["context.json"] = {
+        "ctx": ctx.model_dump(mode="json"),
+        "watched": sorted(watched),
+        "lock_keys": [f"vpce-{n:017x}" for n in range(len(eps))],
+    }
     sizes = {k: len(json.dumps(v, separators=(",", ":"), sort_keys=True)) for k, v in docs.items()}
-    run = RunRef(bucket="profile-migrator-runbucket-111111111111", prefix=prefix, region=scn.region,
-                 shared=prefix + "shared.json", lanes=prefix + "lanes.json", cleanup=prefix + "cleanup.json")
+    run = RunRef(
+        bucket="profile-migrator-runbucket-111111111111",
+        prefix=prefix,
+        region=scn.region,
+        shared=prefix + "shared.json",
+        lanes=prefix + "lanes.json",
+        cleanup=prefix + "cleanup.json",
+    )
     summary["stored_bytes"] = sum(sizes.values())
-    state = {"ready": True, "run": run.model_dump(), "config": {"gate": {}, "poll": {}, "approval_timeout_seconds": 3600},
-             "summary": summary}
-    items = [w for k, v in docs.items() if k.startswith(("lanes/", "cleanups/")) or k == "shared.json" for w in v]
+    state = {
+        "ready": True,
+        "run": run.model_dump(),
+        "config": {"gate": {}, "poll": {}, "approval_timeout_seconds": 3600},
+        "summary": summary,
+    }
+    items = [
+        w for k, v in docs.items() if k.startswith(("lanes/", "cleanups/")) or k == "shared.json" for w in v
+    ]
     biggest_wave = max((len(json.dumps(w, separators=(",", ":"))) for w in items), default=0)
     steps_per_lane = [sum(len(w["steps"]) for w in v) for k, v in docs.items() if k.startswith("lanes/")]
-    print(f"{n_vpcs} VPCs x {n_endpoints} endpoints ({path}, {n_accounts} accounts): {len(the_plan.steps)} steps, "
-          f"{summary['lanes']} lanes ({min(steps_per_lane, default=0)}-{max(steps_per_lane, default=0)} steps), "
-          f"{summary['waves']} waves; planned and stored in {time.perf_counter() - t0:.1f} s")
-    print(f"  stored: {sum(sizes.values()):,} bytes in {len(docs)} objects; context.json {sizes['context.json']:,}, "
-          f"plan.json {sizes['plan.json']:,}, lanes.json {sizes['lanes.json']:,}, largest lane file "
-          f"{max(v for k, v in sizes.items() if k.startswith('lanes/')):,}")
-    print(f"  state after Preflight: {len(json.dumps(state, separators=(',', ':'))):,} bytes; largest map item "
-          f"(a wave, the input of its child): {biggest_wave:,} bytes; SF-5 limit {256 * 1024:,}")
+    print(
+        f"{n_vpcs} VPCs x {n_endpoints} endpoints ({path}, {n_accounts} accounts): {len(the_plan.steps)} steps, "
+        f"{summary['lanes']} lanes ({min(steps_per_lane, default=0)}-{max(steps_per_lane, default=0)} steps), "
+        f"{summary['waves']} waves; planned and stored in {time.perf_counter() - t0:.1f} s"
+    )
+    print(
+        f"  stored: {sum(sizes.values()):,} bytes in {len(docs)} objects; context.json {sizes['context.json']:,}, "
+        f"plan.json {sizes['plan.json']:,}, lanes.json {sizes['lanes.json']:,}, largest lane file "
+        f"{max(v for k, v in sizes.items() if k.startswith('lanes/')):,}"
+    )
+    print(
+        f"  state after Preflight: {len(json.dumps(state, separators=(',', ':'))):,} bytes; largest map item "
+        f"(a wave, the input of its child): {biggest_wave:,} bytes; SF-5 limit {256 * 1024:,}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,17 +221,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--endpoints", type=int, default=1)
     ap.add_argument("--path", choices=["mixed", "1", "2"], default="mixed")
     ap.add_argument("--no-singles", action="store_true", help="skip the single-endpoint reference runs")
-    ap.add_argument("--accounts", type=int, default=4, help="accounts the VPCs are spread over (network + workload)")
-    ap.add_argument("--storage", action="store_true", help="only what Preflight stores, and the state it returns")
+    ap.add_argument(
+        "--accounts", type=int, default=4, help="accounts the VPCs are spread over (network + workload)"
+    )
+    ap.add_argument(
+        "--storage", action="store_true", help="only what Preflight stores, and the state it returns"
+    )
     args = ap.parse_args(argv)
     if args.storage:
         storage(args.vpcs or 1000, args.endpoints if args.vpcs else 50, args.path, args.accounts)
         return 0
     sizes = [(args.vpcs, args.endpoints, args.path)] if args.vpcs else [(100, 10, "mixed"), (300, 1, "2")]
     print(f"python {sys.version.split()[0]}")
-    print(f"{'VPCs':>5} {'eps':>3} {'path':>5} {'wall s':>7} {'(+build)':>7} {'sim s':>8} {'1-ep s':>7} {'ratio':>6} "
-          f"{'tr/pair':>8} {'λ/pair':>8} {'trans':>7} {'λ':>6} {'USD':>7} {'down s':>6} {'max in B':>8} "
-          f"{'hist':>6} {'execs':>6}")
+    print(
+        f"{'VPCs':>5} {'eps':>3} {'path':>5} {'wall s':>7} {'(+build)':>7} {'sim s':>8} {'1-ep s':>7} {'ratio':>6} "
+        f"{'tr/pair':>8} {'λ/pair':>8} {'trans':>7} {'λ':>6} {'USD':>7} {'down s':>6} {'max in B':>8} "
+        f"{'hist':>6} {'execs':>6}"
+    )
     for n_v, n_e, path in sizes:
         measure(n_v, n_e, path, not args.no_singles, args.accounts)
     return 0

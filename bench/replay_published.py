@@ -33,9 +33,15 @@ def one_run(path: Path, time_scale: float) -> dict[str, Any]:
     finally:
         tw.stop()
     return {
-        "status": r.status, "build": build, "real": r.wall_seconds, "simulated": r.simulated_seconds,
-        "aws_wait": r.aws_wait_seconds, "calls": sum(r.api_calls.values()), "per_call": r.api_calls,
-        "downtime": sum(row["downtime_seconds"] for row in r.resolution), "error": r.error,
+        "status": r.status,
+        "build": build,
+        "real": r.wall_seconds,
+        "simulated": r.simulated_seconds,
+        "aws_wait": r.aws_wait_seconds,
+        "calls": sum(r.api_calls.values()),
+        "per_call": r.api_calls,
+        "downtime": sum(row["downtime_seconds"] for row in r.resolution),
+        "error": r.error,
     }
 
 
@@ -48,23 +54,29 @@ def main() -> None:
     args = ap.parse_args()
     path = Path(args.scenario)
     print(f"published replay of {path} at time_scale {args.time_scale}")
-    print(f"{'run':>3} {'status':<10} {'build s':>8} {'real s':>7} {'simulated s':>12} {'sim/real':>9} "
-          f"{'aws wait s':>11} {'api calls':>10} {'downtime s':>11}")
+    print(
+        f"{'run':>3} {'status':<10} {'build s':>8} {'real s':>7} {'simulated s':>12} {'sim/real':>9} "
+        f"{'aws wait s':>11} {'api calls':>10} {'downtime s':>11}"
+    )
     runs = []
     for i in range(args.runs):
         r = one_run(path, args.time_scale)
         runs.append(r)
-        print(f"{i + 1:>3} {r['status']:<10} {r['build']:>8.2f} {r['real']:>7.2f} {r['simulated']:>12.1f} "
-              f"{r['simulated'] / r['real']:>9.0f} {r['aws_wait']:>11.1f} {r['calls']:>10} {r['downtime']:>11.1f}")
+        print(
+            f"{i + 1:>3} {r['status']:<10} {r['build']:>8.2f} {r['real']:>7.2f} {r['simulated']:>12.1f} "
+            f"{r['simulated'] / r['real']:>9.0f} {r['aws_wait']:>11.1f} {r['calls']:>10} {r['downtime']:>11.1f}"
+        )
         if r["error"]:
             print(f"    error: {r['error']}")
 
     def med(key: str) -> float:
         return statistics.median(float(r[key]) for r in runs)
 
-    print(f"median: real {med('real'):.2f} s (build {med('build'):.2f} s), simulated {med('simulated'):.1f} s, "
-          f"{med('simulated') / med('real'):.0f} simulated s per real s, {med('calls'):.0f} API calls, "
-          f"downtime {med('downtime'):.1f} s")
+    print(
+        f"median: real {med('real'):.2f} s (build {med('build'):.2f} s), simulated {med('simulated'):.1f} s, "
+        f"{med('simulated') / med('real'):.0f} simulated s per real s, {med('calls'):.0f} API calls, "
+        f"downtime {med('downtime'):.1f} s"
+    )
     if args.calls:
         for op, n in sorted(runs[-1]["per_call"].items()):
             print(f"  {op:<55} {n:>5}")

@@ -30,18 +30,33 @@ EXIT_INTERRUPTED = 130
 
 
 def _connection_options(f: F) -> F:
-    for option in reversed([
-        click.option("--profile", default=None, help="Named AWS profile (~/.aws/config) to use."),
-        click.option("--region", default=None, help="AWS Region of the state machine (default: from the ARN, "
-                                                    "the ids file or the profile)."),
-        click.option("--endpoint-url", default=None, help="Send every AWS call here (e.g. the local twin)."),
-        click.option("--ids", "ids_file", type=click.Path(dir_okay=False, exists=True), default=None,
-                     help="The ids file of `profile-migrator twin serve`: endpoint URL, region, state machine "
-                          "and each account's keys."),
-        click.option("--account", default=None,
-                     help="With --ids: the alias of the account whose keys sign the calls (default: the one "
-                          "the state machine is deployed in)."),
-    ]):
+    for option in reversed(
+        [
+            click.option("--profile", default=None, help="Named AWS profile (~/.aws/config) to use."),
+            click.option(
+                "--region",
+                default=None,
+                help="AWS Region of the state machine (default: from the ARN, the ids file or the profile).",
+            ),
+            click.option(
+                "--endpoint-url", default=None, help="Send every AWS call here (e.g. the local twin)."
+            ),
+            click.option(
+                "--ids",
+                "ids_file",
+                type=click.Path(dir_okay=False, exists=True),
+                default=None,
+                help="The ids file of `profile-migrator twin serve`: endpoint URL, region, state machine "
+                "and each account's keys.",
+            ),
+            click.option(
+                "--account",
+                default=None,
+                help="With --ids: the alias of the account whose keys sign the calls (default: the one "
+                "the state machine is deployed in).",
+            ),
+        ]
+    ):
         f = option(f)
     return f
 
@@ -62,8 +77,16 @@ def _arn_region(arn: str | None) -> str | None:
     return parts[3] if len(parts) > 4 and parts[0] == "arn" and parts[3] else None
 
 
-def connect(*, profile: str | None, region: str | None, endpoint_url: str | None, ids_file: str | None,
-            account: str | None, arn: str | None = None, fallback_region: str | None = None) -> Connection:
+def connect(
+    *,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    ids_file: str | None,
+    account: str | None,
+    arn: str | None = None,
+    fallback_region: str | None = None,
+) -> Connection:
     """An :class:`Account` for the person at the terminal; exits 2 on a usage mistake."""
     ids: dict[str, Any] = {}
     credentials: dict[str, str] | None = None
@@ -75,13 +98,18 @@ def connect(*, profile: str | None, region: str | None, endpoint_url: str | None
         except (OSError, ValueError) as exc:
             _fail(f"{ids_file}: not a twin ids file: {exc}")
         accounts: dict[str, Any] = ids.get("accounts", {})
-        alias = account or ids.get("central_account") or (next(iter(accounts)) if len(accounts) == 1 else None)
+        alias = (
+            account or ids.get("central_account") or (next(iter(accounts)) if len(accounts) == 1 else None)
+        )
         if alias is None:
             _fail(f"{ids_file}: several accounts ({', '.join(accounts)}): pick one with --account")
         if alias not in accounts:
             _fail(f"{ids_file}: no account {alias!r} (it has {', '.join(accounts) or 'none'})")
         keys = accounts[alias]
-        credentials = {"aws_access_key_id": keys["access_key_id"], "aws_secret_access_key": keys["secret_access_key"]}
+        credentials = {
+            "aws_access_key_id": keys["access_key_id"],
+            "aws_secret_access_key": keys["secret_access_key"],
+        }
         if keys.get("session_token"):
             credentials["aws_session_token"] = keys["session_token"]
         endpoint_url = endpoint_url or ids.get("endpoint_url")
@@ -90,13 +118,15 @@ def connect(*, profile: str | None, region: str | None, endpoint_url: str | None
     region = region or _arn_region(arn) or ids.get("region")
     try:
         try:
-            acct = operator_account(region=region, profile=profile, endpoint_url=endpoint_url,
-                                    credentials=credentials)
+            acct = operator_account(
+                region=region, profile=profile, endpoint_url=endpoint_url, credentials=credentials
+            )
         except ValueError:  # no region anywhere: the request's own, if there is one
             if not fallback_region:
                 raise
-            acct = operator_account(region=fallback_region, profile=profile, endpoint_url=endpoint_url,
-                                    credentials=credentials)
+            acct = operator_account(
+                region=fallback_region, profile=profile, endpoint_url=endpoint_url, credentials=credentials
+            )
     except Exception as exc:  # no region, botocore's ProfileNotFound and the like
         _fail(str(exc))
     return Connection(acct, ids)
@@ -135,8 +165,10 @@ def _state_machine_arn(conn: Connection, arn: str | None, stack: str | None) -> 
         return str(outputs["StateMachineArn"])
     if conn.ids.get("state_machine_arn"):
         return str(conn.ids["state_machine_arn"])
-    _fail("which state machine? pass --state-machine-arn ARN or --stack-name NAME "
-          "(or --ids of a `twin serve --deploy`)")
+    _fail(
+        "which state machine? pass --state-machine-arn ARN or --stack-name NAME "
+        "(or --ids of a `twin serve --deploy`)"
+    )
     raise AssertionError  # unreachable: _fail exits
 
 
@@ -155,24 +187,44 @@ def default_name(request: dict[str, Any]) -> str:
 @click.option("--watch", "then_watch", is_flag=True, help="Then follow the execution like `watch`.")
 @click.option("--plain", is_flag=True, help="With --watch: log lines instead of the live display.")
 @_connection_options
-def start_cmd(request: str, state_machine_arn: str | None, stack_name: str | None, name: str | None,
-              then_watch: bool, plain: bool, profile: str | None, region: str | None, endpoint_url: str | None,
-              ids_file: str | None, account: str | None) -> None:
+def start_cmd(
+    request: str,
+    state_machine_arn: str | None,
+    stack_name: str | None,
+    name: str | None,
+    then_watch: bool,
+    plain: bool,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    ids_file: str | None,
+    account: str | None,
+) -> None:
     """Check REQUEST.json (the execution input) and start a migration; prints the execution ARN."""
     if state_machine_arn and stack_name:
         _fail("--state-machine-arn and --stack-name both name the state machine: use one")
     doc = _read_request(request)
-    conn = connect(profile=profile, region=region, endpoint_url=endpoint_url, ids_file=ids_file, account=account,
-                   arn=state_machine_arn, fallback_region=str(doc.get("region", "us-east-1")))
+    conn = connect(
+        profile=profile,
+        region=region,
+        endpoint_url=endpoint_url,
+        ids_file=ids_file,
+        account=account,
+        arn=state_machine_arn,
+        fallback_region=str(doc.get("region", "us-east-1")),
+    )
     sm = _state_machine_arn(conn, state_machine_arn, stack_name)
     sfn = conn.account.client("stepfunctions")
     try:
         arn = sfn.start_execution(stateMachineArn=sm, name=name or default_name(doc), input=json.dumps(doc))[
-            "executionArn"]
+            "executionArn"
+        ]
     except Exception as exc:
         code = error_code(exc)
-        hint = {"ExecutionAlreadyExists": " (names are unique for 90 days: pick another --name)",
-                "StateMachineDoesNotExist": " (check the ARN, the region and the account)"}.get(code, "")
+        hint = {
+            "ExecutionAlreadyExists": " (names are unique for 90 days: pick another --name)",
+            "StateMachineDoesNotExist": " (check the ARN, the region and the account)",
+        }.get(code, "")
         _fail(f"StartExecution: {exc}{hint}", EXIT_FAILED)
     click.echo(arn)
     if then_watch:
@@ -233,8 +285,14 @@ def _feed_children(sfn: Any, arn: str, tracker: Tracker) -> None:
         tracker.feed(new_events(sfn, child, tracker.child_event_ids.get(child, 0)), source=child)
 
 
-def follow(acct: Account, arn: str, *, interval: float = 2.0, plain: bool = False,
-           out: Callable[[str], None] | None = None) -> int:
+def follow(
+    acct: Account,
+    arn: str,
+    *,
+    interval: float = 2.0,
+    plain: bool = False,
+    out: Callable[[str], None] | None = None,
+) -> int:
     """Follow ``arn`` until it ends; returns the exit status (0 succeeded, 1 rolled back/failed, 3 refused)."""
     from rich.console import Console
     from rich.live import Live
@@ -246,7 +304,11 @@ def follow(acct: Account, arn: str, *, interval: float = 2.0, plain: bool = Fals
     say = out or (lambda line: click.echo(line))
     t0 = time.monotonic()
     outcome: Outcome | None = None
-    live = Live(render(tracker, 0), console=console, refresh_per_second=4, transient=False) if live_mode else None
+    live = (
+        Live(render(tracker, 0), console=console, refresh_per_second=4, transient=False)
+        if live_mode
+        else None
+    )
     try:
         if live is not None:
             live.start()
@@ -284,18 +346,36 @@ def follow(acct: Account, arn: str, *, interval: float = 2.0, plain: bool = Fals
 @cli.command("watch")
 @click.argument("execution_arn")
 @click.option("--interval", type=float, default=2.0, show_default=True, help="Seconds between two looks.")
-@click.option("--plain", is_flag=True, help="Log lines instead of the live display (default when not a terminal).")
+@click.option(
+    "--plain", is_flag=True, help="Log lines instead of the live display (default when not a terminal)."
+)
 @_connection_options
-def watch_cmd(execution_arn: str, interval: float, plain: bool, profile: str | None, region: str | None,
-              endpoint_url: str | None, ids_file: str | None, account: str | None) -> None:
+def watch_cmd(
+    execution_arn: str,
+    interval: float,
+    plain: bool,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    ids_file: str | None,
+    account: str | None,
+) -> None:
     """Follow a migration execution until it ends: the step in progress, AWS polls, probe gates, outcome.
 
     Exit status: 0 SUCCEEDED; 1 ROLLED_BACK or FAILED; 3 REFUSED (preflight found problems: nothing changed).
     """
     if not execution_arn.startswith("arn:") or ":execution:" not in execution_arn:
-        _fail(f"{execution_arn!r} is not an execution ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME)")
-    conn = connect(profile=profile, region=region, endpoint_url=endpoint_url, ids_file=ids_file, account=account,
-                   arn=execution_arn)
+        _fail(
+            f"{execution_arn!r} is not an execution ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME)"
+        )
+    conn = connect(
+        profile=profile,
+        region=region,
+        endpoint_url=endpoint_url,
+        ids_file=ids_file,
+        account=account,
+        arn=execution_arn,
+    )
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

@@ -62,7 +62,9 @@ def read_accounts_file(path: str) -> dict[str, dict[str, str]]:
     for alias, entry in data.items():
         where = f"{path}: {alias}"
         if not isinstance(entry, dict) or set(entry) - {"id", "role_arn"}:
-            _fail(f"{where}: expected {{id, role_arn}} (unknown keys: {sorted(set(entry) - {'id', 'role_arn'}) if isinstance(entry, dict) else entry!r})")
+            _fail(
+                f"{where}: expected {{id, role_arn}} (unknown keys: {sorted(set(entry) - {'id', 'role_arn'}) if isinstance(entry, dict) else entry!r})"
+            )
         aid = str(entry.get("id", ""))
         if not re.fullmatch(r"\d{12}", aid):
             _fail(f"{where}.id: {aid!r} is not a 12-digit account id (quote it in YAML)")
@@ -92,8 +94,9 @@ def _aws_accounts(path: str, region: str | None, aws_profile: str | None) -> tup
     return out, base.region
 
 
-def _migration(scn: Scenario, ids: dict[str, dict[str, str]], profile: str | None,
-               endpoints: list[str]) -> dict[str, Any] | None:
+def _migration(
+    scn: Scenario, ids: dict[str, dict[str, str]], profile: str | None, endpoints: list[str]
+) -> dict[str, Any] | None:
     """The ``migration`` section: ``--profile``/``--endpoints`` by scenario name or AWS id."""
     if profile is None and not endpoints:
         return None
@@ -106,27 +109,61 @@ def _migration(scn: Scenario, ids: dict[str, dict[str, str]], profile: str | Non
         by_id = {v: k for k, v in ids[kind].items()}
         if value in by_id:
             return by_id[value]
-        _fail(f"no {kind[:-1]} {value!r} in the discovered estate (it has {', '.join(sorted(names)) or 'none'})")
+        _fail(
+            f"no {kind[:-1]} {value!r} in the discovered estate (it has {', '.join(sorted(names)) or 'none'})"
+        )
         return value
 
-    return {"profile": resolve("profiles", profile, scn.profiles),
-            "endpoints": [resolve("endpoints", e, scn.endpoints) for e in endpoints]}
+    return {
+        "profile": resolve("profiles", profile, scn.profiles),
+        "endpoints": [resolve("endpoints", e, scn.endpoints) for e in endpoints],
+    }
 
 
 @cli.command("discover")
-@click.option("--ids", "ids_file", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="The ids file of `profile-migrator twin serve`: read the twin, every account with its keys.")
-@click.option("--accounts", "accounts_file", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="YAML: alias -> {id, role_arn}: read these AWS accounts, each through its role.")
-@click.option("--region", default=None, help="With --accounts: the AWS Region to read (Profiles are regional).")
-@click.option("--aws-profile", default=None, help="With --accounts: named AWS profile that assumes the roles.")
-@click.option("--profile", "target_profile", default=None,
-              help="The Route 53 Profile to migrate to (scenario name or rp- id): writes `migration`.")
+@click.option(
+    "--ids",
+    "ids_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="The ids file of `profile-migrator twin serve`: read the twin, every account with its keys.",
+)
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML: alias -> {id, role_arn}: read these AWS accounts, each through its role.",
+)
+@click.option(
+    "--region", default=None, help="With --accounts: the AWS Region to read (Profiles are regional)."
+)
+@click.option(
+    "--aws-profile", default=None, help="With --accounts: named AWS profile that assumes the roles."
+)
+@click.option(
+    "--profile",
+    "target_profile",
+    default=None,
+    help="The Route 53 Profile to migrate to (scenario name or rp- id): writes `migration`.",
+)
 @click.option("--endpoints", default="", help="Comma-separated endpoints to migrate (names or vpce- ids).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the scenario here (default: stdout).")
-def discover_cmd(ids_file: str | None, accounts_file: str | None, region: str | None, aws_profile: str | None,
-                 target_profile: str | None, endpoints: str, output: str | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the scenario here (default: stdout).",
+)
+def discover_cmd(
+    ids_file: str | None,
+    accounts_file: str | None,
+    region: str | None,
+    aws_profile: str | None,
+    target_profile: str | None,
+    endpoints: str,
+    output: str | None,
+) -> None:
     """Read an estate into a scenario file that `plan` and `rehearse` accept. Changes nothing."""
     from profile_migrator.discovery import discover
 
@@ -142,7 +179,9 @@ def discover_cmd(ids_file: str | None, accounts_file: str | None, region: str | 
     found = discover(accounts, reg)
     ids = {"profiles": found.profile_ids, "endpoints": found.endpoint_ids}
     doc = yaml.safe_load(dump_scenario_yaml(found.scenario))
-    migration = _migration(found.scenario, ids, target_profile, [e for e in endpoints.split(",") if e.strip()])
+    migration = _migration(
+        found.scenario, ids, target_profile, [e for e in endpoints.split(",") if e.strip()]
+    )
     if migration is not None:
         doc["migration"] = migration
     try:
@@ -159,5 +198,8 @@ def discover_cmd(ids_file: str | None, accounts_file: str | None, region: str | 
         sys.stdout.write(text)
     else:
         Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}: {len(scn.vpcs)} VPCs, {len(scn.endpoints)} endpoints, "
-                   f"{len(scn.hosted_zones)} zones, {len(scn.profiles)} Profiles", err=True)
+        click.echo(
+            f"wrote {output}: {len(scn.vpcs)} VPCs, {len(scn.endpoints)} endpoints, "
+            f"{len(scn.hosted_zones)} zones, {len(scn.profiles)} Profiles",
+            err=True,
+        )

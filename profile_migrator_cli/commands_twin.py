@@ -18,12 +18,27 @@ _EXIT = {"SUCCEEDED": EXIT_OK, "ROLLED_BACK": EXIT_FAILED, "FAILED": EXIT_FAILED
 @cli.command("rehearse")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON object on stdout.")
-@click.option("--procedure", type=click.Choice(["converge", "published"]), default="converge", show_default=True,
-              help="converge: the product's state machine; published: the manual procedure replayed literally.")
-@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
-              help="Write a report (HTML + SVG) to this directory, with the published replay beside our run.")
-@click.option("--approve", type=click.Choice(["scenario", "ask"]), default="scenario", show_default=True,
-              help="Who answers approvals: the scenario's twin.approver, or you in the terminal.")
+@click.option(
+    "--procedure",
+    type=click.Choice(["converge", "published"]),
+    default="converge",
+    show_default=True,
+    help="converge: the product's state machine; published: the manual procedure replayed literally.",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write a report (HTML + SVG) to this directory, with the published replay beside our run.",
+)
+@click.option(
+    "--approve",
+    type=click.Choice(["scenario", "ask"]),
+    default="scenario",
+    show_default=True,
+    help="Who answers approvals: the scenario's twin.approver, or you in the terminal.",
+)
 def rehearse_cmd(scenario: str, as_json: bool, procedure: str, report_dir: str | None, approve: str) -> None:
     """Rehearse the migration of SCENARIO on the local twin of AWS and report what DNS did."""
     scn = _load(scenario)
@@ -36,8 +51,9 @@ def rehearse_cmd(scenario: str, as_json: bool, procedure: str, report_dir: str |
         try:
             from twin.run import rehearse_state_machine
         except ImportError:  # pragma: no cover - until the state machine lands
-            click.echo("error: the state-machine rehearsal is not available yet; use --procedure published",
-                       err=True)
+            click.echo(
+                "error: the state-machine rehearsal is not available yet; use --procedure published", err=True
+            )
             sys.exit(EXIT_INVALID)
         result = rehearse_state_machine(scn, progress=progress, approve=approve)
     out = result.to_json()
@@ -58,9 +74,11 @@ def rehearse_cmd(scenario: str, as_json: bool, procedure: str, report_dir: str |
 
 def _print_summary(out: dict[str, object]) -> None:
     click.echo(f"status: {out['status']}  architecture: {out['architecture']}  procedure: {out['procedure']}")
-    click.echo(f"simulated {out['simulated_seconds']} s (waiting on AWS {out['aws_wait_seconds']} s), "
-               f"wall {out['wall_seconds']} s, {out['state_transitions']} transitions, "
-               f"{out['lambda_invocations']} Lambda invocations")
+    click.echo(
+        f"simulated {out['simulated_seconds']} s (waiting on AWS {out['aws_wait_seconds']} s), "
+        f"wall {out['wall_seconds']} s, {out['state_transitions']} transitions, "
+        f"{out['lambda_invocations']} Lambda invocations"
+    )
     for p in out["problems"]:  # type: ignore[attr-defined]
         click.echo(f"  problem {p['code']} {p['resource']}: {p['message']}")
     if out.get("error"):
@@ -69,8 +87,10 @@ def _print_summary(out: dict[str, object]) -> None:
         click.echo(f"  warning {w['code']} {w['resource']}: {w['message']}")
     click.echo("resolution (VPC, name: samples private/public/nxdomain/other, downtime s):")
     for r in out["resolution"]:  # type: ignore[attr-defined]
-        click.echo(f"  {r['vpc']:<20} {r['name']}: {r['samples']} {r['private']}/{r['public']}/{r['nxdomain']}/"
-                   f"{r['other']}  downtime {r['downtime_seconds']}")
+        click.echo(
+            f"  {r['vpc']:<20} {r['name']}: {r['samples']} {r['private']}/{r['public']}/{r['nxdomain']}/"
+            f"{r['other']}  downtime {r['downtime_seconds']}"
+        )
 
 
 @cli.group("twin")
@@ -81,12 +101,23 @@ def twin_group() -> None:
 @twin_group.command("serve")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--port", type=int, default=0, help="HTTP port on 127.0.0.1 (default: a free port).")
-@click.option("--ids", "ids_file", type=click.Path(dir_okay=False), default=None,
-              help="Write the map of scenario names to AWS ids, credentials and resolver addresses here.")
-@click.option("--resolver-port", type=int, default=53, show_default=True, help="UDP/TCP port of the VPC resolvers.")
-@click.option("--deploy", "with_deploy", is_flag=True,
-              help="Also deploy template.yaml (state machine, functions, probes) and write state_machine_arn "
-                   "into the ids: `profile-migrator start` / `watch` can then run migrations against the twin.")
+@click.option(
+    "--ids",
+    "ids_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the map of scenario names to AWS ids, credentials and resolver addresses here.",
+)
+@click.option(
+    "--resolver-port", type=int, default=53, show_default=True, help="UDP/TCP port of the VPC resolvers."
+)
+@click.option(
+    "--deploy",
+    "with_deploy",
+    is_flag=True,
+    help="Also deploy template.yaml (state machine, functions, probes) and write state_machine_arn "
+    "into the ids: `profile-migrator start` / `watch` can then run migrations against the twin.",
+)
 def serve_cmd(scenario: str, port: int, ids_file: str | None, resolver_port: int, with_deploy: bool) -> None:
     """Serve SCENARIO's estate as a local AWS endpoint, with one DNS resolver per VPC on loopback."""
     scn = _load(scenario)

@@ -36,8 +36,13 @@ def cli() -> None:
 @cli.command("plan")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as the contract's JSON object.")
-@click.option("--procedure", type=click.Choice(["converge", "published"]), default="converge",
-              show_default=True, help="converge: the proven plan; published: the literal published order.")
+@click.option(
+    "--procedure",
+    type=click.Choice(["converge", "published"]),
+    default="converge",
+    show_default=True,
+    help="converge: the proven plan; published: the literal published order.",
+)
 def plan_cmd(scenario: str, as_json: bool, procedure: str) -> None:
     """Plan the migration of SCENARIO and prove it step by step. Changes nothing."""
     scn = _load(scenario)

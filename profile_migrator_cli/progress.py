@@ -158,14 +158,20 @@ class Tracker:
                 self.gates.append(gate)
                 self._say(f"gate {self._wave_label(gate)}: probing {', '.join(gate.vpcs) or 'no VPC'}")
         else:
-            phase = {"Preflight": "preflight", "PreflightWait": "preflight: waiting for endpoints to settle",
-                     "AcquireLock": "locking the endpoints", "Forward": "migrating",
-                     "JoinProfile": "migrating: VPCs join the Profile",
-                     "MigrateEndpoints": "migrating: endpoints side by side",
-                     "Cleanup": "past the point of no return: cleaning up",
-                     "ReleaseLock": "releasing the locks", "PlanUndo": "rolling back: planning",
-                     "Undo": "rolling back", "ReleaseAfterUndo": "rolled back: releasing the locks",
-                     "ExplainRollbackFailure": "the rollback failed"}.get(name)
+            phase = {
+                "Preflight": "preflight",
+                "PreflightWait": "preflight: waiting for endpoints to settle",
+                "AcquireLock": "locking the endpoints",
+                "Forward": "migrating",
+                "JoinProfile": "migrating: VPCs join the Profile",
+                "MigrateEndpoints": "migrating: endpoints side by side",
+                "Cleanup": "past the point of no return: cleaning up",
+                "ReleaseLock": "releasing the locks",
+                "PlanUndo": "rolling back: planning",
+                "Undo": "rolling back",
+                "ReleaseAfterUndo": "rolled back: releasing the locks",
+                "ExplainRollbackFailure": "the rollback failed",
+            }.get(name)
             if phase and phase != self.phase:
                 self.phase = phase
                 self._say(f"phase: {phase}")
@@ -216,13 +222,17 @@ class Tracker:
                 self.waves_total = int(waves) if isinstance(waves, int) else len(pre.get("waves", []))
                 self.consecutive = int(pre.get("config", {}).get("gate", {}).get("consecutive", 0) or 0)
                 warnings = self.summary.get("warnings", [])
-                self._say(f"plan: {self.summary.get('architecture', '?')}, {self.summary.get('steps', '?')} steps "
-                          f"in {self.waves_total} waves" + (f", {len(warnings)} warnings" if warnings else ""))
+                self._say(
+                    f"plan: {self.summary.get('architecture', '?')}, {self.summary.get('steps', '?')} steps "
+                    f"in {self.waves_total} waves" + (f", {len(warnings)} warnings" if warnings else "")
+                )
                 for w in warnings:
                     self._say(f"  warning {w.get('code')} {w.get('resource')}: {w.get('message')}")
         elif name == "PlanUndo" and isinstance(out.get("undo"), dict):
             self.undo = dict(out["undo"])
-            self._say(f"rolling back {self.undo.get('undone_steps', 0)} changes: {self.undo.get('cause', '')}".rstrip())
+            self._say(
+                f"rolling back {self.undo.get('undone_steps', 0)} changes: {self.undo.get('cause', '')}".rstrip()
+            )
         elif name == "Summarize" and isinstance(out.get("outcome"), dict):
             self.left = [dict(w) for w in out["outcome"].get("warnings", []) if isinstance(w, dict)]
             for w in self.left:
@@ -234,9 +244,13 @@ class Tracker:
             gate.status = str(g.get("status", gate.status))
             gate.last = {str(k): str(v) for k, v in dict(g.get("last", {})).items()}
             gate.streaks = {str(k): int(v) for k, v in dict(g.get("streaks", {})).items()}
-            answers = ", ".join(f"{k.replace('|', ' ')} {v}" for k, v in gate.last.items()) or "no probe answered"
-            self._say(f"gate {self._wave_label(gate)}: check {gate.checks}: {answers}"
-                      + (" — passed" if gate.status == "passed" else ""))
+            answers = (
+                ", ".join(f"{k.replace('|', ' ')} {v}" for k, v in gate.last.items()) or "no probe answered"
+            )
+            self._say(
+                f"gate {self._wave_label(gate)}: check {gate.checks}: {answers}"
+                + (" — passed" if gate.status == "passed" else "")
+            )
 
     # -- the end ---------------------------------------------------------------------------------
     def finish(self, describe: dict[str, Any]) -> Outcome:
@@ -260,7 +274,9 @@ class Tracker:
             why = _cause_text(self.cause) if self.cause else str(self.undo.get("cause", ""))
             detail = [why] if why else []
             if "rolled back:" not in why:
-                detail.append("every change was undone and the probes prove every VPC resolves as at the start")
+                detail.append(
+                    "every change was undone and the probes prove every VPC resolves as at the start"
+                )
             return Outcome("ROLLED_BACK", EXIT_FAILED, detail)
         label = self.status if self.status in ("ABORTED", "TIMED_OUT") else "FAILED"
         detail = [f"{self.error}: {_cause_text(self.cause)}".strip(": ")]
@@ -281,28 +297,47 @@ def _problems(cause: str) -> list[str]:
     problems = _json(_cause_text(cause))
     if not isinstance(problems, list):
         return [_cause_text(cause)]
-    return [f"{p.get('code', '?')} {p.get('resource', '')}: {p.get('message', '')}" for p in problems
-            if isinstance(p, dict)]
+    return [
+        f"{p.get('code', '?')} {p.get('resource', '')}: {p.get('message', '')}"
+        for p in problems
+        if isinstance(p, dict)
+    ]
 
 
 # -- rich rendering ----------------------------------------------------------------------------------------
 
-_STATUS_STYLE = {"RUNNING": "cyan", "SUCCEEDED": "bold green", "ROLLED_BACK": "bold yellow",
-                 "REFUSED": "bold yellow", "FAILED": "bold red", "ABORTED": "bold red", "TIMED_OUT": "bold red"}
+_STATUS_STYLE = {
+    "RUNNING": "cyan",
+    "SUCCEEDED": "bold green",
+    "ROLLED_BACK": "bold yellow",
+    "REFUSED": "bold yellow",
+    "FAILED": "bold red",
+    "ABORTED": "bold red",
+    "TIMED_OUT": "bold red",
+}
 
 
 def render(t: Tracker, elapsed: float, outcome: Outcome | None = None) -> RenderableType:
     """The live display: header, the steps (those in flight and the last done), the current gate."""
     label = outcome.label if outcome else t.status
-    head = Text.assemble(("execution ", "bold"), (t.name, "cyan"), "  ",
-                         (label, _STATUS_STYLE.get(label, "bold")), f"  {t.phase}",
-                         (f" [{t.last_state}]" if t.last_state and not outcome else "", "dim"),
-                         f"  {elapsed:,.0f} s")
+    head = Text.assemble(
+        ("execution ", "bold"),
+        (t.name, "cyan"),
+        "  ",
+        (label, _STATUS_STYLE.get(label, "bold")),
+        f"  {t.phase}",
+        (f" [{t.last_state}]" if t.last_state and not outcome else "", "dim"),
+        f"  {elapsed:,.0f} s",
+    )
     parts: list[RenderableType] = [head]
     if t.summary:
         done = sum(1 for s in t.steps.values() if s.mode == "forward" and s.phase == "done")
-        parts.append(Text(f"plan: {t.summary.get('architecture', '?')}, {done}/{t.summary.get('steps', '?')} "
-                          f"steps done, {t.waves_total} waves"))
+        parts.append(
+            Text(
+                f"plan: {t.summary.get('architecture', '?')}, {done}/{t.summary.get('steps', '?')} "
+                f"steps done, {t.waves_total} waves"
+            )
+        )
     active = [s for s in t.steps.values() if s.phase != "done"]
     recent = [s for s in t.steps.values() if s.phase == "done"][-3:]
     if active or recent:
@@ -316,15 +351,23 @@ def render(t: Tracker, elapsed: float, outcome: Outcome | None = None) -> Render
         parts.append(table)
     if t.gates:
         g = t.gates[-1]
-        gate = Table(title=f"gate {t._wave_label(g)}: check {g.checks}, {g.status}", box=None, title_justify="left",
-                     pad_edge=False)
+        gate = Table(
+            title=f"gate {t._wave_label(g)}: check {g.checks}, {g.status}",
+            box=None,
+            title_justify="left",
+            pad_edge=False,
+        )
         for col in ("VPC", "name", "last answer", "in a row"):
             gate.add_column(col)
         for key, answer in g.last.items():
             vpc, _, name = key.partition("|")
             need = g.needed or t.consecutive
-            gate.add_row(vpc, name, Text(answer, _ANSWER_STYLE.get(answer, "red")),
-                         f"{g.streaks.get(key, 0)}/{need}" if need else str(g.streaks.get(key, 0)))
+            gate.add_row(
+                vpc,
+                name,
+                Text(answer, _ANSWER_STYLE.get(answer, "red")),
+                f"{g.streaks.get(key, 0)}/{need}" if need else str(g.streaks.get(key, 0)),
+            )
         parts.append(gate)
     if t.last_error and not outcome:
         parts.append(Text(f"last error (retried or rolled back): {t.last_error}", "yellow"))

@@ -7,15 +7,25 @@ from profile_migrator.planner import Plan
 from rich.console import Console
 from rich.table import Table
 
-_STYLE = {"private": "green", "public": "yellow", "nxdomain": "bold red", "other": "magenta", "noanswer": "red"}
+_STYLE = {
+    "private": "green",
+    "public": "yellow",
+    "nxdomain": "bold red",
+    "other": "magenta",
+    "noanswer": "red",
+}
 
 
 def render_plan(scn: Scenario, result: Plan, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(f"[bold]Architecture:[/bold] {result.architecture}   [bold]procedure:[/bold] {result.procedure}")
+    console.print(
+        f"[bold]Architecture:[/bold] {result.architecture}   [bold]procedure:[/bold] {result.procedure}"
+    )
     for name, info in result.endpoints.items():
-        console.print(f"  endpoint [cyan]{name}[/cyan] ({info['dns_name']}): {info['architecture']}, "
-                      f"zones {', '.join(info['zones']) or '-'}, VPCs {', '.join(info['vpcs'])}")
+        console.print(
+            f"  endpoint [cyan]{name}[/cyan] ({info['dns_name']}): {info['architecture']}, "
+            f"zones {', '.join(info['zones']) or '-'}, VPCs {', '.join(info['vpcs'])}"
+        )
     if result.problems:
         console.print("[bold red]REFUSED[/bold red] — the plan is not safe:")
         for p in result.problems:
@@ -25,9 +35,16 @@ def render_plan(scn: Scenario, result: Plan, console: Console | None = None) -> 
     if result.problems:
         return
     for vpc, prio in result.priorities.items():
-        others = ", ".join(f"{p} at {v}" for p, v in scn.profiles_of_vpc(vpc).items() if p != scn.migration.profile) \
-            if scn.migration else ""
-        console.print(f"  VPC [cyan]{vpc}[/cyan] keeps Profile {others}: joins at priority [bold]{prio}[/bold] (RES-12)")
+        others = (
+            ", ".join(
+                f"{p} at {v}" for p, v in scn.profiles_of_vpc(vpc).items() if p != scn.migration.profile
+            )
+            if scn.migration
+            else ""
+        )
+        console.print(
+            f"  VPC [cyan]{vpc}[/cyan] keeps Profile {others}: joins at priority [bold]{prio}[/bold] (RES-12)"
+        )
     by_step: dict[int, list[tuple[str, str, str]]] = {}
     for p in result.predicted:
         by_step.setdefault(p.after_step, []).append((p.vpc, p.answer, p.via))
@@ -55,5 +72,7 @@ def render_plan(scn: Scenario, result: Plan, console: Console | None = None) -> 
             f"{vpc}: [{_STYLE.get(ans, 'white')}]{ans}[/] via {via}" for vpc, ans, via in by_step.get(i, [])
         )
         action = f"[red]{step.action}[/red]" if step.destructive else step.action
-        table.add_row(str(i), str(step.wave), action, target, ", ".join(step.gate) or "-", changes or "[dim]none[/dim]")
+        table.add_row(
+            str(i), str(step.wave), action, target, ", ".join(step.gate) or "-", changes or "[dim]none[/dim]"
+        )
     console.print(table)

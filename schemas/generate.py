@@ -88,8 +88,14 @@ DOCS: dict[str, dict[str, Any]] = {
             "Every AWS account that owns a VPC, endpoint, hosted zone or the Profile involved, under a "
             "short alias you choose (the alias appears in the plan and the progress display)."
         ),
-        "examples": [{"network": {"id": "111111111111",
-                                  "role_arn": "arn:aws:iam::111111111111:role/profile-migrator-member"}}],
+        "examples": [
+            {
+                "network": {
+                    "id": "111111111111",
+                    "role_arn": "arn:aws:iam::111111111111:role/profile-migrator-member",
+                }
+            }
+        ],
     },
     "/properties/gate": {
         "title": "DNS probe gate",

@@ -36,19 +36,39 @@ STEP_TIMEOUT_SECONDS = 60
 
 # Errors a retry cannot fix: the step refuses, or the request is wrong. Everything else (throttling,
 # PriorRequestNotComplete, a crashed runtime, Lambda service errors) is retried with backoff+jitter.
-FINAL_ERRORS = ["Refused", "InvalidInput", "ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout",
-                "GateFailed", "Locked"]
+FINAL_ERRORS = [
+    "Refused",
+    "InvalidInput",
+    "ActionError",
+    "UnsafeToDelete",
+    "ChangeFailed",
+    "PollTimeout",
+    "GateFailed",
+    "Locked",
+]
 TRANSIENT_RETRY: list[dict[str, Any]] = [
     {"ErrorEquals": FINAL_ERRORS, "MaxAttempts": 0},
-    {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 4, "BackoffRate": 2.0,
-     "MaxDelaySeconds": 30, "JitterStrategy": "FULL"},
+    {
+        "ErrorEquals": ["States.ALL"],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 4,
+        "BackoffRate": 2.0,
+        "MaxDelaySeconds": 30,
+        "JitterStrategy": "FULL",
+    },
 ]
 
 
-def task(resource: str, parameters: dict[str, Any], result_path: str | None, next_: str | None = None,
-         **extra: Any) -> dict[str, Any]:
-    st: dict[str, Any] = {"Type": "Task", "Resource": resource, "Parameters": parameters,
-                          "ResultPath": result_path, "Retry": TRANSIENT_RETRY}
+def task(
+    resource: str, parameters: dict[str, Any], result_path: str | None, next_: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    st: dict[str, Any] = {
+        "Type": "Task",
+        "Resource": resource,
+        "Parameters": parameters,
+        "ResultPath": result_path,
+        "Retry": TRANSIENT_RETRY,
+    }
     st.update(extra)
     if next_ is None:
         st["End"] = True
@@ -76,15 +96,23 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
     states: dict[str, Any] = {
         f"{p}NeedsApproval": {
             "Type": "Choice",
-            "Choices": [{"Variable": "$.step.approval", "BooleanEquals": True, "Next": f"{p}RequestApproval"}],
+            "Choices": [
+                {"Variable": "$.step.approval", "BooleanEquals": True, "Next": f"{p}RequestApproval"}
+            ],
             "Default": f"{p}Perform",
         },
         f"{p}RequestApproval": {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-            "Parameters": {"FunctionName": "${ApprovalRequestFunctionArn}",
-                           "Payload": {"token.$": "$$.Task.Token", "step.$": "$.step", "run.$": "$.run",
-                                       "execution.$": "$.execution"}},
+            "Parameters": {
+                "FunctionName": "${ApprovalRequestFunctionArn}",
+                "Payload": {
+                    "token.$": "$$.Task.Token",
+                    "step.$": "$.step",
+                    "run.$": "$.run",
+                    "execution.$": "$.execution",
+                },
+            },
             "TimeoutSecondsPath": "$.config.approval_timeout_seconds",
             "ResultPath": "$.approval",
             "Catch": catch,
@@ -92,11 +120,17 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
         },
         f"{p}Perform": {
             "Type": "Choice",
-            "Choices": [{"Variable": "$.step.function", "StringEquals": fn, "Next": f"{p}Run{fn}"}
-                        for fn in STEP_FUNCTIONS],
+            "Choices": [
+                {"Variable": "$.step.function", "StringEquals": fn, "Next": f"{p}Run{fn}"}
+                for fn in STEP_FUNCTIONS
+            ],
             "Default": f"{p}UnknownAction",
         },
-        f"{p}UnknownAction": {"Type": "Fail", "Error": "ActionError", "Cause": "no function for this step action"},
+        f"{p}UnknownAction": {
+            "Type": "Fail",
+            "Error": "ActionError",
+            "Cause": "no function for this step action",
+        },
         # A change that ends FAILED (AS-1) makes the status function raise: only settled/pending here.
         f"{p}Settled": {
             "Type": "Choice",
@@ -105,13 +139,22 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
         },
         # Wait-and-poll: the interval grows (the status function doubles it up to a maximum).
         f"{p}PollWait": {"Type": "Wait", "SecondsPath": "$.result.interval", "Next": f"{p}PollStatus"},
-        f"{p}PollStatus": task("${StatusFunctionArn}",
-                               {"result.$": "$.result", "run.$": "$.run", "config.$": "$.config", "mode.$": "$.mode"},
-                               "$.result", f"{p}Settled", Catch=catch),
+        f"{p}PollStatus": task(
+            "${StatusFunctionArn}",
+            {"result.$": "$.result", "run.$": "$.run", "config.$": "$.config", "mode.$": "$.mode"},
+            "$.result",
+            f"{p}Settled",
+            Catch=catch,
+        ),
         f"{p}StepDone": {
             "Type": "Pass",
-            "Parameters": {"index.$": "$.step.index", "action.$": "$.step.action", "polls.$": "$.result.polls",
-                           "interval.$": "$.result.interval", "waited.$": "$.result.elapsed"},
+            "Parameters": {
+                "index.$": "$.step.index",
+                "action.$": "$.step.action",
+                "polls.$": "$.result.polls",
+                "interval.$": "$.result.interval",
+                "waited.$": "$.result.elapsed",
+            },
             "End": True,
         },
     }
@@ -119,16 +162,49 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
         # Left for a person: recorded in the run table; the summary turns it into a warning
         # (PARKING_VPC_LEFT, ZONE_LEFT, RECORD_LEFT).
         states[f"{p}StepLeft"] = task(
-            "${OutcomeFunctionArn}", {"op": "left", "step.$": "$.step", "failure.$": "$.failure", "run.$": "$.run",
-                                      "execution.$": "$.execution", "mode.$": "$.mode"}, None, None)
+            "${OutcomeFunctionArn}",
+            {
+                "op": "left",
+                "step.$": "$.step",
+                "failure.$": "$.failure",
+                "run.$": "$.run",
+                "execution.$": "$.execution",
+                "mode.$": "$.mode",
+            },
+            None,
+            None,
+        )
     else:
         states[f"{p}ExplainFailure"] = task(
-            "${OutcomeFunctionArn}", {"op": "explain", "step.$": "$.step", "mode.$": "$.mode", "failure.$": "$.failure",
-                                      "run.$": "$.run", "execution.$": "$.execution"},
-            "$.explained", f"{p}StepFailed",
-            Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure", "Next": f"{p}StepFailedAsIs"}])
-        states[f"{p}StepFailed"] = {"Type": "Fail", "ErrorPath": "$.explained.error", "CausePath": "$.explained.cause"}
-        states[f"{p}StepFailedAsIs"] = {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"}
+            "${OutcomeFunctionArn}",
+            {
+                "op": "explain",
+                "step.$": "$.step",
+                "mode.$": "$.mode",
+                "failure.$": "$.failure",
+                "run.$": "$.run",
+                "execution.$": "$.execution",
+            },
+            "$.explained",
+            f"{p}StepFailed",
+            Catch=[
+                {
+                    "ErrorEquals": ["States.ALL"],
+                    "ResultPath": "$.explain_failure",
+                    "Next": f"{p}StepFailedAsIs",
+                }
+            ],
+        )
+        states[f"{p}StepFailed"] = {
+            "Type": "Fail",
+            "ErrorPath": "$.explained.error",
+            "CausePath": "$.explained.cause",
+        }
+        states[f"{p}StepFailedAsIs"] = {
+            "Type": "Fail",
+            "ErrorPath": "$.failure.Error",
+            "CausePath": "$.failure.Cause",
+        }
     for fn in STEP_FUNCTIONS:
         states[f"{p}Run{fn}"] = task(f"${{{fn}FunctionArn}}", params, "$.result", f"{p}Settled", Catch=catch)
     return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}NeedsApproval", "States": states}
@@ -154,46 +230,92 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
                 "Choices": [{"Variable": "$.wave.gate[0]", "IsPresent": True, "Next": f"{p}GateInit"}],
                 "Default": f"{p}WaveDone",
             },
-            f"{p}GateInit": {"Type": "Pass", "Result": {"checks": 0, "elapsed": 0, "streaks": {}, "status": "pending"},
-                             "ResultPath": "$.gate", "Next": f"{p}GateCheck"},
+            f"{p}GateInit": {
+                "Type": "Pass",
+                "Result": {"checks": 0, "elapsed": 0, "streaks": {}, "status": "pending"},
+                "ResultPath": "$.gate",
+                "Next": f"{p}GateCheck",
+            },
             # The probe in each gated VPC resolves the service name; N consecutive private answers pass.
-            f"{p}GateCheck": task("${GateFunctionArn}",
-                                  {"vpcs.$": "$.wave.gate", "run.$": "$.run", "config.$": "$.config",
-                                   "state.$": "$.gate", "mode.$": "$.mode", "steps.$": "$.wave.steps"},
-                                  "$.gate", f"{p}GateDecide",
-                                  Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure",
-                                          "Next": f"{p}GateFailed"}]),
+            f"{p}GateCheck": task(
+                "${GateFunctionArn}",
+                {
+                    "vpcs.$": "$.wave.gate",
+                    "run.$": "$.run",
+                    "config.$": "$.config",
+                    "state.$": "$.gate",
+                    "mode.$": "$.mode",
+                    "steps.$": "$.wave.steps",
+                },
+                "$.gate",
+                f"{p}GateDecide",
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": f"{p}GateFailed"}],
+            ),
             # The gate's words (which VPCs answered what) are recorded for the parent, then the wave fails.
             f"{p}GateFailed": task(
-                "${OutcomeFunctionArn}", {"op": "explain", "mode.$": "$.mode", "failure.$": "$.failure",
-                                          "run.$": "$.run", "execution.$": "$.execution"},
-                "$.explained", f"{p}WaveFailed",
-                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure", "Next": f"{p}WaveFailedAsIs"}]),
-            f"{p}WaveFailed": {"Type": "Fail", "ErrorPath": "$.explained.error", "CausePath": "$.explained.cause"},
-            f"{p}WaveFailedAsIs": {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"},
+                "${OutcomeFunctionArn}",
+                {
+                    "op": "explain",
+                    "mode.$": "$.mode",
+                    "failure.$": "$.failure",
+                    "run.$": "$.run",
+                    "execution.$": "$.execution",
+                },
+                "$.explained",
+                f"{p}WaveFailed",
+                Catch=[
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.explain_failure",
+                        "Next": f"{p}WaveFailedAsIs",
+                    }
+                ],
+            ),
+            f"{p}WaveFailed": {
+                "Type": "Fail",
+                "ErrorPath": "$.explained.error",
+                "CausePath": "$.explained.cause",
+            },
+            f"{p}WaveFailedAsIs": {
+                "Type": "Fail",
+                "ErrorPath": "$.failure.Error",
+                "CausePath": "$.failure.Cause",
+            },
             f"{p}GateDecide": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.gate.status", "StringEquals": "passed", "Next": f"{p}WaveDone"}],
                 "Default": f"{p}GateWait",
             },
-            f"{p}GateWait": {"Type": "Wait", "SecondsPath": "$.config.gate.interval_seconds", "Next": f"{p}GateCheck"},
-            f"{p}WaveDone": {"Type": "Pass", "Parameters": {"wave.$": "$.wave.wave", "steps.$": "States.ArrayLength($.steps)"},
-                             "End": True},
+            f"{p}GateWait": {
+                "Type": "Wait",
+                "SecondsPath": "$.config.gate.interval_seconds",
+                "Next": f"{p}GateCheck",
+            },
+            f"{p}WaveDone": {
+                "Type": "Pass",
+                "Parameters": {"wave.$": "$.wave.wave", "steps.$": "States.ArrayLength($.steps)"},
+                "End": True,
+            },
         },
     }
 
 
 def reader(key: str) -> dict[str, Any]:
     """Items from a JSON array in the run bucket (Distributed Map ItemReader)."""
-    return {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
-            "Parameters": {"Bucket.$": "$.run.bucket", "Key.$": key}}
+    return {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket.$": "$.run.bucket", "Key.$": key},
+    }
 
 
 def writer() -> dict[str, Any]:
     """The children's outputs go to the run bucket, not into the state (SF-5). (A substitution, not a path:
     moto evaluates ResultWriter's paths on the map's results rather than on the state's input.)"""
-    return {"Resource": "arn:aws:states:::s3:putObject",
-            "Parameters": {"Bucket": "${RunBucketName}", "Prefix": "runs/map-results"}}
+    return {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "${RunBucketName}", "Prefix": "runs/map-results"},
+    }
 
 
 def waves_map(p: str, key: str, mode: str, **extra: Any) -> dict[str, Any]:
@@ -231,23 +353,37 @@ def lanes_map(p: str, key: str, mode: str, **extra: Any) -> dict[str, Any]:
 
 
 def lock(op: str, next_: str) -> dict[str, Any]:
-    return task("${LockFunctionArn}",
-                {"op": op, "run.$": "$.run", "execution.$": "$$.Execution.Name",
-                 "execution_arn.$": "$$.Execution.Id"}, None, next_)
+    return task(
+        "${LockFunctionArn}",
+        {
+            "op": op,
+            "run.$": "$.run",
+            "execution.$": "$$.Execution.Name",
+            "execution_arn.$": "$$.Execution.Id",
+        },
+        None,
+        next_,
+    )
 
 
 def definition() -> dict[str, Any]:
     rollback = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "LetStepsInFlightEnd"}]
     return {
         "Comment": "profile-migrator: move interface endpoint DNS from private hosted zones to a Route 53 "
-                   "Profile with zero DNS downtime (generated by statemachine/generate.py)",
+        "Profile with zero DNS downtime (generated by statemachine/generate.py)",
         "StartAt": "Preflight",
         "States": {
-            "Preflight": task("${PreflightFunctionArn}", {"request.$": "$", "execution.$": "$$.Execution.Name"},
-                              "$.preflight", "PreflightReady"),
+            "Preflight": task(
+                "${PreflightFunctionArn}",
+                {"request.$": "$", "execution.$": "$$.Execution.Name"},
+                "$.preflight",
+                "PreflightReady",
+            ),
             "PreflightReady": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.preflight.ready", "BooleanEquals": False, "Next": "PreflightWait"}],
+                "Choices": [
+                    {"Variable": "$.preflight.ready", "BooleanEquals": False, "Next": "PreflightWait"}
+                ],
                 "Default": "Planned",
             },
             # Something is still settling (an endpoint Pending, an association CREATING): plan on a settled estate.
@@ -255,70 +391,151 @@ def definition() -> dict[str, Any]:
             # From here the state is small and constant (SF-5): where the plan is, the config, the summary.
             "Planned": {
                 "Type": "Pass",
-                "Parameters": {"run.$": "$.preflight.run", "config.$": "$.preflight.config",
-                               "summary.$": "$.preflight.summary", "lanes_at_once.$": "$.preflight.summary.lanes_at_once",
-                               "execution.$": "$$.Execution.Name", "mode": "forward"},
+                "Parameters": {
+                    "run.$": "$.preflight.run",
+                    "config.$": "$.preflight.config",
+                    "summary.$": "$.preflight.summary",
+                    "lanes_at_once.$": "$.preflight.summary.lanes_at_once",
+                    "execution.$": "$$.Execution.Name",
+                    "mode": "forward",
+                },
                 "Next": "AcquireLock",
             },
             "AcquireLock": lock("acquire", "JoinProfile"),
             # Up to the point of no return: any failure rolls back.
             # The VPCs that resolve through the Profile join it (shared by every endpoint), a wave at a time.
-            "JoinProfile": waves_map("Join", "$.run.shared", "forward", ResultPath="$.joined",
-                                     Catch=rollback, Next="MigrateEndpoints"),
+            "JoinProfile": waves_map(
+                "Join",
+                "$.run.shared",
+                "forward",
+                ResultPath="$.joined",
+                Catch=rollback,
+                Next="MigrateEndpoints",
+            ),
             # Endpoints that share no zone and no name migrate side by side (lanes), each in its proven order.
-            "MigrateEndpoints": lanes_map("Forward", "$.run.lanes", "forward", ResultPath="$.forward",
-                                          Catch=rollback, Next="StartCleanup"),
+            "MigrateEndpoints": lanes_map(
+                "Forward",
+                "$.run.lanes",
+                "forward",
+                ResultPath="$.forward",
+                Catch=rollback,
+                Next="StartCleanup",
+            ),
             # After the point of no return every watched VPC resolves through the Profile: a cleanup step that
             # keeps failing is left (a warning), never undone.
             "StartCleanup": {"Type": "Pass", "Result": "cleanup", "ResultPath": "$.mode", "Next": "Cleanup"},
-            "Cleanup": lanes_map("Cleanup", "$.run.cleanup", "cleanup", ResultPath="$.cleanup",
-                                 Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.cleanup",
-                                         "Next": "Summarize"}], Next="Summarize"),
-            "Summarize": task("${OutcomeFunctionArn}",
-                              {"op": "summarize", "execution.$": "$$.Execution.Name", "cleanup.$": "$.cleanup",
-                               "run.$": "$.run"}, "$.outcome", "ReleaseLock",
-                              Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.summarize_failure",
-                                      "Next": "SummaryUnknown"}]),
+            "Cleanup": lanes_map(
+                "Cleanup",
+                "$.run.cleanup",
+                "cleanup",
+                ResultPath="$.cleanup",
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.cleanup", "Next": "Summarize"}],
+                Next="Summarize",
+            ),
+            "Summarize": task(
+                "${OutcomeFunctionArn}",
+                {
+                    "op": "summarize",
+                    "execution.$": "$$.Execution.Name",
+                    "cleanup.$": "$.cleanup",
+                    "run.$": "$.run",
+                },
+                "$.outcome",
+                "ReleaseLock",
+                Catch=[
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.summarize_failure",
+                        "Next": "SummaryUnknown",
+                    }
+                ],
+            ),
             "SummaryUnknown": {
                 "Type": "Pass",
-                "Result": {"warnings": [{"code": "CLEANUP_UNKNOWN", "resource": "",
-                                         "message": "the migration is done, but what its cleanup left could not be "
-                                                    "summarised: read the Cleanup state's output in the history"}]},
+                "Result": {
+                    "warnings": [
+                        {
+                            "code": "CLEANUP_UNKNOWN",
+                            "resource": "",
+                            "message": "the migration is done, but what its cleanup left could not be "
+                            "summarised: read the Cleanup state's output in the history",
+                        }
+                    ]
+                },
                 "ResultPath": "$.outcome",
                 "Next": "ReleaseLock",
             },
             "ReleaseLock": lock("release", "Summary"),
             "Summary": {
                 "Type": "Pass",
-                "Parameters": {"status": "SUCCEEDED", "plan.$": "$.summary", "run.$": "$.run",
-                               "warnings.$": "$.outcome.warnings"},
+                "Parameters": {
+                    "status": "SUCCEEDED",
+                    "plan.$": "$.summary",
+                    "run.$": "$.run",
+                    "warnings.$": "$.outcome.warnings",
+                },
                 "Next": "Succeeded",
             },
             "Succeeded": {"Type": "Succeed"},
             # A step stopped in flight in another lane may still be inside its Lambda call: wait out the
             # functions' timeout so that everything the audit trail will say was started has ended.
             "LetStepsInFlightEnd": {"Type": "Wait", "Seconds": STEP_TIMEOUT_SECONDS, "Next": "PlanUndo"},
-            "PlanUndo": task("${CompensateFunctionArn}",
-                             {"execution.$": "$$.Execution.Name", "run.$": "$.run", "failure.$": "$.failure"},
-                             "$.undo", "StartUndo",
-                             Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
-                                     "Next": "ExplainRollbackFailure"}]),
+            "PlanUndo": task(
+                "${CompensateFunctionArn}",
+                {"execution.$": "$$.Execution.Name", "run.$": "$.run", "failure.$": "$.failure"},
+                "$.undo",
+                "StartUndo",
+                Catch=[
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.rollback_failure",
+                        "Next": "ExplainRollbackFailure",
+                    }
+                ],
+            ),
             "StartUndo": {"Type": "Pass", "Result": "undo", "ResultPath": "$.mode", "Next": "Undo"},
-            "Undo": waves_map("Undo", "$.undo.waves_key", "undo", ResultPath="$.undone", Next="ReleaseAfterUndo",
-                              Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.rollback_failure",
-                                      "Next": "ExplainRollbackFailure"}]),
+            "Undo": waves_map(
+                "Undo",
+                "$.undo.waves_key",
+                "undo",
+                ResultPath="$.undone",
+                Next="ReleaseAfterUndo",
+                Catch=[
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.rollback_failure",
+                        "Next": "ExplainRollbackFailure",
+                    }
+                ],
+            ),
             "ReleaseAfterUndo": lock("release", "RolledBack"),
             # Why (which step, resource, AWS error) and what the rollback proved.
             "RolledBack": {"Type": "Fail", "Error": "RolledBack", "CausePath": "$.undo.rolled_back"},
             "ExplainRollbackFailure": task(
                 "${OutcomeFunctionArn}",
-                {"op": "rollback-failed", "execution.$": "$$.Execution.Name", "failure.$": "$.failure",
-                 "rollback_failure.$": "$.rollback_failure", "run.$": "$.run"}, "$.outcome", "RollbackFailed",
-                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.explain_failure",
-                        "Next": "RollbackFailedUnexplained"}]),
+                {
+                    "op": "rollback-failed",
+                    "execution.$": "$$.Execution.Name",
+                    "failure.$": "$.failure",
+                    "rollback_failure.$": "$.rollback_failure",
+                    "run.$": "$.run",
+                },
+                "$.outcome",
+                "RollbackFailed",
+                Catch=[
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.explain_failure",
+                        "Next": "RollbackFailedUnexplained",
+                    }
+                ],
+            ),
             "RollbackFailed": {"Type": "Fail", "Error": "RollbackFailed", "CausePath": "$.outcome.cause"},
-            "RollbackFailedUnexplained": {"Type": "Fail", "Error": "RollbackFailed",
-                                          "Cause": "the rollback could not be completed or proven; the lock is kept"},
+            "RollbackFailedUnexplained": {
+                "Type": "Fail",
+                "Error": "RollbackFailed",
+                "Cause": "the rollback could not be completed or proven; the lock is kept",
+            },
         },
     }
 
@@ -329,19 +546,42 @@ ONBOARD_OUT = Path(__file__).resolve().parent / "onboard.asl.json"
 ONBOARD_FINAL_ERRORS = ["AssociationFailed", "PollTimeout", "ProbeFailed", "NotConfigured", "ValidationError"]
 ONBOARD_RETRY: list[dict[str, Any]] = [
     {"ErrorEquals": ONBOARD_FINAL_ERRORS, "MaxAttempts": 0},
-    {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 4, "BackoffRate": 2.0,
-     "MaxDelaySeconds": 30, "JitterStrategy": "FULL"},
+    {
+        "ErrorEquals": ["States.ALL"],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 4,
+        "BackoffRate": 2.0,
+        "MaxDelaySeconds": 30,
+        "JitterStrategy": "FULL",
+    },
 ]
 ONBOARD_CATCH = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "NotifyFailure"}]
 
 
-def onboard_task(fn: str, result_path: str, next_: str, catch: list[dict[str, Any]] | None = None,
-                 constants: dict[str, str] | None = None, **paths: str) -> dict[str, Any]:
+def onboard_task(
+    fn: str,
+    result_path: str,
+    next_: str,
+    catch: list[dict[str, Any]] | None = None,
+    constants: dict[str, str] | None = None,
+    **paths: str,
+) -> dict[str, Any]:
     """An onboarding step: the request and what earlier steps found (by path); errors go to NotifyFailure."""
-    parameters = {"request.$": "$.request", "execution.$": "$$.Execution.Name",
-                  **{f"{k}.$": v for k, v in paths.items()}, **(constants or {})}
-    return {"Type": "Task", "Resource": f"${{{fn}FunctionArn}}", "Parameters": parameters,
-            "ResultPath": result_path, "Retry": ONBOARD_RETRY, "Catch": catch or ONBOARD_CATCH, "Next": next_}
+    parameters = {
+        "request.$": "$.request",
+        "execution.$": "$$.Execution.Name",
+        **{f"{k}.$": v for k, v in paths.items()},
+        **(constants or {}),
+    }
+    return {
+        "Type": "Task",
+        "Resource": f"${{{fn}FunctionArn}}",
+        "Parameters": parameters,
+        "ResultPath": result_path,
+        "Retry": ONBOARD_RETRY,
+        "Catch": catch or ONBOARD_CATCH,
+        "Next": next_,
+    }
 
 
 def onboard_definition() -> dict[str, Any]:
@@ -349,24 +589,32 @@ def onboard_definition() -> dict[str, Any]:
     probe (if the VPC has one) -> notify. The execution is named ``onboard-<vpc id>`` by the trigger."""
     return {
         "Comment": "profile-migrator: associate a new VPC with the Route 53 Profile (EV-1) "
-                   "(generated by statemachine/generate.py)",
+        "(generated by statemachine/generate.py)",
         "StartAt": "Decide",
         "States": {
             "Decide": onboard_task("OnboardDecide", "$.decision", "ShouldAssociate"),
             "ShouldAssociate": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.decision.action", "StringEquals": "associate", "Next": "Associate"}],
+                "Choices": [
+                    {"Variable": "$.decision.action", "StringEquals": "associate", "Next": "Associate"}
+                ],
                 "Default": "Skipped",
             },
             "Skipped": {
                 "Type": "Pass",
-                "Parameters": {"vpc_id.$": "$.request.vpc_id", "account.$": "$.request.account",
-                               "region.$": "$.request.region", "status": "SKIPPED",
-                               "reason.$": "$.decision.reason", "execution.$": "$$.Execution.Name"},
+                "Parameters": {
+                    "vpc_id.$": "$.request.vpc_id",
+                    "account.$": "$.request.account",
+                    "region.$": "$.request.region",
+                    "status": "SKIPPED",
+                    "reason.$": "$.decision.reason",
+                    "execution.$": "$$.Execution.Name",
+                },
                 "Next": "Done",
             },
-            "Associate": onboard_task("OnboardAssociate", "$.association", "AssociationSettled",
-                                      decision="$.decision"),
+            "Associate": onboard_task(
+                "OnboardAssociate", "$.association", "AssociationSettled", decision="$.decision"
+            ),
             "AssociationSettled": {
                 "Type": "Choice",
                 "Choices": [
@@ -378,39 +626,77 @@ def onboard_definition() -> dict[str, Any]:
             },
             "SkippedLate": {
                 "Type": "Pass",
-                "Parameters": {"vpc_id.$": "$.request.vpc_id", "account.$": "$.request.account",
-                               "region.$": "$.request.region", "status": "SKIPPED",
-                               "reason.$": "$.association.reason", "execution.$": "$$.Execution.Name"},
+                "Parameters": {
+                    "vpc_id.$": "$.request.vpc_id",
+                    "account.$": "$.request.account",
+                    "region.$": "$.request.region",
+                    "status": "SKIPPED",
+                    "reason.$": "$.association.reason",
+                    "execution.$": "$$.Execution.Name",
+                },
                 "Next": "Done",
             },
             "PollWait": {"Type": "Wait", "SecondsPath": "$.association.interval", "Next": "Poll"},
-            "Poll": onboard_task("OnboardStatus", "$.association", "AssociationSettled", association="$.association"),
+            "Poll": onboard_task(
+                "OnboardStatus", "$.association", "AssociationSettled", association="$.association"
+            ),
             "HasProbe": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.decision.probe.arn", "IsPresent": True, "Next": "ProbeInit"}],
                 "Default": "NoProbe",
             },
-            "ProbeInit": {"Type": "Pass", "Result": {"attempts": 0, "status": "pending"}, "ResultPath": "$.probe",
-                          "Next": "Probe"},
-            "Probe": onboard_task("OnboardProbe", "$.probe", "ProbePassed", decision="$.decision", probe="$.probe"),
+            "ProbeInit": {
+                "Type": "Pass",
+                "Result": {"attempts": 0, "status": "pending"},
+                "ResultPath": "$.probe",
+                "Next": "Probe",
+            },
+            "Probe": onboard_task(
+                "OnboardProbe", "$.probe", "ProbePassed", decision="$.decision", probe="$.probe"
+            ),
             "ProbePassed": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.probe.status", "StringEquals": "passed", "Next": "Notify"}],
                 "Default": "ProbeWait",
             },
             "ProbeWait": {"Type": "Wait", "Seconds": 5, "Next": "Probe"},
-            "NoProbe": {"Type": "Pass", "Result": {"attempts": 0, "status": "none"}, "ResultPath": "$.probe",
-                        "Next": "Notify"},
+            "NoProbe": {
+                "Type": "Pass",
+                "Result": {"attempts": 0, "status": "none"},
+                "ResultPath": "$.probe",
+                "Next": "Notify",
+            },
             # The outcome replaces the state: it is the execution's output.
-            "Notify": onboard_task("OnboardNotify", "$", "Done", constants={"status": "ASSOCIATED"},
-                                   decision="$.decision", association="$.association", probe="$.probe"),
+            "Notify": onboard_task(
+                "OnboardNotify",
+                "$",
+                "Done",
+                constants={"status": "ASSOCIATED"},
+                decision="$.decision",
+                association="$.association",
+                probe="$.probe",
+            ),
             "Done": {"Type": "Succeed"},
             "NotifyFailure": onboard_task(
-                "OnboardNotify", "$.outcome", "Failed", constants={"status": "FAILED"}, failure="$.failure",
-                catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notify_failure", "Next": "FailedUnnotified"}]),
+                "OnboardNotify",
+                "$.outcome",
+                "Failed",
+                constants={"status": "FAILED"},
+                failure="$.failure",
+                catch=[
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "ResultPath": "$.notify_failure",
+                        "Next": "FailedUnnotified",
+                    }
+                ],
+            ),
             "Failed": {"Type": "Fail", "Error": "OnboardingFailed", "CausePath": "$.outcome.reason"},
-            "FailedUnnotified": {"Type": "Fail", "Error": "OnboardingFailed",
-                                 "Cause": "the onboarding failed and its notification failed too"},
+            "FailedUnnotified": {
+                "Type": "Fail",
+                "Error": "OnboardingFailed",
+                "Cause": "the onboarding failed and its notification failed too",
+            },
         },
     }
 

@@ -48,10 +48,20 @@ TWIN_TOPIC = "profile-migrator-approvals"
 # -- What Slack sends when someone clicks a button ---------------------------------------------------------
 
 
-def interaction_payload(msg: Message, button: str, user_id: str, user_name: str = "twin-approver") -> dict[str, Any]:
+def interaction_payload(
+    msg: Message, button: str, user_id: str, user_name: str = "twin-approver"
+) -> dict[str, Any]:
     """The ``block_actions`` payload of a click on ``button`` (``approve`` / ``reject``) of ``msg``."""
-    element = next((e for b in msg.blocks if b.get("type") == "actions" for e in b.get("elements", [])
-                    if e.get("action_id") == button), None)
+    element = next(
+        (
+            e
+            for b in msg.blocks
+            if b.get("type") == "actions"
+            for e in b.get("elements", [])
+            if e.get("action_id") == button
+        ),
+        None,
+    )
     if element is None:
         raise ValueError(f"message {msg.ts} has no {button!r} button")
     return {
@@ -59,13 +69,26 @@ def interaction_payload(msg: Message, button: str, user_id: str, user_name: str 
         "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": TWIN_TEAM},
         "api_app_id": "A0TWIN",
         "team": {"id": TWIN_TEAM, "domain": "twin"},
-        "container": {"type": "message", "message_ts": msg.ts, "channel_id": msg.channel, "is_ephemeral": False},
+        "container": {
+            "type": "message",
+            "message_ts": msg.ts,
+            "channel_id": msg.channel,
+            "is_ephemeral": False,
+        },
         "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex[:12]}",
         "channel": {"id": msg.channel, "name": "approvals"},
         "message": {"type": "message", "ts": msg.ts, "text": msg.text, "blocks": msg.blocks},
         "response_url": "https://hooks.slack.com/actions/T0TWIN/unused",
-        "actions": [{"type": "button", "action_id": button, "block_id": "approval", "value": element["value"],
-                     "text": element.get("text", {}), "action_ts": f"{time.time():.6f}"}],
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button,
+                "block_id": "approval",
+                "value": element["value"],
+                "text": element.get("text", {}),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
     }
 
 
@@ -85,18 +108,38 @@ def http_api_event(body: str, headers: dict[str, str], path: str = "/slack/inter
     """An API Gateway HTTP API (payload 2.0) event for ``POST path`` (body base64-encoded, as HTTP APIs
     deliver form bodies; header names lower-case)."""
     now = time.time()
-    hdrs = {"content-type": "application/x-www-form-urlencoded", "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            "host": "twin.execute-api.localhost", **{k.lower(): v for k, v in headers.items()}}
+    hdrs = {
+        "content-type": "application/x-www-form-urlencoded",
+        "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        "host": "twin.execute-api.localhost",
+        **{k.lower(): v for k, v in headers.items()},
+    }
     return {
-        "version": "2.0", "routeKey": f"POST {path}", "rawPath": path, "rawQueryString": "", "headers": hdrs,
+        "version": "2.0",
+        "routeKey": f"POST {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": hdrs,
         "requestContext": {
-            "accountId": "anonymous", "apiId": "twin", "domainName": hdrs["host"], "domainPrefix": "twin",
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                     "userAgent": hdrs["user-agent"]},
-            "requestId": uuid.uuid4().hex, "routeKey": f"POST {path}", "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
+            "accountId": "anonymous",
+            "apiId": "twin",
+            "domainName": hdrs["host"],
+            "domainPrefix": "twin",
+            "http": {
+                "method": "POST",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": hdrs["user-agent"],
+            },
+            "requestId": uuid.uuid4().hex,
+            "routeKey": f"POST {path}",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
         },
-        "body": base64.b64encode(body.encode()).decode(), "isBase64Encoded": True,
+        "body": base64.b64encode(body.encode()).decode(),
+        "isBase64Encoded": True,
     }
 
 
@@ -106,8 +149,15 @@ def http_api_event(body: str, headers: dict[str, str], path: str = "/slack/inter
 class SlackApprover:
     """Answers each posted approval message per ``answer`` / ``at`` through the signed callback."""
 
-    def __init__(self, tw: Twin, dep: Deployment, answer: str = "approve", at: str | None = None, *,
-                 user_id: str = TWIN_APPROVER) -> None:
+    def __init__(
+        self,
+        tw: Twin,
+        dep: Deployment,
+        answer: str = "approve",
+        at: str | None = None,
+        *,
+        user_id: str = TWIN_APPROVER,
+    ) -> None:
         if CALLBACK_FUNCTION not in dep.functions or REQUEST_FUNCTION not in dep.functions:
             raise RuntimeError(f"template.yaml must define {REQUEST_FUNCTION} and {CALLBACK_FUNCTION}")
         self.tw, self.dep, self.answer, self.at, self.user_id = tw, dep, answer, at, user_id
@@ -127,7 +177,11 @@ class SlackApprover:
         lam = self.acct.client("lambda")
         req_env = self._env(REQUEST_FUNCTION)
         cb_env = self._env(CALLBACK_FUNCTION)
-        bot_name = req_env.get("SLACK_BOT_TOKEN_NAME") or cb_env.get("SLACK_BOT_TOKEN_NAME") or DEFAULT_BOT_TOKEN_NAME
+        bot_name = (
+            req_env.get("SLACK_BOT_TOKEN_NAME")
+            or cb_env.get("SLACK_BOT_TOKEN_NAME")
+            or DEFAULT_BOT_TOKEN_NAME
+        )
         signing_name = cb_env.get("SLACK_SIGNING_SECRET_NAME") or DEFAULT_SIGNING_SECRET_NAME
         self._put_secret(bot_name, self.slack.bot_token)
         self._put_secret(signing_name, self.signing_secret)
@@ -137,11 +191,15 @@ class SlackApprover:
         common = {"SLACK_API_URL": self.slack.url, "SLACK_CHANNEL": channel, "SLACK_BOT_TOKEN_NAME": bot_name}
         for name, env, extra in (
             (REQUEST_FUNCTION, req_env, {"APPROVAL_TOPIC_ARN": self.topic_arn}),
-            (CALLBACK_FUNCTION, cb_env, {"SLACK_SIGNING_SECRET_NAME": signing_name,
-                                         "APPROVER_ALLOW_LIST": self.user_id}),
+            (
+                CALLBACK_FUNCTION,
+                cb_env,
+                {"SLACK_SIGNING_SECRET_NAME": signing_name, "APPROVER_ALLOW_LIST": self.user_id},
+            ),
         ):
-            lam.update_function_configuration(FunctionName=name,
-                                              Environment={"Variables": {**env, **common, **extra}})
+            lam.update_function_configuration(
+                FunctionName=name, Environment={"Variables": {**env, **common, **extra}}
+            )
         secrets_adapter.forget()  # values cached from an earlier twin mean nothing here
         self._thread.start()
         return self
@@ -164,8 +222,15 @@ class SlackApprover:
             sm.put_secret_value(SecretId=name, SecretString=value)
 
     # -- clicking ----------------------------------------------------------------------------------------
-    def click(self, msg: Message, button: str, *, user_id: str | None = None, timestamp: int | None = None,
-              signing_secret: str | None = None) -> tuple[int, str]:
+    def click(
+        self,
+        msg: Message,
+        button: str,
+        *,
+        user_id: str | None = None,
+        timestamp: int | None = None,
+        signing_secret: str | None = None,
+    ) -> tuple[int, str]:
         """A signed click on ``button`` of ``msg``, sent to the real callback; (HTTP status, body)."""
         body = form_body(interaction_payload(msg, button, user_id or self.user_id))
         headers = sign(self.signing_secret if signing_secret is None else signing_secret, body, timestamp)
@@ -214,8 +279,16 @@ class TerminalApprover(SlackApprover):
     same signed callback. End of input = nobody answers (the approval times out). While the question is
     open the simulated clock runs at real speed: a person's seconds are real seconds."""
 
-    def __init__(self, tw: Twin, dep: Deployment, answer: str = "approve", at: str | None = None, *,
-                 stdin: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        tw: Twin,
+        dep: Deployment,
+        answer: str = "approve",
+        at: str | None = None,
+        *,
+        stdin: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
         super().__init__(tw, dep, answer, at)
         self.stdin = stdin or sys.stdin
         self.stderr = stderr or sys.stderr
@@ -225,7 +298,11 @@ class TerminalApprover(SlackApprover):
         with get_clock().busy():
             out.write(f"\n── approval {request.get('approval_id')} ──\n")
             for block in msg.blocks:
-                text = (block.get("text") or {}).get("text") if block.get("type") in ("header", "section") else None
+                text = (
+                    (block.get("text") or {}).get("text")
+                    if block.get("type") in ("header", "section")
+                    else None
+                )
                 if text:
                     out.write(_plain(text) + "\n")
             while True:
@@ -243,7 +320,13 @@ class TerminalApprover(SlackApprover):
 
 
 def _plain(mrkdwn: str) -> str:
-    return mrkdwn.replace("*", "").replace("`", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return (
+        mrkdwn.replace("*", "")
+        .replace("`", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 def approver_for(approve: str, tw: Twin, dep: Deployment, answer: str, at: str | None) -> SlackApprover:

@@ -355,15 +355,22 @@ def _fail_if_history_full(env: Any) -> None:
     """SF-5 (see :func:`_patch_history_limit`): between two states, where the interpreter is consistent."""
     manager = env.event_manager
     root = getattr(manager, "_twin_env", None)
-    if not getattr(manager, "_twin_history_full", False) or root is None or getattr(manager, "_twin_failed", False):
+    if (
+        not getattr(manager, "_twin_history_full", False)
+        or root is None
+        or getattr(manager, "_twin_failed", False)
+    ):
         return
     from moto.stepfunctions.parser.api import ExecutionFailedEventDetails
 
     manager._twin_failed = True
-    root.set_error(ExecutionFailedEventDetails(
-        error="States.Runtime",
-        cause=f"The execution history reached {get_settings().history_limit} events, the Step Functions quota "
-              "(SF-5): split the work into child executions"))
+    root.set_error(
+        ExecutionFailedEventDetails(
+            error="States.Runtime",
+            cause=f"The execution history reached {get_settings().history_limit} events, the Step Functions quota "
+            "(SF-5): split the work into child executions",
+        )
+    )
 
 
 def _patch_accounting() -> None:
@@ -507,13 +514,22 @@ def _patch_distributed_map() -> None:
         if not isinstance(state, ProgramError) or _tolerates_failures(self._map_run_record):
             return
         err = state.error or {}
-        cause = (f"The specified tolerated failure threshold was exceeded: item {job.job_index} failed "
-                 f"({err.get('error', '')})")
-        job.job_output = FailureEventException(FailureEvent(
-            env=env, error_name=StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold),
-            event_type=HistoryEventType.MapRunFailed,
-            event_details=EventDetails(executionFailedEventDetails=ExecutionFailedEventDetails(
-                error=EXCEED_TOLERATED, cause=cause))))
+        cause = (
+            f"The specified tolerated failure threshold was exceeded: item {job.job_index} failed "
+            f"({err.get('error', '')})"
+        )
+        job.job_output = FailureEventException(
+            FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold),
+                event_type=HistoryEventType.MapRunFailed,
+                event_details=EventDetails(
+                    executionFailedEventDetails=ExecutionFailedEventDetails(
+                        error=EXCEED_TOLERATED, cause=cause
+                    )
+                ),
+            )
+        )
         with _history_lock:
             siblings = list(running[pool])
         now = sim_datetime()
@@ -578,9 +594,20 @@ def _patch_child_listing() -> None:
         with _history_lock:
             arns = list(_children.get(map_run, []))
             frames = {a: _child_of[a][1] for a in arns}
-        return ActionResult({"executions": [
-            {"executionArn": a, "name": a.rsplit(":", 1)[-1], "mapRunArn": map_run, "startDate": sim_datetime(),
-             "status": "RUNNING" if frames[a].is_running() else "SUCCEEDED"} for a in arns]})
+        return ActionResult(
+            {
+                "executions": [
+                    {
+                        "executionArn": a,
+                        "name": a.rsplit(":", 1)[-1],
+                        "mapRunArn": map_run,
+                        "startDate": sim_datetime(),
+                        "status": "RUNNING" if frames[a].is_running() else "SUCCEEDED",
+                    }
+                    for a in arns
+                ]
+            }
+        )
 
     dic.DistributedIterationComponent._eval_body = _eval_body
     StepFunctionsParserBackend.list_map_runs = list_map_runs

@@ -41,9 +41,16 @@ class Built:
     endpoint_accounts: dict[str, str] = field(default_factory=dict)
 
     def context(self, region: str) -> Context:
-        return Context(region=region, accounts=self.accounts, vpcs=dict(self.vpcs), endpoints=dict(self.endpoints),
-                       zones=dict(self.zones), profiles=dict(self.profiles), account_ids=dict(self.account_ids),
-                       endpoint_accounts=dict(self.endpoint_accounts))
+        return Context(
+            region=region,
+            accounts=self.accounts,
+            vpcs=dict(self.vpcs),
+            endpoints=dict(self.endpoints),
+            zones=dict(self.zones),
+            profiles=dict(self.profiles),
+            account_ids=dict(self.account_ids),
+            endpoint_accounts=dict(self.endpoint_accounts),
+        )
 
 
 def connect_accounts(base: Account, scn: Scenario) -> dict[str, Account]:
@@ -72,15 +79,20 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
         built.vpcs[name] = vid
         subnets = []
         for i, cidr in enumerate(_subnet_cidrs(vpc.cidr)):
-            sn = acct.client("ec2").create_subnet(VpcId=vid, CidrBlock=cidr, AvailabilityZone=f"{region}{'abc'[i]}")
+            sn = acct.client("ec2").create_subnet(
+                VpcId=vid, CidrBlock=cidr, AvailabilityZone=f"{region}{'abc'[i]}"
+            )
             subnets.append(sn["Subnet"]["SubnetId"])
         built.subnets[name] = subnets
     for name, ep in scn.endpoints.items():
         alias = scn.vpcs[ep.vpc].account
         acct = accounts[alias]
         resp = acct.client("ec2").create_vpc_endpoint(
-            VpcEndpointType="Interface", VpcId=built.vpcs[ep.vpc], ServiceName=f"com.amazonaws.{region}.{ep.service}",
-            SubnetIds=built.subnets[ep.vpc], PrivateDnsEnabled=ep.private_dns,
+            VpcEndpointType="Interface",
+            VpcId=built.vpcs[ep.vpc],
+            ServiceName=f"com.amazonaws.{region}.{ep.service}",
+            SubnetIds=built.subnets[ep.vpc],
+            PrivateDnsEnabled=ep.private_dns,
             TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": [{"Key": "Name", "Value": name}]}],
         )
         built.endpoints[name] = resp["VpcEndpoint"]["VpcEndpointId"]
@@ -112,14 +124,19 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
         for rec in zone.records:
             body: dict[str, Any]
             if rec.alias_to is not None:
-                ep = ec2_adapter.get_endpoint(accounts[built.endpoint_accounts[rec.alias_to]],
-                                              built.endpoints[rec.alias_to])
+                ep = ec2_adapter.get_endpoint(
+                    accounts[built.endpoint_accounts[rec.alias_to]], built.endpoints[rec.alias_to]
+                )
                 target = ep.regional_dns_name
                 body = r53.alias_record(rec.name, target, _endpoint_zone_id(accounts, built, rec.alias_to))
                 body["Type"] = rec.type
             else:
-                body = {"Name": rec.name, "Type": rec.type, "TTL": rec.ttl or 300,
-                        "ResourceRecords": [{"Value": v} for v in rec.values or []]}
+                body = {
+                    "Name": rec.name,
+                    "Type": rec.type,
+                    "TTL": rec.ttl or 300,
+                    "ResourceRecords": [{"Value": v} for v in rec.values or []],
+                }
             r53.change_record(zacct, zid, "CREATE", body)
     for name, prof in scn.profiles.items():
         pacct = accounts[prof.account]
@@ -128,13 +145,19 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
         built.profiles[name] = info.id
         built.profile_arns[name] = info.arn
         if prof.shared_with:
-            ram_adapter.share_with_accounts(pacct, f"{name}-share", info.arn,
-                                            [scn.accounts[a] for a in prof.shared_with])
+            ram_adapter.share_with_accounts(
+                pacct, f"{name}-share", info.arn, [scn.accounts[a] for a in prof.shared_with]
+            )
         for vpc, prio in prof.priorities.items():
             # CP-9: the VPC owner's account associates its own VPC with the (shared) Profile; RES-12: at the
             # scenario's priority (given only when not the default, so a lone association looks as AWS makes it).
-            profiles_adapter.associate_vpc(accounts[scn.vpcs[vpc].account], info.id, built.vpcs[vpc], vpc,
-                                           prio if prio != 100 or len(scn.profiles_of_vpc(vpc)) > 1 else None)
+            profiles_adapter.associate_vpc(
+                accounts[scn.vpcs[vpc].account],
+                info.id,
+                built.vpcs[vpc],
+                vpc,
+                prio if prio != 100 or len(scn.profiles_of_vpc(vpc)) > 1 else None,
+            )
         for zone in prof.hosted_zones:
             profiles_adapter.associate_resource(pacct, info.id, r53.zone_arn(built.zones[zone]), zone)
         for ep in prof.endpoints:
@@ -160,8 +183,9 @@ def _delete_default_vpcs(acct: Account) -> None:
         vid = vpc["VpcId"]
         for sn in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Subnets"]:
             ec2.delete_subnet(SubnetId=sn["SubnetId"])
-        for igw in ec2.describe_internet_gateways(
-                Filters=[{"Name": "attachment.vpc-id", "Values": [vid]}])["InternetGateways"]:
+        for igw in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vid]}])[
+            "InternetGateways"
+        ]:
             ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vid)
             ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
         ec2.delete_vpc(VpcId=vid)

@@ -44,7 +44,9 @@ class TwinSettings:
 
     def max_vpcs_of_profile(self, profile_id: str, name: str) -> int:
         """Q-2: how many VPCs the Profile may be associated with."""
-        return self.profile_max_vpcs.get(profile_id, self.profile_max_vpcs.get(name, DEFAULT_PROFILE_MAX_VPCS))
+        return self.profile_max_vpcs.get(
+            profile_id, self.profile_max_vpcs.get(name, DEFAULT_PROFILE_MAX_VPCS)
+        )
 
     def faults_of(self, kind: str) -> list[tuple[int, dict[str, Any]]]:
         return [(i, f) for i, f in enumerate(self.faults) if f.get("kind") == kind]

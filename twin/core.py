@@ -75,8 +75,16 @@ class _Saved:
 class Twin:
     """A scenario's estate in a local AWS. ``server=True`` serves it over HTTP on loopback."""
 
-    def __init__(self, scn: Scenario, *, server: bool = False, port: int = 0, resolver_port: int = 53,
-                 first_address: str = "127.0.1.1", resolvers: bool = True) -> None:
+    def __init__(
+        self,
+        scn: Scenario,
+        *,
+        server: bool = False,
+        port: int = 0,
+        resolver_port: int = 53,
+        first_address: str = "127.0.1.1",
+        resolvers: bool = True,
+    ) -> None:
         self.scn = scn
         self.server = server
         self.port = port
@@ -98,25 +106,42 @@ class Twin:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def start(self) -> Twin:
         scn = self.scn
         install_clock(SimClock(scn.twin.time_scale))
         d = scn.twin.durations
-        install_settings(TwinSettings(
-            region=scn.region,
-            durations=Durations(d.endpoint_pending, d.profile_association, d.resource_association, d.phz_change,
-                                d.operator_action),
-            negative_cache_ttl=scn.twin.negative_cache_ttl,
-            profile_precedence=scn.twin.profile_precedence,  # RES-12
-            profile_max_vpcs={name: prof.max_vpcs for name, prof in scn.profiles.items()},  # Q-2
-        ))
-        self._saved = _Saved({k: os.environ.get(k) for k in [*_ENV, "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
-                                                             "POWERTOOLS_METRICS_DISABLED",
-                                                             "MOTO_PORT"]})
+        install_settings(
+            TwinSettings(
+                region=scn.region,
+                durations=Durations(
+                    d.endpoint_pending,
+                    d.profile_association,
+                    d.resource_association,
+                    d.phz_change,
+                    d.operator_action,
+                ),
+                negative_cache_ttl=scn.twin.negative_cache_ttl,
+                profile_precedence=scn.twin.profile_precedence,  # RES-12
+                profile_max_vpcs={name: prof.max_vpcs for name, prof in scn.profiles.items()},  # Q-2
+            )
+        )
+        self._saved = _Saved(
+            {
+                k: os.environ.get(k)
+                for k in [
+                    *_ENV,
+                    "AWS_DEFAULT_REGION",
+                    "AWS_ENDPOINT_URL",
+                    "POWERTOOLS_METRICS_DISABLED",
+                    "MOTO_PORT",
+                ]
+            }
+        )
         os.environ.update(_ENV)
         # moto logs a failing execution with its whole parsed definition; the rehearsal reports failures itself.
         logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
@@ -137,8 +162,9 @@ class Twin:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request log lines
             # verbose=False: moto would print "Starting a new Thread with MotoServer…" on *stdout*, ahead
             # of the ids JSON that `twin serve` prints there without --ids (tests/twin/test_serve.py).
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port or _free_port(),
-                                              verbose=False)
+            self._server = ThreadedMotoServer(
+                ip_address="127.0.0.1", port=self.port or _free_port(), verbose=False
+            )
             self._server.start()
             host, port = self._server.get_host_and_port()
             self.port = port
@@ -152,10 +178,13 @@ class Twin:
             self._mock.start()
         base = default_account(scn.region)
         self.built = build(scn, base)
-        get_settings().rate_limits = scn.twin.rate_limits == "aws"  # RL-1/RL-2 from here on: not for the build
+        get_settings().rate_limits = (
+            scn.twin.rate_limits == "aws"
+        )  # RL-1/RL-2 from here on: not for the build
         # The starting estate is settled: nothing the scenario describes is still in flight.
-        get_clock().advance(max(d.endpoint_pending, d.profile_association, d.resource_association,
-                                d.phz_change) + 1)
+        get_clock().advance(
+            max(d.endpoint_pending, d.profile_association, d.resource_association, d.phz_change) + 1
+        )
         self.dns = LiveDns(scn.region, self.names())
         if self.with_resolvers:
             from twin.dns_server import ResolverFleet
@@ -171,8 +200,13 @@ class Twin:
         a, b, c, _ = (int(x) for x in self.first_address.split("."))
         last_error: OSError | None = None
         for third in [c, *[x for x in range(1, 255) if x != c]][:64]:
-            fleet = fleet_cls(list(self.scn.vpcs), self.dns.answer, first_address=f"{a}.{b}.{third}.1",
-                              port=self.resolver_port, negative_cache_ttl=self.scn.twin.negative_cache_ttl)
+            fleet = fleet_cls(
+                list(self.scn.vpcs),
+                self.dns.answer,
+                first_address=f"{a}.{b}.{third}.1",
+                port=self.resolver_port,
+                negative_cache_ttl=self.scn.twin.negative_cache_ttl,
+            )
             try:
                 return fleet.start()
             except OSError as exc:  # address in use: try the next block
@@ -227,8 +261,12 @@ class Twin:
     def names(self) -> Names:
         assert self.built is not None
         b = self.built
-        return Names(vpcs={v: k for k, v in b.vpcs.items()}, endpoints={v: k for k, v in b.endpoints.items()},
-                     zones={v: k for k, v in b.zones.items()}, profiles={v: k for k, v in b.profiles.items()})
+        return Names(
+            vpcs={v: k for k, v in b.vpcs.items()},
+            endpoints={v: k for k, v in b.endpoints.items()},
+            zones={v: k for k, v in b.zones.items()},
+            profiles={v: k for k, v in b.profiles.items()},
+        )
 
     def context(self) -> Context:
         assert self.built is not None
@@ -268,8 +306,12 @@ class Twin:
         accounts = {}
         for alias, acct in b.accounts.items():
             key, secret, token = acct.access_key()
-            accounts[alias] = {"id": b.account_ids[alias], "access_key_id": key, "secret_access_key": secret,
-                               "session_token": token}
+            accounts[alias] = {
+                "id": b.account_ids[alias],
+                "access_key_id": key,
+                "secret_access_key": secret,
+                "session_token": token,
+            }
         vpcs = {}
         for name, vid in b.vpcs.items():
             entry: dict[str, Any] = {"id": vid}
@@ -278,7 +320,10 @@ class Twin:
                 entry.update(resolver=ip, resolver_port=port)
             vpcs[name] = entry
         return {
-            "endpoint_url": self.endpoint_url, "region": self.scn.region, "accounts": accounts, "vpcs": vpcs,
+            "endpoint_url": self.endpoint_url,
+            "region": self.scn.region,
+            "accounts": accounts,
+            "vpcs": vpcs,
             "endpoints": {k: {"id": v} for k, v in b.endpoints.items()},
             "hosted_zones": {k: {"id": v} for k, v in b.zones.items()},
             "profiles": {k: {"id": v} for k, v in b.profiles.items()},

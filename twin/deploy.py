@@ -30,7 +30,11 @@ TEMPLATE = ROOT / "template.yaml"
 TWIN_ROLE = "arn:aws:iam::{account}:role/profile-migrator-twin"
 
 # In the twin, Powertools stays quiet: the CLI's stdout is for the contract JSON.
-TWIN_ENV = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_TRACE_DISABLED": "true"}
+TWIN_ENV = {
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -76,7 +80,9 @@ class Deployment:
 def _zip() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", "def lambda_handler(event, context):\n    raise RuntimeError('twin dispatches')\n")
+        z.writestr(
+            "app.py", "def lambda_handler(event, context):\n    raise RuntimeError('twin dispatches')\n"
+        )
     return buf.getvalue()
 
 
@@ -91,8 +97,13 @@ class _Resolver:
     """Values of Ref / GetAtt / Sub (and Join, Select, Split, If, conditions) inside the template, for
     what the twin created."""
 
-    def __init__(self, params: dict[str, Any], refs: dict[str, str], attrs: dict[str, str],
-                 conditions: dict[str, bool] | None = None) -> None:
+    def __init__(
+        self,
+        params: dict[str, Any],
+        refs: dict[str, str],
+        attrs: dict[str, str],
+        conditions: dict[str, bool] | None = None,
+    ) -> None:
         self.params, self.refs, self.attrs = params, refs, attrs
         self.conditions: dict[str, bool] = conditions if conditions is not None else {}
 
@@ -100,7 +111,7 @@ class _Resolver:
         """A condition expression (Fn::Equals / Not / And / Or / Condition) or a condition's name."""
         if isinstance(value, str):
             return self.conditions[value]
-        (k, v), = value.items()
+        ((k, v),) = value.items()
         if k == "Fn::Equals":
             return bool(self(v[0]) == self(v[1]))
         if k == "Fn::Not":
@@ -115,7 +126,7 @@ class _Resolver:
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
-            (k, v), = value.items()
+            ((k, v),) = value.items()
             if k == "Ref":
                 if v == "AWS::NoValue":
                     return NO_VALUE
@@ -172,7 +183,9 @@ def parameter_values(tpl: dict[str, Any], overrides: dict[str, str] | None = Non
     for name, spec in (tpl.get("Parameters", {}) or {}).items():
         raw = (overrides or {}).get(name, spec.get("Default", ""))
         if str(spec.get("Type", "")).startswith(("CommaDelimitedList", "List<")):
-            out[name] = raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
+            out[name] = (
+                raw if isinstance(raw, list) else [x.strip() for x in str(raw).split(",") if x.strip()]
+            )
         else:
             out[name] = str(raw)
     return out
@@ -217,8 +230,9 @@ def _load_handler(code_uri: str, handler: str, function_name: str, env: dict[str
     return getattr(mod, attr)  # type: ignore[no-any-return]
 
 
-def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
-           parameters: dict[str, str] | None = None) -> Deployment:
+def deploy(
+    tw: Twin, central: str | None = None, template: Path = TEMPLATE, parameters: dict[str, str] | None = None
+) -> Deployment:
     """Deploy the central stack into account alias ``central`` (default: the migration Profile's owner,
     else the first Profile's). ``parameters`` override the template's defaults and the twin's values."""
     assert tw.built is not None
@@ -239,8 +253,14 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
     shared_vpc = None
     if scn.migration is not None and scn.migration.endpoints and scn.migration.endpoints[0] in scn.endpoints:
         shared_vpc = tw.built.vpcs[scn.endpoints[scn.migration.endpoints[0]].vpc]
-    params.update({"SharedServicesVpcId": shared_vpc or "", "AWS::Region": region, "AWS::AccountId": account_id,
-                   "AWS::Partition": "aws"})
+    params.update(
+        {
+            "SharedServicesVpcId": shared_vpc or "",
+            "AWS::Region": region,
+            "AWS::AccountId": account_id,
+            "AWS::Partition": "aws",
+        }
+    )
     conditions = evaluate_conditions(tpl, params)
     resources = {k: v for k, v in resources.items() if deployed(v, conditions)}
     table_ids = [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]
@@ -249,8 +269,12 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
     for lid in table_ids:
         props = resources[lid]["Properties"]
         name = f"profile-migrator-{lid}"
-        ddb.create_table(TableName=name, AttributeDefinitions=props["AttributeDefinitions"],
-                         KeySchema=props["KeySchema"], BillingMode="PAY_PER_REQUEST")
+        ddb.create_table(
+            TableName=name,
+            AttributeDefinitions=props["AttributeDefinitions"],
+            KeySchema=props["KeySchema"],
+            BillingMode="PAY_PER_REQUEST",
+        )
         refs[lid] = name
     attrs: dict[str, str] = {}
     s3 = acct.client("s3")
@@ -259,13 +283,17 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
         name = f"profile-migrator-{lid.lower()}-{account_id}"
         try:
             s3.create_bucket(Bucket=name) if region == "us-east-1" else s3.create_bucket(
-                Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": region}
+            )
         except s3.exceptions.BucketAlreadyOwnedByYou:
             pass
         refs[lid] = name
         attrs[f"{lid}.Arn"] = f"arn:aws:s3:::{name}"
-    fn_ids = [k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"
-              and "VpcConfig" not in v.get("Properties", {})]  # probes are deployed per VPC below
+    fn_ids = [
+        k
+        for k, v in resources.items()
+        if v["Type"] == "AWS::Serverless::Function" and "VpcConfig" not in v.get("Properties", {})
+    ]  # probes are deployed per VPC below
     for lid in fn_ids:
         attrs[f"{lid}.Arn"] = f"arn:aws:lambda:{region}:{account_id}:function:{lid}"
         refs[lid] = lid
@@ -289,28 +317,50 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
     resolve = _Resolver(params, refs, attrs, conditions)
     glob = tpl.get("Globals", {}).get("Function", {})
     key, secret, token = acct.access_key()
-    cred_env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token or "", "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    cred_env = {
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_SESSION_TOKEN": token or "",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
     lam = acct.client("lambda")
     for a in tw.accounts().values():
         _ensure_role(a)
-    dep = Deployment(account=central, state_machine_arn="", table=refs[table_ids[0]] if table_ids else "",
-                     parameters=params, conditions=conditions,
-                     buckets={k: refs[k] for k, v in resources.items() if v["Type"] == "AWS::S3::Bucket"})
+    dep = Deployment(
+        account=central,
+        state_machine_arn="",
+        table=refs[table_ids[0]] if table_ids else "",
+        parameters=params,
+        conditions=conditions,
+        buckets={k: refs[k] for k, v in resources.items() if v["Type"] == "AWS::S3::Bucket"},
+    )
     for lid in fn_ids:
         props = {**glob, **resources[lid]["Properties"]}
         env = dict(resolve(glob.get("Environment", {}).get("Variables", {})))
         env.update(resolve(resources[lid]["Properties"].get("Environment", {}).get("Variables", {})))
         env.update(cred_env)
         env.update(TWIN_ENV)
-        lam.create_function(FunctionName=lid, Runtime=props.get("Runtime", "python3.13"),
-                            Role=TWIN_ROLE.format(account=account_id), Handler=props["Handler"],
-                            Code={"ZipFile": _zip()}, Timeout=int(props.get("Timeout", 60)),
-                            Environment={"Variables": env})
+        lam.create_function(
+            FunctionName=lid,
+            Runtime=props.get("Runtime", "python3.13"),
+            Role=TWIN_ROLE.format(account=account_id),
+            Handler=props["Handler"],
+            Code={"ZipFile": _zip()},
+            Timeout=int(props.get("Timeout", 60)),
+            Environment={"Variables": env},
+        )
         dep.functions[lid] = attrs[f"{lid}.Arn"]
         dep.handlers[lid] = _load_handler(props["CodeUri"], props["Handler"], lid, env)
     # One probe per scenario VPC (member.yaml), resolving through that VPC's twin resolver.
-    probe_tpl = next((v for v in resources.values() if v["Type"] == "AWS::Serverless::Function"
-                      and "VpcConfig" in v.get("Properties", {})), None)
+    probe_tpl = next(
+        (
+            v
+            for v in resources.values()
+            if v["Type"] == "AWS::Serverless::Function" and "VpcConfig" in v.get("Properties", {})
+        ),
+        None,
+    )
     if probe_tpl is not None and tw.fleet is not None:
         for vpc_name, vpc in scn.vpcs.items():
             if not vpc.probe:
@@ -324,8 +374,11 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
         for key, val in props.get("DefinitionSubstitutions", {}).items():
             text = text.replace("${" + key + "}", str(resolve(val)))
         sm = acct.client("stepfunctions").create_state_machine(
-            name=str(props.get("Name", lid)), definition=text, roleArn=TWIN_ROLE.format(account=account_id),
-            type=props.get("Type", "STANDARD"))
+            name=str(props.get("Name", lid)),
+            definition=text,
+            roleArn=TWIN_ROLE.format(account=account_id),
+            type=props.get("Type", "STANDARD"),
+        )
         dep.state_machines[lid] = sm["stateMachineArn"]
         # `state_machine_arn` is the migration's (the first one, unless one is called MigrationStateMachine).
         if lid == "MigrationStateMachine" or not dep.state_machine_arn:
@@ -335,8 +388,9 @@ def deploy(tw: Twin, central: str | None = None, template: Path = TEMPLATE,
     return dep
 
 
-def create_event_resources(acct: Any, resources: dict[str, Any], resolve: _Resolver,
-                           dep: Deployment | None = None) -> dict[str, str]:
+def create_event_resources(
+    acct: Any, resources: dict[str, Any], resolve: _Resolver, dep: Deployment | None = None
+) -> dict[str, str]:
     """The template's EventBridge buses (with their policy) and rules (pattern, bus, targets) in moto.
 
     moto stores them but does not invoke Lambda targets: :mod:`twin.events` routes events over what is
@@ -358,11 +412,17 @@ def create_event_resources(acct: Any, resources: dict[str, Any], resolve: _Resol
             continue
         props = resolve(res["Properties"])
         bus = props.get("EventBusName", "default")
-        arn = events.put_rule(Name=lid, EventPattern=json.dumps(props["EventPattern"]), EventBusName=bus,
-                              State=props.get("State", "ENABLED"),
-                              Description=props.get("Description", ""))["RuleArn"]
-        targets = [{k: v for k, v in t.items() if k in ("Id", "Arn", "RoleArn", "Input", "InputPath")}
-                   for t in props.get("Targets", [])]
+        arn = events.put_rule(
+            Name=lid,
+            EventPattern=json.dumps(props["EventPattern"]),
+            EventBusName=bus,
+            State=props.get("State", "ENABLED"),
+            Description=props.get("Description", ""),
+        )["RuleArn"]
+        targets = [
+            {k: v for k, v in t.items() if k in ("Id", "Arn", "RoleArn", "Input", "InputPath")}
+            for t in props.get("Targets", [])
+        ]
         if targets:
             events.put_targets(Rule=lid, EventBusName=bus, Targets=targets)
         rules[lid] = arn
@@ -371,9 +431,18 @@ def create_event_resources(acct: Any, resources: dict[str, Any], resolve: _Resol
     return rules
 
 
-_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
-     "Action": "sts:AssumeRole"}]})
+_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
 
 
 def _ensure_role(acct: Any) -> None:
@@ -391,19 +460,29 @@ def _deploy_probe(tw: Twin, props: dict[str, Any], glob: dict[str, Any], vpc_nam
     vpc_id = tw.built.vpcs[vpc_name]
     name = f"profile-migrator-probe-{vpc_id}"
     ip, port = tw.fleet.address_of(vpc_name)
-    env = {"VPC_ID": vpc_id, "PROBE_NAMESERVER": ip, "PROBE_PORT": str(port), **TWIN_ENV,
-           "POWERTOOLS_SERVICE_NAME": "profile-migrator-probe"}
+    env = {
+        "VPC_ID": vpc_id,
+        "PROBE_NAMESERVER": ip,
+        "PROBE_PORT": str(port),
+        **TWIN_ENV,
+        "POWERTOOLS_SERVICE_NAME": "profile-migrator-probe",
+    }
     if tw.server:
         # Served over HTTP, the gate's Invoke of a probe reaches the dispatcher on another thread, so it
         # is not seen as nested: a variable that differs from the gate's would make it wait for the lease.
         del env["POWERTOOLS_SERVICE_NAME"]
     acct.client("lambda").create_function(
-        FunctionName=name, Runtime="python3.13", Role=TWIN_ROLE.format(account=account_id),
-        Handler=props.get("Handler", glob.get("Handler", "app.lambda_handler")), Code={"ZipFile": _zip()},
-        Environment={"Variables": env})
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=TWIN_ROLE.format(account=account_id),
+        Handler=props.get("Handler", glob.get("Handler", "app.lambda_handler")),
+        Code={"ZipFile": _zip()},
+        Environment={"Variables": env},
+    )
     arn = f"arn:aws:lambda:{tw.scn.region}:{account_id}:function:{name}"
-    handler = _load_handler(props["CodeUri"], props.get("Handler", glob.get("Handler", "app.lambda_handler")),
-                            name, env)
+    handler = _load_handler(
+        props["CodeUri"], props.get("Handler", glob.get("Handler", "app.lambda_handler")), name, env
+    )
     _PROBE_HANDLERS[name] = handler
     register_probe(acct, vpc_id, arn)  # what the member stack's SSM parameter does
     return arn
@@ -420,17 +499,23 @@ def _resolver_for(dep: Deployment) -> Callable[[str], Callable[..., Any] | None]
     return resolve
 
 
-def execution_input(tw: Twin, dep: Deployment, gate: dict[str, Any] | None = None,
-                    poll: dict[str, Any] | None = None) -> dict[str, Any]:
+def execution_input(
+    tw: Twin, dep: Deployment, gate: dict[str, Any] | None = None, poll: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The console input for the scenario's migration request (what a person would paste)."""
     scn = tw.scn
     assert scn.migration is not None
     mig = scn.migration
     out: dict[str, Any] = {
-        "profile": mig.profile, "endpoints": list(mig.endpoints), "approvals": mig.approvals,
-        "parking_vpc": mig.parking_vpc, "region": scn.region,
-        "accounts": {a: {"id": i, "role_arn": f"arn:aws:iam::{i}:role/profile-migrator-member"}
-                     for a, i in scn.accounts.items()},
+        "profile": mig.profile,
+        "endpoints": list(mig.endpoints),
+        "approvals": mig.approvals,
+        "parking_vpc": mig.parking_vpc,
+        "region": scn.region,
+        "accounts": {
+            a: {"id": i, "role_arn": f"arn:aws:iam::{i}:role/profile-migrator-member"}
+            for a, i in scn.accounts.items()
+        },
     }
     if gate:
         out["gate"] = gate

@@ -109,8 +109,10 @@ class _EnvironmentLeases:
             # A worker thread of a running handler (the gate's concurrent probe invocations): it must not
             # wait for its caller's lease to end, which would not happen before the worker returns.
             worker = not nested and _in_handler.get()
-            if not nested and not worker and not self._cond.wait_for(
-                lambda: self._compatible(variables), timeout=_LEASE_WAIT_SECONDS
+            if (
+                not nested
+                and not worker
+                and not self._cond.wait_for(lambda: self._compatible(variables), timeout=_LEASE_WAIT_SECONDS)
             ):
                 LOG.warning(
                     "lambda environment %s conflicts with a running handler for %.0f s: overriding",
@@ -127,7 +129,9 @@ class _EnvironmentLeases:
                     if name in self._active:
                         self._active[name][1] += 1
                     else:
-                        before = self._lingering.pop(name) if name in self._lingering else os.environ.get(name)
+                        before = (
+                            self._lingering.pop(name) if name in self._lingering else os.environ.get(name)
+                        )
                         self._active[name] = [value, 1, before]
                         os.environ[name] = value
             else:  # nested call from a handler's own thread, or a conflict that waited too long
@@ -390,7 +394,11 @@ def _invoke(
             raise TwinCrash(f"twin fault: {name} crashed before doing anything")
         event = _decode_event(body)
         # The handler's work runs the simulated clock at real speed (twin.clock.SimClock.busy).
-        with lambda_environment(variables), get_clock().busy(), _running_handler(name, context.memory_limit_in_mb):
+        with (
+            lambda_environment(variables),
+            get_clock().busy(),
+            _running_handler(name, context.memory_limit_in_mb),
+        ):
             result = handler(event, context)
     except Exception as exc:
         if invocation_type == "Event":  # asynchronous: the caller never sees the error

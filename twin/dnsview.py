@@ -45,7 +45,9 @@ def live_state(region: str, names: Names) -> LiveState:
     st = DnsState()
     settings = get_settings()
     st.negative_ttl = settings.negative_cache_ttl
-    st.precedence = "specificity-first" if settings.profile_precedence == "specificity-first" else "priority-first"
+    st.precedence = (
+        "specificity-first" if settings.profile_precedence == "specificity-first" else "priority-first"
+    )
     vpc_ids: dict[str, str] = {}
 
     def vname(vid: str) -> str:
@@ -89,8 +91,11 @@ def live_state(region: str, names: Names) -> LiveState:
     if route53profiles_backends is not None:
         any_acct = next(iter(ec2_backends.keys()), "123456789012")
         view = route53profiles_backends[any_acct][region].settled_view()
-        pending = {ep.endpoint_id for ep in ec2_endpoints.settled_endpoints(region=region)
-                   if ep.state.lower() != "available"}
+        pending = {
+            ep.endpoint_id
+            for ep in ec2_endpoints.settled_endpoints(region=region)
+            if ep.state.lower() != "available"
+        }
         for pid, prof in view["profiles"].items():
             pname = names.profiles.get(pid, pid)
             for res in prof["resources"]:
@@ -260,5 +265,7 @@ class SettledModel:
                 out.append("servfail")  # fault resolver-outage
                 continue
             now = cls(vpc, name, False)
-            out.append(now if not live.state.old_priorities.get(vpc) or cls(vpc, name, True) == now else "flapping")
+            out.append(
+                now if not live.state.old_priorities.get(vpc) or cls(vpc, name, True) == now else "flapping"
+            )
         return out

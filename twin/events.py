@@ -53,8 +53,9 @@ ONBOARD_STATE_MACHINE = "OnboardStateMachine"
 WAIT_REAL_SECONDS = 120.0
 
 
-def cloudtrail_event(vpc_id: str, account_id: str, region: str, cidr: str, tags: dict[str, str],
-                     event_name: str = "CreateVpc") -> dict[str, Any]:
+def cloudtrail_event(
+    vpc_id: str, account_id: str, region: str, cidr: str, tags: dict[str, str], event_name: str = "CreateVpc"
+) -> dict[str, Any]:
     """The EventBridge event CloudTrail's record of a successful CreateVpc becomes (EV-1)."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     request_id = str(uuid.uuid4())
@@ -70,19 +71,33 @@ def cloudtrail_event(vpc_id: str, account_id: str, region: str, cidr: str, tags:
         "resources": [],
         "detail": {
             "eventVersion": "1.09",
-            "userIdentity": {"type": "AssumedRole", "accountId": account_id,
-                             "arn": f"arn:aws:sts::{account_id}:assumed-role/twin/twin"},
+            "userIdentity": {
+                "type": "AssumedRole",
+                "accountId": account_id,
+                "arn": f"arn:aws:sts::{account_id}:assumed-role/twin/twin",
+            },
             "eventTime": now,
             "eventSource": "ec2.amazonaws.com",
             "eventName": event_name,
             "awsRegion": region,
             "sourceIPAddress": "127.0.0.1",
             "userAgent": "profile-migrator-twin",
-            "requestParameters": {"cidrBlock": cidr, "tagSpecificationSet": {"items": [
-                {"resourceType": "vpc", "tags": tag_set["items"]}]}},
-            "responseElements": {"requestId": request_id, "vpc": {
-                "vpcId": vpc_id, "state": "pending", "ownerId": account_id, "cidrBlock": cidr,
-                "instanceTenancy": "default", "isDefault": False, "tagSet": tag_set}},
+            "requestParameters": {
+                "cidrBlock": cidr,
+                "tagSpecificationSet": {"items": [{"resourceType": "vpc", "tags": tag_set["items"]}]},
+            },
+            "responseElements": {
+                "requestId": request_id,
+                "vpc": {
+                    "vpcId": vpc_id,
+                    "state": "pending",
+                    "ownerId": account_id,
+                    "cidrBlock": cidr,
+                    "instanceTenancy": "default",
+                    "isDefault": False,
+                    "tagSet": tag_set,
+                },
+            },
             "requestID": request_id,
             "eventID": str(uuid.uuid4()),
             "readOnly": False,
@@ -94,7 +109,9 @@ def cloudtrail_event(vpc_id: str, account_id: str, region: str, cidr: str, tags:
     }
 
 
-def deploy_member_forwarding(tw: Twin, dep: Deployment, template: Path = MEMBER_TEMPLATE) -> dict[str, list[str]]:
+def deploy_member_forwarding(
+    tw: Twin, dep: Deployment, template: Path = MEMBER_TEMPLATE
+) -> dict[str, list[str]]:
     """``member.yaml``'s EventBridge resources in every account but the central one (what StackSets
     deploys there with ``CentralBusArn`` = the central bus). Returns alias -> rule logical ids."""
     assert tw.built is not None
@@ -109,14 +126,22 @@ def deploy_member_forwarding(tw: Twin, dep: Deployment, template: Path = MEMBER_
         if alias == dep.account:
             continue
         account_id = scn.accounts[alias]
-        params = parameter_values(tpl, {"CentralAccountId": central_id, "CentralBusArn": bus_arn,
-                                        "CreateRole": "true", "VpcId": ""})
+        params = parameter_values(
+            tpl, {"CentralAccountId": central_id, "CentralBusArn": bus_arn, "CreateRole": "true", "VpcId": ""}
+        )
         params.update({"AWS::Region": scn.region, "AWS::AccountId": account_id, "AWS::Partition": "aws"})
         conditions = evaluate_conditions(tpl, params)
-        resources = {k: v for k, v in tpl["Resources"].items() if deployed(v, conditions)
-                     and v["Type"] in ("AWS::Events::Rule", "AWS::Events::EventBus", "AWS::IAM::Role")}
-        attrs = {f"{lid}.Arn": f"arn:aws:iam::{account_id}:role/{r.get('Properties', {}).get('RoleName', lid)}"
-                 for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+        resources = {
+            k: v
+            for k, v in tpl["Resources"].items()
+            if deployed(v, conditions)
+            and v["Type"] in ("AWS::Events::Rule", "AWS::Events::EventBus", "AWS::IAM::Role")
+        }
+        attrs = {
+            f"{lid}.Arn": f"arn:aws:iam::{account_id}:role/{r.get('Properties', {}).get('RoleName', lid)}"
+            for lid, r in resources.items()
+            if r["Type"] == "AWS::IAM::Role"
+        }
         rules = create_event_resources(acct, resources, _Resolver(params, {}, attrs, conditions))
         out[alias] = sorted(rules)
     return out
@@ -158,7 +183,9 @@ class EventRouter:
                     elif parts[2] == "lambda":
                         self._invoke(parts[4], arn, event)
                         invoked.append(arn)
-                    self.deliveries.append({"rule": rule["Name"], "bus": bus, "account": account_id, "target": arn})
+                    self.deliveries.append(
+                        {"rule": rule["Name"], "bus": bus, "account": account_id, "target": arn}
+                    )
         return invoked
 
     def _invoke(self, account_id: str, function_arn: str, event: dict[str, Any]) -> None:
@@ -190,8 +217,16 @@ class EventPlayer:
     ``on_created``: called after a VPC is created and before its event is delivered (a test's hook).
     """
 
-    def __init__(self, tw: Twin, dep: Deployment, *, t0: float | None = None, redeliver: bool = True,
-                 on_created: OnCreated | None = None, say: ProgressFn | None = None) -> None:
+    def __init__(
+        self,
+        tw: Twin,
+        dep: Deployment,
+        *,
+        t0: float | None = None,
+        redeliver: bool = True,
+        on_created: OnCreated | None = None,
+        say: ProgressFn | None = None,
+    ) -> None:
         self.tw, self.dep = tw, dep
         self.t0 = t0
         self.redeliver = redeliver
@@ -256,14 +291,19 @@ class EventPlayer:
             alias = ev.account
             with clock.busy():
                 vpc_id = self.create_vpc(ev)
-            p = self.played[ev.vpc] = _Played(ev.vpc, alias, vpc_id, at=round(clock.now() - self.t0, 1),
-                                              created=True)
+            p = self.played[ev.vpc] = _Played(
+                ev.vpc, alias, vpc_id, at=round(clock.now() - self.t0, 1), created=True
+            )
             self.say(f"t={p.at:7.1f}s  event create-vpc {ev.vpc} ({vpc_id}) in {alias}")
             if self.on_created is not None:
                 self.on_created(ev.vpc, vpc_id, alias)
         else:
-            self.say(f"t={clock.now() - self.t0:7.1f}s  event create-vpc {ev.vpc} again (same VPC {p.vpc_id})")
-        event = cloudtrail_event(p.vpc_id, self.tw.scn.accounts[p.account], self.tw.scn.region, ev.cidr, ev.tags)
+            self.say(
+                f"t={clock.now() - self.t0:7.1f}s  event create-vpc {ev.vpc} again (same VPC {p.vpc_id})"
+            )
+        event = cloudtrail_event(
+            p.vpc_id, self.tw.scn.accounts[p.account], self.tw.scn.region, ev.cidr, ev.tags
+        )
         for _ in range(2 if self.redeliver else 1):
             p.invoked += len(self.router.put(event))
             p.deliveries += 1
@@ -301,33 +341,54 @@ class EventPlayer:
         sfn = self._sfn()
         for p in self.played.values():
             arns = self._executions_of(p)
-            row: dict[str, Any] = {"vpc": p.vpc, "vpc_id": p.vpc_id, "account": p.account, "at": p.at,
-                                   "deliveries": p.deliveries, "invoked": p.invoked, "executions": len(arns)}
+            row: dict[str, Any] = {
+                "vpc": p.vpc,
+                "vpc_id": p.vpc_id,
+                "account": p.account,
+                "at": p.at,
+                "deliveries": p.deliveries,
+                "invoked": p.invoked,
+                "executions": len(arns),
+            }
             if not arns:
                 if not self.dep.conditions.get("Onboarding", bool(self.dep.rules)):
-                    row.update(status="SKIPPED", reason="NOT_CONFIGURED: onboarding is off (no Profile to join: "
-                                                        "OnboardProfileId is empty, no rule is deployed)")
+                    row.update(
+                        status="SKIPPED",
+                        reason="NOT_CONFIGURED: onboarding is off (no Profile to join: "
+                        "OnboardProfileId is empty, no rule is deployed)",
+                    )
                 else:
-                    row.update(status="FAILED", reason="no onboarding execution started (the event matched "
-                                                       f"{p.invoked} target(s))")
+                    row.update(
+                        status="FAILED",
+                        reason=f"no onboarding execution started (the event matched {p.invoked} target(s))",
+                    )
                 out.append(row)
                 continue
             desc = sfn.describe_execution(executionArn=arns[0])
             status = desc["status"]
             if status == "SUCCEEDED":
                 output = json.loads(desc.get("output") or "{}")
-                row.update(status=str(output.get("status", "ASSOCIATED")), reason=str(output.get("reason", "")),
-                           output=output)
+                row.update(
+                    status=str(output.get("status", "ASSOCIATED")),
+                    reason=str(output.get("reason", "")),
+                    output=output,
+                )
             elif status == "RUNNING":
                 row.update(status="FAILED", reason="the onboarding execution was still running at the end")
             else:
-                row.update(status="FAILED", reason=f"{desc.get('error', status)}: {desc.get('cause', '')}"[:1000])
+                row.update(
+                    status="FAILED", reason=f"{desc.get('error', status)}: {desc.get('cause', '')}"[:1000]
+                )
             out.append(row)
         return out
 
 
-def rehearse_events_only(scn: Scenario, progress: ProgressFn | None = None, twin: Twin | None = None,
-                         on_created: OnCreated | None = None) -> Result:
+def rehearse_events_only(
+    scn: Scenario,
+    progress: ProgressFn | None = None,
+    twin: Twin | None = None,
+    on_created: OnCreated | None = None,
+) -> Result:
     """A rehearsal of a scenario without ``migration``: deploy, play its events, report ``onboarded``.
 
     Status: ``SUCCEEDED`` unless an onboarding ``FAILED``.

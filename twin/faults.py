@@ -313,8 +313,9 @@ def _throttle_fault(service: str, operation: str, account: str) -> Response | No
     settings = get_settings()
     now = get_clock().now()
     if settings.rate_limits and _aws_rate_limit(service, operation, account, now):
-        return error_response(service, THROTTLE_CODES.get(service, "ThrottlingException"),
-                              status=_THROTTLE_STATUS.get(service))
+        return error_response(
+            service, THROTTLE_CODES.get(service, "ThrottlingException"), status=_THROTTLE_STATUS.get(service)
+        )
     for index, fault in settings.faults_of("throttle"):
         if fault.get("service") != service:
             continue

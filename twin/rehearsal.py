@@ -47,12 +47,22 @@ class Result:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "status": self.status, "architecture": self.architecture, "problems": self.problems,
-            "simulated_seconds": round(self.simulated_seconds, 1), "wall_seconds": round(self.wall_seconds, 2),
-            "aws_wait_seconds": round(self.aws_wait_seconds, 1), "state_transitions": self.state_transitions,
-            "lambda_invocations": self.lambda_invocations, "api_calls": dict(sorted(self.api_calls.items())),
-            "approvals": self.approvals, "onboarded": self.onboarded, "resolution": self.resolution,
-            "final": self.final, "procedure": self.procedure, "steps": self.steps, "error": self.error,
+            "status": self.status,
+            "architecture": self.architecture,
+            "problems": self.problems,
+            "simulated_seconds": round(self.simulated_seconds, 1),
+            "wall_seconds": round(self.wall_seconds, 2),
+            "aws_wait_seconds": round(self.aws_wait_seconds, 1),
+            "state_transitions": self.state_transitions,
+            "lambda_invocations": self.lambda_invocations,
+            "api_calls": dict(sorted(self.api_calls.items())),
+            "approvals": self.approvals,
+            "onboarded": self.onboarded,
+            "resolution": self.resolution,
+            "final": self.final,
+            "procedure": self.procedure,
+            "steps": self.steps,
+            "error": self.error,
             "warnings": self.warnings,
         }
 
@@ -74,8 +84,9 @@ def start_sampler(twin: Twin) -> Any:
     targets = twin.watch_targets()
     events = SettledModel(twin.dns, twin.fleet) if len(targets) > EVENT_SAMPLING_ABOVE else None
     # A query that gets no reply within 1 real second is a timeout (a busy twin must not fake one).
-    return Sampler.over_dns(targets, twin.fleet, twin.dns.private_ips, start=get_clock().now(),
-                            timeout=1.0, events=events)
+    return Sampler.over_dns(
+        targets, twin.fleet, twin.dns.private_ips, start=get_clock().now(), timeout=1.0, events=events
+    )
 
 
 def finish(twin: Twin, result: Result, sampler: Any, t_sim0: float, t_wall0: float) -> Result:
@@ -88,19 +99,28 @@ def finish(twin: Twin, result: Result, sampler: Any, t_sim0: float, t_wall0: flo
     result.api_calls = {k: v for k, v in api_calls().items()}
     rows = sampler.summary()
     result.resolution = [
-        {k: r[k] for k in ("vpc", "name", "samples", "private", "public", "nxdomain", "other", "downtime_seconds")}
-        for r in rows if r.get("watched", True)
+        {
+            k: r[k]
+            for k in ("vpc", "name", "samples", "private", "public", "nxdomain", "other", "downtime_seconds")
+        }
+        for r in rows
+        if r.get("watched", True)
     ]
     # Sample times are clock times: the report wants seconds since the run start, like `steps`.
-    result.transitions = {f"{v}|{n}": [(round(t - t_sim0, 1), a, b) for t, a, b in ts]
-                          for (v, n), ts in sampler.transitions().items()}
+    result.transitions = {
+        f"{v}|{n}": [(round(t - t_sim0, 1), a, b) for t, a, b in ts]
+        for (v, n), ts in sampler.transitions().items()
+    }
     get_settings_faults_off()
     from twin.faults import harness_calls
 
     with harness_calls():
         final = twin.discover().scenario
-    result.final = {k: v for k, v in dump_scenario(final).items() if k in ("vpcs", "endpoints", "hosted_zones",
-                                                                           "profiles")}
+    result.final = {
+        k: v
+        for k, v in dump_scenario(final).items()
+        if k in ("vpcs", "endpoints", "hosted_zones", "profiles")
+    }
     for k in ("vpcs", "endpoints", "hosted_zones", "profiles"):
         result.final.setdefault(k, {})
     return result
@@ -113,7 +133,9 @@ def get_settings_faults_off() -> None:
     get_settings().faults = []
 
 
-def _wait_settled(ctx: actions.Context, waits: list[actions.Wait], period: float, timeout: float) -> tuple[str, float]:
+def _wait_settled(
+    ctx: actions.Context, waits: list[actions.Wait], period: float, timeout: float
+) -> tuple[str, float]:
     clock = get_clock()
     t0 = clock.now()
     while True:
@@ -136,8 +158,9 @@ _PUBLISHED_WAITS = {1, 3, 4, 5}
 CONSOLE_RETRIES = 5
 
 
-def _console_action(ctx: actions.Context, step: dict[str, Any], operator: float, say: ProgressFn
-                    ) -> tuple[list[actions.Wait], int]:
+def _console_action(
+    ctx: actions.Context, step: dict[str, Any], operator: float, say: ProgressFn
+) -> tuple[list[actions.Wait], int]:
     from botocore.exceptions import ClientError
 
     for attempt in range(CONSOLE_RETRIES + 1):
@@ -147,7 +170,9 @@ def _console_action(ctx: actions.Context, step: dict[str, Any], operator: float,
         except ClientError as exc:
             if attempt == CONSOLE_RETRIES:
                 raise
-            say(f"  console error ({exc.response.get('Error', {}).get('Code')}); retrying after {operator:.0f} s")
+            say(
+                f"  console error ({exc.response.get('Error', {}).get('Code')}); retrying after {operator:.0f} s"
+            )
             get_clock().sleep(operator)
     raise AssertionError("unreachable")
 
@@ -159,8 +184,9 @@ def replay_published(scn: Scenario, progress: ProgressFn | None = None, twin: Tw
     say = progress or (lambda _m: None)
     the_plan: Plan = plan(scn, "published")
     if not the_plan.safe:
-        return Result("REFUSED", the_plan.architecture, [p.to_json() for p in the_plan.problems],
-                      procedure="published")
+        return Result(
+            "REFUSED", the_plan.architecture, [p.to_json() for p in the_plan.problems], procedure="published"
+        )
     own = twin is None
     tw = twin or Twin(scn).start()
     try:
@@ -170,8 +196,9 @@ def replay_published(scn: Scenario, progress: ProgressFn | None = None, twin: Tw
             tw.stop()
 
 
-def _replay(scn: Scenario, tw: Twin, the_plan: Plan, say: ProgressFn, reset_api_calls: Callable[[], None]
-            ) -> Result:
+def _replay(
+    scn: Scenario, tw: Twin, the_plan: Plan, say: ProgressFn, reset_api_calls: Callable[[], None]
+) -> Result:
     clock = get_clock()
     ctx = tw.context()
     operator = scn.twin.durations.operator_action
@@ -198,10 +225,17 @@ def _replay(scn: Scenario, tw: Twin, the_plan: Plan, say: ProgressFn, reset_api_
                 if state != "settled":
                     raise actions.ActionError(f"step {step['index']} ({step['action']}) ended {state}")
                 pending = []
-            result.steps.append({"index": step["index"], "action": step["action"], "target": _step_target(step),
-                                 "published_step": step["published_step"], "start": round(t_start, 1),
-                                 "retries": retries,
-                                 "end": round(clock.now() - t_sim0, 1)})
+            result.steps.append(
+                {
+                    "index": step["index"],
+                    "action": step["action"],
+                    "target": _step_target(step),
+                    "published_step": step["published_step"],
+                    "start": round(t_start, 1),
+                    "retries": retries,
+                    "end": round(clock.now() - t_sim0, 1),
+                }
+            )
         # The last changes settle before the run counts as over (AS-5).
         if pending:
             _, waited = _wait_settled(ctx, pending, OPERATOR_POLL, 3600)

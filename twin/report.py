@@ -139,8 +139,9 @@ def _initial_class(changes: Sequence[tuple[float, str, str]], row: dict[str, Any
     return "unknown"
 
 
-def bands_of(changes: Sequence[tuple[float, str, str]], row: dict[str, Any] | None, end: float
-             ) -> tuple[list[Band], bool]:
+def bands_of(
+    changes: Sequence[tuple[float, str, str]], row: dict[str, Any] | None, end: float
+) -> tuple[list[Band], bool]:
     """Coloured runs ``[t0, t1)`` from ``0`` to ``end`` rebuilt from a pair's transitions, and whether
     some transition time fell outside ``[0, end]`` (clipped)."""
     out: list[Band] = []
@@ -178,15 +179,19 @@ def _pairs(result: Result) -> tuple[list[_Pair], list[str]]:
         note = ""
         if clipped:
             latest = max(float(c[0]) for c in changes)
-            note = (f"{vpc} {name}: transition times fall outside the run (latest t = {latest:.1f} s, run "
-                    f"{end:.1f} s); they may be clock times rather than seconds from the run start. The band is "
-                    f"clipped and may be misplaced.")
+            note = (
+                f"{vpc} {name}: transition times fall outside the run (latest t = {latest:.1f} s, run "
+                f"{end:.1f} s); they may be clock times rather than seconds from the run start. The band is "
+                f"clipped and may be misplaced."
+            )
         elif row is not None:
             drawn = sum(b.t1 - b.t0 for b in bands if b.kind != "private")
             counted = _f(row.get("downtime_seconds"))
             if abs(drawn - counted) > 1.0:
-                note = (f"{vpc} {name}: the bands show {drawn:.0f} s not private but the samples count "
-                        f"{counted:.0f} s of downtime.")
+                note = (
+                    f"{vpc} {name}: the bands show {drawn:.0f} s not private but the samples count "
+                    f"{counted:.0f} s of downtime."
+                )
         if note:
             warnings.append(note)
         pairs.append(_Pair(vpc, name, bands, row, note))
@@ -202,13 +207,18 @@ def _downtime_by_vpc(result: Result) -> dict[str, float]:
 
 def _step_rows(steps: Sequence[dict[str, Any]]) -> list[_StepRow]:
     """One row per step; when crowded, one row per run of consecutive steps with the same action."""
+
     def label_of(s: dict[str, Any]) -> str:
         pub = f"P{s['published_step']} " if s.get("published_step") is not None else ""
         return f"{pub}#{s.get('index', '?')}"
 
     if len(steps) <= MAX_STEP_ROWS:
-        return [_StepRow(f"{label_of(s)} {s.get('action', '?')} {s.get('target', '')}".strip(),
-                         _step_detail(s), [s]) for s in steps]
+        return [
+            _StepRow(
+                f"{label_of(s)} {s.get('action', '?')} {s.get('target', '')}".strip(), _step_detail(s), [s]
+            )
+            for s in steps
+        ]
     groups: list[list[dict[str, Any]]] = []
     for s in steps:
         if groups and groups[-1][-1].get("action") == s.get("action"):
@@ -219,20 +229,31 @@ def _step_rows(steps: Sequence[dict[str, Any]]) -> list[_StepRow]:
     for g in groups:
         first, last = g[0], g[-1]
         if len(g) == 1:
-            rows.append(_StepRow(f"{label_of(first)} {first.get('action', '?')} {first.get('target', '')}".strip(),
-                                 _step_detail(first), g))
+            rows.append(
+                _StepRow(
+                    f"{label_of(first)} {first.get('action', '?')} {first.get('target', '')}".strip(),
+                    _step_detail(first),
+                    g,
+                )
+            )
             continue
         targets = ", ".join(str(s.get("target", "")) for s in g if s.get("target"))
-        rows.append(_StepRow(
-            f"{label_of(first)}–{last.get('index', '?')} {first.get('action', '?')} ×{len(g)}: {targets}",
-            "\n".join(_step_detail(s) for s in g), g))
+        rows.append(
+            _StepRow(
+                f"{label_of(first)}–{last.get('index', '?')} {first.get('action', '?')} ×{len(g)}: {targets}",
+                "\n".join(_step_detail(s) for s in g),
+                g,
+            )
+        )
     return rows
 
 
 def _step_detail(s: dict[str, Any]) -> str:
     pub = f" (published step {s['published_step']})" if s.get("published_step") is not None else ""
-    return (f"step {s.get('index', '?')}{pub}: {s.get('action', '?')} {s.get('target', '')} — "
-            f"{_f(s.get('start')):.1f} s → {_f(s.get('end')):.1f} s")
+    return (
+        f"step {s.get('index', '?')}{pub}: {s.get('action', '?')} {s.get('target', '')} — "
+        f"{_f(s.get('start')):.1f} s → {_f(s.get('end')):.1f} s"
+    )
 
 
 # -- SVG --------------------------------------------------------------------------------------------
@@ -267,8 +288,19 @@ class _Svg:
     def add(self, s: str) -> None:
         self.parts.append(s)
 
-    def rect(self, x: float, y: float, w: float, h: float, fill: str, *, cls: str = "", title: str = "",
-             extra: str = "", opacity: float | None = None) -> None:
+    def rect(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        fill: str,
+        *,
+        cls: str = "",
+        title: str = "",
+        extra: str = "",
+        opacity: float | None = None,
+    ) -> None:
         attrs = f'x="{x:.2f}" y="{y:.2f}" width="{max(w, 0):.2f}" height="{h:.2f}" fill="{fill}"'
         if cls:
             attrs = f'class="{cls}" ' + attrs
@@ -281,19 +313,44 @@ class _Svg:
         else:
             self.add(f"<rect {attrs}/>")
 
-    def text(self, x: float, y: float, s: str, *, size: float = 11, fill: str = "#222", anchor: str = "start",
-             weight: str = "normal", cls: str = "", title: str = "") -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        *,
+        size: float = 11,
+        fill: str = "#222",
+        anchor: str = "start",
+        weight: str = "normal",
+        cls: str = "",
+        title: str = "",
+    ) -> None:
         c = f' class="{cls}"' if cls else ""
         t = f"<title>{escape(title)}</title>" if title else ""
-        self.add(f'<text{c} x="{x:.2f}" y="{y:.2f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}" '
-                 f'font-weight="{weight}">{t}{escape(s)}</text>')
+        self.add(
+            f'<text{c} x="{x:.2f}" y="{y:.2f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}" '
+            f'font-weight="{weight}">{t}{escape(s)}</text>'
+        )
 
-    def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str, *, width: float = 1, cls: str = "",
-             dash: str = "") -> None:
+    def line(
+        self,
+        x1: float,
+        y1: float,
+        x2: float,
+        y2: float,
+        stroke: str,
+        *,
+        width: float = 1,
+        cls: str = "",
+        dash: str = "",
+    ) -> None:
         c = f' class="{cls}"' if cls else ""
         d = f' stroke-dasharray="{dash}"' if dash else ""
-        self.add(f'<line{c} x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="{stroke}" '
-                 f'stroke-width="{width}"{d}/>')
+        self.add(
+            f'<line{c} x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" stroke="{stroke}" '
+            f'stroke-width="{width}"{d}/>'
+        )
 
 
 @dataclass
@@ -337,12 +394,20 @@ def _draw_panel(svg: _Svg, run: _Run, y0: float, span: float) -> float:
     svg.rect(0, y0, WIDTH, height, "#fafbfc", cls="panel-bg", extra='stroke="#e1e4e8"')
     ok = res.status == "SUCCEEDED"
     downtime = sum(_f(r.get("downtime_seconds")) for r in res.resolution)
-    svg.add(f'<text class="run-title" x="{LABEL_X}" y="{y0 + 19:.2f}" font-size="14" font-weight="bold" '
-            f'fill="#222">{escape(run.heading)}<tspan class="run-status" dx="10" font-size="12" '
-            f'fill="{"#1a7f37" if ok else "#cf222e"}">{escape(res.status)}</tspan></text>')
-    svg.text(RIGHT_X + 80, y0 + 19,
-             f"{_fmt_s(res.simulated_seconds)} s simulated · downtime {_fmt_s(downtime)} s",
-             size=11, fill="#cf222e" if downtime > 0 else "#57606a", anchor="end", cls="run-summary")
+    svg.add(
+        f'<text class="run-title" x="{LABEL_X}" y="{y0 + 19:.2f}" font-size="14" font-weight="bold" '
+        f'fill="#222">{escape(run.heading)}<tspan class="run-status" dx="10" font-size="12" '
+        f'fill="{"#1a7f37" if ok else "#cf222e"}">{escape(res.status)}</tspan></text>'
+    )
+    svg.text(
+        RIGHT_X + 80,
+        y0 + 19,
+        f"{_fmt_s(res.simulated_seconds)} s simulated · downtime {_fmt_s(downtime)} s",
+        size=11,
+        fill="#cf222e" if downtime > 0 else "#57606a",
+        anchor="end",
+        cls="run-summary",
+    )
 
     # Sections.
     y = y0 + HEADER_H
@@ -362,18 +427,33 @@ def _draw_panel(svg: _Svg, run: _Run, y0: float, span: float) -> float:
         svg.line(x, axis_y, x, axis_y + 4, "#57606a", cls="tick")
         svg.text(x, axis_y + 15, _fmt_s(t), size=10, fill="#57606a", anchor="middle", cls="tick-label")
         t += tick
-    svg.add(f'<line class="axis" data-span="{span:g}" x1="{PLOT_X0:.2f}" y1="{axis_y:.2f}" '
-            f'x2="{PLOT_X0 + PLOT_W:.2f}" y2="{axis_y:.2f}" stroke="#57606a" stroke-width="1"/>')
-    svg.text(PLOT_X0 + PLOT_W, axis_y + 28, "simulated seconds from the run start", size=10, fill="#57606a",
-             anchor="end")
+    svg.add(
+        f'<line class="axis" data-span="{span:g}" x1="{PLOT_X0:.2f}" y1="{axis_y:.2f}" '
+        f'x2="{PLOT_X0 + PLOT_W:.2f}" y2="{axis_y:.2f}" stroke="#57606a" stroke-width="1"/>'
+    )
+    svg.text(
+        PLOT_X0 + PLOT_W,
+        axis_y + 28,
+        "simulated seconds from the run start",
+        size=10,
+        fill="#57606a",
+        anchor="end",
+    )
 
     # Shade every stretch where some watched name was not private, across the steps.
     for p in run.pairs:
         for b in p.bands:
             if b.kind != "private" and p.row is not None:
-                svg.rect(x_of(b.t0), steps_top, max(x_of(b.t1) - x_of(b.t0), 2.0), axis_y - steps_top,
-                         WINDOW_COLOUR, cls="window", opacity=0.10,
-                         title=f"{p.vpc}: {b.kind} {_fmt_s(b.t0)}–{_fmt_s(b.t1)} s")
+                svg.rect(
+                    x_of(b.t0),
+                    steps_top,
+                    max(x_of(b.t1) - x_of(b.t0), 2.0),
+                    axis_y - steps_top,
+                    WINDOW_COLOUR,
+                    cls="window",
+                    opacity=0.10,
+                    title=f"{p.vpc}: {b.kind} {_fmt_s(b.t0)}–{_fmt_s(b.t1)} s",
+                )
 
     # Steps.
     svg.text(LABEL_X, y + 12, "Steps", size=11, weight="bold", fill="#57606a", cls="section")
@@ -388,9 +468,19 @@ def _draw_panel(svg: _Svg, run: _Run, y0: float, span: float) -> float:
         for s in sr.steps:
             t0, t1 = _f(s.get("start")), _f(s.get("end"))
             x0, x1 = x_of(t0), x_of(max(t1, t0))
-            svg.rect(x0, ry + 3, max(x1 - x0, 2.0), STEP_ROW - 6, STEP_COLOUR, cls="step", title=_step_detail(s),
-                     extra=(f'rx="2" data-index="{_a(s.get("index", ""))}" data-action="{_a(s.get("action", ""))}" '
-                            f'data-target="{_a(s.get("target", ""))}" data-start="{t0:g}" data-end="{t1:g}"'))
+            svg.rect(
+                x0,
+                ry + 3,
+                max(x1 - x0, 2.0),
+                STEP_ROW - 6,
+                STEP_COLOUR,
+                cls="step",
+                title=_step_detail(s),
+                extra=(
+                    f'rx="2" data-index="{_a(s.get("index", ""))}" data-action="{_a(s.get("action", ""))}" '
+                    f'data-target="{_a(s.get("target", ""))}" data-start="{t0:g}" data-end="{t1:g}"'
+                ),
+            )
         if len(sr.steps) == 1:  # the step's length beside its bar, when it is worth saying
             s = sr.steps[0]
             d = _f(s.get("end")) - _f(s.get("start"))
@@ -400,8 +490,15 @@ def _draw_panel(svg: _Svg, run: _Run, y0: float, span: float) -> float:
                     svg.text(xe, ry + 13, f"{_fmt_s(d)} s", size=9, fill="#57606a", cls="step-duration")
 
     # Resolution bands.
-    svg.text(LABEL_X, pairs_top - 6, "DNS answer per VPC (sampled every simulated second)", size=11,
-             weight="bold", fill="#57606a", cls="section")
+    svg.text(
+        LABEL_X,
+        pairs_top - 6,
+        "DNS answer per VPC (sampled every simulated second)",
+        size=11,
+        weight="bold",
+        fill="#57606a",
+        cls="section",
+    )
     svg.text(RIGHT_X + 80, pairs_top - 6, "downtime", size=10, fill="#57606a", anchor="end")
     names = {p.name for p in run.pairs}
     if not run.pairs:
@@ -409,22 +506,45 @@ def _draw_panel(svg: _Svg, run: _Run, y0: float, span: float) -> float:
     for i, p in enumerate(run.pairs):
         ry = pairs_top + i * BAND_ROW
         label = p.vpc if len(names) == 1 else f"{p.vpc} · {p.name}"
-        svg.text(LABEL_X, ry + 14, _trunc(label, PLOT_X0 - LABEL_X - 8), cls="band-label",
-                 title=f"{p.vpc} {p.name}", weight="bold" if p.row is not None else "normal",
-                 fill="#222" if p.row is not None else "#8c959f")
+        svg.text(
+            LABEL_X,
+            ry + 14,
+            _trunc(label, PLOT_X0 - LABEL_X - 8),
+            cls="band-label",
+            title=f"{p.vpc} {p.name}",
+            weight="bold" if p.row is not None else "normal",
+            fill="#222" if p.row is not None else "#8c959f",
+        )
         for b in p.bands:
             x0, x1 = x_of(b.t0), x_of(b.t1)
             w = x1 - x0 if b.kind == "private" else max(x1 - x0, 2.0)  # a 1-second blip stays visible
-            svg.rect(x0, ry + 3, w, BAND_ROW - 6, _colour(b.kind), cls=f"band {_css_class(b.kind)}",
-                     title=f"{p.vpc} {p.name}: {b.kind} from {_fmt_s(b.t0)} s to {_fmt_s(b.t1)} s",
-                     extra=(f'data-vpc="{_a(p.vpc)}" data-name="{_a(p.name)}" data-class="{_a(b.kind)}" '
-                            f'data-from="{b.t0:g}" data-to="{b.t1:g}"'))
+            svg.rect(
+                x0,
+                ry + 3,
+                w,
+                BAND_ROW - 6,
+                _colour(b.kind),
+                cls=f"band {_css_class(b.kind)}",
+                title=f"{p.vpc} {p.name}: {b.kind} from {_fmt_s(b.t0)} s to {_fmt_s(b.t1)} s",
+                extra=(
+                    f'data-vpc="{_a(p.vpc)}" data-name="{_a(p.name)}" data-class="{_a(b.kind)}" '
+                    f'data-from="{b.t0:g}" data-to="{b.t1:g}"'
+                ),
+            )
         if p.row is None:
             svg.text(RIGHT_X + 80, ry + 14, "not watched", size=10, fill="#8c959f", anchor="end")
         else:
             dt = _f(p.row.get("downtime_seconds"))
-            svg.text(RIGHT_X + 80, ry + 14, f"{_fmt_s(dt)} s", size=11, anchor="end", cls="downtime",
-                     weight="bold" if dt > 0 else "normal", fill="#cf222e" if dt > 0 else "#1a7f37")
+            svg.text(
+                RIGHT_X + 80,
+                ry + 14,
+                f"{_fmt_s(dt)} s",
+                size=11,
+                anchor="end",
+                cls="downtime",
+                weight="bold" if dt > 0 else "normal",
+                fill="#cf222e" if dt > 0 else "#1a7f37",
+            )
         if p.note:
             svg.text(RIGHT_X + 36, ry + 14, "⚠", size=13, fill="#bf8700", cls="band-warning", title=p.note)
     svg.add("</g>")
@@ -449,9 +569,11 @@ def _draw_legend(svg: _Svg, y: float) -> None:
 def _runs(ours: Result, baseline: Result | None) -> list[_Run]:
     runs = []
     proc = ours.procedure or "converge"
-    ours_heading = ("Ours — state machine" if proc == "converge" else f"Ours — {proc}")
-    for key, heading, res in (("ours", ours_heading, ours),
-                              ("baseline", "Published procedure, replayed literally", baseline)):
+    ours_heading = "Ours — state machine" if proc == "converge" else f"Ours — {proc}"
+    for key, heading, res in (
+        ("ours", ours_heading, ours),
+        ("baseline", "Published procedure, replayed literally", baseline),
+    ):
         if res is None:
             continue
         pairs, warnings = _pairs(res)
@@ -468,9 +590,11 @@ def _render(runs: list[_Run], title: str) -> str:
     span = _span(runs)
     height = 10 + LEGEND_H + sum(_panel_height(r) + PANEL_GAP for r in runs) + 4
     svg = _Svg()
-    svg.add(f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{WIDTH}" height="{height:.0f}" '
-            f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{_a(FONT)}" role="img" '
-            f'aria-label="{_a("Rehearsal timeline " + title)}">')
+    svg.add(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{WIDTH}" height="{height:.0f}" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{_a(FONT)}" role="img" '
+        f'aria-label="{_a("Rehearsal timeline " + title)}">'
+    )
     svg.add(f"<title>{escape('Rehearsal timeline: ' + title if title else 'Rehearsal timeline')}</title>")
     svg.rect(0, 0, WIDTH, height, "#ffffff")
     _draw_legend(svg, 8)
@@ -521,7 +645,9 @@ def _figures(runs: list[_Run]) -> str:
         tds = "".join(f'<td class="{c}">{v}</td>' for v, c in zip(cells, cls, strict=True))
         rows.append(f"<tr><th>{label}</th>{tds}</tr>")
 
-    row("Status", [escape(r.status) for r in res], ["good" if r.status == "SUCCEEDED" else "bad" for r in res])
+    row(
+        "Status", [escape(r.status) for r in res], ["good" if r.status == "SUCCEEDED" else "bad" for r in res]
+    )
     row("Architecture", [escape(r.architecture) for r in res], [""] * len(res))
     downtimes = [_downtime_by_vpc(r) for r in res]
     vpcs: list[str] = []
@@ -538,31 +664,48 @@ def _figures(runs: list[_Run]) -> str:
                 cls.append("num")
         row(f"Downtime in <code>{escape(vpc)}</code>", cells, cls)
     totals = [sum(d.values()) for d in downtimes]
-    row("Downtime, all VPCs", [_num(t, " s") for t in totals], ["num bad" if t > 0 else "num good" for t in totals])
+    row(
+        "Downtime, all VPCs",
+        [_num(t, " s") for t in totals],
+        ["num bad" if t > 0 else "num good" for t in totals],
+    )
     row("Simulated time", [_num(r.simulated_seconds, " s") for r in res])
     row("Waiting on AWS", [_num(r.aws_wait_seconds, " s") for r in res])
-    row("Overhead (simulated / AWS wait)",
-        [f"{r.simulated_seconds / r.aws_wait_seconds:.2f}×" if r.aws_wait_seconds > 0 else "—" for r in res])
+    row(
+        "Overhead (simulated / AWS wait)",
+        [f"{r.simulated_seconds / r.aws_wait_seconds:.2f}×" if r.aws_wait_seconds > 0 else "—" for r in res],
+    )
     row("Wall time", [f"{r.wall_seconds:.1f} s" for r in res])
     row("Steps", [str(len(r.steps)) for r in res])
     row("State transitions", [str(r.state_transitions) for r in res])
     row("Lambda invocations", [str(r.lambda_invocations) for r in res])
     row("API calls", [str(sum(r.api_calls.values())) for r in res])
     row("API calls, mutating", [str(_mutating(r.api_calls)) for r in res])
-    row("Approvals", [escape(", ".join(f"{a.get('action', '?')}: {a.get('answer', '?')}" for a in r.approvals)
-                             or "none") for r in res], [""] * len(res))
-    table = f"<table class=\"figures\"><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+    row(
+        "Approvals",
+        [
+            escape(
+                ", ".join(f"{a.get('action', '?')}: {a.get('answer', '?')}" for a in r.approvals) or "none"
+            )
+            for r in res
+        ],
+        [""] * len(res),
+    )
+    table = f'<table class="figures"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
     details = []
     for run in runs:
         calls = run.result.api_calls
         if not calls:
             continue
         items = "".join(
-            f"<tr><td><code>{escape(k)}</code></td><td class=\"num\">{v}</td>"
+            f'<tr><td><code>{escape(k)}</code></td><td class="num">{v}</td>'
             f"<td>{'mutating' if is_mutating(k.partition(':')[2] or k) else 'read'}</td></tr>"
-            for k, v in sorted(calls.items()))
-        details.append(f"<details><summary>API calls of {escape(run.heading)}</summary>"
-                       f"<table><tr><th>call</th><th>count</th><th></th></tr>{items}</table></details>")
+            for k, v in sorted(calls.items())
+        )
+        details.append(
+            f"<details><summary>API calls of {escape(run.heading)}</summary>"
+            f"<table><tr><th>call</th><th>count</th><th></th></tr>{items}</table></details>"
+        )
     return table + "".join(details)
 
 
@@ -587,7 +730,9 @@ def _estate(final: dict[str, Any]) -> str:
             parts.append(
                 f"<li><b>{escape(name)}</b> ({escape(str(p.get('account', '?')))}): VPCs {_list(p.get('vpcs', []))}; "
                 f"endpoints {_list(p.get('endpoints', []))}; hosted zones {_list(p.get('hosted_zones', []))}"
-                + (f"; shared with {_list(p.get('shared_with', []))}" if p.get("shared_with") else "") + "</li>")
+                + (f"; shared with {_list(p.get('shared_with', []))}" if p.get("shared_with") else "")
+                + "</li>"
+            )
         parts.append("</ul>")
     else:
         parts.append('<p class="muted">none</p>')
@@ -597,8 +742,10 @@ def _estate(final: dict[str, Any]) -> str:
         parts.append("<ul>")
         for name, e in endpoints.items():
             dns = "Private DNS on" if e.get("private_dns") else "Private DNS off"
-            parts.append(f"<li><b>{escape(name)}</b> in <code>{escape(str(e.get('vpc', '?')))}</code>: "
-                         f"{escape(str(e.get('service', '')))}, {dns}, {escape(str(e.get('state', 'Available')))}</li>")
+            parts.append(
+                f"<li><b>{escape(name)}</b> in <code>{escape(str(e.get('vpc', '?')))}</code>: "
+                f"{escape(str(e.get('service', '')))}, {dns}, {escape(str(e.get('state', 'Available')))}</li>"
+            )
         parts.append("</ul>")
     else:
         parts.append('<p class="muted">none</p>')
@@ -608,26 +755,32 @@ def _estate(final: dict[str, Any]) -> str:
         parts.append("<ul>")
         for name, z in zones.items():
             n_rec = len(z.get("records") or [])
-            parts.append(f"<li><b>{escape(name)}</b> <code>{escape(str(z.get('name', '')))}</code>: VPCs "
-                         f"{_list(z.get('vpcs', []))}; {n_rec} record{'s' if n_rec != 1 else ''}</li>")
+            parts.append(
+                f"<li><b>{escape(name)}</b> <code>{escape(str(z.get('name', '')))}</code>: VPCs "
+                f"{_list(z.get('vpcs', []))}; {n_rec} record{'s' if n_rec != 1 else ''}</li>"
+            )
         parts.append("</ul>")
     else:
         parts.append('<p class="good muted">none — every self-managed zone is gone</p>')
     vpcs = final.get("vpcs") or {}
     if vpcs:
-        parts.append(f"<p class=\"muted\">VPCs: {_list(vpcs)}</p>")
+        parts.append(f'<p class="muted">VPCs: {_list(vpcs)}</p>')
     return "".join(parts)
 
 
 def _scenario_line(scn: Scenario) -> str:
-    bits = [f"region <code>{escape(scn.region)}</code>",
-            f"{len(scn.vpcs)} VPC{'s' if len(scn.vpcs) != 1 else ''}",
-            f"{len(scn.endpoints)} endpoint{'s' if len(scn.endpoints) != 1 else ''}",
-            f"{len(scn.hosted_zones)} hosted zone{'s' if len(scn.hosted_zones) != 1 else ''}"]
+    bits = [
+        f"region <code>{escape(scn.region)}</code>",
+        f"{len(scn.vpcs)} VPC{'s' if len(scn.vpcs) != 1 else ''}",
+        f"{len(scn.endpoints)} endpoint{'s' if len(scn.endpoints) != 1 else ''}",
+        f"{len(scn.hosted_zones)} hosted zone{'s' if len(scn.hosted_zones) != 1 else ''}",
+    ]
     m = scn.migration
     if m is not None:
-        bits.append(f"migrating {_list(m.endpoints)} to Profile <code>{escape(m.profile)}</code> "
-                    f"(approvals {escape(m.approvals)}, parking {escape(m.parking_vpc)})")
+        bits.append(
+            f"migrating {_list(m.endpoints)} to Profile <code>{escape(m.profile)}</code> "
+            f"(approvals {escape(m.approvals)}, parking {escape(m.parking_vpc)})"
+        )
     else:
         bits.append("no migration requested")
     return " · ".join(bits)
@@ -653,19 +806,28 @@ def _verdict(runs: list[_Run]) -> str:
 def render_html(scn: Scenario, runs: list[_Run], title: str, svg: str) -> str:
     warnings = [w for r in runs for w in r.warnings]
     warn_html = "".join(f'<div class="warn">{escape(w)}</div>' for w in warnings)
-    errors = "".join(f'<div class="warn error"><b>{escape(r.heading)}</b> {escape(r.result.status)}: '
-                     f'{escape(r.result.error)}</div>' for r in runs if r.result.error)
+    errors = "".join(
+        f'<div class="warn error"><b>{escape(r.heading)}</b> {escape(r.result.status)}: '
+        f"{escape(r.result.error)}</div>"
+        for r in runs
+        if r.result.error
+    )
     # What a run that passed the point of no return left for a person (rehearse --json ``warnings``).
     errors += "".join(
         f'<div class="warn left"><b>{escape(r.heading)}</b> left {escape(w.get("code", "?"))} '
-        f'{escape(w.get("resource", ""))}: {escape(w.get("message", ""))}</div>'
-        for r in runs for w in r.result.warnings)
+        f"{escape(w.get('resource', ''))}: {escape(w.get('message', ''))}</div>"
+        for r in runs
+        for w in r.result.warnings
+    )
     problems = "".join(
         f'<div class="warn"><b>{escape(r.heading)}</b> problem {escape(p.get("code", "?"))} '
-        f'{escape(p.get("resource", ""))}: {escape(p.get("message", ""))}</div>'
-        for r in runs for p in r.result.problems)
-    estates = "".join(f"<div><h2>Final estate — {escape(r.heading)}</h2>{_estate(r.result.final)}</div>"
-                      for r in runs)
+        f"{escape(p.get('resource', ''))}: {escape(p.get('message', ''))}</div>"
+        for r in runs
+        for p in r.result.problems
+    )
+    estates = "".join(
+        f"<div><h2>Final estate — {escape(r.heading)}</h2>{_estate(r.result.final)}</div>" for r in runs
+    )
     inline_svg = svg.replace(' xmlns="http://www.w3.org/2000/svg"', "", 1)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -702,12 +864,16 @@ def write_report(directory: Path, scn: Scenario, ours: Result, baseline: Result 
     directory.mkdir(parents=True, exist_ok=True)
     runs = _runs(ours, baseline)
     svg = _render(runs, title)
-    (directory / "timeline.svg").write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8")
+    (directory / "timeline.svg").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8"
+    )
     data = {
         "title": title,
         "ours": ours.to_json(),
         "baseline": baseline.to_json() if baseline is not None else None,
-        "transitions": {r.key: {k: [list(c) for c in v] for k, v in r.result.transitions.items()} for r in runs},
+        "transitions": {
+            r.key: {k: [list(c) for c in v] for k, v in r.result.transitions.items()} for r in runs
+        },
     }
     (directory / "result.json").write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
     index = directory / "index.html"

@@ -47,8 +47,13 @@ class _NoApprover:
         return None
 
 
-def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve: str = "scenario",
-                           twin: Twin | None = None, abort_after_step: int | None = None) -> Result:
+def rehearse_state_machine(
+    scn: Any,
+    progress: ProgressFn | None = None,
+    approve: str = "scenario",
+    twin: Twin | None = None,
+    abort_after_step: int | None = None,
+) -> Result:
     """Deploy, run the migration execution to its end, report. ``abort_after_step``: stop the execution
     once that step is done and start a new one with the same input (it must converge)."""
     say = progress or (lambda _m: None)
@@ -88,20 +93,27 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
             while True:
                 name = f"profile-migrator-{uuid.uuid4().hex[:12]}"
                 with clock.busy():
-                    arn = sfn.start_execution(stateMachineArn=dep.state_machine_arn, name=name, input=inp)["executionArn"]
+                    arn = sfn.start_execution(stateMachineArn=dep.state_machine_arn, name=name, input=inp)[
+                        "executionArn"
+                    ]
                 executions.append(arn)
                 say(f"execution {name} started")
                 aborted = threading.Event()
                 if abort_after_step is not None and len(executions) == 1:
+
                     def stop(a: str = arn, flag: threading.Event = aborted) -> None:
                         flag.set()
-                        sfn.stop_execution(executionArn=a, error="Aborted", cause="rehearsal: abort after a step")
+                        sfn.stop_execution(
+                            executionArn=a, error="Aborted", cause="rehearsal: abort after a step"
+                        )
 
                     timeline.abort_at = (arn, abort_after_step, stop)
                 desc = _follow(sfn, arn)
                 # moto may report a stopped execution FAILED rather than ABORTED: we know we stopped it.
                 if aborted.is_set() and desc["status"] != "SUCCEEDED" and len(executions) == 1:
-                    say(f"execution {name} aborted after step {abort_after_step}; starting a new one, same input")
+                    say(
+                        f"execution {name} aborted after step {abort_after_step}; starting a new one, same input"
+                    )
                     continue
                 break
         finally:
@@ -113,8 +125,9 @@ def rehearse_state_machine(scn: Any, progress: ProgressFn | None = None, approve
         clock.sleep(3)  # a few more samples after the end
         status, problems, error = _outcome(desc)
         arch = plan(scn).architecture
-        result = Result(status, arch, problems=problems, procedure="converge", error=error,
-                        warnings=_warnings(desc))
+        result = Result(
+            status, arch, problems=problems, procedure="converge", error=error, warnings=_warnings(desc)
+        )
         result.state_transitions = sum(transitions(a) for a in executions)
         result.lambda_invocations = sum(invocations().values())
         result.approvals = approver.log
@@ -208,17 +221,32 @@ class StepTimeline:
         with self._lock:
             if state.endswith(("NeedsApproval",)) and key not in self._open:
                 target = " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
-                entry = {"index": step.get("index"), "action": step.get("action"), "target": target,
-                         "endpoint": step.get("endpoint"), "wave": step.get("wave"),
-                         "published_step": step.get("published_step"), "start": round(now - self.t0, 1),
-                         "end": round(now - self.t0, 1), "mode": mode, "done": False}
+                entry = {
+                    "index": step.get("index"),
+                    "action": step.get("action"),
+                    "target": target,
+                    "endpoint": step.get("endpoint"),
+                    "wave": step.get("wave"),
+                    "published_step": step.get("published_step"),
+                    "start": round(now - self.t0, 1),
+                    "end": round(now - self.t0, 1),
+                    "mode": mode,
+                    "done": False,
+                }
                 self.steps.append(entry)
                 self._open[key] = entry
-                self.say(f"t={entry['start']:7.1f}s  {mode:7} step {entry['index']}: {entry['action']} {target}")
+                self.say(
+                    f"t={entry['start']:7.1f}s  {mode:7} step {entry['index']}: {entry['action']} {target}"
+                )
             elif state.endswith("StepDone") and key in self._open:
                 entry = self._open.pop(key)
                 entry.update(end=round(now - self.t0, 1), done=True)
                 abort = self.abort_at
-                if abort is not None and abort[0] == arn and step.get("index") == abort[1] and mode == "forward":
+                if (
+                    abort is not None
+                    and abort[0] == arn
+                    and step.get("index") == abort[1]
+                    and mode == "forward"
+                ):
                     self.abort_at = None
                     threading.Thread(target=abort[2], daemon=True).start()

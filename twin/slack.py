@@ -53,8 +53,9 @@ class SlackStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="twin-slack", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="twin-slack", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -123,16 +124,28 @@ class SlackStandIn:
             return {"ok": False, "error": "no_text"}
         with self._cond:
             ts = f"{int(time.time())}.{next(self._seq):06d}"
-            msg = Message(channel, ts, str(body.get("text", "")), list(body.get("blocks") or []),
-                          dict(body.get("metadata") or {}))
+            msg = Message(
+                channel,
+                ts,
+                str(body.get("text", "")),
+                list(body.get("blocks") or []),
+                dict(body.get("metadata") or {}),
+            )
             self.messages.append(msg)
             self._cond.notify_all()
-        return {"ok": True, "channel": channel, "ts": ts,
-                "message": {"type": "message", "text": msg.text, "blocks": msg.blocks, "ts": ts}}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {"type": "message", "text": msg.text, "blocks": msg.blocks, "ts": ts},
+        }
 
     def _update(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._cond:
-            msg = next((m for m in self.messages if m.channel == body.get("channel") and m.ts == body.get("ts")), None)
+            msg = next(
+                (m for m in self.messages if m.channel == body.get("channel") and m.ts == body.get("ts")),
+                None,
+            )
             if msg is None:
                 return {"ok": False, "error": "message_not_found"}
             msg.updates.append(body)

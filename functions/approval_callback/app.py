@@ -30,8 +30,16 @@ def slack_interaction() -> Response:
     except approvals.Refused as exc:
         logger.warning("approval refused", extra={"status": exc.status, "reason": exc.reason})
         return Response(exc.status, content_types.TEXT_PLAIN, exc.reason)
-    logger.info("approval decided", extra={"approval_id": d.approval_id, "verdict": d.verdict, "by": d.by,
-                                           "execution": d.execution, "step_action": d.action})
+    logger.info(
+        "approval decided",
+        extra={
+            "approval_id": d.approval_id,
+            "verdict": d.verdict,
+            "by": d.by,
+            "execution": d.execution,
+            "step_action": d.action,
+        },
+    )
     return Response(200, content_types.TEXT_PLAIN, f"{d.verdict} by {d.by}")
 
 

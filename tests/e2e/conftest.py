@@ -4,4 +4,6 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "e2e: the CLI as a person runs it, against `twin serve` in another process")
+    config.addinivalue_line(
+        "markers", "e2e: the CLI as a person runs it, against `twin serve` in another process"
+    )

@@ -31,17 +31,36 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     scenario.write_text(yaml.safe_dump(doc), encoding="utf-8")
     ids_file = tmp / "ids.json"
     log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen([*CLI, "twin", "serve", str(scenario), "--ids", str(ids_file), "--resolver-port",
-                             str(_free_resolver_port())], cwd=ROOT, env=_env(), stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            *CLI,
+            "twin",
+            "serve",
+            str(scenario),
+            "--ids",
+            str(ids_file),
+            "--resolver-port",
+            str(_free_resolver_port()),
+        ],
+        cwd=ROOT,
+        env=_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not ids_file.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"twin serve did not start:\n{(tmp / 'serve.log').read_text()}")
             time.sleep(0.2)
-        yield {"ids_file": str(ids_file), "ids": json.loads(ids_file.read_text()), "tmp": tmp, "doc": doc,
-               "scenario": scenario}
+        yield {
+            "ids_file": str(ids_file),
+            "ids": json.loads(ids_file.read_text()),
+            "tmp": tmp,
+            "doc": doc,
+            "scenario": scenario,
+        }
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -57,25 +76,39 @@ def _plan(path: Path) -> dict[str, Any]:
 
 
 def _steps(plan: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return sorted((s["action"], s.get("vpc"), s.get("zone"), s.get("endpoint"), s.get("priority"))
-                  for s in plan["steps"])
+    return sorted(
+        (s["action"], s.get("vpc"), s.get("zone"), s.get("endpoint"), s.get("priority"))
+        for s in plan["steps"]
+    )
 
 
 def _by_vpc(entries: list[Any]) -> dict[str, int]:
     return {e: 100 for e in entries if isinstance(e, str)} | {
-        e["vpc"]: e.get("priority", 100) for e in entries if isinstance(e, dict)}
+        e["vpc"]: e.get("priority", 100) for e in entries if isinstance(e, dict)
+    }
 
 
 def test_discover_reads_the_served_estate_into_a_scenario_that_plans_and_rehearses_like_the_original(
-        served: dict[str, Any]) -> None:
+    served: dict[str, Any],
+) -> None:
     out = served["tmp"] / "discovered.yaml"
-    proc = _cli("discover", "--ids", served["ids_file"], "--profile", "central", "--endpoints", "lambda",
-                "-o", str(out))
+    proc = _cli(
+        "discover",
+        "--ids",
+        served["ids_file"],
+        "--profile",
+        "central",
+        "--endpoints",
+        "lambda",
+        "-o",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stderr and proc.stdout == ""
     got, want = yaml.safe_load(out.read_text()), served["doc"]
     assert {v: (e["account"], e["cidr"]) for v, e in got["vpcs"].items()} == {
-        v: (e["account"], e["cidr"]) for v, e in want["vpcs"].items()}
+        v: (e["account"], e["cidr"]) for v, e in want["vpcs"].items()
+    }
     for z, zone in want["hosted_zones"].items():
         assert got["hosted_zones"][z]["name"] == zone["name"]
         assert sorted(got["hosted_zones"][z]["vpcs"]) == sorted(zone["vpcs"])
@@ -100,9 +133,14 @@ def test_discover_reads_the_served_estate_into_a_scenario_that_plans_and_rehears
 def test_discover_names_by_id_when_name_tags_clash_and_refuses_bad_input(served: dict[str, Any]) -> None:
     ids = served["ids"]
     keys = ids["accounts"]["network"]
-    ec2 = boto3.client("ec2", region_name=ids["region"], endpoint_url=ids["endpoint_url"],
-                       aws_access_key_id=keys["access_key_id"], aws_secret_access_key=keys["secret_access_key"],
-                       aws_session_token=keys.get("session_token"))
+    ec2 = boto3.client(
+        "ec2",
+        region_name=ids["region"],
+        endpoint_url=ids["endpoint_url"],
+        aws_access_key_id=keys["access_key_id"],
+        aws_secret_access_key=keys["secret_access_key"],
+        aws_session_token=keys.get("session_token"),
+    )
     twin_vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     ec2.create_tags(Resources=[twin_vpc], Tags=[{"Key": "Name", "Value": "dev"}])  # a second "dev"
     proc = _cli("discover", "--ids", served["ids_file"])
@@ -127,16 +165,22 @@ def test_accounts_file_is_checked_before_any_call(tmp_path: Path) -> None:
     from profile_migrator_cli.commands_discover import read_accounts_file
 
     good = tmp_path / "accounts.yaml"
-    good.write_text('net: {id: "111111111111", role_arn: "arn:aws:iam::111111111111:role/profile-migrator-member"}\n'
-                    'wl: {id: "222222222222"}\n')
+    good.write_text(
+        'net: {id: "111111111111", role_arn: "arn:aws:iam::111111111111:role/profile-migrator-member"}\n'
+        'wl: {id: "222222222222"}\n'
+    )
     unquoted = tmp_path / "unquoted.yaml"
     unquoted.write_text("net: {id: 111111111111}\n")  # YAML reads a number: still 12 digits
     assert read_accounts_file(str(unquoted)) == {"net": {"id": "111111111111"}}
     assert read_accounts_file(str(good)) == {
         "net": {"id": "111111111111", "role_arn": "arn:aws:iam::111111111111:role/profile-migrator-member"},
-        "wl": {"id": "222222222222"}}
+        "wl": {"id": "222222222222"},
+    }
     for text, words in [
-        ('net: {id: "111111111111", role_arn: "arn:aws:iam::999999999999:role/x"}\n', "in account 999999999999"),
+        (
+            'net: {id: "111111111111", role_arn: "arn:aws:iam::999999999999:role/x"}\n',
+            "in account 999999999999",
+        ),
         ('net: {id: "1111"}\n', "not a 12-digit account id"),
         ('net: {id: "111111111111", role: "x"}\n', "unknown keys"),
         ('net: {id: "111111111111", role_arn: "arn:aws:s3:::bucket"}\n', "not an IAM role ARN"),

@@ -51,7 +51,9 @@ def _env() -> dict[str, str]:
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [*CLI, *args], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +62,24 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     tmp = tmp_path_factory.mktemp("twin")
     ids_file = tmp / "ids.json"
     log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen([*CLI, "twin", "serve", str(SCENARIO), "--ids", str(ids_file), "--resolver-port",
-                             str(_free_resolver_port()), "--deploy"], cwd=ROOT, env=_env(),
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            *CLI,
+            "twin",
+            "serve",
+            str(SCENARIO),
+            "--ids",
+            str(ids_file),
+            "--resolver-port",
+            str(_free_resolver_port()),
+            "--deploy",
+        ],
+        cwd=ROOT,
+        env=_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not ids_file.exists():
@@ -115,8 +132,20 @@ def test_a_refused_request_exits_3_with_the_problems(served: dict[str, Any], tmp
 
 def test_start_then_watch_migrates_the_published_estate(served: dict[str, Any]) -> None:
     ids = served["ids"]
-    start = _cli("start", str(REQUEST), "--endpoint-url", ids["endpoint_url"], "--ids", served["ids_file"],
-                 "--account", "network", "--state-machine-arn", ids["state_machine_arn"], "--name", "e2e-path1")
+    start = _cli(
+        "start",
+        str(REQUEST),
+        "--endpoint-url",
+        ids["endpoint_url"],
+        "--ids",
+        served["ids_file"],
+        "--account",
+        "network",
+        "--state-machine-arn",
+        ids["state_machine_arn"],
+        "--name",
+        "e2e-path1",
+    )
     assert start.returncode == 0, start.stderr
     arn = start.stdout.strip()
     assert arn == "arn:aws:states:us-east-1:111111111111:execution:profile-migrator-migrate:e2e-path1"
@@ -129,8 +158,10 @@ def test_start_then_watch_migrates_the_published_estate(served: dict[str, Any]) 
     # What a person saw on the way: the plan, each step with its AWS polls, each wave's probe gate.
     assert any(re.fullmatch(r"plan: direct-phz, \d+ steps in \d+ waves", ln) for ln in lines), out
     assert any("step 2 associate-vpc-with-profile VPC dev: performing" in ln for ln in lines), out
-    assert any("enable-private-dns lambda VPC shared-services: waiting for AWS: poll 2, next in 4 s" in ln
-               for ln in lines), out
+    assert any(
+        "enable-private-dns lambda VPC shared-services: waiting for AWS: poll 2, next in 4 s" in ln
+        for ln in lines
+    ), out
     assert any(" delete-parking-vpc " in ln and ln.endswith(": done") for ln in lines), out
     gates = [ln for ln in lines if ln.startswith("gate wave") and "check 3:" in ln]
     assert gates and all(ln.endswith("— passed") for ln in gates), out
@@ -141,9 +172,15 @@ def test_start_then_watch_migrates_the_published_estate(served: dict[str, Any]) 
     from profile_migrator.aws.session import operator_account
 
     keys = ids["accounts"]["network"]
-    acct = operator_account(region="us-east-1", endpoint_url=ids["endpoint_url"], credentials={
-        "aws_access_key_id": keys["access_key_id"], "aws_secret_access_key": keys["secret_access_key"],
-        "aws_session_token": keys["session_token"]})
+    acct = operator_account(
+        region="us-east-1",
+        endpoint_url=ids["endpoint_url"],
+        credentials={
+            "aws_access_key_id": keys["access_key_id"],
+            "aws_secret_access_key": keys["secret_access_key"],
+            "aws_session_token": keys["session_token"],
+        },
+    )
     assert acct.client("route53").list_hosted_zones()["HostedZones"] == []
     res = dns.resolver.Resolver(configure=False)
     res.nameservers = [ids["vpcs"]["dev"]["resolver"]]

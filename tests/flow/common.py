@@ -9,8 +9,15 @@ from profile_migrator.estate import Scenario, parse_scenario
 from twin.rehearsal import Result
 
 # Short AWS durations keep each rehearsal to a few seconds of wall time.
-FAST: dict[str, Any] = {"time_scale": 0.01, "durations": {"endpoint_pending": 10, "profile_association": 5,
-                                                          "resource_association": 5, "phz_change": 5}}
+FAST: dict[str, Any] = {
+    "time_scale": 0.01,
+    "durations": {
+        "endpoint_pending": 10,
+        "profile_association": 5,
+        "resource_association": 5,
+        "phz_change": 5,
+    },
+}
 
 
 def fast_scenario(doc: dict[str, Any], name: str, faults: tuple[dict[str, Any], ...] = ()) -> Scenario:

@@ -42,7 +42,9 @@ def test_every_step_approved_succeeds_with_one_approval_per_step() -> None:
 
 
 def test_rejected_disassociation_rolls_back() -> None:
-    result = rehearse_state_machine(scenario("every-step", {"answer": "reject", "at": "disassociate-vpc-from-zone"}))
+    result = rehearse_state_machine(
+        scenario("every-step", {"answer": "reject", "at": "disassociate-vpc-from-zone"})
+    )
     assert result.status == "ROLLED_BACK", result.error
     rejected = [a for a in result.approvals if a["answer"] == "rejected"]
     assert [a["action"] for a in rejected] == ["disassociate-vpc-from-zone"]

@@ -56,7 +56,9 @@ def slack_path(monkeypatch: pytest.MonkeyPatch) -> list[SlackApprover]:
     return started
 
 
-def test_destructive_steps_approved_in_slack_succeed_and_messages_show_who(slack_path: list[SlackApprover]) -> None:
+def test_destructive_steps_approved_in_slack_succeed_and_messages_show_who(
+    slack_path: list[SlackApprover],
+) -> None:
     result = rehearse_state_machine(scenario("destructive", {"answer": "approve"}))
     (approver,) = slack_path
     assert result.status == "SUCCEEDED", (result.error, result.approvals, approver.errors)
@@ -80,16 +82,24 @@ def test_rejected_in_slack_rolls_back_and_the_message_says_so(slack_path: list[S
     assert len([m for m in approver.slack.messages if "Rejected by" in m.text]) == 1
 
 
-def test_terminal_approver_asks_and_answers_through_the_callback(slack_path: list[SlackApprover],
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terminal_approver_asks_and_answers_through_the_callback(
+    slack_path: list[SlackApprover], monkeypatch: pytest.MonkeyPatch
+) -> None:
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "stdin", io.StringIO("maybe\ny\n" * 10))  # a person typing
     monkeypatch.setattr(sys, "stderr", stderr)
     if hasattr(twin.run, "Approver"):
-        monkeypatch.setattr(twin.run, "Approver", lambda tw, dep, answer, at: TerminalApprover(tw, dep, answer, at))
+        monkeypatch.setattr(
+            twin.run, "Approver", lambda tw, dep, answer, at: TerminalApprover(tw, dep, answer, at)
+        )
     result = rehearse_state_machine(scenario("destructive", {"answer": "reject"}), approve="ask")
     # the person said yes, whatever the scenario says
-    assert result.status == "SUCCEEDED", (result.error, result.approvals, slack_path[0].errors, stderr.getvalue())
+    assert result.status == "SUCCEEDED", (
+        result.error,
+        result.approvals,
+        slack_path[0].errors,
+        stderr.getvalue(),
+    )
     assert result.approvals and all(a["answer"] == "approved" for a in result.approvals)
     shown = stderr.getvalue()
     assert "Approval needed: disassociate-vpc-from-zone" in shown and "Approve this step? [y/n]" in shown

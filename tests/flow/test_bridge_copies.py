@@ -48,11 +48,14 @@ def test_path2_past_the_zones_limit_succeeds_with_zero_downtime_and_leaves_no_co
 
 def test_a_failure_in_the_middle_of_bridging_rolls_back_to_the_starting_estate() -> None:
     # The first copy exists (on its parking VPC) when its alias record cannot be written.
-    scn = scenario({"kind": "error", "operation": "ChangeResourceRecordSets", "times": 100,
-                    "code": "InvalidChangeBatch"})
+    scn = scenario(
+        {"kind": "error", "operation": "ChangeResourceRecordSets", "times": 100, "code": "InvalidChangeBatch"}
+    )
     result = rehearse_state_machine(scn)
     assert result.status == "ROLLED_BACK", result.error
-    assert "create-zone-record (endpoint lambda, zone lambda-zone-bridge-1, record " in result.error, result.error
+    assert "create-zone-record (endpoint lambda, zone lambda-zone-bridge-1, record " in result.error, (
+        result.error
+    )
     assert "rolled back:" in result.error and "the probes prove every watched VPC" in result.error
     undone = [s["action"] for s in result.steps if s["mode"] == "undo"]
     assert "delete-bridge-zone" in undone and "delete-parking-vpc" in undone, undone
@@ -62,5 +65,8 @@ def test_a_failure_in_the_middle_of_bridging_rolls_back_to_the_starting_estate()
     assert sorted(final["vpcs"]) == sorted(start["vpcs"]), "no parking VPC left"
     assert list(final["hosted_zones"]) == ["lambda-zone"], "no bridge copy left"
     zone = final["hosted_zones"]["lambda-zone"]
-    assert zone["vpcs"] == ["shared-services"] and zone["records"] == start["hosted_zones"]["lambda-zone"]["records"]
+    assert (
+        zone["vpcs"] == ["shared-services"]
+        and zone["records"] == start["hosted_zones"]["lambda-zone"]["records"]
+    )
     assert final["profiles"]["central"].get("hosted_zones") == ["lambda-zone"]

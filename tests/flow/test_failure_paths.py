@@ -36,13 +36,21 @@ def estate_is_the_start(scn: Scenario, result: Result) -> None:
     assert zone["records"] == start["hosted_zones"]["lambda-zone"]["records"]
     central = result.final["profiles"]["central"]
     # Nothing left in the Profile, not even the FAILED association (it is removed by the undo, AS-1).
-    assert not central.get("vpcs") and not central.get("hosted_zones") and not central.get("endpoints"), central
+    assert not central.get("vpcs") and not central.get("hosted_zones") and not central.get("endpoints"), (
+        central
+    )
 
 
-@pytest.mark.parametrize(("resource", "step"), [
-    ("lambda", "step 8 associate-endpoint-with-profile (endpoint lambda, Profile central)"),
-    ("lambda-zone", "step 4 associate-zone-with-profile (endpoint lambda, zone lambda-zone, Profile central)"),
-])
+@pytest.mark.parametrize(
+    ("resource", "step"),
+    [
+        ("lambda", "step 8 associate-endpoint-with-profile (endpoint lambda, Profile central)"),
+        (
+            "lambda-zone",
+            "step 4 associate-zone-with-profile (endpoint lambda, zone lambda-zone, Profile central)",
+        ),
+    ],
+)
 def test_failed_resource_association_rolls_back_and_says_where(resource: str, step: str) -> None:
     scn = scenario({"kind": "association-fails", "profile": "central", "resource": resource})
     result = rehearse_state_machine(scn)
@@ -61,7 +69,9 @@ def test_parking_vpc_that_cannot_be_deleted_is_a_warning_not_a_rollback() -> Non
     result = rehearse_state_machine(scn)
     assert result.status == "SUCCEEDED", result.error
     assert not result.error
-    assert [(w["code"], w["resource"]) for w in result.warnings] == [("PARKING_VPC_LEFT", "parking-lambda-zone")]
+    assert [(w["code"], w["resource"]) for w in result.warnings] == [
+        ("PARKING_VPC_LEFT", "parking-lambda-zone")
+    ]
     message = result.warnings[0]["message"]
     assert message.startswith("step 15 delete-parking-vpc (")
     assert "DependencyViolation" in message and "DeleteVpc" in message
@@ -73,8 +83,9 @@ def test_parking_vpc_that_cannot_be_deleted_is_a_warning_not_a_rollback() -> Non
 
 
 def test_record_that_cannot_be_removed_leaves_record_zone_and_parking_vpc() -> None:
-    scn = scenario({"kind": "error", "operation": "ChangeResourceRecordSets", "times": 50,
-                    "code": "InvalidChangeBatch"})
+    scn = scenario(
+        {"kind": "error", "operation": "ChangeResourceRecordSets", "times": 50, "code": "InvalidChangeBatch"}
+    )
     result = rehearse_state_machine(scn)
     assert result.status == "SUCCEEDED", result.error
     assert [w["code"] for w in result.warnings] == ["RECORD_LEFT", "ZONE_LEFT", "PARKING_VPC_LEFT"]

@@ -27,12 +27,25 @@ def estate(n: int) -> dict[str, Any]:
     vpcs |= {f"wl-{i:02d}": {"account": "network", "cidr": f"10.1.{i}.0/24"} for i in range(n)}
     dns = "lambda.us-east-1.amazonaws.com"
     return {
-        "region": "us-east-1", "accounts": {"network": "111111111111"}, "vpcs": vpcs,
+        "region": "us-east-1",
+        "accounts": {"network": "111111111111"},
+        "vpcs": vpcs,
         "endpoints": {"lambda": {"vpc": "shared-services", "service": "lambda", "private_dns": False}},
-        "hosted_zones": {"lambda-zone": {"account": "network", "name": dns, "vpcs": list(vpcs),
-                                         "records": [{"name": dns, "type": "A", "alias_to": "lambda"}]}},
+        "hosted_zones": {
+            "lambda-zone": {
+                "account": "network",
+                "name": dns,
+                "vpcs": list(vpcs),
+                "records": [{"name": dns, "type": "A", "alias_to": "lambda"}],
+            }
+        },
         "profiles": {"central": {"account": "network", "vpcs": [], "hosted_zones": [], "endpoints": []}},
-        "migration": {"profile": "central", "endpoints": ["lambda"], "approvals": "none", "parking_vpc": "auto"},
+        "migration": {
+            "profile": "central",
+            "endpoints": ["lambda"],
+            "approvals": "none",
+            "parking_vpc": "auto",
+        },
         "twin": {"time_scale": 0.01},
     }
 
@@ -42,12 +55,20 @@ def deployed() -> Iterator[tuple[Twin, Deployment, dict[str, Any]]]:
     tw = Twin(parse_scenario(estate(N_WORKLOADS), "gate-scale")).start()
     try:
         dep = deploy(tw)
-        pre = invoke(tw, dep, dep.functions["PreflightFunction"],
-                     {"request": execution_input(tw, dep, GATE), "execution": "gate-scale"})
+        pre = invoke(
+            tw,
+            dep,
+            dep.functions["PreflightFunction"],
+            {"request": execution_input(tw, dep, GATE), "execution": "gate-scale"},
+        )
         assert pre["ready"], pre
         # The context lives in the run bucket (SF-5); these tests hand it to the gate inline.
         s3 = tw.accounts()[dep.account].client("s3")
-        doc = json.loads(s3.get_object(Bucket=pre["run"]["bucket"], Key=pre["run"]["prefix"] + "context.json")["Body"].read())
+        doc = json.loads(
+            s3.get_object(Bucket=pre["run"]["bucket"], Key=pre["run"]["prefix"] + "context.json")[
+                "Body"
+            ].read()
+        )
         pre["ctx"] = doc["ctx"]
         yield tw, dep, pre
     finally:
@@ -55,7 +76,11 @@ def deployed() -> Iterator[tuple[Twin, Deployment, dict[str, Any]]]:
 
 
 def invoke(tw: Twin, dep: Deployment, arn: str, event: dict[str, Any]) -> dict[str, Any]:
-    resp = tw.accounts()[dep.account].client("lambda").invoke(FunctionName=arn, Payload=json.dumps(event).encode())
+    resp = (
+        tw.accounts()[dep.account]
+        .client("lambda")
+        .invoke(FunctionName=arn, Payload=json.dumps(event).encode())
+    )
     body = json.loads(resp["Payload"].read())
     if resp.get("FunctionError"):
         raise AssertionError(body)
@@ -71,8 +96,9 @@ def probe_peaks() -> list[int]:
     return [n for f, n in peak_concurrency().items() if f.startswith("profile-migrator-probe-")]
 
 
-def test_a_gate_invokes_every_probe_at_most_concurrency_at_once(deployed: tuple[Twin, Deployment, dict[str, Any]]
-                                                                ) -> None:
+def test_a_gate_invokes_every_probe_at_most_concurrency_at_once(
+    deployed: tuple[Twin, Deployment, dict[str, Any]],
+) -> None:
     tw, dep, pre = deployed
     assert len(pre["ctx"]["watched"]) == N_WORKLOADS + 1
     gate_arn = next(a for k, a in dep.functions.items() if k.startswith("Gate"))
@@ -89,8 +115,9 @@ def test_a_gate_invokes_every_probe_at_most_concurrency_at_once(deployed: tuple[
 
 
 @pytest.mark.parametrize("how", ["crash", "deleted"])
-def test_one_vpc_whose_probe_cannot_run_fails_the_gate(deployed: tuple[Twin, Deployment, dict[str, Any]],
-                                                        how: str) -> None:
+def test_one_vpc_whose_probe_cannot_run_fails_the_gate(
+    deployed: tuple[Twin, Deployment, dict[str, Any]], how: str
+) -> None:
     tw, dep, pre = deployed
     gate_arn = next(a for k, a in dep.functions.items() if k.startswith("Gate"))
     victim = "wl-17"
@@ -108,14 +135,19 @@ def test_one_vpc_whose_probe_cannot_run_fails_the_gate(deployed: tuple[Twin, Dep
         assert first["status"] == "pending"
         name = pre["ctx"]["watched"][victim][0]
         # A crashed probe is a FunctionError; an Invoke of an unknown function gives moto's echo (no answers).
-        assert first["last"][f"{victim}|{name}"] == ("probe-error:FunctionError" if how == "crash" else "probe-error:KeyError")
+        assert first["last"][f"{victim}|{name}"] == (
+            "probe-error:FunctionError" if how == "crash" else "probe-error:KeyError"
+        )
         assert [k for k, v in first["last"].items() if v != "private"] == [f"{victim}|{name}"]
         # Every other VPC keeps its own streak; the failing one stays at 0 until the gate times out.
         second = invoke(tw, dep, gate_arn, {**ev, "state": first})
         assert second["streaks"][f"{victim}|{name}"] == 0
         assert {v for k, v in second["streaks"].items() if not k.startswith(victim + "|")} == {2}
-        failed = tw.accounts()[dep.account].client("lambda").invoke(
-            FunctionName=gate_arn, Payload=json.dumps({**ev, "state": second}).encode())
+        failed = (
+            tw.accounts()[dep.account]
+            .client("lambda")
+            .invoke(FunctionName=gate_arn, Payload=json.dumps({**ev, "state": second}).encode())
+        )
         body = json.loads(failed["Payload"].read())
         assert failed.get("FunctionError") and body["errorType"] == "GateFailed", body
         assert f"{victim} {name} answered probe-error" in body["errorMessage"]

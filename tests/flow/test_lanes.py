@@ -44,8 +44,9 @@ def test_two_independent_endpoints_migrate_at_the_same_time() -> None:
     # Each endpoint's own steps keep their proven (plan) order.
     for ep in ("ep-svc00", "ep-svc01"):
         forward = [s for s in result.steps if s["endpoint"] == ep and s["mode"] == "forward"]
-        assert [s["index"] for s in sorted(forward, key=lambda s: (s["start"], s["index"]))] == \
-            sorted(s["index"] for s in forward)
+        assert [s["index"] for s in sorted(forward, key=lambda s: (s["start"], s["index"]))] == sorted(
+            s["index"] for s in forward
+        )
 
 
 def test_a_failure_in_one_lane_rolls_back_both_lanes_newest_first() -> None:
@@ -69,8 +70,10 @@ def test_a_failure_in_one_lane_rolls_back_both_lanes_newest_first() -> None:
     for ep in ("ep-svc00", "ep-svc01"):
         lane = [s for s in forward if s["endpoint"] == ep]
         assert len({w for w in (s["wave"] for s in lane)}) > 1, "the lane ran in several waves"
-        undone = [wave_of[s["index"]] for s in sorted((s for s in undo if s["endpoint"] == ep),
-                                                     key=lambda s: s["start"])]
+        undone = [
+            wave_of[s["index"]]
+            for s in sorted((s for s in undo if s["endpoint"] == ep), key=lambda s: s["start"])
+        ]
         assert undone == sorted(undone, reverse=True), (ep, undone)
         started = {w: min(s["start"] for s in lane if s["wave"] == w) for w in set(undone)}
         assert [started[w] for w in undone] == sorted((started[w] for w in undone), reverse=True), ep
@@ -82,9 +85,12 @@ def test_a_failure_in_one_lane_rolls_back_both_lanes_newest_first() -> None:
     assert sorted(final["vpcs"]) == sorted(start["vpcs"]), "no parking VPC left"
     for ep in ("ep-svc00", "ep-svc01"):
         assert final["endpoints"][ep].get("private_dns", False) is False
-    assert {z: sorted(v["vpcs"]) for z, v in final["hosted_zones"].items()} == \
-        {z: sorted(v["vpcs"]) for z, v in start["hosted_zones"].items()}
+    assert {z: sorted(v["vpcs"]) for z, v in final["hosted_zones"].items()} == {
+        z: sorted(v["vpcs"]) for z, v in start["hosted_zones"].items()
+    }
     central = final["profiles"]["central"]
     assert sorted(central.get("vpcs", [])) == sorted(start["profiles"]["central"].get("vpcs", []))
-    assert sorted(central.get("hosted_zones", [])) == sorted(start["profiles"]["central"].get("hosted_zones", []))
+    assert sorted(central.get("hosted_zones", [])) == sorted(
+        start["profiles"]["central"].get("hosted_zones", [])
+    )
     assert not central.get("endpoints")

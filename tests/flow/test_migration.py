@@ -92,8 +92,13 @@ def test_resolver_outage_on_canary_rolls_back_and_proves_the_start() -> None:
 
     def arm_on_canary(arn: str, state: str, inp: Any, now: float) -> None:
         step = inp.get("step") if isinstance(inp, dict) else None
-        if (isinstance(step, dict) and not state.startswith("Undo") and state.endswith("NeedsApproval")
-                and step.get("action") == "disassociate-vpc-from-zone" and step.get("vpc") == "dev"):
+        if (
+            isinstance(step, dict)
+            and not state.startswith("Undo")
+            and state.endswith("NeedsApproval")
+            and step.get("action") == "disassociate-vpc-from-zone"
+            and step.get("vpc") == "dev"
+        ):
             for fault in get_settings().faults_of("resolver-outage"):
                 if fault[1]["from"] >= 1e9:
                     fault[1].update({"from": now - tw.start_time, "to": now - tw.start_time + 400})
@@ -126,7 +131,10 @@ def test_resolver_outage_on_canary_rolls_back_and_proves_the_start() -> None:
 
 
 def test_stuck_endpoint_times_out_and_rolls_back() -> None:
-    scn = scenario("path1-direct-phz.yaml", twin={"time_scale": 0.01, "faults": [{"kind": "stuck", "endpoint": "lambda"}]})
+    scn = scenario(
+        "path1-direct-phz.yaml",
+        twin={"time_scale": 0.01, "faults": [{"kind": "stuck", "endpoint": "lambda"}]},
+    )
     result = rehearse_state_machine(scn)
     assert result.status == "ROLLED_BACK", result.error
     no_downtime(result)
@@ -134,11 +142,22 @@ def test_stuck_endpoint_times_out_and_rolls_back() -> None:
 
 
 def test_throttling_and_a_crash_are_retried_to_success() -> None:
-    scn = scenario("path1-direct-phz.yaml", twin={"time_scale": 0.01, "faults": [
-        {"kind": "error", "operation": "AssociateResourceToProfile", "times": 2, "code": "ThrottlingException"},
-        {"kind": "crash", "function": "enable-private-dns", "times": 1},
-        {"kind": "throttle", "service": "route53", "rate": 5},
-    ]})
+    scn = scenario(
+        "path1-direct-phz.yaml",
+        twin={
+            "time_scale": 0.01,
+            "faults": [
+                {
+                    "kind": "error",
+                    "operation": "AssociateResourceToProfile",
+                    "times": 2,
+                    "code": "ThrottlingException",
+                },
+                {"kind": "crash", "function": "enable-private-dns", "times": 1},
+                {"kind": "throttle", "service": "route53", "rate": 5},
+            ],
+        },
+    )
     result = rehearse_state_machine(scn)
     assert result.status == "SUCCEEDED", result.error
     no_downtime(result)
@@ -148,13 +167,18 @@ def test_throttling_and_a_crash_are_retried_to_success() -> None:
 def test_unsafe_estate_is_refused_before_any_change() -> None:
     doc = yaml.safe_load((EXAMPLES / "path1-direct-phz.yaml").read_text())
     doc["hosted_zones"]["lambda-zone"]["records"].append(
-        {"name": "legacy.lambda.us-east-1.amazonaws.com", "type": "A", "values": ["10.9.9.9"]})
+        {"name": "legacy.lambda.us-east-1.amazonaws.com", "type": "A", "values": ["10.9.9.9"]}
+    )
     scn = parse_scenario(doc, "foreign")
     result = rehearse_state_machine(scn)
     assert result.status == "REFUSED"
     assert [p["code"] for p in result.problems] == ["FOREIGN_RECORDS"]
-    assert not [op for op in result.api_calls if is_mutating(op.split(":", 1)[1])
-                and not op.startswith(("dynamodb:", "stepfunctions:", "lambda:", "sts:"))], result.api_calls
+    assert not [
+        op
+        for op in result.api_calls
+        if is_mutating(op.split(":", 1)[1])
+        and not op.startswith(("dynamodb:", "stepfunctions:", "lambda:", "sts:"))
+    ], result.api_calls
     assert sorted(result.final["hosted_zones"]["lambda-zone"]["vpcs"]) == ["dev", "prod", "shared-services"]
 
 

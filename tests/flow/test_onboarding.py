@@ -46,25 +46,37 @@ def test_new_vpcs_are_onboarded_skipped_and_started_once() -> None:
     # A team Profile of the workloads account; `legacy` joins it at priority 100 and `teamed` at 500 before
     # their events arrive (RES-1: two Profiles per VPC; RES-12: ours must be evaluated first).
     doc["profiles"]["team"] = {"account": "workloads"}
-    doc["events"].append({"at": 25, "kind": "create-vpc", "vpc": "legacy", "account": "workloads",
-                          "cidr": "10.6.0.0/16"})
-    doc["events"].append({"at": 26, "kind": "create-vpc", "vpc": "teamed", "account": "workloads",
-                          "cidr": "10.7.0.0/16"})
+    doc["events"].append(
+        {"at": 25, "kind": "create-vpc", "vpc": "legacy", "account": "workloads", "cidr": "10.6.0.0/16"}
+    )
+    doc["events"].append(
+        {"at": 26, "kind": "create-vpc", "vpc": "teamed", "account": "workloads", "cidr": "10.7.0.0/16"}
+    )
     scn = parse_scenario(doc, EXAMPLE.name)
     tw = Twin(scn).start()
     try:
+
         def other_profile_first(name: str, vpc_id: str, alias: str) -> None:
             if name in ("legacy", "teamed"):
                 assert tw.built is not None
-                profiles.associate_vpc(tw.accounts()[alias], tw.built.profiles["team"], vpc_id, f"team-{name}",
-                                       100 if name == "legacy" else 500)
+                profiles.associate_vpc(
+                    tw.accounts()[alias],
+                    tw.built.profiles["team"],
+                    vpc_id,
+                    f"team-{name}",
+                    100 if name == "legacy" else 500,
+                )
 
         result = rehearse_events_only(scn, twin=tw, on_created=other_profile_first)
         rows = {r["vpc"]: r for r in result.onboarded}
         assert result.status == "SUCCEEDED", result.error
         assert {r["vpc"]: r["status"] for r in result.onboarded} == {
-            "analytics": "ASSOCIATED", "tools": "ASSOCIATED", "sandbox": "SKIPPED", "legacy": "SKIPPED",
-            "teamed": "ASSOCIATED"}
+            "analytics": "ASSOCIATED",
+            "tools": "ASSOCIATED",
+            "sandbox": "SKIPPED",
+            "legacy": "SKIPPED",
+            "teamed": "ASSOCIATED",
+        }
         assert rows["sandbox"]["reason"].startswith("OPTED_OUT:"), rows["sandbox"]
         assert "profile-migrator:opt-out" in rows["sandbox"]["reason"]
         assert rows["legacy"]["reason"].startswith("SHADOWED_BY_OTHER_PROFILE:"), rows["legacy"]
@@ -78,7 +90,9 @@ def test_new_vpcs_are_onboarded_skipped_and_started_once() -> None:
         assert tw.built is not None
         workloads = tw.accounts()["workloads"]
         assoc = profiles.associations_of_vpc(workloads, tw.built.vpcs["analytics"])
-        assert [(a.profile_id, a.status) for a in assoc] == [(tw.built.profiles["central"], "COMPLETE")]  # AS-1
+        assert [(a.profile_id, a.status) for a in assoc] == [
+            (tw.built.profiles["central"], "COMPLETE")
+        ]  # AS-1
 
         # Each VPC started one execution, though every event came twice and analytics' event four times.
         names = Counter(arn.rsplit(":", 1)[-1] for arn in result.executions)
@@ -98,20 +112,26 @@ def test_new_vpcs_are_onboarded_skipped_and_started_once() -> None:
 
 
 def test_events_only_scenario_rehearses_and_reports_onboarded() -> None:
-    scn = scenario(events=[{"at": 5, "kind": "create-vpc", "vpc": "analytics", "account": "workloads",
-                            "cidr": "10.3.0.0/16"}])
+    scn = scenario(
+        events=[
+            {"at": 5, "kind": "create-vpc", "vpc": "analytics", "account": "workloads", "cidr": "10.3.0.0/16"}
+        ]
+    )
     assert scn.migration is None
     out = rehearse_events_only(scn).to_json()
     assert out["status"] == "SUCCEEDED", out["error"]
     assert out["onboarded"] == [{"vpc": "analytics", "status": "ASSOCIATED", "reason": ""}]
-    assert out["architecture"] == "migrated" and out["state_transitions"] > 0 and out["lambda_invocations"] > 0
+    assert (
+        out["architecture"] == "migrated" and out["state_transitions"] > 0 and out["lambda_invocations"] > 0
+    )
     assert out["api_calls"].get("route53profiles:AssociateProfile") == 1
 
 
 def test_player_runs_beside_a_deployment_and_without_a_profile_nothing_is_deployed() -> None:
     doc = yaml.safe_load(EXAMPLE.read_text())
-    doc["events"] = [{"at": 1, "kind": "create-vpc", "vpc": "analytics", "account": "workloads",
-                      "cidr": "10.3.0.0/16"}]
+    doc["events"] = [
+        {"at": 1, "kind": "create-vpc", "vpc": "analytics", "account": "workloads", "cidr": "10.3.0.0/16"}
+    ]
     doc.pop("profiles")
     doc["endpoints"]["lambda"]["private_dns"] = True
     scn = parse_scenario(doc, EXAMPLE.name)
@@ -122,7 +142,9 @@ def test_player_runs_beside_a_deployment_and_without_a_profile_nothing_is_deploy
         player = EventPlayer(tw, dep).start()
         assert player.wait()
         player.stop()
-        assert player.results() == [{"vpc": "analytics", "status": "SKIPPED", "reason": player.results()[0]["reason"]}]
+        assert player.results() == [
+            {"vpc": "analytics", "status": "SKIPPED", "reason": player.results()[0]["reason"]}
+        ]
         assert player.results()[0]["reason"].startswith("NOT_CONFIGURED:")
 
 
@@ -130,8 +152,11 @@ def test_a_new_vpc_with_a_probe_is_proven_by_it() -> None:
     """The probe step: the VPC's registered probe must answer privately for the Profile's endpoint (RES-7)."""
     from twin.deploy import _deploy_probe, load_template
 
-    scn = scenario(events=[{"at": 2, "kind": "create-vpc", "vpc": "analytics", "account": "workloads",
-                            "cidr": "10.3.0.0/16"}])
+    scn = scenario(
+        events=[
+            {"at": 2, "kind": "create-vpc", "vpc": "analytics", "account": "workloads", "cidr": "10.3.0.0/16"}
+        ]
+    )
     tpl = load_template()
     probe_props = tpl["Resources"]["SharedServicesProbeFunction"]["Properties"]
     glob = tpl["Globals"]["Function"]

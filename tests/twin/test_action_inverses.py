@@ -19,8 +19,15 @@ from twin.clock import get_clock
 from twin.core import Twin
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-FAST = {"time_scale": 0.005, "durations": {"endpoint_pending": 4, "profile_association": 2,
-                                           "resource_association": 2, "phz_change": 2}}
+FAST = {
+    "time_scale": 0.005,
+    "durations": {
+        "endpoint_pending": 4,
+        "profile_association": 2,
+        "resource_association": 2,
+        "phz_change": 2,
+    },
+}
 performed_actions: set[str] = set()
 
 
@@ -38,14 +45,22 @@ def _estate(tw: Twin) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("vpcs", "endpoints", "hosted_zones"):
         out[key] = {k: v for k, v in doc.get(key, {}).items() if not k.startswith("parking-")}
-    out["profiles"] = {k: {"vpcs": sorted(v.get("vpcs", []), key=repr), "zones": v.get("hosted_zones", []),
-                           "endpoints": v.get("endpoints", [])} for k, v in doc.get("profiles", {}).items()}
+    out["profiles"] = {
+        k: {
+            "vpcs": sorted(v.get("vpcs", []), key=repr),
+            "zones": v.get("hosted_zones", []),
+            "endpoints": v.get("endpoints", []),
+        }
+        for k, v in doc.get("profiles", {}).items()
+    }
     for zone in out["hosted_zones"].values():
         zone["vpcs"] = sorted(zone.get("vpcs", []))
     return out
 
 
-@pytest.mark.parametrize("example", ["path1-direct-phz.yaml", "multi-account.yaml", "path2-bridge-copies.yaml"])
+@pytest.mark.parametrize(
+    "example", ["path1-direct-phz.yaml", "multi-account.yaml", "path2-bridge-copies.yaml"]
+)
 def test_every_step_before_the_point_of_no_return_is_undone_for_real(example: str) -> None:
     doc = yaml.safe_load((EXAMPLES / example).read_text())
     doc["twin"] = {**doc.get("twin", {}), **FAST}

@@ -568,26 +568,43 @@ COUNTER_LOOP: dict[str, Any] = {
     "StartAt": "Count",
     "States": {
         "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More?"},
-        "More?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 100000, "Next": "Count"}],
-                  "Default": "Done"},
+        "More?": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.n", "NumericLessThan": 100000, "Next": "Count"}],
+            "Default": "Done",
+        },
         "Done": {"Type": "Succeed"},
     },
 }
 
 
 def _history(t: Twin, arn: str) -> list[dict[str, Any]]:
-    return t.sfn.get_paginator("get_execution_history").paginate(executionArn=arn).build_full_result()["events"]
+    return (
+        t.sfn.get_paginator("get_execution_history").paginate(executionArn=arn).build_full_result()["events"]
+    )
 
 
 def test_sf5_an_execution_whose_history_reaches_the_quota_fails(twin: Twin) -> None:
     assert TwinSettings().history_limit == 25_000  # the quota; lowered here so the loop stays short
     limit = 300
     install_settings(TwinSettings(history_limit=limit))
-    arn = twin.start({**COUNTER_LOOP, "States": {**COUNTER_LOOP["States"], "Count": {
-        **COUNTER_LOOP["States"]["Count"],
-        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}]}}}, {"n": 0})
+    arn = twin.start(
+        {
+            **COUNTER_LOOP,
+            "States": {
+                **COUNTER_LOOP["States"],
+                "Count": {
+                    **COUNTER_LOOP["States"]["Count"],
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}],
+                },
+            },
+        },
+        {"n": 0},
+    )
     deadline = time.monotonic() + 120
-    while twin.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" and time.monotonic() < deadline:
+    while (
+        twin.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     described = twin.sfn.describe_execution(executionArn=arn)
     assert described["status"] == "FAILED"  # no Catch runs: the history has no room for it
@@ -610,19 +627,34 @@ def test_sf5_a_short_execution_is_untouched(twin: Twin) -> None:
 
 
 def _distributed(items_key: str, processor: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"StartAt": "Fan", "States": {
-        "Fan": {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
-                                              "ReaderConfig": {"InputType": "JSON"},
-                                              "Parameters": {"Bucket": "dmap-items", "Key": items_key}},
-                "ItemSelector": {"item.$": "$$.Map.Item.Value"}, "ToleratedFailureCount": 0,
-                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                                  **processor},
-                "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
-                                 "Parameters": {"Bucket": "dmap-items", "Prefix": "results"}},
+    return {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket": "dmap-items", "Key": items_key},
+                },
+                "ItemSelector": {"item.$": "$$.Map.Item.Value"},
+                "ToleratedFailureCount": 0,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    **processor,
+                },
+                "ResultWriter": {
+                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Parameters": {"Bucket": "dmap-items", "Prefix": "results"},
+                },
                 "ResultSelector": {"map_run.$": "$.MapRunArn"},
                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "Caught"}],
-                "End": True, **extra},
-        "Caught": {"Type": "Pass", "End": True}}}
+                "End": True,
+                **extra,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
 
 
 def _items(key: str, items: list[Any]) -> None:
@@ -641,12 +673,24 @@ def test_sf5_a_failed_child_fails_the_map_run_and_stops_the_others(twin: Twin) -
     mark = twin.function("mark", recorder(marks))
     boom = twin.function("boom", lambda event, context: (_ for _ in ()).throw(RuntimeError("boom")))
     _items("fail.json", [{"label": "slow"}, {"label": "bad"}])
-    processor = {"StartAt": "Which", "States": {
-        "Which": {"Type": "Choice", "Choices": [{"Variable": "$.item.label", "StringEquals": "bad", "Next": "Fail"}],
-                  "Default": "Long"},
-        "Fail": {"Type": "Task", "Resource": boom, "End": True},
-        "Long": {"Type": "Wait", "Seconds": 600, "Next": "After"},
-        "After": {"Type": "Task", "Resource": mark, "Parameters": {"label": "after the wait"}, "End": True}}}
+    processor = {
+        "StartAt": "Which",
+        "States": {
+            "Which": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.item.label", "StringEquals": "bad", "Next": "Fail"}],
+                "Default": "Long",
+            },
+            "Fail": {"Type": "Task", "Resource": boom, "End": True},
+            "Long": {"Type": "Wait", "Seconds": 600, "Next": "After"},
+            "After": {
+                "Type": "Task",
+                "Resource": mark,
+                "Parameters": {"label": "after the wait"},
+                "End": True,
+            },
+        },
+    }
     described = twin.run(_distributed("fail.json", processor, MaxConcurrency=2))
     assert described["status"] == "SUCCEEDED"  # the parent's Catch ran
     failure = json.loads(described["output"])["failure"]
@@ -664,9 +708,13 @@ def test_sf5_each_child_has_its_own_history_and_quota(twin: Twin) -> None:
     loop["States"]["Count"]["Parameters"] = {"n.$": "States.MathAdd($.n, 1)", "item.$": "$.item"}
     loop["States"]["More?"]["Choices"][0]["NumericLessThan"] = 15  # ~45 events per child, 3 x 45 > 120
     _items("short.json", [0, 1, 2])
-    processor = {"StartAt": "Init", "States": {
-        "Init": {"Type": "Pass", "Parameters": {"n": 0, "item.$": "$.item"}, "Next": "Count"},
-        **loop["States"]}}
+    processor = {
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Parameters": {"n": 0, "item.$": "$.item"}, "Next": "Count"},
+            **loop["States"],
+        },
+    }
     described = twin.run(_distributed("short.json", processor))
     assert described["status"] == "SUCCEEDED" and "failure" not in json.loads(described["output"])
     counts = history_events()

@@ -19,8 +19,15 @@ from twin.clock import get_clock
 from twin.core import Twin
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "path2-bridge-copies.yaml"
-FAST = {"time_scale": 0.005, "durations": {"endpoint_pending": 4, "profile_association": 2,
-                                           "resource_association": 2, "phz_change": 2}}
+FAST = {
+    "time_scale": 0.005,
+    "durations": {
+        "endpoint_pending": 4,
+        "profile_association": 2,
+        "resource_association": 2,
+        "phz_change": 2,
+    },
+}
 COPY = "lambda-zone-bridge-1"
 PARKING = f"parking-{COPY}"
 
@@ -63,8 +70,12 @@ def test_a_copy_is_created_on_its_parking_vpc_tagged_and_given_the_alias(twin: T
     assert zone.tags == {"Name": COPY, BRIDGE_TAG: ctx.zones["lambda-zone"]}
     assert [v for v, _ in zone.vpcs] == [ctx.id_of("vpcs", PARKING)]  # CP-2: its own parking VPC only
     _do(ctx, "create-zone-record", zone=COPY, record="lambda.us-east-1.amazonaws.com", copy_of="lambda-zone")
-    fresh = actions.Context(region=ctx.region, accounts=ctx.accounts, endpoints=ctx.endpoints,
-                            endpoint_accounts=ctx.endpoint_accounts)
+    fresh = actions.Context(
+        region=ctx.region,
+        accounts=ctx.accounts,
+        endpoints=ctx.endpoints,
+        endpoint_accounts=ctx.endpoint_accounts,
+    )
     assert fresh.id_of("zones", COPY) == saved["zone_id"]  # a later step finds it by its Name tag
     recs = [r for r in route53.list_records(acct, saved["zone_id"]) if r.type == "A"]
     original = [r for r in route53.list_records(acct, ctx.zones["lambda-zone"]) if r.type == "A"]
@@ -83,6 +94,14 @@ def test_a_copy_is_created_on_its_parking_vpc_tagged_and_given_the_alias(twin: T
 def test_delete_bridge_zone_refuses_a_zone_without_the_tools_tag(twin: Twin) -> None:
     ctx = twin.context()
     with pytest.raises(actions.UnsafeToDelete, match=BRIDGE_TAG):
-        actions.perform(ctx, {"action": "delete-bridge-zone", "zone": "lambda-zone", "account": "network",
-                              "endpoint": "lambda"}, {"zone_id": ctx.zones["lambda-zone"]})
+        actions.perform(
+            ctx,
+            {
+                "action": "delete-bridge-zone",
+                "zone": "lambda-zone",
+                "account": "network",
+                "endpoint": "lambda",
+            },
+            {"zone_id": ctx.zones["lambda-zone"]},
+        )
     assert route53.get_zone(ctx.account("network"), ctx.zones["lambda-zone"]).name  # still there

@@ -460,8 +460,9 @@ def rate_limited(aws: None, faults: list[dict[str, Any]]) -> Iterator[None]:
     yield
 
 
-def test_rl1_route53_account_bucket_burst_50_refill_10_per_second(rate_limited: None, clock: FrozenClock,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rl1_route53_account_bucket_burst_50_refill_10_per_second(
+    rate_limited: None, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r53 = client("route53")
     assert _outcomes(r53.list_hosted_zones, 51) == ["ok"] * 50 + ["Throttling"]
     clock.advance(1.0)  # 10 tokens
@@ -472,15 +473,21 @@ def test_rl1_route53_account_bucket_burst_50_refill_10_per_second(rate_limited: 
 
 
 def test_rl1_associate_vpc_with_hosted_zone_has_its_own_bucket_of_20_at_5_per_second(
-        rate_limited: None, clock: FrozenClock) -> None:
+    rate_limited: None, clock: FrozenClock
+) -> None:
     ec2, r53 = client("ec2"), client("route53")
     vpcs = [ec2.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i in range(23)]
-    zone = r53.create_hosted_zone(Name="example.internal", CallerReference="rl1",
-                                  HostedZoneConfig={"PrivateZone": True},
-                                  VPC={"VPCRegion": REGION, "VPCId": vpcs[0]})["HostedZone"]["Id"]
+    zone = r53.create_hosted_zone(
+        Name="example.internal",
+        CallerReference="rl1",
+        HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": REGION, "VPCId": vpcs[0]},
+    )["HostedZone"]["Id"]
 
     def associate(vpc: str) -> Any:
-        return lambda: r53.associate_vpc_with_hosted_zone(HostedZoneId=zone, VPC={"VPCRegion": REGION, "VPCId": vpc})
+        return lambda: r53.associate_vpc_with_hosted_zone(
+            HostedZoneId=zone, VPC={"VPCRegion": REGION, "VPCId": vpc}
+        )
 
     got = [_outcomes(associate(v), 1)[0] for v in vpcs[1:22]]
     assert got == ["ok"] * 20 + ["Throttling"]

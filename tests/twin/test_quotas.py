@@ -22,12 +22,25 @@ def _serve(tmp_path: Path, doc: dict[str, Any]) -> Iterator[Served]:
     scenario, ids_file = tmp_path / "scenario.yaml", tmp_path / "ids.json"
     scenario.write_text(yaml.safe_dump(doc), encoding="utf-8")
     out, err = tmp_path / "stdout", tmp_path / "stderr"
-    args = [str(CLI), "twin", "serve", str(scenario), "--resolver-port", str(free_port()), "--ids", str(ids_file)]
+    args = [
+        str(CLI),
+        "twin",
+        "serve",
+        str(scenario),
+        "--resolver-port",
+        str(free_port()),
+        "--ids",
+        str(ids_file),
+    ]
     with out.open("wb") as fo, err.open("wb") as fe:
         proc = subprocess.Popen(args, stdout=fo, stderr=fe, env=_env(), cwd=tmp_path)
     try:
-        yield Served(proc, _wait_for_ids(proc, lambda: json.loads(ids_file.read_text()) if ids_file.exists()
-                                         else None, err), out, err)
+        yield Served(
+            proc,
+            _wait_for_ids(proc, lambda: json.loads(ids_file.read_text()) if ids_file.exists() else None, err),
+            out,
+            err,
+        )
     finally:
         proc.terminate()
         try:
@@ -44,7 +57,9 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
 
 
 def _limit(srv: Served, zone_id: str) -> tuple[int, int]:
-    got = srv.client("route53").get_hosted_zone_limit(Type="MAX_VPCS_ASSOCIATED_BY_ZONE", HostedZoneId=zone_id)
+    got = srv.client("route53").get_hosted_zone_limit(
+        Type="MAX_VPCS_ASSOCIATED_BY_ZONE", HostedZoneId=zone_id
+    )
     return int(got["Limit"]["Value"]), int(got["Count"])
 
 
@@ -53,12 +68,16 @@ def _associate_new_vpcs(srv: Served, zone_id: str, count: int) -> list[str]:
     out = []
     for i in range(count):
         vpc_id = ec2.create_vpc(CidrBlock=f"10.{100 + i // 250}.{i % 250}.0/24")["Vpc"]["VpcId"]
-        r53.associate_vpc_with_hosted_zone(HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": vpc_id})
+        r53.associate_vpc_with_hosted_zone(
+            HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": vpc_id}
+        )
         out.append(vpc_id)
     return out
 
 
-def test_q1_twin_serve_refuses_the_301st_vpc_of_a_zone_and_answers_get_hosted_zone_limit(served: Served) -> None:
+def test_q1_twin_serve_refuses_the_301st_vpc_of_a_zone_and_answers_get_hosted_zone_limit(
+    served: Served,
+) -> None:
     zone_id = served.ids["hosted_zones"]["lambda-zone"]["id"]
     assert _limit(served, zone_id) == (300, 3)  # the example's three VPCs
     _associate_new_vpcs(served, zone_id, 297)
@@ -66,15 +85,18 @@ def test_q1_twin_serve_refuses_the_301st_vpc_of_a_zone_and_answers_get_hosted_zo
     extra = served.client("ec2").create_vpc(CidrBlock="10.250.0.0/24")["Vpc"]["VpcId"]
     with pytest.raises(ClientError) as info:
         served.client("route53").associate_vpc_with_hosted_zone(
-            HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": extra})
+            HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": extra}
+        )
     assert info.value.response["Error"]["Code"] == "LimitsExceeded"
     assert "300" in info.value.response["Error"]["Message"]
     assert _limit(served, zone_id) == (300, 300)  # nothing changed
     # Leaving frees a place (the count is the zone's current associations).
     served.client("route53").disassociate_vpc_from_hosted_zone(
-        HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": served.ids["vpcs"]["dev"]["id"]})
+        HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": served.ids["vpcs"]["dev"]["id"]}
+    )
     served.client("route53").associate_vpc_with_hosted_zone(
-        HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": extra})
+        HostedZoneId=zone_id, VPC={"VPCRegion": "us-east-1", "VPCId": extra}
+    )
     assert _limit(served, zone_id) == (300, 300)
 
 
@@ -95,13 +117,17 @@ def test_q3_the_1001st_authorization_of_a_zone_is_refused(twin: Any) -> None:  #
     a, b = session(ACCOUNT_A), session(ACCOUNT_B)
     home, _ = make_vpc(a.client("ec2", region_name=REGION))
     zone_id = a.client("route53").create_hosted_zone(
-        Name="lambda.us-east-1.amazonaws.com", CallerReference="q3", HostedZoneConfig={"PrivateZone": True},
-        VPC={"VPCRegion": REGION, "VPCId": home})["HostedZone"]["Id"]
+        Name="lambda.us-east-1.amazonaws.com",
+        CallerReference="q3",
+        HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": REGION, "VPCId": home},
+    )["HostedZone"]["Id"]
     ec2_b, r53_a = b.client("ec2", region_name=REGION), a.client("route53")
     for i in range(1001):
         vpc_id = ec2_b.create_vpc(CidrBlock=f"10.{i // 250}.{i % 250}.0/24")["Vpc"]["VpcId"]
         call = lambda v=vpc_id: r53_a.create_vpc_association_authorization(  # noqa: E731
-            HostedZoneId=zone_id, VPC={"VPCRegion": REGION, "VPCId": v})
+            HostedZoneId=zone_id, VPC={"VPCRegion": REGION, "VPCId": v}
+        )
         if i < 1000:
             call()
             continue

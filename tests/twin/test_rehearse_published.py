@@ -23,9 +23,21 @@ EXAMPLES = ["path1-direct-phz.yaml", "path2-profile-phz.yaml"]
 TIMEOUT = 300.0  # real seconds for one rehearsal (about 15 s unloaded, imports included)
 
 # scenario-format.md, `rehearse SCENARIO --json`
-CONTRACT_KEYS = {"status", "architecture", "problems", "simulated_seconds", "wall_seconds", "aws_wait_seconds",
-                 "state_transitions", "lambda_invocations", "api_calls", "approvals", "onboarded", "resolution",
-                 "final"}
+CONTRACT_KEYS = {
+    "status",
+    "architecture",
+    "problems",
+    "simulated_seconds",
+    "wall_seconds",
+    "aws_wait_seconds",
+    "state_transitions",
+    "lambda_invocations",
+    "api_calls",
+    "approvals",
+    "onboarded",
+    "resolution",
+    "final",
+}
 RESOLUTION_KEYS = {"vpc", "name", "samples", "private", "public", "nxdomain", "other", "downtime_seconds"}
 FINAL_KEYS = {"vpcs", "endpoints", "hosted_zones", "profiles"}
 
@@ -41,9 +53,16 @@ class Run:
 def runs() -> Iterator[dict[str, Run]]:
     """Both examples rehearsed at once (separate processes: each twin finds its own resolver block)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
-    procs = {ex: subprocess.Popen([str(CLI), "rehearse", str(ROOT / "examples" / ex), "--procedure", "published",
-                                   "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-             for ex in EXAMPLES}
+    procs = {
+        ex: subprocess.Popen(
+            [str(CLI), "rehearse", str(ROOT / "examples" / ex), "--procedure", "published", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+        )
+        for ex in EXAMPLES
+    }
     out: dict[str, Run] = {}
     try:
         for ex, proc in procs.items():
@@ -61,13 +80,17 @@ def _doc(run: Run) -> dict[str, Any]:
     try:
         doc = json.loads(run.stdout)  # the whole stdout: one JSON object and nothing else
     except json.JSONDecodeError as exc:
-        pytest.fail(f"stdout is not one JSON object ({exc}):\n{run.stdout[:2000]}\n--- stderr:\n{run.stderr[-2000:]}")
+        pytest.fail(
+            f"stdout is not one JSON object ({exc}):\n{run.stdout[:2000]}\n--- stderr:\n{run.stderr[-2000:]}"
+        )
     assert isinstance(doc, dict)
     return doc
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_published_rehearsal_prints_the_contract_object_and_exits_0(runs: dict[str, Run], example: str) -> None:
+def test_published_rehearsal_prints_the_contract_object_and_exits_0(
+    runs: dict[str, Run], example: str
+) -> None:
     run = runs[example]
     doc = _doc(run)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -91,7 +114,9 @@ def test_published_rehearsal_prints_the_contract_object_and_exits_0(runs: dict[s
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_published_rehearsal_loses_resolution_in_the_last_vpc_only(runs: dict[str, Run], example: str) -> None:
+def test_published_rehearsal_loses_resolution_in_the_last_vpc_only(
+    runs: dict[str, Run], example: str
+) -> None:
     doc = _doc(runs[example])
     rows = {(r["vpc"], r["name"]): r for r in doc["resolution"]}
     assert set(rows) == {(v, "lambda.us-east-1.amazonaws.com") for v in ("shared-services", "dev", "prod")}

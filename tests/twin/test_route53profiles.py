@@ -328,9 +328,13 @@ def test_as5_settled_view_counts_only_settled_state() -> None:
 # ---- CP-6 / RES-1: up to two Profiles per VPC, each with its priority --------------------------------
 
 
-def associate(profile: dict[str, Any], vpc: str, name: str = "a", account: str = OWNER, **kw: Any) -> dict[str, Any]:
+def associate(
+    profile: dict[str, Any], vpc: str, name: str = "a", account: str = OWNER, **kw: Any
+) -> dict[str, Any]:
     rp = client("route53profiles", account)
-    return dict(rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name=name, **kw)["ProfileAssociation"])
+    return dict(
+        rp.associate_profile(ProfileId=profile["Id"], ResourceId=vpc, Name=name, **kw)["ProfileAssociation"]
+    )
 
 
 def cp6_error(call: Any, **kw: Any) -> tuple[str, str]:
@@ -388,7 +392,9 @@ def test_cp6_same_profile_again() -> None:
     # Another Name or Priority: ValidationException (UpdateProfileAssociation changes them).
     code, message = cp6_error(associate, profile=profile, vpc=vpc, Priority=400)
     assert code == "ValidationException" and "UpdateProfileAssociation" in message
-    assert cp6_error(associate, profile=profile, vpc=vpc, name="other", Priority=300)[0] == "ValidationException"
+    assert (
+        cp6_error(associate, profile=profile, vpc=vpc, name="other", Priority=300)[0] == "ValidationException"
+    )
 
 
 def test_q2_profile_vpc_limit_is_limit_exceeded() -> None:
@@ -415,9 +421,13 @@ def test_cp6_update_profile_association_priority_and_name() -> None:
     )
     # ... but three updates through a free value can.
     for assoc_id, prio in ((a["Id"], 9000), (b["Id"], 100), (a["Id"], 200)):
-        updated = rp.update_profile_association(ProfileAssociationId=assoc_id, Priority=prio)["ProfileAssociation"]
+        updated = rp.update_profile_association(ProfileAssociationId=assoc_id, Priority=prio)[
+            "ProfileAssociation"
+        ]
         assert (updated["Priority"], updated["Status"]) == (prio, "UPDATING")  # AS-6
-    renamed = rp.update_profile_association(ProfileAssociationId=b["Id"], Name="renamed")["ProfileAssociation"]
+    renamed = rp.update_profile_association(ProfileAssociationId=b["Id"], Name="renamed")[
+        "ProfileAssociation"
+    ]
     assert (renamed["Name"], renamed["Priority"]) == ("renamed", 100)
     get_clock().advance(20)
     got = {
@@ -461,10 +471,15 @@ def test_cp6_update_conflicts_and_owner_only() -> None:
     workload = client("route53profiles", WORKLOAD)
     # CREATING may be updated: it stays CREATING and completes with the new priority.
     updated = workload.update_profile_association(ProfileAssociationId=assoc["Id"], Priority=300)
-    assert (updated["ProfileAssociation"]["Status"], updated["ProfileAssociation"]["Priority"]) == ("CREATING", 300)
+    assert (updated["ProfileAssociation"]["Status"], updated["ProfileAssociation"]["Priority"]) == (
+        "CREATING",
+        300,
+    )
     get_clock().advance(20)
     workload.disassociate_profile(ProfileId=profile["Id"], ResourceId=vpc)
-    code, message = cp6_error(workload.update_profile_association, ProfileAssociationId=assoc["Id"], Priority=400)
+    code, message = cp6_error(
+        workload.update_profile_association, ProfileAssociationId=assoc["Id"], Priority=400
+    )
     assert code == "ConflictException" and "DELETING" in message
     get_clock().advance(20)
     code, _ = cp6_error(workload.update_profile_association, ProfileAssociationId=assoc["Id"], Priority=400)

@@ -56,10 +56,14 @@ class Served:
     def client(self, service: str, account: str = "network") -> Any:
         acct = self.ids["accounts"][account]
         return boto3.session.Session().client(
-            service, region_name=self.ids["region"], endpoint_url=self.ids["endpoint_url"],
-            aws_access_key_id=acct["access_key_id"], aws_secret_access_key=acct["secret_access_key"],
+            service,
+            region_name=self.ids["region"],
+            endpoint_url=self.ids["endpoint_url"],
+            aws_access_key_id=acct["access_key_id"],
+            aws_secret_access_key=acct["secret_access_key"],
             aws_session_token=acct.get("session_token"),
-            config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        )
 
     def ask(self, vpc: str, name: str) -> set[str]:
         entry = self.ids["vpcs"][vpc]
@@ -138,9 +142,15 @@ def _eni_ips(srv: Served, endpoint: str) -> set[str]:
     return {e["PrivateIpAddress"] for e in enis}
 
 
-@pytest.mark.parametrize(("serve", "sig"), [(True, signal.SIGTERM), (False, signal.SIGINT)],
-                         indirect=["serve"], ids=["ids-file-SIGTERM", "ids-on-stdout-SIGINT"])
-def test_twin_serve_answers_aws_and_dns_clients_and_stops_on_signal(serve: Served, sig: signal.Signals) -> None:
+@pytest.mark.parametrize(
+    ("serve", "sig"),
+    [(True, signal.SIGTERM), (False, signal.SIGINT)],
+    indirect=["serve"],
+    ids=["ids-file-SIGTERM", "ids-on-stdout-SIGINT"],
+)
+def test_twin_serve_answers_aws_and_dns_clients_and_stops_on_signal(
+    serve: Served, sig: signal.Signals
+) -> None:
     srv = serve
     ids = srv.ids
     assert ids["endpoint_url"].startswith("http://127.0.0.1:")
@@ -154,7 +164,8 @@ def test_twin_serve_answers_aws_and_dns_clients_and_stops_on_signal(serve: Serve
     assert srv.client("sts").get_caller_identity()["Account"] == "111111111111"
     zones = srv.client("route53").list_hosted_zones()["HostedZones"]
     assert [(z["Id"].rsplit("/", 1)[-1], z["Name"]) for z in zones] == [
-        (ids["hosted_zones"]["lambda-zone"]["id"].rsplit("/", 1)[-1], LAMBDA + ".")]
+        (ids["hosted_zones"]["lambda-zone"]["id"].rsplit("/", 1)[-1], LAMBDA + ".")
+    ]
     # A DNS client asking the dev VPC's resolver gets the endpoint's ENI IPs (RES-8).
     ips = _eni_ips(srv, "lambda")
     assert ips
@@ -211,11 +222,15 @@ def test_cp6_res12_as6_two_profiles_through_twin_serve(tmp_path: Path) -> None:
         # CP-6: a third association -> LimitExceededException; prod's second needs a free Priority.
         third = rp.create_profile(Name="third", ClientToken="third")["Profile"]["Id"]
         with pytest.raises(rp.exceptions.LimitExceededException):
-            rp.associate_profile(ProfileId=third, ResourceId=srv.ids["vpcs"]["dev"]["id"], Name="x", Priority=300)
+            rp.associate_profile(
+                ProfileId=third, ResourceId=srv.ids["vpcs"]["dev"]["id"], Name="x", Priority=300
+            )
         with pytest.raises(rp.exceptions.ValidationException):
             rp.associate_profile(ProfileId=third, ResourceId=srv.ids["vpcs"]["prod"]["id"], Name="x")
         with pytest.raises(rp.exceptions.ValidationException):
-            rp.associate_profile(ProfileId=third, ResourceId=srv.ids["vpcs"]["prod"]["id"], Name="x", Priority=100)
+            rp.associate_profile(
+                ProfileId=third, ResourceId=srv.ids["vpcs"]["prod"]["id"], Name="x", Priority=100
+            )
         # AS-6: baseline moves after central; UPDATING mixes the old and the new order.
         with pytest.raises(rp.exceptions.ValidationException):  # CP-6: no swap in one call
             rp.update_profile_association(ProfileAssociationId=dev["baseline"]["Id"], Priority=200)

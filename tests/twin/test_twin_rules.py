@@ -58,7 +58,11 @@ class Reply:
 
     @property
     def public(self) -> bool:
-        return self.rcode == "NOERROR" and bool(self.ips) and all(ip.startswith(PUBLIC_IP_BASE) for ip in self.ips)
+        return (
+            self.rcode == "NOERROR"
+            and bool(self.ips)
+            and all(ip.startswith(PUBLIC_IP_BASE) for ip in self.ips)
+        )
 
 
 def ask(tw: Twin, vpc: str, name: str, lifetime: float = 2.0) -> Reply:
@@ -108,8 +112,14 @@ def client(tw: Twin, service: str, account: str = "a", config: Config | None = N
     """A plain boto3 client acting as the scenario's ``account`` (not the project's adapters)."""
     key, secret, token = tw.accounts()[account].access_key()
     # The process's one boto3 session: service models are parsed once (ec2's alone takes ~0.5 s).
-    return shared_session().client(service, region_name=REGION, aws_access_key_id=key,
-                                   aws_secret_access_key=secret, aws_session_token=token, config=config)
+    return shared_session().client(
+        service,
+        region_name=REGION,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=config,
+    )
 
 
 def eni_ips(tw: Twin, endpoint: str) -> frozenset[str]:
@@ -165,31 +175,63 @@ STATIC = base(
         "sqs": {"vpc": "shared", "service": "sqs", "private_dns": False},
     },
     hosted_zones={
-        "lambda-zone": {"account": "a", "name": LAMBDA, "vpcs": ["shared", "dev", "nohost", "nodns"],
-                        "records": [alias(LAMBDA, "lambda")]},
+        "lambda-zone": {
+            "account": "a",
+            "name": LAMBDA,
+            "vpcs": ["shared", "dev", "nohost", "nodns"],
+            "records": [alias(LAMBDA, "lambda")],
+        },
         "sqs-zone": {"account": "a", "name": SQS, "vpcs": ["shared"], "records": [alias(SQS, "sqs")]},
         # RES-2 / RES-4: a parent and a more specific child zone, both seen directly by dev.
-        "parent": {"account": "a", "name": "example.com", "vpcs": ["dev"],
-                   "records": [a_record("api.svc.example.com", "10.20.0.1"),
-                               a_record("gone.svc.example.com", "10.20.0.3"),
-                               a_record("www.example.com", "10.20.0.2")]},
-        "child": {"account": "a", "name": "svc.example.com", "vpcs": ["dev"],
-                  "records": [a_record("api.svc.example.com", "10.30.0.1")]},
+        "parent": {
+            "account": "a",
+            "name": "example.com",
+            "vpcs": ["dev"],
+            "records": [
+                a_record("api.svc.example.com", "10.20.0.1"),
+                a_record("gone.svc.example.com", "10.20.0.3"),
+                a_record("www.example.com", "10.20.0.2"),
+            ],
+        },
+        "child": {
+            "account": "a",
+            "name": "svc.example.com",
+            "vpcs": ["dev"],
+            "records": [a_record("api.svc.example.com", "10.30.0.1")],
+        },
         # RES-3, first documented example: the same name directly (dev) and through the Profile.
-        "corp-local": {"account": "a", "name": "corp.example.org", "vpcs": ["dev"],
-                       "records": [a_record("db.corp.example.org", "10.40.0.1")]},
-        "corp-profile": {"account": "a", "name": "corp.example.org", "vpcs": ["shared"],
-                         "records": [a_record("db.corp.example.org", "10.50.0.1")]},
+        "corp-local": {
+            "account": "a",
+            "name": "corp.example.org",
+            "vpcs": ["dev"],
+            "records": [a_record("db.corp.example.org", "10.40.0.1")],
+        },
+        "corp-profile": {
+            "account": "a",
+            "name": "corp.example.org",
+            "vpcs": ["shared"],
+            "records": [a_record("db.corp.example.org", "10.50.0.1")],
+        },
         # RES-3, second documented example: a local parent, the Profile's more specific child.
-        "net-local": {"account": "a", "name": "example.net", "vpcs": ["dev"],
-                      "records": [a_record("test.example.net", "10.60.0.1"),
-                                  a_record("www.example.net", "10.60.0.2")]},
-        "net-profile": {"account": "a", "name": "test.example.net", "vpcs": ["shared"],
-                        "records": [a_record("test.example.net", "10.70.0.1")]},
+        "net-local": {
+            "account": "a",
+            "name": "example.net",
+            "vpcs": ["dev"],
+            "records": [a_record("test.example.net", "10.60.0.1"), a_record("www.example.net", "10.60.0.2")],
+        },
+        "net-profile": {
+            "account": "a",
+            "name": "test.example.net",
+            "vpcs": ["shared"],
+            "records": [a_record("test.example.net", "10.70.0.1")],
+        },
     },
     profiles={
-        "central": {"account": "a", "vpcs": ["dev", "prod", "nohost", "nodns"],
-                    "hosted_zones": ["sqs-zone", "corp-profile", "net-profile"]},
+        "central": {
+            "account": "a",
+            "vpcs": ["dev", "prod", "nohost", "nodns"],
+            "hosted_zones": ["sqs-zone", "corp-profile", "net-profile"],
+        },
     },
 )
 
@@ -331,12 +373,16 @@ def test_res7_endpoint_in_the_profile_resolves_privately_in_every_profile_vpc() 
         assert ask(tw, "dev", LAMBDA).public
         arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc-endpoint/{tw.built.endpoints['lambda']}"
         profiles = client(tw, "route53profiles")
-        assoc = profiles.associate_resource_to_profile(ProfileId=tw.built.profiles["central"], ResourceArn=arn,
-                                                       Name="lambda")["ProfileResourceAssociation"]
+        assoc = profiles.associate_resource_to_profile(
+            ProfileId=tw.built.profiles["central"], ResourceArn=arn, Name="lambda"
+        )["ProfileResourceAssociation"]
 
         def status() -> str:
-            return str(profiles.get_profile_resource_association(
-                ProfileResourceAssociationId=assoc["Id"])["ProfileResourceAssociation"]["Status"])
+            return str(
+                profiles.get_profile_resource_association(ProfileResourceAssociationId=assoc["Id"])[
+                    "ProfileResourceAssociation"
+                ]["Status"]
+            )
 
         advance(tw, 100)
         assert status() != "COMPLETE" and endpoint_state(tw, "lambda") == "pending"
@@ -354,8 +400,14 @@ def test_res7_endpoint_in_the_profile_resolves_privately_in_every_profile_vpc() 
 ZONE_ESTATE = base(
     vpcs={"shared": vpc("10.0.0.0/16"), "dev": vpc("10.1.0.0/16"), "prod": vpc("10.2.0.0/16")},
     endpoints={"lambda": {"vpc": "shared", "service": "lambda", "private_dns": False}},
-    hosted_zones={"lambda-zone": {"account": "a", "name": LAMBDA, "vpcs": ["shared", "dev", "prod"],
-                                  "records": [alias(LAMBDA, "lambda")]}},
+    hosted_zones={
+        "lambda-zone": {
+            "account": "a",
+            "name": LAMBDA,
+            "vpcs": ["shared", "dev", "prod"],
+            "records": [alias(LAMBDA, "lambda")],
+        }
+    },
 )
 
 
@@ -369,10 +421,25 @@ def test_res10_negative_cache_ttl_keeps_nxdomain_after_the_fix() -> None:
         ep = client(tw, "ec2").describe_vpc_endpoints(VpcEndpointIds=[tw.built.endpoints["lambda"]])
         entry = ep["VpcEndpoints"][0]["DnsEntries"][0]
         r53 = client(tw, "route53")
-        r53.change_resource_record_sets(HostedZoneId=tw.built.zones["lambda-zone"], ChangeBatch={"Changes": [{
-            "Action": "CREATE", "ResourceRecordSet": {"Name": LAMBDA, "Type": "A", "AliasTarget": {
-                "HostedZoneId": entry["HostedZoneId"], "DNSName": entry["DnsName"],
-                "EvaluateTargetHealth": False}}}]})
+        r53.change_resource_record_sets(
+            HostedZoneId=tw.built.zones["lambda-zone"],
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "CREATE",
+                        "ResourceRecordSet": {
+                            "Name": LAMBDA,
+                            "Type": "A",
+                            "AliasTarget": {
+                                "HostedZoneId": entry["HostedZoneId"],
+                                "DNSName": entry["DnsName"],
+                                "EvaluateTargetHealth": False,
+                            },
+                        },
+                    }
+                ]
+            },
+        )
         advance(tw, 130)  # the change is INSYNC (phz_change 30), the cached NXDOMAIN is not expired
         ips = eni_ips(tw, "lambda")
         assert set(tw.dns.resolve("dev", LAMBDA)[1]) == ips  # the settled model already answers
@@ -392,7 +459,8 @@ def test_as5_disassociation_is_not_visible_in_dns_until_settled() -> None:
         r53 = client(tw, "route53")
         change = r53.disassociate_vpc_from_hosted_zone(
             HostedZoneId=tw.built.zones["lambda-zone"],
-            VPC={"VPCRegion": REGION, "VPCId": tw.built.vpcs["dev"]})["ChangeInfo"]
+            VPC={"VPCRegion": REGION, "VPCId": tw.built.vpcs["dev"]},
+        )["ChangeInfo"]
         # Route 53's control plane already says dev is gone, but the change is PENDING (AS-3).
         zone = r53.get_hosted_zone(Id=tw.built.zones["lambda-zone"])
         assert tw.built.vpcs["dev"] not in {v["VPCId"] for v in zone["VPCs"]}
@@ -440,13 +508,16 @@ class _Throttled:
         if response is None or response[0].status_code < 300:
             return
         ctx = standard.RetryEventAdapter().create_retry_context(**kwargs)
-        self.seen.append({
-            "code": ctx.get_error_code(),
-            "status": response[0].status_code,
-            "throttling": standard.ThrottlingErrorDetector(standard.RetryEventAdapter())
-            .is_throttling_error_from_context(ctx),
-            "retryable": standard.StandardRetryConditions().is_retryable(ctx),
-        })
+        self.seen.append(
+            {
+                "code": ctx.get_error_code(),
+                "status": response[0].status_code,
+                "throttling": standard.ThrottlingErrorDetector(
+                    standard.RetryEventAdapter()
+                ).is_throttling_error_from_context(ctx),
+                "retryable": standard.StandardRetryConditions().is_retryable(ctx),
+            }
+        )
         get_clock().advance(self.refill)
 
 
@@ -471,13 +542,22 @@ def throttled_twin() -> Iterator[Twin]:
 
 
 class TestThrottleFault:
-    @pytest.mark.parametrize(("rule", "service", "call", "code", "status"), [
-        ("RL-1", "route53", "list_hosted_zones", "Throttling", 400),
-        ("RL-2", "route53profiles", "list_profiles", "ThrottlingException", 400),
-        ("RL-2", "ec2", "describe_vpcs", "RequestLimitExceeded", 503),
-    ])
+    @pytest.mark.parametrize(
+        ("rule", "service", "call", "code", "status"),
+        [
+            ("RL-1", "route53", "list_hosted_zones", "Throttling", 400),
+            ("RL-2", "route53profiles", "list_profiles", "ThrottlingException", 400),
+            ("RL-2", "ec2", "describe_vpcs", "RequestLimitExceeded", 503),
+        ],
+    )
     def test_rl1_rl2_throttle_fault_gets_the_services_real_error_and_botocore_retries_it(
-        self, throttled_twin: Twin, rule: str, service: str, call: str, code: str, status: int,
+        self,
+        throttled_twin: Twin,
+        rule: str,
+        service: str,
+        call: str,
+        code: str,
+        status: int,
         no_backoff: None,
     ) -> None:
         tw = throttled_twin
@@ -500,6 +580,8 @@ class TestThrottleFault:
         assert probe.seen == [{"code": code, "status": status, "throttling": True, "retryable": True}], rule
 
     def test_rl1_rl2_throttle_leaves_unthrottled_services_alone(self, throttled_twin: Twin) -> None:
-        sts = client(throttled_twin, "sts", config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        sts = client(
+            throttled_twin, "sts", config=Config(retries={"mode": "standard", "total_max_attempts": 1})
+        )
         for _ in range(5):
             assert sts.get_caller_identity()["Account"] == ACCOUNT

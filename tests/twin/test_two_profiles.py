@@ -63,13 +63,20 @@ def ask(tw: Twin, vpc: str, name: str) -> set[str]:
 
 def profiles_client(tw: Twin, account: str = "network") -> Any:
     key, secret, token = tw.accounts()[account].access_key()
-    return shared_session().client("route53profiles", region_name=REGION, aws_access_key_id=key,
-                                   aws_secret_access_key=secret, aws_session_token=token)
+    return shared_session().client(
+        "route53profiles",
+        region_name=REGION,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+    )
 
 
 def association(tw: Twin, profile: str, vpc: str) -> dict[str, Any]:
     assert tw.built is not None
-    found = profiles_client(tw).list_profile_associations(ResourceId=tw.built.vpcs[vpc])["ProfileAssociations"]
+    found = profiles_client(tw).list_profile_associations(ResourceId=tw.built.vpcs[vpc])[
+        "ProfileAssociations"
+    ]
     (assoc,) = [a for a in found if a["ProfileId"] == tw.built.profiles[profile]]
     return dict(assoc)
 
@@ -125,7 +132,10 @@ def test_as6_updating_mixes_old_and_new_order(running: Twin) -> None:
     with pytest.raises(rp.exceptions.ValidationException):
         rp.update_profile_association(ProfileAssociationId=baseline["Id"], Priority=200)
     updated = rp.update_profile_association(ProfileAssociationId=baseline["Id"], Priority=300)
-    assert (updated["ProfileAssociation"]["Status"], updated["ProfileAssociation"]["Priority"]) == ("UPDATING", 300)
+    assert (updated["ProfileAssociation"]["Status"], updated["ProfileAssociation"]["Priority"]) == (
+        "UPDATING",
+        300,
+    )
     # AS-6: while UPDATING some queries use the old order (baseline first), some the new (central first).
     assert tw.dns is not None
     tw.dns.invalidate()

@@ -66,7 +66,11 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     code = "import sys; from profile_migrator_cli.main import main; sys.argv[0] = 'profile-migrator'; main()"
     return subprocess.run(
         [sys.executable, "-c", code, *map(str, args)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
     )
 
 

@@ -59,12 +59,16 @@ class Replay:
     # -- helpers --------------------------------------------------------------------------------------
     def names(self) -> list[str]:
         assert self.scn.migration is not None
-        return sorted({self.scn.endpoint_dns_name(e) for e in self.scn.migration.endpoints
-                       if e in self.scn.endpoints})
+        return sorted(
+            {self.scn.endpoint_dns_name(e) for e in self.scn.migration.endpoints if e in self.scn.endpoints}
+        )
 
     def answers(self, precedence: Precedence = "priority-first") -> dict[tuple[str, str], Any]:
-        return {(v, n): self.st.resolve(v, n, precedence=precedence) for v in self.workload_vpcs()
-                for n in self.names()}
+        return {
+            (v, n): self.st.resolve(v, n, precedence=precedence)
+            for v in self.workload_vpcs()
+            for n in self.names()
+        }
 
     def zone_name(self, key: str) -> str | None:
         z = self.st.zones.get(key)
@@ -91,7 +95,9 @@ class Replay:
             others = {p: v for p, v in st.profiles_of.get(vpc, {}).items() if p != profile}
             prio = step.get("priority")
             if len(others) >= 2:
-                raise self.refuse("CP-6", f"{vpc} already has two Profiles {others} (LimitExceededException)", step)
+                raise self.refuse(
+                    "CP-6", f"{vpc} already has two Profiles {others} (LimitExceededException)", step
+                )
             if others and prio is None:
                 raise self.refuse("CP-6", f"{vpc} has Profile {others}: a Priority is required", step)
             if prio is not None and (not 100 <= prio <= 9900 or prio in others.values()):
@@ -117,8 +123,9 @@ class Replay:
             zname, zacct, limit = self.zone_info[zone]
             vacct = self.vpc_account[vpc]
             if zacct != vacct and ((zone, vpc) not in self.authorized or step["account"] != vacct):
-                raise self.refuse("CP-9", "cross-account association without authorisation by the VPC's account",
-                                  step)
+                raise self.refuse(
+                    "CP-9", "cross-account association without authorisation by the VPC's account", step
+                )
             if zname in self.direct_names(vpc):
                 raise self.refuse("CP-2", f"{vpc} already has a zone of that name", step)
             if vpc not in self.zone_vpcs[zone] and len(self.zone_vpcs[zone]) >= limit:
@@ -140,7 +147,9 @@ class Replay:
             ep = step["endpoint"]
             evpc = scn.endpoints[ep].vpc
             if scn.endpoint_dns_name(ep) in self.direct_names(evpc):
-                raise self.refuse("CP-1", "conflicting DNS domain directly associated with the endpoint's VPC", step)
+                raise self.refuse(
+                    "CP-1", "conflicting DNS domain directly associated with the endpoint's VPC", step
+                )
             attrs = scn.vpcs[evpc]
             if not (attrs.dns_support and attrs.dns_hostnames):
                 raise self.refuse("RES-6", "Private DNS needs both VPC DNS attributes", step)
@@ -180,7 +189,9 @@ class Replay:
             st.create_zone(zone, oname, vpc)
         elif a == "create-zone-record":
             zone, rec, orig = step["zone"], step["record"], step["copy_of"]
-            assert zone in self.created_zones, f"create-zone-record forward only into a copy the plan created: {zone}"
+            assert zone in self.created_zones, (
+                f"create-zone-record forward only into a copy the plan created: {zone}"
+            )
             match = [r for r in self.records[orig] if r[0] == rec]
             assert match, f"no record {rec} in {orig} to copy"
             self.records[zone].append(match[0])
@@ -235,7 +246,8 @@ def check_plan_under(scn: Scenario, plan_json: dict[str, Any], precedence: Prece
             # The one admitted exception: parking_vpc none's warned window, from deleting the record
             # to deleting the zone (RES-4); anything else breaks the promise.
             assert key[0] in window_vpcs and (step["action"] == "delete-zone-record" or key in in_window), (
-                f"step {step['index']} {step['action']} leaves {key} {now[key]}")
+                f"step {step['index']} {step['action']} leaves {key} {now[key]}"
+            )
             in_window.add(key)
         for vpc in step["gate"]:
             assert scn.vpcs[vpc].probe, f"gate on {vpc}, which has no probe"
@@ -247,12 +259,20 @@ def check_plan_under(scn: Scenario, plan_json: dict[str, Any], precedence: Prece
     for ep in scn.migration.endpoints:
         name = scn.endpoint_dns_name(ep)
         assert rp.private_dns[ep], f"{ep}: Private DNS still off"
-        assert f"endpoint:{ep}" in rp.st.profile_zones.get(scn.migration.profile, set()), f"{ep} not on the Profile"
+        assert f"endpoint:{ep}" in rp.st.profile_zones.get(scn.migration.profile, set()), (
+            f"{ep} not on the Profile"
+        )
         kept = {w["resource"] for w in plan_json["warnings"] if w["code"] == "ZONE_KEPT"}  # another Profile's
-        assert not [k for k, z in rp.st.zones.items() if k.startswith("zone:") and z.name == name
-                    and k[len("zone:"):] not in kept], f"a self-managed zone named {name} survives"
+        assert not [
+            k
+            for k, z in rp.st.zones.items()
+            if k.startswith("zone:") and z.name == name and k[len("zone:") :] not in kept
+        ], f"a self-managed zone named {name} survives"
         for vpc in rp.workload_vpcs():
             if (vpc, name) in start_private:
-                assert end[(vpc, name)].via in ("profile-endpoint:" + ep, "managed-zone"), (vpc, end[(vpc, name)])
+                assert end[(vpc, name)].via in ("profile-endpoint:" + ep, "managed-zone"), (
+                    vpc,
+                    end[(vpc, name)],
+                )
     assert not rp.parking, f"parking VPCs left behind: {rp.parking}"
     return rp

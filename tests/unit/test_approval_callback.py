@@ -42,30 +42,60 @@ ALLOWED, OTHER_ALLOWED, INTRUDER = "U0ALLOWED", "U0SECOND", "U0INTRUDER"
 NAME = "lambda.us-east-1.amazonaws.com"
 TOKEN = "AAAAKgAAAAIAAAAAAAAAAtwinTOKEN-" + "x" * 200  # what $$.Task.Token looks like: long and opaque
 
-STEP = {"index": 3, "action": "enable-private-dns", "endpoint": "lambda", "account": "network",
-        "published_step": 3, "wave": 3, "destructive": False, "gate": ["shared-services", "dev"],
-        "approval": True, "function": "EnablePrivateDns"}
-CTX = {"region": REGION, "accounts": {"network": {"id": "111111111111"}},
-       "watched": {"shared-services": [NAME], "dev": [NAME]}, "private_ips": {NAME: ["10.0.1.10", "10.0.2.10"]}}
+STEP = {
+    "index": 3,
+    "action": "enable-private-dns",
+    "endpoint": "lambda",
+    "account": "network",
+    "published_step": 3,
+    "wave": 3,
+    "destructive": False,
+    "gate": ["shared-services", "dev"],
+    "approval": True,
+    "function": "EnablePrivateDns",
+}
+CTX = {
+    "region": REGION,
+    "accounts": {"network": {"id": "111111111111"}},
+    "watched": {"shared-services": [NAME], "dev": [NAME]},
+    "private_ips": {NAME: ["10.0.1.10", "10.0.2.10"]},
+}
 
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStandIn]:
     """moto (table, secrets, SNS), the Slack stand-in, the functions' environment."""
     slack = SlackStandIn(bot_token="xoxb-test-bot-token").start()
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-                 "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "TABLE_NAME": TABLE,
-                 "SLACK_SIGNING_SECRET_NAME": "test/signing", "SLACK_BOT_TOKEN_NAME": "test/bot",
-                 "SLACK_CHANNEL": CHANNEL, "SLACK_API_URL": slack.url,
-                 "APPROVER_ALLOW_LIST": f"{ALLOWED}, {OTHER_ALLOWED}", "APPROVAL_TOPIC_ARN": "",
-                 "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "TABLE_NAME": TABLE,
+        "SLACK_SIGNING_SECRET_NAME": "test/signing",
+        "SLACK_BOT_TOKEN_NAME": "test/bot",
+        "SLACK_CHANNEL": CHANNEL,
+        "SLACK_API_URL": slack.url,
+        "APPROVER_ALLOW_LIST": f"{ALLOWED}, {OTHER_ALLOWED}",
+        "APPROVAL_TOPIC_ARN": "",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }.items():
         monkeypatch.setenv(k, v)
     with mock_aws():
         boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                  {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+        )
         sm = boto3.client("secretsmanager", region_name=REGION)
         sm.create_secret(Name="test/signing", SecretString=SIGNING_SECRET)
         sm.create_secret(Name="test/bot", SecretString=slack.bot_token)
@@ -81,16 +111,22 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStandIn]:
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """Every SendTaskSuccess / SendTaskFailure the callback makes (recorded, not sent)."""
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(fn_adapter, "send_task_success", lambda acct, token, output: calls.append(
-        ("success", token, output)))
-    monkeypatch.setattr(fn_adapter, "send_task_failure", lambda acct, token, error, cause: calls.append(
-        ("failure", token, error, cause)))
+    monkeypatch.setattr(
+        fn_adapter, "send_task_success", lambda acct, token, output: calls.append(("success", token, output))
+    )
+    monkeypatch.setattr(
+        fn_adapter,
+        "send_task_failure",
+        lambda acct, token, error, cause: calls.append(("failure", token, error, cause)),
+    )
     return calls
 
 
 @pytest.fixture(scope="module")
 def handler() -> Any:
-    spec = importlib.util.spec_from_file_location("approval_callback_app", ROOT / "functions/approval_callback/app.py")
+    spec = importlib.util.spec_from_file_location(
+        "approval_callback_app", ROOT / "functions/approval_callback/app.py"
+    )
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -98,9 +134,13 @@ def handler() -> Any:
     return mod.lambda_handler
 
 
-CONTEXT = types.SimpleNamespace(function_name="ApprovalCallbackFunction", memory_limit_in_mb=256,
-                                invoked_function_arn="arn:aws:lambda:us-east-1:111111111111:function:cb",
-                                aws_request_id="req-1", function_version="$LATEST")
+CONTEXT = types.SimpleNamespace(
+    function_name="ApprovalCallbackFunction",
+    memory_limit_in_mb=256,
+    invoked_function_arn="arn:aws:lambda:us-east-1:111111111111:function:cb",
+    aws_request_id="req-1",
+    function_version="$LATEST",
+)
 
 
 def request(slack: SlackStandIn) -> tuple[str, Message]:
@@ -112,8 +152,14 @@ def request(slack: SlackStandIn) -> tuple[str, Message]:
     return out["approval_id"], msg
 
 
-def click(msg: Message, button: str = "approve", *, user: str = ALLOWED, secret: str = SIGNING_SECRET,
-          ts: int | None = None) -> dict[str, Any]:
+def click(
+    msg: Message,
+    button: str = "approve",
+    *,
+    user: str = ALLOWED,
+    secret: str = SIGNING_SECRET,
+    ts: int | None = None,
+) -> dict[str, Any]:
     body = form_body(interaction_payload(msg, button, user))
     return http_api_event(body, sign(secret, body, ts))
 
@@ -166,7 +212,9 @@ def test_forged_or_unsigned_request_is_refused_401(env, sent, handler, forgery: 
             signed_body = form_body(interaction_payload(msg, "approve", ALLOWED))
             event["body"] = http_api_event(signed_body, {})["body"]
         else:
-            event["headers"].pop("x-slack-signature" if forgery == "no-signature" else "x-slack-request-timestamp")
+            event["headers"].pop(
+                "x-slack-signature" if forgery == "no-signature" else "x-slack-request-timestamp"
+            )
     status, _ = call(handler, event)
     assert status == 401
     assert sent == [] and pending(approval_id) is not None
@@ -194,8 +242,11 @@ def test_concurrent_answers_decide_once(env, sent, handler, monkeypatch) -> None
     approval_id, msg = request(env)
     stale = pending(approval_id)
     real_get = store.get_json
-    monkeypatch.setattr(store, "get_json", lambda acct, table, pk, sk: stale if sk == "approval"
-                        else real_get(acct, table, pk, sk))
+    monkeypatch.setattr(
+        store,
+        "get_json",
+        lambda acct, table, pk, sk: stale if sk == "approval" else real_get(acct, table, pk, sk),
+    )
     original = Message(channel=msg.channel, ts=msg.ts, text=msg.text, blocks=list(msg.blocks))
     assert call(handler, click(original, "approve", user=ALLOWED))[0] == 200
     assert call(handler, click(original, "reject", user=OTHER_ALLOWED))[0] == 409
@@ -217,15 +268,22 @@ def test_answer_from_another_channel_is_refused_403(env, sent, handler) -> None:
     assert status == 403 and sent == [] and pending(approval_id) is not None
 
 
-@pytest.mark.parametrize("value", ["0123456789ab", "approval#x", "", "f" * 3000],
-                         ids=["absent", "malformed", "empty", "oversized"])
+@pytest.mark.parametrize(
+    "value", ["0123456789ab", "approval#x", "", "f" * 3000], ids=["absent", "malformed", "empty", "oversized"]
+)
 def test_unknown_approval_is_refused_404(env, sent, handler, monkeypatch, value: str) -> None:
     approval_id, msg = request(env)
-    forged = Message(channel=msg.channel, ts=msg.ts, text=msg.text, blocks=json.loads(
-        json.dumps(msg.blocks).replace(approval_id, value)))
+    forged = Message(
+        channel=msg.channel,
+        ts=msg.ts,
+        text=msg.text,
+        blocks=json.loads(json.dumps(msg.blocks).replace(approval_id, value)),
+    )
     reads: list[str] = []
     real_get = store.get_json
-    monkeypatch.setattr(store, "get_json", lambda acct, table, pk, sk: reads.append(pk) or real_get(acct, table, pk, sk))
+    monkeypatch.setattr(
+        store, "get_json", lambda acct, table, pk, sk: reads.append(pk) or real_get(acct, table, pk, sk)
+    )
     status, _ = call(handler, click(forged))
     looked_up = list(reads)
     assert status == 404
@@ -274,38 +332,51 @@ def test_step_functions_error_puts_the_approval_back(env, sent, handler, monkeyp
     approval_id, msg = request(env)
 
     def throttled(*_a: Any) -> None:
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "SendTaskSuccess")
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "SendTaskSuccess"
+        )
 
     monkeypatch.setattr(fn_adapter, "send_task_success", throttled)
     with pytest.raises(RuntimeError):
         handler(click(msg), CONTEXT)
     assert pending(approval_id) is not None
-    monkeypatch.setattr(fn_adapter, "send_task_success", lambda acct, token, output: sent.append(("success", token)))
+    monkeypatch.setattr(
+        fn_adapter, "send_task_success", lambda acct, token, output: sent.append(("success", token))
+    )
     assert call(handler, click(msg))[0] == 200 and sent == [("success", TOKEN)]
 
 
 # -- the request message ------------------------------------------------------------------------------------
 
 
-def test_request_message_says_what_changes_and_never_carries_the_token(env, sent, handler, caplog,
-                                                                      monkeypatch) -> None:
+def test_request_message_says_what_changes_and_never_carries_the_token(
+    env, sent, handler, caplog, monkeypatch
+) -> None:
     caplog.set_level(logging.DEBUG)
     sqs = boto3.client("sqs", region_name=REGION)
     queue = sqs.create_queue(QueueName="q-dev")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns = boto3.client("sns", region_name=REGION)
     topic = sns.create_topic(Name="approvals")["TopicArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
     monkeypatch.setenv("APPROVAL_TOPIC_ARN", topic)
     approval_id, msg = request(env)
     text = json.dumps(msg.blocks, ensure_ascii=False)
     assert "enable-private-dns" in text and "endpoint lambda" in text
     assert "shared-services, dev" in text, "the VPCs affected = the step's gate"
     assert f"`{NAME}` → private (10.0.1.10, 10.0.2.10)" in text
-    buttons = {e["action_id"]: e["value"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]}
+    buttons = {
+        e["action_id"]: e["value"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]
+    }
     assert buttons == {"approve": approval_id, "reject": approval_id}
     assert msg.metadata["event_payload"]["approval_id"] == approval_id
-    notes = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]]
+    notes = [
+        json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    ]
     assert len(notes) == 1 and notes[0]["version"] == "1.0" and notes[0]["source"] == "custom"
     assert approval_id in json.dumps(notes[0])
     records: list[logging.LogRecord] = []
@@ -322,7 +393,11 @@ def test_request_message_says_what_changes_and_never_carries_the_token(env, sent
     assert (status, status2) == (200, 409)
     assert {r.getMessage() for r in records} >= {"approval decided", "approval refused"}
     stored = json.dumps([m.__dict__ for m in env.messages], default=str)
-    ours = [r for r in [*caplog.records, *records] if not r.name.startswith(("botocore", "boto3", "urllib3", "moto"))]
+    ours = [
+        r
+        for r in [*caplog.records, *records]
+        if not r.name.startswith(("botocore", "boto3", "urllib3", "moto"))
+    ]
     logs = "\n".join(r.getMessage() + json.dumps(r.__dict__, default=str) for r in ours)
     for where in (stored, json.dumps(notes), body, logs):
         assert TOKEN not in where and TOKEN[:40] not in where
@@ -330,12 +405,16 @@ def test_request_message_says_what_changes_and_never_carries_the_token(env, sent
 
 def test_verify_slack_request_matches_slacks_documented_example() -> None:
     """Slack's 'Verifying requests from Slack' example, byte for byte (SF-4)."""
-    body = ("token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
-            "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
-            "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
-            "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
-    headers = {"X-Slack-Request-Timestamp": "1531420618",
-               "X-Slack-Signature": "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"}
+    body = (
+        "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+        "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+        "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+        "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+    )
+    headers = {
+        "X-Slack-Request-Timestamp": "1531420618",
+        "X-Slack-Signature": "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+    }
     approvals.verify_slack_request(headers, body, SIGNING_SECRET, now=1531420618 + 10)
     with pytest.raises(approvals.StaleRequest):
         approvals.verify_slack_request(headers, body, SIGNING_SECRET, now=1531420618 + 301)

@@ -136,12 +136,24 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
     ("empty profile", _with("profile", ""), "profile", "at least 1 character"),
     ("unknown field", _with("colour", "blue"), "colour", "unknown field"),
     ("unknown nested field", _with("gate.intervall", 3), "gate.intervall", "unknown field"),
-    ("bad account id", _with("accounts.network.id", "11111111111"), "accounts.network.id",
-     "not a 12-digit account id"),
-    ("account id as a number", _with("accounts.network.id", 111111111111), "accounts.network.id",
-     "valid string"),
-    ("bad role ARN", _with("accounts.network.role_arn", "arn:aws:iam::111111111111:user/bob"),
-     "accounts.network.role_arn", "not an IAM role ARN"),
+    (
+        "bad account id",
+        _with("accounts.network.id", "11111111111"),
+        "accounts.network.id",
+        "not a 12-digit account id",
+    ),
+    (
+        "account id as a number",
+        _with("accounts.network.id", 111111111111),
+        "accounts.network.id",
+        "valid string",
+    ),
+    (
+        "bad role ARN",
+        _with("accounts.network.role_arn", "arn:aws:iam::111111111111:user/bob"),
+        "accounts.network.role_arn",
+        "not an IAM role ARN",
+    ),
     ("no endpoint", _with("endpoints", []), "endpoints", "at least 1 item"),
     ("duplicate endpoint", _with("endpoints", ["lambda", "lambda"]), "endpoints", "listed twice"),
     ("bad region", _with("region", "us-east"), "region", "not an AWS region name"),
@@ -154,8 +166,9 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
 
 
 @pytest.mark.parametrize(("case", "doc", "field", "reason"), BAD, ids=[b[0] for b in BAD])
-def test_preflight_names_the_field_and_the_reason(case: str, doc: dict[str, Any], field: str,
-                                                  reason: str) -> None:
+def test_preflight_names_the_field_and_the_reason(
+    case: str, doc: dict[str, Any], field: str, reason: str
+) -> None:
     with pytest.raises(InvalidInput) as exc:
         parse_input(doc)
     msg = str(exc.value)
@@ -164,8 +177,9 @@ def test_preflight_names_the_field_and_the_reason(case: str, doc: dict[str, Any]
 
 
 @pytest.mark.parametrize(("case", "doc", "field", "reason"), BAD, ids=[b[0] for b in BAD])
-def test_the_schema_rejects_what_preflight_rejects(case: str, doc: dict[str, Any], field: str,
-                                                   reason: str) -> None:
+def test_the_schema_rejects_what_preflight_rejects(
+    case: str, doc: dict[str, Any], field: str, reason: str
+) -> None:
     errors = list(_validator().iter_errors(doc))
     assert errors, f"the schema accepts {case}"
 
@@ -175,8 +189,18 @@ def test_input_that_is_not_an_object_is_named() -> None:
         parse_input(["profile", "central"])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("region", ["us-east-1", "eu-west-3", "ap-southeast-2", "us-gov-west-1", "cn-north-1",
-                                    "us-isob-east-1", "il-central-1"])
+@pytest.mark.parametrize(
+    "region",
+    [
+        "us-east-1",
+        "eu-west-3",
+        "ap-southeast-2",
+        "us-gov-west-1",
+        "cn-north-1",
+        "us-isob-east-1",
+        "il-central-1",
+    ],
+)
 def test_schema_and_model_accept_the_same_regions(region: str) -> None:
     doc = _with("region", region)
     assert not list(_validator().iter_errors(doc))

@@ -70,88 +70,235 @@ def _both(*mutations: Mutation) -> Mutation:
 INVALID: list[tuple[str, Mutation, str, str]] = [
     ("unknown-top-level-key", _set("regionn", "us-east-1"), "regionn", "unknown key"),
     ("unknown-nested-key", _set("vpcs.dev.cidrr", "10.9.0.0/16"), "vpcs.dev.cidrr", "unknown key"),
-    ("unknown-record-key", lambda d: d["hosted_zones"]["lambda-zone"]["records"][0].update(aliass="lambda"),
-     "hosted_zones.lambda-zone.records[0].aliass", "unknown key"),
+    (
+        "unknown-record-key",
+        lambda d: d["hosted_zones"]["lambda-zone"]["records"][0].update(aliass="lambda"),
+        "hosted_zones.lambda-zone.records[0].aliass",
+        "unknown key",
+    ),
     ("unknown-migration-key", _set("migration.parking", "auto"), "migration.parking", "unknown key"),
-    ("unknown-fault-key", _set("twin", {"faults": [{"kind": "stuck", "endpoint": "lambda", "times": 2}]}),
-     "twin.faults[0].times", "unknown key"),
-    ("zone-vpc-dangling", _append("hosted_zones.lambda-zone.vpcs", "qa"), "hosted_zones.lambda-zone.vpcs[3]",
-     "unknown VPC 'qa'"),
-    ("endpoint-in-missing-vpc", _set("endpoints.lambda.vpc", "edge"), "endpoints.lambda.vpc", "unknown VPC 'edge'"),
-    ("alias-to-unknown-endpoint",
-     lambda d: d["hosted_zones"]["lambda-zone"]["records"][0].update(alias_to="lamda"),
-     "hosted_zones.lambda-zone.records[0].alias_to", "unknown endpoint 'lamda'"),
-    ("profile-zone-dangling", _append("profiles.central.hosted_zones", "logs-zone"),
-     "profiles.central.hosted_zones[0]", "unknown hosted zone 'logs-zone'"),
-    ("profile-endpoint-dangling", _append("profiles.central.endpoints", "logs"), "profiles.central.endpoints[0]",
-     "unknown endpoint 'logs'"),
-    ("profile-vpc-dangling", _append("profiles.central.vpcs", "qa"), "profiles.central.vpcs[0]", "unknown VPC 'qa'"),
-    ("vpc-unknown-account", _set("vpcs.dev.account", "workload"), "vpcs.dev.account", "unknown account 'workload'"),
-    ("zone-unknown-account", _set("hosted_zones.lambda-zone.account", "dns"), "hosted_zones.lambda-zone.account",
-     "unknown account 'dns'"),
-    ("profile-unknown-account", _set("profiles.central.account", "dns"), "profiles.central.account",
-     "unknown account 'dns'"),
-    ("shared-with-unknown-account", _set("profiles.central.shared_with", ["workload"]),
-     "profiles.central.shared_with[0]", "unknown account 'workload'"),
-    ("parking-vpc-dangling", _set("migration.parking_vpc", "spare"), "migration.parking_vpc", "unknown VPC 'spare'"),
+    (
+        "unknown-fault-key",
+        _set("twin", {"faults": [{"kind": "stuck", "endpoint": "lambda", "times": 2}]}),
+        "twin.faults[0].times",
+        "unknown key",
+    ),
+    (
+        "zone-vpc-dangling",
+        _append("hosted_zones.lambda-zone.vpcs", "qa"),
+        "hosted_zones.lambda-zone.vpcs[3]",
+        "unknown VPC 'qa'",
+    ),
+    (
+        "endpoint-in-missing-vpc",
+        _set("endpoints.lambda.vpc", "edge"),
+        "endpoints.lambda.vpc",
+        "unknown VPC 'edge'",
+    ),
+    (
+        "alias-to-unknown-endpoint",
+        lambda d: d["hosted_zones"]["lambda-zone"]["records"][0].update(alias_to="lamda"),
+        "hosted_zones.lambda-zone.records[0].alias_to",
+        "unknown endpoint 'lamda'",
+    ),
+    (
+        "profile-zone-dangling",
+        _append("profiles.central.hosted_zones", "logs-zone"),
+        "profiles.central.hosted_zones[0]",
+        "unknown hosted zone 'logs-zone'",
+    ),
+    (
+        "profile-endpoint-dangling",
+        _append("profiles.central.endpoints", "logs"),
+        "profiles.central.endpoints[0]",
+        "unknown endpoint 'logs'",
+    ),
+    (
+        "profile-vpc-dangling",
+        _append("profiles.central.vpcs", "qa"),
+        "profiles.central.vpcs[0]",
+        "unknown VPC 'qa'",
+    ),
+    (
+        "vpc-unknown-account",
+        _set("vpcs.dev.account", "workload"),
+        "vpcs.dev.account",
+        "unknown account 'workload'",
+    ),
+    (
+        "zone-unknown-account",
+        _set("hosted_zones.lambda-zone.account", "dns"),
+        "hosted_zones.lambda-zone.account",
+        "unknown account 'dns'",
+    ),
+    (
+        "profile-unknown-account",
+        _set("profiles.central.account", "dns"),
+        "profiles.central.account",
+        "unknown account 'dns'",
+    ),
+    (
+        "shared-with-unknown-account",
+        _set("profiles.central.shared_with", ["workload"]),
+        "profiles.central.shared_with[0]",
+        "unknown account 'workload'",
+    ),
+    (
+        "parking-vpc-dangling",
+        _set("migration.parking_vpc", "spare"),
+        "migration.parking_vpc",
+        "unknown VPC 'spare'",
+    ),
     ("cidr-bad-prefix", _set("vpcs.dev.cidr", "10.1.0.0/33"), "vpcs.dev.cidr", "malformed IPv4 CIDR"),
     ("cidr-host-bits", _set("vpcs.dev.cidr", "10.1.0.1/16"), "vpcs.dev.cidr", "host bits set"),
     ("cidr-garbage", _set("vpcs.dev.cidr", "ten.one/16"), "vpcs.dev.cidr", "malformed IPv4 CIDR"),
     ("cidr-too-big-for-a-vpc", _set("vpcs.dev.cidr", "10.0.0.0/8"), "vpcs.dev.cidr", "between /16 and /28"),
-    ("account-11-digits", _set("accounts.network", "11111111111"), "accounts.network", "not a 12-digit account id"),
-    ("account-letters", _set("accounts.network", "11111111111x"), "accounts.network", "not a 12-digit account id"),
+    (
+        "account-11-digits",
+        _set("accounts.network", "11111111111"),
+        "accounts.network",
+        "not a 12-digit account id",
+    ),
+    (
+        "account-letters",
+        _set("accounts.network", "11111111111x"),
+        "accounts.network",
+        "not a 12-digit account id",
+    ),
     ("account-unquoted-number", _set("accounts.network", 111111111111), "accounts.network", "quoted string"),
     ("account-id-twice", _set("accounts.other", "111111111111"), "accounts.other", "already used by account"),
-    ("duplicate-name-vpc-endpoint", _set("endpoints.dev", {"vpc": "dev", "service": "logs"}), "endpoints.dev",
-     "duplicate name: 'dev' is already used in vpcs"),
-    ("duplicate-name-zone-profile", _set("profiles.lambda-zone", {"account": "network"}), "profiles.lambda-zone",
-     "duplicate name"),
+    (
+        "duplicate-name-vpc-endpoint",
+        _set("endpoints.dev", {"vpc": "dev", "service": "logs"}),
+        "endpoints.dev",
+        "duplicate name: 'dev' is already used in vpcs",
+    ),
+    (
+        "duplicate-name-zone-profile",
+        _set("profiles.lambda-zone", {"account": "network"}),
+        "profiles.lambda-zone",
+        "duplicate name",
+    ),
     ("duplicate-name-account-vpc", _set("accounts.prod", "222222222222"), "accounts.prod", "duplicate name"),
     # RES-1 / RES-12 / CP-6: two Profiles per VPC, each with its own priority in 100-9900.
-    ("vpc-in-two-profiles-same-priority",
-     _both(_append("profiles.central.vpcs", "dev"), _add_profile("legacy", ["dev"])),
-     "profiles.legacy.vpcs[0]", "needs its own priority"),
-    ("vpc-in-three-profiles",
-     _both(_append("profiles.central.vpcs", "dev"), _add_profile("legacy", [{"vpc": "dev", "priority": 200}]),
-           _add_profile("legacy2", [{"vpc": "dev", "priority": 300}])),
-     "profiles.legacy2.vpcs[0]", "at most two (CP-6)"),
-    ("profile-priority-below-range", _append("profiles.central.vpcs", {"vpc": "dev", "priority": 99}),
-     "profiles.central.vpcs[0].priority", "greater than or equal to 100"),
-    ("profile-priority-above-range", _append("profiles.central.vpcs", {"vpc": "dev", "priority": 9901}),
-     "profiles.central.vpcs[0].priority", "less than or equal to 9900"),
-    ("profile-vpc-unknown-key", _append("profiles.central.vpcs", {"vpc": "dev", "prio": 200}),
-     "profiles.central.vpcs[0].prio", "unknown key"),
-    ("profile-vpc-listed-twice", _set("profiles.central.vpcs", ["dev", {"vpc": "dev", "priority": 300}]),
-     "profiles.central.vpcs[1]", "listed twice"),
-    ("migration-priority-out-of-range", _set("migration.priority", 50), "migration.priority",
-     "greater than or equal to 100"),
-    ("precedence-unknown", _set("twin", {"profile_precedence": "random"}), "twin.profile_precedence",
-     "'priority-first'"),
-    ("zone-over-its-vpc-limit", _set("hosted_zones.lambda-zone.max_vpcs", 2), "hosted_zones.lambda-zone.vpcs",
-     "max_vpcs 2 (Q-1)"),
-    ("two-same-name-zones-on-one-vpc",
-     _set("hosted_zones.lambda-zone-2", {"account": "network", "name": LAMBDA, "vpcs": ["dev"]}),
-     "hosted_zones.lambda-zone-2.vpcs", "two zones named lambda.us-east-1.amazonaws.com"),
-    ("private-dns-with-same-name-zone-on-its-vpc", _set("endpoints.lambda.private_dns", True),
-     "endpoints.lambda.private_dns", "conflicting estate"),
-    ("zone-vpc-listed-twice", _append("hosted_zones.lambda-zone.vpcs", "dev"), "hosted_zones.lambda-zone.vpcs[3]",
-     "listed twice"),
-    ("record-outside-zone",
-     _append("hosted_zones.lambda-zone.records", {"name": "logs.us-east-1.amazonaws.com", "values": ["10.0.0.9"]}),
-     "hosted_zones.lambda-zone.records[1].name", "is not in zone"),
-    ("record-without-target", _append("hosted_zones.lambda-zone.records", {"name": f"x.{LAMBDA}"}),
-     "hosted_zones.lambda-zone.records[1]", "exactly one of"),
-    ("profile-carries-name-twice",
-     _both(_set("profiles.central.hosted_zones", ["lambda-zone"]), _set("profiles.central.endpoints", ["lambda"])),
-     "profiles.central.endpoints[0]", "already carries"),
+    (
+        "vpc-in-two-profiles-same-priority",
+        _both(_append("profiles.central.vpcs", "dev"), _add_profile("legacy", ["dev"])),
+        "profiles.legacy.vpcs[0]",
+        "needs its own priority",
+    ),
+    (
+        "vpc-in-three-profiles",
+        _both(
+            _append("profiles.central.vpcs", "dev"),
+            _add_profile("legacy", [{"vpc": "dev", "priority": 200}]),
+            _add_profile("legacy2", [{"vpc": "dev", "priority": 300}]),
+        ),
+        "profiles.legacy2.vpcs[0]",
+        "at most two (CP-6)",
+    ),
+    (
+        "profile-priority-below-range",
+        _append("profiles.central.vpcs", {"vpc": "dev", "priority": 99}),
+        "profiles.central.vpcs[0].priority",
+        "greater than or equal to 100",
+    ),
+    (
+        "profile-priority-above-range",
+        _append("profiles.central.vpcs", {"vpc": "dev", "priority": 9901}),
+        "profiles.central.vpcs[0].priority",
+        "less than or equal to 9900",
+    ),
+    (
+        "profile-vpc-unknown-key",
+        _append("profiles.central.vpcs", {"vpc": "dev", "prio": 200}),
+        "profiles.central.vpcs[0].prio",
+        "unknown key",
+    ),
+    (
+        "profile-vpc-listed-twice",
+        _set("profiles.central.vpcs", ["dev", {"vpc": "dev", "priority": 300}]),
+        "profiles.central.vpcs[1]",
+        "listed twice",
+    ),
+    (
+        "migration-priority-out-of-range",
+        _set("migration.priority", 50),
+        "migration.priority",
+        "greater than or equal to 100",
+    ),
+    (
+        "precedence-unknown",
+        _set("twin", {"profile_precedence": "random"}),
+        "twin.profile_precedence",
+        "'priority-first'",
+    ),
+    (
+        "zone-over-its-vpc-limit",
+        _set("hosted_zones.lambda-zone.max_vpcs", 2),
+        "hosted_zones.lambda-zone.vpcs",
+        "max_vpcs 2 (Q-1)",
+    ),
+    (
+        "two-same-name-zones-on-one-vpc",
+        _set("hosted_zones.lambda-zone-2", {"account": "network", "name": LAMBDA, "vpcs": ["dev"]}),
+        "hosted_zones.lambda-zone-2.vpcs",
+        "two zones named lambda.us-east-1.amazonaws.com",
+    ),
+    (
+        "private-dns-with-same-name-zone-on-its-vpc",
+        _set("endpoints.lambda.private_dns", True),
+        "endpoints.lambda.private_dns",
+        "conflicting estate",
+    ),
+    (
+        "zone-vpc-listed-twice",
+        _append("hosted_zones.lambda-zone.vpcs", "dev"),
+        "hosted_zones.lambda-zone.vpcs[3]",
+        "listed twice",
+    ),
+    (
+        "record-outside-zone",
+        _append(
+            "hosted_zones.lambda-zone.records",
+            {"name": "logs.us-east-1.amazonaws.com", "values": ["10.0.0.9"]},
+        ),
+        "hosted_zones.lambda-zone.records[1].name",
+        "is not in zone",
+    ),
+    (
+        "record-without-target",
+        _append("hosted_zones.lambda-zone.records", {"name": f"x.{LAMBDA}"}),
+        "hosted_zones.lambda-zone.records[1]",
+        "exactly one of",
+    ),
+    (
+        "profile-carries-name-twice",
+        _both(
+            _set("profiles.central.hosted_zones", ["lambda-zone"]),
+            _set("profiles.central.endpoints", ["lambda"]),
+        ),
+        "profiles.central.endpoints[0]",
+        "already carries",
+    ),
     ("region-malformed", _set("region", "mars-1"), "region", "not an AWS region"),
     ("approvals-unknown", _set("migration.approvals", "sometimes"), "migration.approvals", "'none'"),
     ("vpcs-not-a-mapping", _set("vpcs", ["dev"]), "vpcs", "dictionary"),
-    ("event-for-existing-vpc",
-     _set("events", [{"at": 5, "kind": "create-vpc", "vpc": "dev", "account": "network", "cidr": "10.7.0.0/16"}]),
-     "events[0].vpc", "already exists"),
-    ("fault-on-unknown-vpc", _set("twin", {"faults": [{"kind": "resolver-outage", "vpc": "qa", "from": 1, "to": 2}]}),
-     "twin.faults[0].vpc", "unknown VPC 'qa'"),
+    (
+        "event-for-existing-vpc",
+        _set(
+            "events",
+            [{"at": 5, "kind": "create-vpc", "vpc": "dev", "account": "network", "cidr": "10.7.0.0/16"}],
+        ),
+        "events[0].vpc",
+        "already exists",
+    ),
+    (
+        "fault-on-unknown-vpc",
+        _set("twin", {"faults": [{"kind": "resolver-outage", "vpc": "qa", "from": 1, "to": 2}]}),
+        "twin.faults[0].vpc",
+        "unknown VPC 'qa'",
+    ),
 ]
 
 
@@ -159,9 +306,12 @@ def _base() -> dict[str, Any]:
     return yaml.safe_load((EXAMPLES / "path1-direct-phz.yaml").read_text())
 
 
-@pytest.mark.parametrize(("mutation", "key_path", "reason"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
-def test_invalid_scenario_names_file_key_and_reason(tmp_path: Path, mutation: Mutation, key_path: str,
-                                                    reason: str) -> None:
+@pytest.mark.parametrize(
+    ("mutation", "key_path", "reason"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID]
+)
+def test_invalid_scenario_names_file_key_and_reason(
+    tmp_path: Path, mutation: Mutation, key_path: str, reason: str
+) -> None:
     doc = _base()
     mutation(doc)
     path = tmp_path / "estate.yaml"
@@ -180,8 +330,16 @@ def test_the_base_of_the_invalid_cases_is_valid() -> None:
     parse_scenario(_base(), "base")
 
 
-@pytest.mark.parametrize("case", ["unknown-nested-key", "zone-vpc-dangling", "account-11-digits", "cidr-host-bits",
-                                  "vpc-in-three-profiles"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown-nested-key",
+        "zone-vpc-dangling",
+        "account-11-digits",
+        "cidr-host-bits",
+        "vpc-in-three-profiles",
+    ],
+)
 def test_cli_exit_2_message_on_stderr_nothing_on_stdout(tmp_path: Path, case: str) -> None:
     _, mutation, key_path, reason = next(c for c in INVALID if c[0] == case)
     doc = _base()
@@ -215,8 +373,11 @@ def test_yaml_duplicate_key_is_an_error_not_a_silent_overwrite(tmp_path: Path) -
 
 def test_json_duplicate_key_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "dup.json"
-    path.write_text('{"accounts": {"a": "111111111111"}, "vpcs": {"dev": {"account": "a", "cidr": "10.1.0.0/16"},'
-                    ' "dev": {"account": "a", "cidr": "10.2.0.0/16"}}}', encoding="utf-8")
+    path.write_text(
+        '{"accounts": {"a": "111111111111"}, "vpcs": {"dev": {"account": "a", "cidr": "10.1.0.0/16"},'
+        ' "dev": {"account": "a", "cidr": "10.2.0.0/16"}}}',
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert (info.value.path, info.value.reason) == ("vpcs.dev", "duplicate key 'dev'")
@@ -289,7 +450,12 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml")) + sorted(EXAMPLES.glob("*.json")
 
 def test_examples_exist() -> None:
     names = {p.name for p in EXAMPLE_FILES}
-    assert {"path1-direct-phz.yaml", "path2-profile-phz.yaml", "greenfield.yaml", "multi-account.yaml"} <= names
+    assert {
+        "path1-direct-phz.yaml",
+        "path2-profile-phz.yaml",
+        "greenfield.yaml",
+        "multi-account.yaml",
+    } <= names
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=[p.name for p in EXAMPLE_FILES])
@@ -315,7 +481,12 @@ def test_round_trip_keeps_twin_settings_faults_and_events() -> None:
         "approver": {"answer": "reject", "at": "enable-private-dns"},
         "faults": [
             {"kind": "throttle", "service": "route53", "rate": 2},
-            {"kind": "error", "operation": "AssociateResourceToProfile", "times": 2, "code": "ThrottlingException"},
+            {
+                "kind": "error",
+                "operation": "AssociateResourceToProfile",
+                "times": 2,
+                "code": "ThrottlingException",
+            },
             {"kind": "stuck", "endpoint": "lambda"},
             {"kind": "association-fails", "profile": "central", "resource": "lambda"},
             {"kind": "resolver-outage", "vpc": "dev", "from": 100, "to": 160},
@@ -323,11 +494,24 @@ def test_round_trip_keeps_twin_settings_faults_and_events() -> None:
             {"kind": "crash", "function": "preflight"},
         ],
     }
-    doc["events"] = [{"at": 50, "kind": "create-vpc", "vpc": "analytics", "account": "network",
-                      "cidr": "10.3.0.0/16", "tags": {"team": "data"}}]
+    doc["events"] = [
+        {
+            "at": 50,
+            "kind": "create-vpc",
+            "vpc": "analytics",
+            "account": "network",
+            "cidr": "10.3.0.0/16",
+            "tags": {"team": "data"},
+        }
+    ]
     scn = parse_scenario(doc, "x")
     dumped = dump_scenario(scn)
-    assert dumped["twin"]["faults"][4] == {"kind": "resolver-outage", "vpc": "dev", "from": 100.0, "to": 160.0}
+    assert dumped["twin"]["faults"][4] == {
+        "kind": "resolver-outage",
+        "vpc": "dev",
+        "from": 100.0,
+        "to": 160.0,
+    }
     assert parse_scenario(dumped, "again") == scn
 
 
@@ -351,8 +535,11 @@ def estates(draw: st.DrawFn) -> dict[str, Any]:
         for i in range(n_vpcs)
     }
     vpc_names = list(vpcs)
-    services = draw(st.lists(st.sampled_from(["lambda", "logs", "ssm", "ecr.api", "sqs"]), min_size=1, max_size=3,
-                             unique=True))
+    services = draw(
+        st.lists(
+            st.sampled_from(["lambda", "logs", "ssm", "ecr.api", "sqs"]), min_size=1, max_size=3, unique=True
+        )
+    )
     endpoints = {
         f"ep-{s.replace('.', '-')}": {
             "vpc": draw(st.sampled_from(vpc_names)),
@@ -371,7 +558,11 @@ def estates(draw: st.DrawFn) -> dict[str, Any]:
                 "name": name,
                 "vpcs": draw(st.lists(st.sampled_from(vpc_names), unique=True)),
                 "records": [{"name": name, "type": "A", "alias_to": ep_name}]
-                + ([{"name": f"legacy.{name}", "values": ["10.9.9.9"], "ttl": 60}] if draw(st.booleans()) else []),
+                + (
+                    [{"name": f"legacy.{name}", "values": ["10.9.9.9"], "ttl": 60}]
+                    if draw(st.booleans())
+                    else []
+                ),
             }
     members = draw(st.lists(st.sampled_from(vpc_names), unique=True))
     doc: dict[str, Any] = {
@@ -380,15 +571,24 @@ def estates(draw: st.DrawFn) -> dict[str, Any]:
         "vpcs": vpcs,
         "endpoints": endpoints,
         "hosted_zones": zones,
-        "profiles": {"central": {"account": "net", "vpcs": members,
-                                 "hosted_zones": draw(st.lists(st.sampled_from(sorted(zones) or ["-"]),
-                                                               unique=True, max_size=len(zones))),
-                                 "shared_with": draw(st.lists(st.just("wl"), max_size=1))}},
+        "profiles": {
+            "central": {
+                "account": "net",
+                "vpcs": members,
+                "hosted_zones": draw(
+                    st.lists(st.sampled_from(sorted(zones) or ["-"]), unique=True, max_size=len(zones))
+                ),
+                "shared_with": draw(st.lists(st.just("wl"), max_size=1)),
+            }
+        },
     }
     if draw(st.booleans()):
-        doc["migration"] = {"profile": "central", "endpoints": list(endpoints),
-                            "approvals": draw(st.sampled_from(["none", "destructive", "every-step"])),
-                            "parking_vpc": draw(st.sampled_from(["auto", "none", vpc_names[0]]))}
+        doc["migration"] = {
+            "profile": "central",
+            "endpoints": list(endpoints),
+            "approvals": draw(st.sampled_from(["none", "destructive", "every-step"])),
+            "parking_vpc": draw(st.sampled_from(["auto", "none", vpc_names[0]])),
+        }
     return doc
 
 

@@ -52,10 +52,18 @@ def _estate(rng: random.Random) -> dict[str, Any]:
             zone["vpcs"] = zone["vpcs"][: rng.randint(2, len(zone["vpcs"]))]
     if rng.random() < 0.5:  # a child name of the first service, in its own zone: the two share a lane
         svc = "svc00"
-        doc["endpoints"]["ep-child"] = {"vpc": "shared-services", "service": f"api.{svc}", "private_dns": False}
+        doc["endpoints"]["ep-child"] = {
+            "vpc": "shared-services",
+            "service": f"api.{svc}",
+            "private_dns": False,
+        }
         dns = f"api.{svc}.us-east-1.amazonaws.com"
-        doc["hosted_zones"]["zone-child"] = {"account": "network", "name": dns, "vpcs": list(doc["vpcs"]),
-                                             "records": [{"name": dns, "type": "A", "alias_to": "ep-child"}]}
+        doc["hosted_zones"]["zone-child"] = {
+            "account": "network",
+            "name": dns,
+            "vpcs": list(doc["vpcs"]),
+            "records": [{"name": dns, "type": "A", "alias_to": "ep-child"}],
+        }
         doc["migration"]["endpoints"].append("ep-child")
     return doc
 
@@ -72,19 +80,27 @@ def test_every_interleaving_of_the_lanes_keeps_every_vpc_private(seed: int) -> N
     # Nothing lost, nothing added, each endpoint's steps in plan order.
     flat = sorted(s["index"] for w in [*shared, *(w for lane in forward for w in lane)] for s in w["steps"])
     assert flat == sorted(s["index"] for w in switch for s in w["steps"])
-    assert sorted(s["index"] for lane in cleanup for w in lane for s in w["steps"]) == \
-        sorted(s["index"] for w in clean for s in w["steps"])
+    assert sorted(s["index"] for lane in cleanup for w in lane for s in w["steps"]) == sorted(
+        s["index"] for w in clean for s in w["steps"]
+    )
     for lane in forward:
         idx = [s["index"] for w in lane for s in w["steps"]]
         assert idx == sorted(idx)
     if "ep-child" in doc["endpoints"]:
-        assert any({"ep-svc00", "ep-child"} <= {s["endpoint"] for w in lane for s in w["steps"]} for lane in forward)
+        assert any(
+            {"ep-svc00", "ep-child"} <= {s["endpoint"] for w in lane for s in w["steps"]} for lane in forward
+        )
     base = p.to_json()
     for _trial in range(6):
-        order = [rng.randrange(len(forward)) for _ in range(sum(len(w["steps"]) for ln in forward for w in ln))]
+        order = [
+            rng.randrange(len(forward)) for _ in range(sum(len(w["steps"]) for ln in forward for w in ln))
+        ]
         steps = interleave(shared, forward, order)
-        corder = [rng.randrange(len(cleanup)) for _ in range(sum(len(w["steps"]) for ln in cleanup for w in ln))] \
-            if cleanup else []
+        corder = (
+            [rng.randrange(len(cleanup)) for _ in range(sum(len(w["steps"]) for ln in cleanup for w in ln))]
+            if cleanup
+            else []
+        )
         steps += interleave([], cleanup, corder)
         assert len(steps) == len(base["steps"])
         for precedence in PRECEDENCES:
@@ -97,8 +113,11 @@ def test_a_bad_interleaving_inside_one_lane_is_caught_by_the_replay() -> None:
     p = plan(scn)
     steps = p.to_json()["steps"]
     i = next(k for k, s in enumerate(steps) if s["action"] == "enable-private-dns")
-    j = next(k for k, s in enumerate(steps) if s["action"] == "disassociate-vpc-from-zone"
-             and s["endpoint"] == steps[i]["endpoint"])
+    j = next(
+        k
+        for k, s in enumerate(steps)
+        if s["action"] == "disassociate-vpc-from-zone" and s["endpoint"] == steps[i]["endpoint"]
+    )
     steps[i], steps[j] = steps[j], steps[i]
     with pytest.raises(AssertionError):
         check_plan_under(scn, {**p.to_json(), "steps": steps}, "priority-first")
@@ -127,4 +146,6 @@ def test_what_the_state_carries_does_not_grow_with_the_estate() -> None:
     assert size(big_docs["plan.json"]) > 20 * size(small_docs["plan.json"])  # what moved out of the state
     waves = [w for k, v in big_docs.items() if k.startswith(("lanes/", "cleanups/")) for w in v]
     assert max(size(w) for w in waves) < 64 * 1024
-    assert abs(size(big_docs["lanes.json"]) - size(small_docs["lanes.json"])) < 16  # one item per lane, not per VPC
+    assert (
+        abs(size(big_docs["lanes.json"]) - size(small_docs["lanes.json"])) < 16
+    )  # one item per lane, not per VPC

@@ -153,7 +153,9 @@ def test_gone_vpc_is_skipped() -> None:
 def test_region_out_of_scope_defaults_to_the_stacks_own_region() -> None:
     d = decide_vpc(req(region="eu-west-1"), vpc(), [], SETTINGS)
     assert d.code == "OUT_OF_SCOPE_REGION"
-    wider = Settings(profile_id=PROFILE, home_region="us-east-1", regions=frozenset({"us-east-1", "eu-west-1"}))
+    wider = Settings(
+        profile_id=PROFILE, home_region="us-east-1", regions=frozenset({"us-east-1", "eu-west-1"})
+    )
     assert decide_vpc(req(region="eu-west-1"), vpc(), [], wider).action == "associate"
 
 
@@ -169,8 +171,15 @@ def test_scope_is_decided_before_the_vpc_is_looked_at() -> None:
 
 
 def test_settings_from_the_functions_environment() -> None:
-    s = Settings.from_env({"ONBOARD_PROFILE_ID": PROFILE, "ONBOARD_ACCOUNTS": "111111111111, 222222222222",
-                           "ONBOARD_REGIONS": "", "AWS_REGION": "eu-central-1", "MEMBER_ROLE_NAME": "m"})
+    s = Settings.from_env(
+        {
+            "ONBOARD_PROFILE_ID": PROFILE,
+            "ONBOARD_ACCOUNTS": "111111111111, 222222222222",
+            "ONBOARD_REGIONS": "",
+            "AWS_REGION": "eu-central-1",
+            "MEMBER_ROLE_NAME": "m",
+        }
+    )
     assert s.accounts == {"111111111111", "222222222222"}
     assert s.allowed_regions() == {"eu-central-1"}
     assert s.role_arn(ACCOUNT, "eu-central-1") == f"arn:aws:iam::{ACCOUNT}:role/m"
@@ -178,9 +187,12 @@ def test_settings_from_the_functions_environment() -> None:
 
 
 def test_failure_reason_reads_a_lambda_cause() -> None:
-    cause = json.dumps({"errorMessage": "association rpassoc-1 ended FAILED", "errorType": "AssociationFailed"})
+    cause = json.dumps(
+        {"errorMessage": "association rpassoc-1 ended FAILED", "errorType": "AssociationFailed"}
+    )
     assert _failure_reason({"Error": "AssociationFailed", "Cause": cause}) == (
-        "AssociationFailed: association rpassoc-1 ended FAILED")
+        "AssociationFailed: association rpassoc-1 ended FAILED"
+    )
     assert _failure_reason({"Error": "States.Timeout", "Cause": "plain"}) == "States.Timeout: plain"
 
 
@@ -208,7 +220,9 @@ def test_ev1_the_rules_match_create_vpc_and_nothing_else() -> None:
 
 
 def test_onboarding_definition_is_the_generated_one() -> None:
-    spec = importlib.util.spec_from_file_location("sm_generate_onboard", ROOT / "statemachine" / "generate.py")
+    spec = importlib.util.spec_from_file_location(
+        "sm_generate_onboard", ROOT / "statemachine" / "generate.py"
+    )
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -226,4 +240,6 @@ def test_onboarding_state_machine_is_wired_in_the_template() -> None:
     trigger = res["OnboardTriggerFunction"]["Properties"]
     assert trigger["Environment"]["Variables"]["ONBOARD_STATE_MACHINE_ARN"] == {"Ref": "OnboardStateMachine"}
     for rule in ("OnboardVpcRule", "OnboardOrgVpcRule"):
-        assert res[rule]["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["OnboardTriggerFunction", "Arn"]}
+        assert res[rule]["Properties"]["Targets"][0]["Arn"] == {
+            "Fn::GetAtt": ["OnboardTriggerFunction", "Arn"]
+        }

@@ -66,11 +66,14 @@ PATH2_ORDER = [
 ]
 
 
-@pytest.mark.parametrize(("path", "architecture", "order"),
-                         [(PATH1, "direct-phz", PATH1_ORDER), (PATH2, "profile-phz", PATH2_ORDER)],
-                         ids=["path1", "path2"])
-def test_published_examples_plan_the_published_order_plus_parking(path: Path, architecture: str,
-                                                                  order: list[tuple[str, str | None]]) -> None:
+@pytest.mark.parametrize(
+    ("path", "architecture", "order"),
+    [(PATH1, "direct-phz", PATH1_ORDER), (PATH2, "profile-phz", PATH2_ORDER)],
+    ids=["path1", "path2"],
+)
+def test_published_examples_plan_the_published_order_plus_parking(
+    path: Path, architecture: str, order: list[tuple[str, str | None]]
+) -> None:
     code, obj, stderr = plan_json(path)
     assert code == 0, stderr
     assert obj["safe"] and obj["problems"] == [] and obj["warnings"] == []
@@ -84,9 +87,11 @@ def test_published_examples_plan_the_published_order_plus_parking(path: Path, ar
     assert set(tables[0]) == {(v, LAMBDA) for v in ("shared-services", "dev", "prod")}
     for i, table in enumerate(tables):
         assert all(ans == "private" for ans, _ in table.values()), (i, table)
-    assert tables[-1] == {("shared-services", LAMBDA): ("private", "managed-zone"),
-                          ("dev", LAMBDA): ("private", "profile-endpoint:lambda"),
-                          ("prod", LAMBDA): ("private", "profile-endpoint:lambda")}
+    assert tables[-1] == {
+        ("shared-services", LAMBDA): ("private", "managed-zone"),
+        ("dev", LAMBDA): ("private", "profile-endpoint:lambda"),
+        ("prod", LAMBDA): ("private", "profile-endpoint:lambda"),
+    }
     # predicted lists changes only: nothing repeated with the same answer and via.
     seen: dict[tuple[str, str], tuple[str, str]] = {}
     for p in obj["predicted"]:
@@ -98,12 +103,20 @@ def test_published_examples_plan_the_published_order_plus_parking(path: Path, ar
 
 def test_published_examples_steps_carry_the_contract_fields() -> None:
     _, obj, _ = plan_json(PATH1)
-    fields = {"associate-vpc-with-profile": {"vpc"}, "associate-zone-with-profile": {"zone"},
-              "authorize-vpc-association": {"zone", "vpc"}, "associate-vpc-with-zone": {"zone", "vpc"},
-              "disassociate-vpc-from-zone": {"zone", "vpc"}, "enable-private-dns": {"endpoint"},
-              "disassociate-zone-from-profile": {"zone"}, "associate-endpoint-with-profile": {"endpoint"},
-              "create-parking-vpc": {"vpc"}, "delete-zone-record": {"zone", "record"}, "delete-zone": {"zone"},
-              "delete-parking-vpc": {"vpc"}}
+    fields = {
+        "associate-vpc-with-profile": {"vpc"},
+        "associate-zone-with-profile": {"zone"},
+        "authorize-vpc-association": {"zone", "vpc"},
+        "associate-vpc-with-zone": {"zone", "vpc"},
+        "disassociate-vpc-from-zone": {"zone", "vpc"},
+        "enable-private-dns": {"endpoint"},
+        "disassociate-zone-from-profile": {"zone"},
+        "associate-endpoint-with-profile": {"endpoint"},
+        "create-parking-vpc": {"vpc"},
+        "delete-zone-record": {"zone", "record"},
+        "delete-zone": {"zone"},
+        "delete-parking-vpc": {"vpc"},
+    }
     for s in obj["steps"]:
         assert fields[s["action"]] <= set(s), s
         assert isinstance(s["gate"], list)
@@ -152,8 +165,11 @@ def test_parking_none_warns_and_keeps_the_published_order(tmp_path: Path) -> Non
     assert [(w["code"], w["resource"]) for w in obj["warnings"]] == [("NXDOMAIN_WINDOW", "prod")]
     acts = [a for a, _ in actions(obj)]
     assert "create-parking-vpc" not in acts and "delete-parking-vpc" not in acts
-    assert actions(obj) == [a for a in PATH1_ORDER if "parking" not in (a[1] or "")
-                            and a != ("disassociate-vpc-from-zone", "prod")]
+    assert actions(obj) == [
+        a
+        for a in PATH1_ORDER
+        if "parking" not in (a[1] or "") and a != ("disassociate-vpc-from-zone", "prod")
+    ]
     published = [s["published_step"] for s in obj["steps"]]
     assert published == sorted(published)
     idx = acts.index("delete-zone-record") + 1
@@ -171,8 +187,12 @@ def test_named_parking_vpc_is_used_as_given(tmp_path: Path) -> None:
     assert code == 0, obj["problems"]
     acts = actions(obj)
     assert not any("parking" in a for a, _ in acts)  # nothing created or deleted
-    assert acts[8:12] == [("associate-vpc-with-zone", "spare"), ("disassociate-vpc-from-zone", "dev"),
-                          ("disassociate-vpc-from-zone", "prod"), ("delete-zone-record", "lambda-zone")]
+    assert acts[8:12] == [
+        ("associate-vpc-with-zone", "spare"),
+        ("disassociate-vpc-from-zone", "dev"),
+        ("disassociate-vpc-from-zone", "prod"),
+        ("delete-zone-record", "lambda-zone"),
+    ]
     assert ("disassociate-vpc-from-zone", "spare") not in acts
     assert {p["vpc"] for p in obj["predicted"]} == {"shared-services", "dev", "prod"}
     check_plan(scenario(doc), obj)
@@ -181,8 +201,11 @@ def test_named_parking_vpc_is_used_as_given(tmp_path: Path) -> None:
 @pytest.mark.parametrize("on_zone", [True, False], ids=["still-on-the-zone", "not-yet-on-the-zone"])
 def test_an_aborted_runs_parking_vpc_is_reused_and_deleted(on_zone: bool) -> None:
     doc = path1()
-    doc["vpcs"]["parking-lambda-zone"] = {"account": "network", "cidr": "10.9.0.0/16",
-                                          "tags": {PARKING_TAG: "true"}}
+    doc["vpcs"]["parking-lambda-zone"] = {
+        "account": "network",
+        "cidr": "10.9.0.0/16",
+        "tags": {PARKING_TAG: "true"},
+    }
     if on_zone:
         doc["hosted_zones"]["lambda-zone"]["vpcs"].append("parking-lambda-zone")
     obj = plan(scenario(doc)).to_json()
@@ -237,9 +260,20 @@ PROBLEM_ESTATES = {
 
 
 def test_every_problem_code_has_an_estate() -> None:
-    codes = {"FOREIGN_RECORDS", "PROFILE_NOT_SHARED", "VPC_PROFILE_LIMIT", "SHADOWED_BY_OTHER_PROFILE",
-             "PRIORITY_IN_USE", "NO_PROBE", "ENDPOINT_NOT_FOUND",
-             "ENDPOINT_NOT_AVAILABLE", "VPC_DNS_DISABLED", "ZONE_NAME_MISMATCH", "UNSAFE_STEP", "PROFILE_NOT_FOUND"}
+    codes = {
+        "FOREIGN_RECORDS",
+        "PROFILE_NOT_SHARED",
+        "VPC_PROFILE_LIMIT",
+        "SHADOWED_BY_OTHER_PROFILE",
+        "PRIORITY_IN_USE",
+        "NO_PROBE",
+        "ENDPOINT_NOT_FOUND",
+        "ENDPOINT_NOT_AVAILABLE",
+        "VPC_DNS_DISABLED",
+        "ZONE_NAME_MISMATCH",
+        "UNSAFE_STEP",
+        "PROFILE_NOT_FOUND",
+    }
     assert {c for c, _ in PROBLEM_ESTATES.values()} == codes
     assert {p.name for p in ESTATES.glob("*.yaml")} == set(PROBLEM_ESTATES)
 
@@ -305,8 +339,12 @@ def test_cross_account_zone_association_is_authorised_first() -> None:
     assert obj["safe"], obj["problems"]
     steps = obj["steps"]
     for vpc in ("dev", "prod"):
-        auth = next(i for i, s in enumerate(steps) if s["action"] == "authorize-vpc-association" and s["vpc"] == vpc)
-        assoc = next(i for i, s in enumerate(steps) if s["action"] == "associate-vpc-with-zone" and s["vpc"] == vpc)
+        auth = next(
+            i for i, s in enumerate(steps) if s["action"] == "authorize-vpc-association" and s["vpc"] == vpc
+        )
+        assoc = next(
+            i for i, s in enumerate(steps) if s["action"] == "associate-vpc-with-zone" and s["vpc"] == vpc
+        )
         assert assoc == auth + 1
         assert steps[auth]["account"] == "network"  # the zone's account authorises (CP-9)
         assert steps[assoc]["account"] == "workload"  # the VPC's account associates (CP-9, CP-10)
@@ -330,8 +368,12 @@ def test_cross_account_vpcs_join_the_profile_from_their_own_account() -> None:
 def test_published_procedure_is_also_authorised_across_accounts() -> None:
     doc = _path2_cross_account()
     obj = plan(scenario(doc), "published").to_json()
-    assert actions(obj)[:4] == [("authorize-vpc-association", "dev"), ("associate-vpc-with-zone", "dev"),
-                                ("authorize-vpc-association", "prod"), ("associate-vpc-with-zone", "prod")]
+    assert actions(obj)[:4] == [
+        ("authorize-vpc-association", "dev"),
+        ("associate-vpc-with-zone", "dev"),
+        ("authorize-vpc-association", "prod"),
+        ("associate-vpc-with-zone", "prod"),
+    ]
 
 
 def test_multi_account_example_is_mixed_and_safe() -> None:
@@ -400,7 +442,9 @@ def test_step6_canary_alone_then_growing_waves_of_at_most_max_wave() -> None:
     doc = path1(vpcs=vpcs)
     obj = plan(scenario(doc)).to_json()
     assert obj["safe"]
-    step6 = [s for s in obj["steps"] if s["action"] == "disassociate-vpc-from-zone" and s["published_step"] == 6]
+    step6 = [
+        s for s in obj["steps"] if s["action"] == "disassociate-vpc-from-zone" and s["published_step"] == 6
+    ]
     assert [s["vpc"] for s in step6] == list(vpcs[1:])
     sizes = [[s["wave"] for s in step6].count(w) for w in dict.fromkeys(s["wave"] for s in step6)]
     assert sizes[0] == 1  # the canary is alone: the first real test of the Profile path
@@ -431,13 +475,17 @@ def test_greenfield_example() -> None:
     path = EXAMPLES / "greenfield.yaml"
     code, obj, _ = plan_json(path)
     assert code == 0 and obj["architecture"] == "greenfield"
-    assert actions(obj) == [("associate-vpc-with-profile", "shared-services"),
-                            ("enable-private-dns", "shared-services"),
-                            ("associate-endpoint-with-profile", None)]
+    assert actions(obj) == [
+        ("associate-vpc-with-profile", "shared-services"),
+        ("enable-private-dns", "shared-services"),
+        ("associate-endpoint-with-profile", None),
+    ]
     end = predicted_by_step(obj)[-1]
-    assert end == {("shared-services", LAMBDA): ("private", "managed-zone"),
-                   ("dev", LAMBDA): ("private", "profile-endpoint:lambda"),
-                   ("prod", LAMBDA): ("private", "profile-endpoint:lambda")}
+    assert end == {
+        ("shared-services", LAMBDA): ("private", "managed-zone"),
+        ("dev", LAMBDA): ("private", "profile-endpoint:lambda"),
+        ("prod", LAMBDA): ("private", "profile-endpoint:lambda"),
+    }
     check_plan(load_scenario(path), obj)
 
 
@@ -458,7 +506,10 @@ def test_migrated_estate_has_nothing_to_do() -> None:
     obj = plan(scenario(doc)).to_json()
     assert obj["architecture"] == "migrated" and obj["safe"] and obj["steps"] == []
     assert {(p["vpc"], p["answer"]) for p in obj["predicted"]} == {
-        ("shared-services", "private"), ("dev", "private"), ("prod", "private")}
+        ("shared-services", "private"),
+        ("dev", "private"),
+        ("prod", "private"),
+    }
 
 
 def test_no_migration_requested_is_a_safe_empty_plan(tmp_path: Path) -> None:
@@ -484,8 +535,10 @@ def test_mixed_architectures_across_endpoints() -> None:
     doc["hosted_zones"]["logs-zone"]["vpcs"] = ["shared-services", "dev", "prod"]
     obj = plan(scenario(doc)).to_json()
     assert obj["architecture"] == "mixed"
-    assert {e: i["architecture"] for e, i in obj["endpoints"].items()} == {"lambda": "profile-phz",
-                                                                           "logs": "direct-phz"}
+    assert {e: i["architecture"] for e, i in obj["endpoints"].items()} == {
+        "lambda": "profile-phz",
+        "logs": "direct-phz",
+    }
     check_plan(scenario(doc), obj)
 
 
@@ -514,15 +567,36 @@ def test_replay_refuses_private_dns_before_the_vpc_leaves_the_zone() -> None:
 def test_replay_refuses_the_last_association_and_unauthorised_cross_account() -> None:
     doc = path1(vpcs=("shared-services", "dev"))
     rp = Replay(scenario(doc))
-    rp.apply({"index": 1, "action": "disassociate-vpc-from-zone", "zone": "lambda-zone", "vpc": "dev",
-              "account": "network"})
+    rp.apply(
+        {
+            "index": 1,
+            "action": "disassociate-vpc-from-zone",
+            "zone": "lambda-zone",
+            "vpc": "dev",
+            "account": "network",
+        }
+    )
     with pytest.raises(AwsRefusal, match="CP-3"):
-        rp.apply({"index": 2, "action": "disassociate-vpc-from-zone", "zone": "lambda-zone",
-                  "vpc": "shared-services", "account": "network"})
+        rp.apply(
+            {
+                "index": 2,
+                "action": "disassociate-vpc-from-zone",
+                "zone": "lambda-zone",
+                "vpc": "shared-services",
+                "account": "network",
+            }
+        )
     rp = Replay(scenario(_path2_cross_account()))
     with pytest.raises(AwsRefusal, match="CP-9"):
-        rp.apply({"index": 1, "action": "associate-vpc-with-zone", "zone": "lambda-zone", "vpc": "dev",
-                  "account": "workload"})
+        rp.apply(
+            {
+                "index": 1,
+                "action": "associate-vpc-with-zone",
+                "zone": "lambda-zone",
+                "vpc": "dev",
+                "account": "workload",
+            }
+        )
 
 
 def test_check_plan_catches_a_reordered_plan() -> None:
@@ -558,23 +632,34 @@ def random_estates(draw: st.DrawFn) -> dict[str, Any]:
     zones: dict[str, Any] = {}
     carried_zones: list[str] = []
     carried_endpoints: list[str] = []
-    for svc in draw(st.lists(st.sampled_from(["lambda", "logs", "ssm"]), min_size=1, max_size=3, unique=True)):
+    for svc in draw(
+        st.lists(st.sampled_from(["lambda", "logs", "ssm"]), min_size=1, max_size=3, unique=True)
+    ):
         home = "ss" if draw(st.integers(0, 4)) else draw(st.sampled_from(names))
-        arch = draw(st.sampled_from(["direct", "direct", "profile", "profile", "partial", "greenfield", "migrated"]))
+        arch = draw(
+            st.sampled_from(["direct", "direct", "profile", "profile", "partial", "greenfield", "migrated"])
+        )
         name = dns(svc)
-        zone = {"account": draw(st.sampled_from(["net", "wl"])), "name": name,
-                "records": [{"name": name, "type": "A", "alias_to": svc}]}
+        zone = {
+            "account": draw(st.sampled_from(["net", "wl"])),
+            "name": name,
+            "records": [{"name": name, "type": "A", "alias_to": svc}],
+        }
         pdns = arch in ("partial", "migrated")
         endpoints[svc] = {"vpc": home, "service": svc, "private_dns": pdns}
         if arch == "direct":
             zone["vpcs"] = sorted(set(draw(st.lists(st.sampled_from(names), unique=True))) | {home})
         elif arch == "profile":
-            zone["vpcs"] = [home] + draw(st.lists(st.sampled_from([v for v in names if v != home]), unique=True,
-                                                  max_size=1))
+            zone["vpcs"] = [home] + draw(
+                st.lists(st.sampled_from([v for v in names if v != home]), unique=True, max_size=1)
+            )
             carried_zones.append(f"{svc}-zone")
         elif arch == "partial":
-            zone["vpcs"] = draw(st.lists(st.sampled_from([v for v in names if v != home]), unique=True, min_size=1)) \
-                if len(names) > 1 else []
+            zone["vpcs"] = (
+                draw(st.lists(st.sampled_from([v for v in names if v != home]), unique=True, min_size=1))
+                if len(names) > 1
+                else []
+            )
             carried_endpoints.append(svc)
         elif arch == "migrated":
             carried_endpoints.append(svc)
@@ -591,35 +676,55 @@ def random_estates(draw: st.DrawFn) -> dict[str, Any]:
                 zones[f"{svc}-stale"] = {"account": "net", "name": name, "vpcs": stale_vpcs}
     if draw(st.integers(0, 5)) == 0:
         # A regional parent zone with no records: the service zones are more specific (RES-2).
-        zones["regional"] = {"account": "net", "name": "us-east-1.amazonaws.com",
-                             "vpcs": draw(st.lists(st.sampled_from(names), unique=True, min_size=1))}
+        zones["regional"] = {
+            "account": "net",
+            "name": "us-east-1.amazonaws.com",
+            "vpcs": draw(st.lists(st.sampled_from(names), unique=True, min_size=1)),
+        }
     doc: dict[str, Any] = {
         "region": "us-east-1",
         "accounts": accounts,
         "vpcs": vpcs,
         "endpoints": endpoints,
         "hosted_zones": zones,
-        "profiles": {"central": {"account": "net", "hosted_zones": carried_zones,
-                                 "vpcs": [v if v not in legacy else {"vpc": v, "priority": 200 if legacy_prio[v] != 200
-                                                                     else 100} for v in sorted(in_profile)],
-                                 "endpoints": carried_endpoints,
-                                 "shared_with": ["wl"] if draw(st.integers(0, 4)) else []}},
-        "migration": {"profile": "central",
-                      "endpoints": draw(st.lists(st.sampled_from(sorted(endpoints)), unique=True, min_size=1)),
-                      "parking_vpc": draw(st.sampled_from(["auto", "auto", "none", *names]))},
+        "profiles": {
+            "central": {
+                "account": "net",
+                "hosted_zones": carried_zones,
+                "vpcs": [
+                    v if v not in legacy else {"vpc": v, "priority": 200 if legacy_prio[v] != 200 else 100}
+                    for v in sorted(in_profile)
+                ],
+                "endpoints": carried_endpoints,
+                "shared_with": ["wl"] if draw(st.integers(0, 4)) else [],
+            }
+        },
+        "migration": {
+            "profile": "central",
+            "endpoints": draw(st.lists(st.sampled_from(sorted(endpoints)), unique=True, min_size=1)),
+            "parking_vpc": draw(st.sampled_from(["auto", "auto", "none", *names])),
+        },
     }
     if legacy:
-        doc["profiles"]["legacy"] = {"account": "net", "vpcs": [{"vpc": v, "priority": legacy_prio[v]} for v in legacy]}
+        doc["profiles"]["legacy"] = {
+            "account": "net",
+            "vpcs": [{"vpc": v, "priority": legacy_prio[v]} for v in legacy],
+        }
         if "regional" in zones and draw(st.booleans()):
             doc["profiles"]["legacy"]["hosted_zones"] = ["regional"]  # a parent zone another Profile carries
     if firewall:
-        doc["profiles"]["firewall"] = {"account": "net", "vpcs": [{"vpc": v, "priority": 5000} for v in firewall]}
+        doc["profiles"]["firewall"] = {
+            "account": "net",
+            "vpcs": [{"vpc": v, "priority": 5000} for v in firewall],
+        }
     if draw(st.integers(0, 5)) == 0:
         doc["migration"]["priority"] = draw(st.sampled_from([100, 250, 9000]))
     return doc
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(random_estates())
 def test_property_a_safe_plan_keeps_every_private_answer_private(doc: dict[str, Any]) -> None:
     try:
@@ -653,8 +758,10 @@ def test_q1_the_published_procedure_past_a_zones_vpc_limit_is_refused() -> None:
     doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = 2
     obj = plan(scenario(doc), "published").to_json()
     assert not obj["safe"]
-    assert any(p["code"] == "UNSAFE_STEP" and "Q-1" in p["message"] and p["resource"] == "lambda-zone"
-               for p in obj["problems"]), obj["problems"]
+    assert any(
+        p["code"] == "UNSAFE_STEP" and "Q-1" in p["message"] and p["resource"] == "lambda-zone"
+        for p in obj["problems"]
+    ), obj["problems"]
     doc["hosted_zones"]["lambda-zone"]["max_vpcs"] = 3  # shared-services, dev and prod
     assert plan(scenario(doc), "published").to_json()["safe"]
 
@@ -711,20 +818,35 @@ def test_q1_path2_past_the_zones_limit_bridges_with_copies() -> None:
     assert rp.peak["lambda-zone"] == 3
     assert sorted(obj["bridges"]) == ["lambda-zone-bridge-1", "lambda-zone-bridge-2", "lambda-zone-bridge-3"]
     assert [rp.peak[c] for c in sorted(obj["bridges"])] == [3, 3, 2]
-    bridged = {s["vpc"]: s["zone"] for s in obj["steps"] if s["action"] == "associate-vpc-with-zone"
-               and s["published_step"] == 1}
+    bridged = {
+        s["vpc"]: s["zone"]
+        for s in obj["steps"]
+        if s["action"] == "associate-vpc-with-zone" and s["published_step"] == 1
+    }
     assert len(bridged) == 7 and bridged["app-000"] == "lambda-zone"
     # Every bridge is in place before the zone leaves the Profile (steps 4-5 switch every VPC at once).
     leave = next(s["index"] for s in obj["steps"] if s["action"] == "disassociate-zone-from-profile")
-    assert all(s["index"] < leave for s in obj["steps"] if s["action"] in ("create-bridge-zone", "create-zone-record")
-               or (s["action"] == "associate-vpc-with-zone" and s["vpc"] in bridged))
+    assert all(
+        s["index"] < leave
+        for s in obj["steps"]
+        if s["action"] in ("create-bridge-zone", "create-zone-record")
+        or (s["action"] == "associate-vpc-with-zone" and s["vpc"] in bridged)
+    )
     # A copy holds its record before any workload VPC is associated with it (RES-3/RES-4: no NXDOMAIN).
     for bridge in obj["bridges"]:
-        rec = next(s["index"] for s in obj["steps"] if s["action"] == "create-zone-record" and s["zone"] == bridge)
-        first = min(s["index"] for s in obj["steps"] if s["action"] == "associate-vpc-with-zone" and s["zone"] == bridge)
+        rec = next(
+            s["index"] for s in obj["steps"] if s["action"] == "create-zone-record" and s["zone"] == bridge
+        )
+        first = min(
+            s["index"]
+            for s in obj["steps"]
+            if s["action"] == "associate-vpc-with-zone" and s["zone"] == bridge
+        )
         assert rec < first
     # No prediction changes when a copy or its record is created (only its parking VPC sees it).
-    created = {s["index"] for s in obj["steps"] if s["action"] in ("create-bridge-zone", "create-zone-record")}
+    created = {
+        s["index"] for s in obj["steps"] if s["action"] in ("create-bridge-zone", "create-zone-record")
+    }
     assert not [p for p in obj["predicted"] if p["after_step"] in created]
     assert not [p for p in obj["problems"]] and obj["procedure"] == "converge"
 
@@ -735,8 +857,13 @@ def test_q1_without_parking_the_zone_keeps_its_room_and_copies_still_park() -> N
     obj = plan(scenario(doc)).to_json()
     rp = _check_bridged(doc, obj)
     assert rp.peak["lambda-zone"] == 3  # shared-services + 2 VPCs
-    assert not [w for w in obj["warnings"] if w["code"] == "NXDOMAIN_WINDOW" and w["resource"].startswith("app-0")
-                and w["resource"] not in ("app-000", "app-001")]  # a copy is parked: no window on its VPCs
+    assert not [
+        w
+        for w in obj["warnings"]
+        if w["code"] == "NXDOMAIN_WINDOW"
+        and w["resource"].startswith("app-0")
+        and w["resource"] not in ("app-000", "app-001")
+    ]  # a copy is parked: no window on its VPCs
 
 
 def test_q1_cross_account_blocks_are_authorised_by_the_zones_account() -> None:
@@ -745,13 +872,22 @@ def test_q1_cross_account_blocks_are_authorised_by_the_zones_account() -> None:
     _check_bridged(doc, obj)
     steps = obj["steps"]
     for i, s in enumerate(steps):
-        if s["action"] == "associate-vpc-with-zone" and s["vpc"] in doc["vpcs"] \
-                and doc["vpcs"][s["vpc"]]["account"] == "workload":
+        if (
+            s["action"] == "associate-vpc-with-zone"
+            and s["vpc"] in doc["vpcs"]
+            and doc["vpcs"][s["vpc"]]["account"] == "workload"
+        ):
             auth = steps[i - 1]
-            assert auth["action"] == "authorize-vpc-association" and auth["zone"] == s["zone"] and auth["vpc"] == s["vpc"]
+            assert (
+                auth["action"] == "authorize-vpc-association"
+                and auth["zone"] == s["zone"]
+                and auth["vpc"] == s["vpc"]
+            )
             assert auth["account"] == "network" and s["account"] == "workload"  # CP-9
     # The copies and their parking VPCs live in the zone's account.
-    assert {s["account"] for s in steps if s["action"] in ("create-bridge-zone", "create-parking-vpc")} == {"network"}
+    assert {s["account"] for s in steps if s["action"] in ("create-bridge-zone", "create-parking-vpc")} == {
+        "network"
+    }
 
 
 def test_q1_a_320_vpc_path2_estate_plans_safe_with_no_zone_above_300() -> None:
@@ -765,8 +901,11 @@ def test_q1_a_320_vpc_path2_estate_plans_safe_with_no_zone_above_300() -> None:
 
 def test_q1_a_copys_name_and_parking_vpc_are_unique_in_the_estate() -> None:
     doc = _path2_many(4, 3)
-    doc["hosted_zones"]["lambda-zone-bridge-1"] = {"account": "network", "name": "other.example.internal",
-                                                   "vpcs": ["app-000"]}
+    doc["hosted_zones"]["lambda-zone-bridge-1"] = {
+        "account": "network",
+        "name": "other.example.internal",
+        "vpcs": ["app-000"],
+    }
     doc["vpcs"]["parking-lambda-zone-bridge-1-x"] = {"account": "network", "cidr": "10.200.0.0/16"}
     obj = plan(scenario(doc)).to_json()
     _check_bridged(doc, obj)
@@ -777,8 +916,22 @@ def test_q1_a_copys_name_and_parking_vpc_are_unique_in_the_estate() -> None:
 def test_replay_refuses_an_association_past_a_zones_limit() -> None:
     doc = _path2_many(3, 2)
     rp = Replay(scenario(doc))
-    rp.apply({"index": 1, "action": "associate-vpc-with-zone", "zone": "lambda-zone", "vpc": "app-000",
-              "account": "network"})
+    rp.apply(
+        {
+            "index": 1,
+            "action": "associate-vpc-with-zone",
+            "zone": "lambda-zone",
+            "vpc": "app-000",
+            "account": "network",
+        }
+    )
     with pytest.raises(AwsRefusal, match="Q-1"):
-        rp.apply({"index": 2, "action": "associate-vpc-with-zone", "zone": "lambda-zone", "vpc": "app-001",
-                  "account": "network"})
+        rp.apply(
+            {
+                "index": 2,
+                "action": "associate-vpc-with-zone",
+                "zone": "lambda-zone",
+                "vpc": "app-001",
+                "account": "network",
+            }
+        )

@@ -23,29 +23,56 @@ class History:
         if details:
             key = {"StateEntered": "stateEnteredEventDetails", "StateExited": "stateExitedEventDetails"}.get(
                 next((k for k in ("StateEntered", "StateExited") if kind.endswith(k)), ""),
-                kind[0].lower() + kind[1:] + "EventDetails")
+                kind[0].lower() + kind[1:] + "EventDetails",
+            )
             ev[key] = {k: json.dumps(v) if k in ("input", "output") else v for k, v in details.items()}
         self.events.append(ev)
         return self
 
 
 def _forward(h: History) -> History:
-    pre = {"preflight": {"ready": True, "summary": {"architecture": "direct-phz", "steps": 15, "warnings": []},
-                         "waves": [{}] * 13, "config": {"gate": {"consecutive": 3}}}}
+    pre = {
+        "preflight": {
+            "ready": True,
+            "summary": {"architecture": "direct-phz", "steps": 15, "warnings": []},
+            "waves": [{}] * 13,
+            "config": {"gate": {"consecutive": 3}},
+        }
+    }
     h.add("TaskStateEntered", name="Preflight", input={"profile": "central"})
     h.add("TaskStateExited", name="Preflight", output=pre)
     h.add("MapStateEntered", name="Forward", input={"profile": "central"})
     item = {"step": STEP, "mode": "forward"}
     h.add("TaskStateEntered", name="ForwardRunEnablePrivateDns", input=item)
-    h.add("WaitStateEntered", name="ForwardPollWait",
-          input={**item, "result": {"polls": 2, "interval": 4, "elapsed": 2, "state": "pending"}})
-    h.add("PassStateEntered", name="ForwardStepDone",
-          input={**item, "result": {"polls": 3, "interval": 8, "elapsed": 6, "state": "settled"}})
+    h.add(
+        "WaitStateEntered",
+        name="ForwardPollWait",
+        input={**item, "result": {"polls": 2, "interval": 4, "elapsed": 2, "state": "pending"}},
+    )
+    h.add(
+        "PassStateEntered",
+        name="ForwardStepDone",
+        input={**item, "result": {"polls": 3, "interval": 8, "elapsed": 6, "state": "settled"}},
+    )
     wave = {"wave": 4, "gate": ["shared-services"], "steps": [STEP]}
-    h.add("PassStateEntered", name="ForwardGateInit", input={"wave": wave, "config": {"gate": {"consecutive": 3}}})
-    h.add("TaskStateExited", name="ForwardGateCheck", output={"wave": wave, "gate": {
-        "checks": 1, "status": "pending", "streaks": {"shared-services|lambda.us-east-1.amazonaws.com": 1},
-        "last": {"shared-services|lambda.us-east-1.amazonaws.com": "private"}}})
+    h.add(
+        "PassStateEntered",
+        name="ForwardGateInit",
+        input={"wave": wave, "config": {"gate": {"consecutive": 3}}},
+    )
+    h.add(
+        "TaskStateExited",
+        name="ForwardGateCheck",
+        output={
+            "wave": wave,
+            "gate": {
+                "checks": 1,
+                "status": "pending",
+                "streaks": {"shared-services|lambda.us-east-1.amazonaws.com": 1},
+                "last": {"shared-services|lambda.us-east-1.amazonaws.com": "private"},
+            },
+        },
+    )
     return h
 
 
@@ -80,7 +107,9 @@ def test_succeeded_exits_0() -> None:
 
 
 def test_refused_exits_3_with_the_problems() -> None:
-    problems = [{"code": "FOREIGN_RECORDS", "message": "the zone holds other records", "resource": "lambda-zone"}]
+    problems = [
+        {"code": "FOREIGN_RECORDS", "message": "the zone holds other records", "resource": "lambda-zone"}
+    ]
     cause = json.dumps({"errorMessage": json.dumps(problems), "errorType": "Refused"})
     out = Tracker(ARN).finish({"status": "FAILED", "error": "Refused", "cause": cause})
     assert (out.label, out.exit_code) == ("REFUSED", 3)
@@ -88,12 +117,17 @@ def test_refused_exits_3_with_the_problems() -> None:
 
 
 def test_rolled_back_exits_1_and_says_why() -> None:
-    why = ("probe gate after step 11 disassociate-vpc-from-zone (zone lambda-zone, VPC dev): dev did not resolve "
-           "privately 3 times in a row within 120 s; last answers not private: dev lambda.us-east-1.amazonaws.com "
-           "answered servfail")
+    why = (
+        "probe gate after step 11 disassociate-vpc-from-zone (zone lambda-zone, VPC dev): dev did not resolve "
+        "privately 3 times in a row within 120 s; last answers not private: dev lambda.us-east-1.amazonaws.com "
+        "answered servfail"
+    )
     h = _forward(History())
-    h.add("TaskStateExited", name="PlanUndo", output={"undo": {"error": "GateFailed", "cause": why,
-                                                               "undone_steps": 6}})
+    h.add(
+        "TaskStateExited",
+        name="PlanUndo",
+        output={"undo": {"error": "GateFailed", "cause": why, "undone_steps": 6}},
+    )
     t = Tracker(ARN)
     t.feed(h.events)
     assert f"rolling back 6 changes: {why}" in t.drain_lines()
@@ -104,8 +138,11 @@ def test_rolled_back_exits_1_and_says_why() -> None:
 
 
 def test_succeeded_with_cleanup_left_names_each_warning() -> None:
-    left = {"code": "PARKING_VPC_LEFT", "resource": "parking-lambda-zone",
-            "message": "step 15 delete-parking-vpc (VPC parking-lambda-zone): DependencyViolation"}
+    left = {
+        "code": "PARKING_VPC_LEFT",
+        "resource": "parking-lambda-zone",
+        "message": "step 15 delete-parking-vpc (VPC parking-lambda-zone): DependencyViolation",
+    }
     h = _forward(History())
     h.add("TaskStateExited", name="Summarize", output={"outcome": {"warnings": [left]}})
     t = Tracker(ARN)
@@ -117,8 +154,12 @@ def test_succeeded_with_cleanup_left_names_each_warning() -> None:
 
 
 def test_other_failures_exit_1_with_error_and_cause() -> None:
-    cause = json.dumps({"errorMessage": "execution input: region: 'x' is not an AWS region name",
-                        "errorType": "InvalidInput"})
+    cause = json.dumps(
+        {
+            "errorMessage": "execution input: region: 'x' is not an AWS region name",
+            "errorType": "InvalidInput",
+        }
+    )
     out = Tracker(ARN).finish({"status": "FAILED", "error": "InvalidInput", "cause": cause})
     assert (out.label, out.exit_code) == ("FAILED", 1)
     assert out.detail == ["InvalidInput: execution input: region: 'x' is not an AWS region name"]
@@ -138,8 +179,13 @@ def test_children_histories_are_read_each_from_its_own_ids() -> None:
     """SF-5: a wave runs as a Distributed Map child with its own history (ids from 1): watch reads the parent
     and each child by its own last id; a child's end is not the run's."""
     parent = History()
-    pre = {"preflight": {"ready": True, "summary": {"architecture": "direct-phz", "steps": 15, "waves": 13,
-                                                    "warnings": []}, "config": {"gate": {"consecutive": 3}}}}
+    pre = {
+        "preflight": {
+            "ready": True,
+            "summary": {"architecture": "direct-phz", "steps": 15, "waves": 13, "warnings": []},
+            "config": {"gate": {"consecutive": 3}},
+        }
+    }
     parent.add("TaskStateEntered", name="Preflight", input={"profile": "central"})
     parent.add("TaskStateExited", name="Preflight", output=pre)
     item = {"step": STEP, "mode": "forward"}
@@ -147,7 +193,9 @@ def test_children_histories_are_read_each_from_its_own_ids() -> None:
     child.add("TaskStateEntered", name="ForwardRunEnablePrivateDns", input=item)
     child.add("ExecutionSucceeded")
     other = History()
-    other.add("TaskStateEntered", name="ForwardRunEnablePrivateDns", input={**item, "step": {**STEP, "index": 7}})
+    other.add(
+        "TaskStateEntered", name="ForwardRunEnablePrivateDns", input={**item, "step": {**STEP, "index": 7}}
+    )
     t = Tracker(ARN)
     t.feed(parent.events)
     t.feed(child.events, source=ARN + "/run:0")

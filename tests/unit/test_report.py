@@ -17,18 +17,28 @@ NAME = "lambda.us-east-1.amazonaws.com"
 VPCS = ["shared-services", "dev", "prod"]
 NX_FROM, NX_TO = 402.0, 424.0  # the published step-7 window in prod
 
-SCENARIO = parse_scenario({
-    "region": "us-east-1",
-    "accounts": {"network": "111111111111"},
-    "vpcs": {"shared-services": {"account": "network", "cidr": "10.0.0.0/16"},
-             "dev": {"account": "network", "cidr": "10.1.0.0/16"},
-             "prod": {"account": "network", "cidr": "10.2.0.0/16"}},
-    "endpoints": {"lambda": {"vpc": "shared-services", "service": "lambda"}},
-    "hosted_zones": {"lambda-zone": {"account": "network", "name": NAME, "vpcs": VPCS,
-                                     "records": [{"name": NAME, "type": "A", "alias_to": "lambda"}]}},
-    "profiles": {"central": {"account": "network"}},
-    "migration": {"profile": "central", "endpoints": ["lambda"]},
-})
+SCENARIO = parse_scenario(
+    {
+        "region": "us-east-1",
+        "accounts": {"network": "111111111111"},
+        "vpcs": {
+            "shared-services": {"account": "network", "cidr": "10.0.0.0/16"},
+            "dev": {"account": "network", "cidr": "10.1.0.0/16"},
+            "prod": {"account": "network", "cidr": "10.2.0.0/16"},
+        },
+        "endpoints": {"lambda": {"vpc": "shared-services", "service": "lambda"}},
+        "hosted_zones": {
+            "lambda-zone": {
+                "account": "network",
+                "name": NAME,
+                "vpcs": VPCS,
+                "records": [{"name": NAME, "type": "A", "alias_to": "lambda"}],
+            }
+        },
+        "profiles": {"central": {"account": "network"}},
+        "migration": {"profile": "central", "endpoints": ["lambda"]},
+    }
+)
 
 FINAL = {
     "vpcs": {v: {"account": "network", "cidr": f"10.{i}.0.0/16"} for i, v in enumerate(VPCS)},
@@ -39,12 +49,24 @@ FINAL = {
 
 
 def _rows(samples: int, down: dict[str, int]) -> list[dict[str, object]]:
-    return [{"vpc": v, "name": NAME, "samples": samples, "private": samples - down.get(v, 0), "public": 0,
-             "nxdomain": down.get(v, 0), "other": 0, "downtime_seconds": float(down.get(v, 0))} for v in VPCS]
+    return [
+        {
+            "vpc": v,
+            "name": NAME,
+            "samples": samples,
+            "private": samples - down.get(v, 0),
+            "public": 0,
+            "nxdomain": down.get(v, 0),
+            "other": 0,
+            "downtime_seconds": float(down.get(v, 0)),
+        }
+        for v in VPCS
+    ]
 
 
-def _step(i: int, action: str, target: str, start: float, end: float, published: int | None = None
-          ) -> dict[str, object]:
+def _step(
+    i: int, action: str, target: str, start: float, end: float, published: int | None = None
+) -> dict[str, object]:
     s: dict[str, object] = {"index": i, "action": action, "target": target, "start": start, "end": end}
     if published is not None:
         s["published_step"] = published
@@ -61,11 +83,23 @@ def ours_result() -> Result:
         _step(6, "delete-zone", "lambda-zone", 200.0, 230.0),
     ]
     return Result(
-        "SUCCEEDED", "direct-phz", simulated_seconds=300.4, wall_seconds=4.2, aws_wait_seconds=240.0,
-        state_transitions=143, lambda_invocations=37,
-        api_calls={"route53:DisassociateVPCFromHostedZone": 3, "route53:GetChange": 20,
-                   "ec2:DescribeVpcEndpoints": 12, "ec2:ModifyVpcEndpoint": 1},
-        resolution=_rows(300, {}), final=FINAL, procedure="converge", steps=steps,
+        "SUCCEEDED",
+        "direct-phz",
+        simulated_seconds=300.4,
+        wall_seconds=4.2,
+        aws_wait_seconds=240.0,
+        state_transitions=143,
+        lambda_invocations=37,
+        api_calls={
+            "route53:DisassociateVPCFromHostedZone": 3,
+            "route53:GetChange": 20,
+            "ec2:DescribeVpcEndpoints": 12,
+            "ec2:ModifyVpcEndpoint": 1,
+        },
+        resolution=_rows(300, {}),
+        final=FINAL,
+        procedure="converge",
+        steps=steps,
         transitions={f"{v}|{NAME}": [] for v in VPCS}
         | {f"parking|{NAME}": [(115.0, "public", "private"), (231.0, "private", "public")]},
     )
@@ -81,19 +115,35 @@ def baseline_result() -> Result:
         _step(6, "delete-zone", "lambda-zone", 421.5, 423.0, 7),
     ]
     return Result(
-        "SUCCEEDED", "direct-phz", simulated_seconds=450.2, wall_seconds=5.0, aws_wait_seconds=200.0,
-        api_calls={"route53:DisassociateVPCFromHostedZone": 2, "route53:GetChange": 14,
-                   "route53:ChangeResourceRecordSets": 1, "route53:DeleteHostedZone": 1,
-                   "route53profiles:ListProfileAssociations": 4},
-        resolution=_rows(450, {"prod": int(NX_TO - NX_FROM)}), final=FINAL, procedure="published", steps=steps,
-        transitions={f"shared-services|{NAME}": [], f"dev|{NAME}": [],
-                     f"prod|{NAME}": [(NX_FROM, "private", "nxdomain"), (NX_TO, "nxdomain", "private")]},
+        "SUCCEEDED",
+        "direct-phz",
+        simulated_seconds=450.2,
+        wall_seconds=5.0,
+        aws_wait_seconds=200.0,
+        api_calls={
+            "route53:DisassociateVPCFromHostedZone": 2,
+            "route53:GetChange": 14,
+            "route53:ChangeResourceRecordSets": 1,
+            "route53:DeleteHostedZone": 1,
+            "route53profiles:ListProfileAssociations": 4,
+        },
+        resolution=_rows(450, {"prod": int(NX_TO - NX_FROM)}),
+        final=FINAL,
+        procedure="published",
+        steps=steps,
+        transitions={
+            f"shared-services|{NAME}": [],
+            f"dev|{NAME}": [],
+            f"prod|{NAME}": [(NX_FROM, "private", "nxdomain"), (NX_TO, "nxdomain", "private")],
+        },
     )
 
 
 @pytest.fixture
 def report(tmp_path: Path) -> Path:
-    return write_report(tmp_path / "report", SCENARIO, ours_result(), baseline_result(), title="path1-direct-phz")
+    return write_report(
+        tmp_path / "report", SCENARIO, ours_result(), baseline_result(), title="path1-direct-phz"
+    )
 
 
 def _svg(report: Path) -> ET.Element:
@@ -122,7 +172,11 @@ def _bands(panel: ET.Element) -> list[ET.Element]:
 def _axis(panel: ET.Element) -> tuple[float, float, float]:
     """(x of t=0, pixels per simulated second, span) from the panel's axis line."""
     (axis,) = [ln for ln in panel.iter(_q("line")) if "axis" in _classes(ln)]
-    x1, x2, span = float(axis.get("x1", "nan")), float(axis.get("x2", "nan")), float(axis.get("data-span", "nan"))
+    x1, x2, span = (
+        float(axis.get("x1", "nan")),
+        float(axis.get("x2", "nan")),
+        float(axis.get("data-span", "nan")),
+    )
     return x1, (x2 - x1) / span, span
 
 
@@ -145,8 +199,10 @@ def test_writes_the_three_files(report: Path) -> None:
     assert data["ours"]["status"] == "SUCCEEDED" and data["ours"]["procedure"] == "converge"
     assert data["baseline"]["procedure"] == "published"
     assert data["baseline"]["resolution"][2]["downtime_seconds"] == 22.0
-    assert data["transitions"]["baseline"][f"prod|{NAME}"] == [[NX_FROM, "private", "nxdomain"],
-                                                               [NX_TO, "nxdomain", "private"]]
+    assert data["transitions"]["baseline"][f"prod|{NAME}"] == [
+        [NX_FROM, "private", "nxdomain"],
+        [NX_TO, "nxdomain", "private"],
+    ]
 
 
 def test_baseline_nxdomain_window_is_a_red_sliver_in_prod_at_its_time(report: Path) -> None:
@@ -159,8 +215,11 @@ def test_baseline_nxdomain_window_is_a_red_sliver_in_prod_at_its_time(report: Pa
     assert float(r.get("x", "nan")) == pytest.approx(x0 + NX_FROM * scale, abs=0.01)
     assert float(r.get("width", "nan")) == pytest.approx((NX_TO - NX_FROM) * scale, abs=0.01)
     # prod is green before and after the window, the other VPCs green all along.
-    prod = [(b.get("data-class"), float(b.get("data-from", "nan")), float(b.get("data-to", "nan")))
-            for b in _bands(base) if b.get("data-vpc") == "prod"]
+    prod = [
+        (b.get("data-class"), float(b.get("data-from", "nan")), float(b.get("data-to", "nan")))
+        for b in _bands(base)
+        if b.get("data-vpc") == "prod"
+    ]
     assert prod == [("private", 0.0, NX_FROM), ("nxdomain", NX_FROM, NX_TO), ("private", NX_TO, 450.0)]
 
 
@@ -200,14 +259,23 @@ def test_steps_are_labelled_bars_from_start_to_end(report: Path) -> None:
             assert str(step["target"])[:20] in label
             assert float(bar.get("x", "nan")) == pytest.approx(x0 + float(step["start"]) * scale, abs=0.01)
             assert float(bar.get("width", "nan")) == pytest.approx(
-                max((float(step["end"]) - float(step["start"])) * scale, 2.0), abs=0.01)
+                max((float(step["end"]) - float(step["start"])) * scale, 2.0), abs=0.01
+            )
     assert _texts(_panel(root, "baseline"), "step-label")[4].startswith("P7 #5 delete-zone-record")
 
 
 def test_crowded_steps_collapse_consecutive_same_actions(tmp_path: Path) -> None:
     ours = ours_result()
-    ours.steps = [_step(i + 1, "disassociate-vpc-from-zone" if 3 <= i < 15 else "associate-vpc-with-profile",
-                        f"lambda-zone vpc{i}", 10.0 * i, 10.0 * i + 5) for i in range(20)]
+    ours.steps = [
+        _step(
+            i + 1,
+            "disassociate-vpc-from-zone" if 3 <= i < 15 else "associate-vpc-with-profile",
+            f"lambda-zone vpc{i}",
+            10.0 * i,
+            10.0 * i + 5,
+        )
+        for i in range(20)
+    ]
     root = _svg(write_report(tmp_path, SCENARIO, ours, None, "crowded"))
     panel = _panel(root, "ours")
     labels = _texts(panel, "step-label")
@@ -245,8 +313,10 @@ def test_page_is_self_contained_with_legend_title_and_final_estate(report: Path)
     assert "<h1>Rehearsal — path1-direct-phz</h1>" in html
     for text in ("NXDOMAIN", "SERVFAIL / timeout", "public IPs", "private (endpoint IPs)", "unknown / error"):
         assert f">{text}</text>" in html
-    assert "<b>central</b> (network): VPCs <code>shared-services</code>, <code>dev</code>, <code>prod</code>; " \
-           "endpoints <code>lambda</code>" in html
+    assert (
+        "<b>central</b> (network): VPCs <code>shared-services</code>, <code>dev</code>, <code>prod</code>; "
+        "endpoints <code>lambda</code>" in html
+    )
     assert "Remaining hosted zones" in html and "every self-managed zone is gone" in html
     assert "the published procedure SUCCEEDED with downtime: 22 s in prod" in html
 
@@ -254,7 +324,9 @@ def test_page_is_self_contained_with_legend_title_and_final_estate(report: Path)
 def test_remaining_zone_and_failed_run_are_shown(tmp_path: Path) -> None:
     base = baseline_result()
     base.status, base.error = "FAILED", "ClientError: conflicting DNS domain"
-    base.final = FINAL | {"hosted_zones": {"lambda-zone": {"account": "network", "name": NAME, "vpcs": ["prod"]}}}
+    base.final = FINAL | {
+        "hosted_zones": {"lambda-zone": {"account": "network", "name": NAME, "vpcs": ["prod"]}}
+    }
     html = write_report(tmp_path, SCENARIO, ours_result(), base, "t").read_text()
     assert _figure(html, "Status") == ["SUCCEEDED", "FAILED"]
     assert "ClientError: conflicting DNS domain" in html
@@ -283,7 +355,10 @@ def test_bands_follow_the_sampler_semantics() -> None:
 
 def test_transition_times_outside_the_run_are_flagged(tmp_path: Path) -> None:
     base = baseline_result()
-    base.transitions[f"prod|{NAME}"] = [(NX_FROM + 300, "private", "nxdomain"), (NX_TO + 300, "nxdomain", "private")]
+    base.transitions[f"prod|{NAME}"] = [
+        (NX_FROM + 300, "private", "nxdomain"),
+        (NX_TO + 300, "nxdomain", "private"),
+    ]
     report = write_report(tmp_path, SCENARIO, ours_result(), base, "clock-times")
     assert "transition times fall outside the run" in report.read_text()
     assert _texts(_panel(_svg(report), "baseline"), "band-warning") == ["⚠"]

@@ -83,7 +83,11 @@ def test_res1_from_scenario_reads_direct_and_profile_associations() -> None:
     s = DnsState.from_scenario(scenario(path2()))
     assert s.resolve("shared-services", LAMBDA).via == "zone:lambda-zone"
     assert s.resolve("dev", LAMBDA).via == "profile-zone:lambda-zone"
-    assert s.profiles_of == {"shared-services": {"central": 100}, "dev": {"central": 100}, "prod": {"central": 100}}
+    assert s.profiles_of == {
+        "shared-services": {"central": 100},
+        "dev": {"central": 100},
+        "prod": {"central": 100},
+    }
 
 
 def test_res1_res12_from_scenario_reads_priorities_and_precedence() -> None:
@@ -352,7 +356,8 @@ def test_res7_a_local_same_name_zone_hides_the_profile_endpoint_until_the_vpc_le
 def test_res8_alias_to_endpoint_is_private_plain_values_are_not() -> None:
     doc = path1()
     doc["hosted_zones"]["lambda-zone"]["records"].append(
-        {"name": f"legacy.{LAMBDA}", "type": "A", "values": ["10.9.9.9"]})
+        {"name": f"legacy.{LAMBDA}", "type": "A", "values": ["10.9.9.9"]}
+    )
     s = DnsState.from_scenario(scenario(doc))
     alias = s.resolve("dev", LAMBDA)
     assert (alias.kind, alias.endpoint, alias.private) == ("private", "lambda", True)
@@ -408,8 +413,9 @@ def test_res10_cache_is_per_vpc_and_name() -> None:
     ("dns_support", "dns_hostnames", "kind"),
     [(True, True, "private"), (True, False, "public"), (False, True, "noanswer"), (False, False, "noanswer")],
 )
-def test_res11_private_zones_need_both_vpc_dns_attributes(dns_support: bool, dns_hostnames: bool,
-                                                          kind: str) -> None:
+def test_res11_private_zones_need_both_vpc_dns_attributes(
+    dns_support: bool, dns_hostnames: bool, kind: str
+) -> None:
     doc = path1()
     doc["vpcs"]["dev"].update(dns_support=dns_support, dns_hostnames=dns_hostnames)
     s = DnsState.from_scenario(scenario(doc))
@@ -465,10 +471,14 @@ Placement = tuple[bool, bool, bool, bool]  # local?, local has record?, profile?
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()), min_size=4, max_size=4),
-       st.booleans(), st.booleans())
-def test_property_res2_res3_res4_res5_against_a_reference(placements: list[Placement], in_profile: bool,
-                                                          deep_query: bool) -> None:
+@given(
+    st.lists(st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()), min_size=4, max_size=4),
+    st.booleans(),
+    st.booleans(),
+)
+def test_property_res2_res3_res4_res5_against_a_reference(
+    placements: list[Placement], in_profile: bool, deep_query: bool
+) -> None:
     """Zones on every level of the name chain, locally and/or on the Profile, with or without the record."""
     query = ("x." + LAMBDA) if deep_query else LAMBDA
     s = _state("v")
@@ -484,19 +494,29 @@ def test_property_res2_res3_res4_res5_against_a_reference(placements: list[Place
     expected = Answer("public", "public")  # RES-5
     for name, (local, local_rec, remote, remote_rec) in reversed(list(zip(CHAIN, placements, strict=True))):
         if local:  # RES-2 (most specific first), RES-3 (local first), RES-4 (no record: NXDOMAIN)
-            expected = (Answer("private", f"zone:l-{name}", "ep-l-" + name) if local_rec
-                        else Answer("nxdomain", f"zone:l-{name}"))
+            expected = (
+                Answer("private", f"zone:l-{name}", "ep-l-" + name)
+                if local_rec
+                else Answer("nxdomain", f"zone:l-{name}")
+            )
             break
         if remote and in_profile:
-            expected = (Answer("private", f"profile-zone:r-{name}", "ep-r-" + name) if remote_rec
-                        else Answer("nxdomain", f"profile-zone:r-{name}"))
+            expected = (
+                Answer("private", f"profile-zone:r-{name}", "ep-r-" + name)
+                if remote_rec
+                else Answer("nxdomain", f"profile-zone:r-{name}")
+            )
             break
     assert s.resolve("v", query) == expected
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["assoc", "disassoc", "join", "leave", "attach", "detach", "pdns-on", "pdns-off"]),
-                max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(["assoc", "disassoc", "join", "leave", "attach", "detach", "pdns-on", "pdns-off"]),
+        max_size=12,
+    )
+)
 def test_property_resolve_is_a_pure_function_of_the_state(ops: list[str]) -> None:
     """Whatever the mutation history, a fresh copy resolves exactly like the original (no hidden state)."""
     s = DnsState.from_scenario(scenario(path1()))

@@ -25,8 +25,11 @@ def test_statelint_passes_on_every_definition() -> None:
         text = PLACEHOLDER.sub(r"arn:aws:lambda:us-east-1:111111111111:function:\1", text)
         # statelint 3.1 predates ItemReader.ReaderConfig.InputType (AWS documents it: JSON, JSONL, CSV,
         # MANIFEST); a Distributed Map reading a JSON array from S3 needs it.
-        problems = [p for p in Linter.validate(text, Config())
-                    if not re.fullmatch(r'Field "InputType" not allowed in .*\.ItemReader\.ReaderConfig', p)]
+        problems = [
+            p
+            for p in Linter.validate(text, Config())
+            if not re.fullmatch(r'Field "InputType" not allowed in .*\.ItemReader\.ReaderConfig', p)
+        ]
         assert problems == [], path.name
 
 

@@ -13,18 +13,28 @@ from .helpers import LAMBDA, path1, plan_json, run_cli, scenario, write
 from .replay import check_plan, check_plan_under
 
 
-def _baseline(doc: dict[str, Any], priority: int, *, zone: dict[str, Any] | None = None,
-              vpcs: tuple[str, ...] = ("dev",)) -> dict[str, Any]:
+def _baseline(
+    doc: dict[str, Any],
+    priority: int,
+    *,
+    zone: dict[str, Any] | None = None,
+    vpcs: tuple[str, ...] = ("dev",),
+) -> dict[str, Any]:
     """dev (and ``vpcs``) keep Profile "baseline" at ``priority``; with ``zone`` it carries that zone."""
-    doc["profiles"]["baseline"] = {"account": "network", "vpcs": [{"vpc": v, "priority": priority} for v in vpcs]}
+    doc["profiles"]["baseline"] = {
+        "account": "network",
+        "vpcs": [{"vpc": v, "priority": priority} for v in vpcs],
+    }
     if zone is not None:
         doc["hosted_zones"]["baseline-zone"] = {"account": "network", "vpcs": ["shared-services"], **zone}
         doc["profiles"]["baseline"]["hosted_zones"] = ["baseline-zone"]
     return doc
 
 
-PARENT = {"name": "us-east-1.amazonaws.com",
-          "records": [{"name": "legacy.us-east-1.amazonaws.com", "type": "A", "values": ["10.9.9.9"]}]}
+PARENT = {
+    "name": "us-east-1.amazonaws.com",
+    "records": [{"name": "legacy.us-east-1.amazonaws.com", "type": "A", "values": ["10.9.9.9"]}],
+}
 
 
 def _join(obj: dict[str, Any], vpc: str) -> dict[str, Any]:
@@ -45,8 +55,10 @@ def test_res12_parent_zone_on_the_other_profile_puts_ours_first() -> None:
 def test_res12_other_profile_without_a_matching_zone_keeps_its_order() -> None:
     # Nothing baseline carries matches the service name: ours is evaluated after it, so every other
     # lookup of dev keeps its order.
-    other = {"name": "corp.example.com", "records": [{"name": "app.corp.example.com", "type": "A",
-                                                      "values": ["10.8.8.8"]}]}
+    other = {
+        "name": "corp.example.com",
+        "records": [{"name": "app.corp.example.com", "type": "A", "values": ["10.8.8.8"]}],
+    }
     doc = _baseline(path1(), 100, zone=other)
     obj = plan(scenario(doc)).to_json()
     assert obj["safe"], obj["problems"]
@@ -133,10 +145,15 @@ def test_res12_a_gate_probes_only_what_is_private_under_both_readings() -> None:
     # central, w1 resolves it privately under specificity-first only. Its probe must not hold the gate
     # (under priority-first it would never pass); it was never private, so nothing is lost.
     doc = path1(vpcs=("ss", "w1"))
-    doc["hosted_zones"] = {"regional": {"account": "network", "name": "us-east-1.amazonaws.com", "vpcs": ["ss"]}}
+    doc["hosted_zones"] = {
+        "regional": {"account": "network", "name": "us-east-1.amazonaws.com", "vpcs": ["ss"]}
+    }
     doc["profiles"]["central"]["vpcs"] = [{"vpc": "w1", "priority": 200}]
-    doc["profiles"]["legacy"] = {"account": "network", "vpcs": [{"vpc": "w1", "priority": 100}],
-                                 "hosted_zones": ["regional"]}
+    doc["profiles"]["legacy"] = {
+        "account": "network",
+        "vpcs": [{"vpc": "w1", "priority": 100}],
+        "hosted_zones": ["regional"],
+    }
     obj = plan(scenario(doc)).to_json()
     assert obj["safe"], obj["problems"]
     assert all("w1" not in s["gate"] for s in obj["steps"])

@@ -24,8 +24,13 @@ from profile_migrator.workflow import (
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-MIGRATIONS = ["path1-direct-phz.yaml", "path2-profile-phz.yaml", "multi-account.yaml", "greenfield.yaml",
-              "path2-bridge-copies.yaml"]
+MIGRATIONS = [
+    "path1-direct-phz.yaml",
+    "path2-profile-phz.yaml",
+    "multi-account.yaml",
+    "greenfield.yaml",
+    "path2-bridge-copies.yaml",
+]
 
 
 def _function_source(function: str) -> str:
@@ -87,13 +92,22 @@ def test_cleanup_runs_after_the_point_of_no_return_and_changes_no_watched_answer
 def test_undo_plan_skips_cleanup_and_refuses_an_irreversible_step_before_the_point_of_no_return() -> None:
     performed = [
         {"index": 1, "action": "associate-vpc-with-profile", "vpc": "dev", "mode": "forward"},
-        {"index": 2, "action": "delete-zone-record", "zone": "z", "record": "r", "mode": "forward",
-         "saved": {"record": {"Name": "r"}}},
+        {
+            "index": 2,
+            "action": "delete-zone-record",
+            "zone": "z",
+            "record": "r",
+            "mode": "forward",
+            "saved": {"record": {"Name": "r"}},
+        },
         {"index": 3, "action": "delete-zone", "zone": "z", "mode": "cleanup"},
     ]
     undo = undo_waves(performed, ["dev"])
-    assert [[s["action"] for s in w["steps"]] for w in undo] == [["create-zone-record"],
-                                                                 ["disassociate-vpc-from-profile"], []]
+    assert [[s["action"] for s in w["steps"]] for w in undo] == [
+        ["create-zone-record"],
+        ["disassociate-vpc-from-profile"],
+        [],
+    ]
     assert undo[0]["steps"][0]["saved"] == {"record": {"Name": "r"}} and "mode" not in undo[0]["steps"][0]
     assert undo[-1]["gate"] == ["dev"]
     with pytest.raises(IrreversibleStep, match="step 3 delete-zone"):
@@ -104,15 +118,25 @@ STEP = {"index": 8, "action": "associate-endpoint-with-profile", "endpoint": "la
 
 
 def test_failures_read_as_step_resource_and_aws_error() -> None:
-    client_error = json.dumps({"errorType": "ClientError", "errorMessage":
-                               "An error occurred (AccessDeniedException) when calling the "
-                               "AssociateResourceToProfile operation: not allowed"})
+    client_error = json.dumps(
+        {
+            "errorType": "ClientError",
+            "errorMessage": "An error occurred (AccessDeniedException) when calling the "
+            "AssociateResourceToProfile operation: not allowed",
+        }
+    )
     assert explain_step_failure(STEP, "ClientError", client_error) == (
         "step 8 associate-endpoint-with-profile (endpoint lambda, Profile central): An error occurred "
-        "(AccessDeniedException) when calling the AssociateResourceToProfile operation: not allowed")
+        "(AccessDeniedException) when calling the AssociateResourceToProfile operation: not allowed"
+    )
     # Our own errors already name the step: not named twice.
-    own = json.dumps({"errorType": "ChangeFailed", "errorMessage": "step 8 associate-endpoint-with-profile "
-                      "(endpoint lambda, Profile central): Profile resource association rpr-1 ended FAILED — x"})
+    own = json.dumps(
+        {
+            "errorType": "ChangeFailed",
+            "errorMessage": "step 8 associate-endpoint-with-profile "
+            "(endpoint lambda, Profile central): Profile resource association rpr-1 ended FAILED — x",
+        }
+    )
     assert explain_step_failure(STEP, "ChangeFailed", own).count("step 8") == 1
     assert "approval was rejected" in explain_step_failure(STEP, "Rejected", "rejected by U123")
     assert explain_step_failure(STEP, "Rejected", "None").endswith("): the approval was rejected")
@@ -123,10 +147,15 @@ def test_failures_read_as_step_resource_and_aws_error() -> None:
 
 def test_cleanup_left_warnings_name_code_resource_and_what_to_do() -> None:
     ids = {"zones": {"lambda-zone": "Z123"}, "vpcs": {}}
-    w = left_warning({"index": 14, "action": "delete-zone", "zone": "lambda-zone"}, "ClientError",
-                     json.dumps({"errorType": "ClientError", "errorMessage": "An error occurred (HostedZoneNotEmpty)"}),
-                     ids)
+    w = left_warning(
+        {"index": 14, "action": "delete-zone", "zone": "lambda-zone"},
+        "ClientError",
+        json.dumps({"errorType": "ClientError", "errorMessage": "An error occurred (HostedZoneNotEmpty)"}),
+        ids,
+    )
     assert w["code"] == "ZONE_LEFT" and w["resource"] == "lambda-zone"
     assert "HostedZoneNotEmpty" in w["message"] and "Z123" in w["message"]
-    w = left_warning({"index": 15, "action": "delete-parking-vpc", "vpc": "parking-z"}, "States.Timeout", "", ids)
+    w = left_warning(
+        {"index": 15, "action": "delete-parking-vpc", "vpc": "parking-z"}, "States.Timeout", "", ids
+    )
     assert (w["code"], w["resource"]) == ("PARKING_VPC_LEFT", "parking-z")

@@ -29,8 +29,9 @@ def list_resources(self: Any) -> str:
     if owner not in ("SELF", "OTHER-ACCOUNTS"):
         from moto.ram.exceptions import InvalidParameterException
 
-        raise InvalidParameterException(f"{owner} is not a valid resource owner. Specify either SELF or "
-                                        "OTHER-ACCOUNTS and try again.")
+        raise InvalidParameterException(
+            f"{owner} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again."
+        )
     out: list[dict[str, Any]] = []
     if owner == "SELF":
         for share in self.ram_backend.resource_shares:
@@ -39,13 +40,21 @@ def list_resources(self: Any) -> str:
             if principal and principal not in share.principals:
                 continue
             for arn in share.resource_arns:
-                if (resource_arns and arn not in resource_arns) or (resource_type and _resource_type(arn) !=
-                                                                    resource_type):
+                if (resource_arns and arn not in resource_arns) or (
+                    resource_type and _resource_type(arn) != resource_type
+                ):
                     continue
-                out.append({"arn": arn, "type": _resource_type(arn), "resourceShareArn": share.arn,
-                            "status": "AVAILABLE", "creationTime": share.creation_time.timestamp(),
-                            "lastUpdatedTime": share.last_updated_time.timestamp(),
-                            "resourceRegionScope": "REGIONAL"})
+                out.append(
+                    {
+                        "arn": arn,
+                        "type": _resource_type(arn),
+                        "resourceShareArn": share.arn,
+                        "status": "AVAILABLE",
+                        "creationTime": share.creation_time.timestamp(),
+                        "lastUpdatedTime": share.last_updated_time.timestamp(),
+                        "resourceRegionScope": "REGIONAL",
+                    }
+                )
     return json.dumps({"resources": out})
 
 

@@ -99,8 +99,9 @@ def _zone_vpcs(acct: Account, zone_id: str) -> list[str]:
 # resource (and name, CP-7), so an undo must remove it, and "gone" means DELETED or no longer listed.
 
 
-def _resource_assoc(acct: Account, profile_id: str, arn: str, failed: bool = False
-                    ) -> profiles.ResourceAssociation | None:
+def _resource_assoc(
+    acct: Account, profile_id: str, arn: str, failed: bool = False
+) -> profiles.ResourceAssociation | None:
     skip = ("DELETED",) if failed else ("DELETED", "FAILED")
     for r in profiles.list_resource_associations(acct, profile_id):
         if r.resource_arn == arn and r.status not in skip:
@@ -108,8 +109,9 @@ def _resource_assoc(acct: Account, profile_id: str, arn: str, failed: bool = Fal
     return None
 
 
-def _vpc_assoc(acct: Account, profile_id: str, vpc_id: str, failed: bool = False
-               ) -> profiles.ProfileAssociation | None:
+def _vpc_assoc(
+    acct: Account, profile_id: str, vpc_id: str, failed: bool = False
+) -> profiles.ProfileAssociation | None:
     skip = ("DELETED",) if failed else ("DELETED", "FAILED")
     for a in profiles.list_vpc_associations(acct, profile_id):
         if a.vpc_id == vpc_id and a.status not in skip:
@@ -137,8 +139,10 @@ def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
     existing = _vpc_assoc(acct, pid, vid, failed=True)
     if existing is not None and existing.status == "FAILED":
-        raise ChangeFailed(f"the Profile association {existing.id} of VPC {step['vpc']} is FAILED (AS-1); "
-                           "it must be disassociated before the VPC can join the Profile again")
+        raise ChangeFailed(
+            f"the Profile association {existing.id} of VPC {step['vpc']} is FAILED (AS-1); "
+            "it must be disassociated before the VPC can join the Profile again"
+        )
     if existing is None:
         try:
             existing = profiles.associate_vpc(acct, pid, vid, f"{step['vpc']}", step.get("priority"))
@@ -169,9 +173,11 @@ def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str)
     pid = ctx.id_of("profiles", step.get("profile"))
     existing = _resource_assoc(acct, pid, arn, failed=True)
     if existing is not None and existing.status == "FAILED":
-        raise ChangeFailed(f"the Profile resource association {existing.id} of {name} is FAILED (AS-1): "
-                           f"{existing.status_message or 'no status message'}; it must be disassociated "
-                           "before the Profile can carry it again")
+        raise ChangeFailed(
+            f"the Profile resource association {existing.id} of {name} is FAILED (AS-1): "
+            f"{existing.status_message or 'no status message'}; it must be disassociated "
+            "before the Profile can carry it again"
+        )
     if existing is None:
         try:
             existing = profiles.associate_resource(acct, pid, arn, name)
@@ -221,7 +227,9 @@ def _associate_endpoint_with_profile(ctx: Context, step: dict[str, Any], saved: 
     return waits
 
 
-def _disassociate_endpoint_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _disassociate_endpoint_from_profile(
+    ctx: Context, step: dict[str, Any], saved: dict[str, Any]
+) -> list[Wait]:
     owner_alias = _endpoint_owner(ctx, step["endpoint"])[0]
     arn = _endpoint_arn(ctx, step["endpoint"], _owner_id(ctx, owner_alias))
     return _disassociate_resource(ctx, step, arn)
@@ -234,8 +242,12 @@ def _authorization(ctx: Context, step: dict[str, Any], call: Any, done_codes: tu
     """Create or delete a VPC association authorisation in the zone's account (CP-9); ``done_codes``
     mean it is already as wanted."""
     try:
-        call(ctx.account(step.get("account")), ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"]),
-             ctx.region)
+        call(
+            ctx.account(step.get("account")),
+            ctx.id_of("zones", step["zone"]),
+            ctx.id_of("vpcs", step["vpc"]),
+            ctx.region,
+        )
     except ClientError as exc:
         if error_code(exc) not in done_codes:
             raise
@@ -243,11 +255,15 @@ def _authorization(ctx: Context, step: dict[str, Any], call: Any, done_codes: tu
 
 
 def _authorize(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
-    return _authorization(ctx, step, route53.authorize_vpc, ("ConflictingDomainExists", "VPCAssociationAuthorizationExists"))
+    return _authorization(
+        ctx, step, route53.authorize_vpc, ("ConflictingDomainExists", "VPCAssociationAuthorizationExists")
+    )
 
 
 def _revoke(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
-    return _authorization(ctx, step, route53.revoke_vpc, ("VPCAssociationAuthorizationNotFound", "NoSuchHostedZone"))
+    return _authorization(
+        ctx, step, route53.revoke_vpc, ("VPCAssociationAuthorizationNotFound", "NoSuchHostedZone")
+    )
 
 
 def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
@@ -266,7 +282,9 @@ def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str
             z.get("HostedZoneId") == zid for z in route53.zones_by_vpc(acct, vid, ctx.region)
         ):
             return []  # already associated with this very zone
-        owner = _vpc_owner(ctx, vid) if error_code(exc) in ("NotAuthorizedException", "AccessDenied") else None
+        owner = (
+            _vpc_owner(ctx, vid) if error_code(exc) in ("NotAuthorizedException", "AccessDenied") else None
+        )
         if owner is None or owner == step.get("account"):
             raise
         # The undo of a disassociation the zone's account made (CP-10) for another account's VPC: the
@@ -286,7 +304,9 @@ def _vpc_owner(ctx: Context, vpc_id: str) -> str | None:
     return None
 
 
-def _associate_across_accounts(ctx: Context, step: dict[str, Any], zid: str, vid: str, owner: str) -> list[Wait]:
+def _associate_across_accounts(
+    ctx: Context, step: dict[str, Any], zid: str, vid: str, owner: str
+) -> list[Wait]:
     zone_acct = ctx.account(step.get("account"))
     try:
         route53.authorize_vpc(zone_acct, zid, vid, ctx.region)
@@ -351,8 +371,10 @@ def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any
         return []
     # Nothing is lost: only the alias to the migrated endpoint's own DNS name is ever deleted.
     if step.get("endpoint") and not _is_endpoint_alias(ctx, step["endpoint"], rec):
-        raise UnsafeToDelete(f"record {rec.name} in zone {step['zone']!r} is not an alias to endpoint "
-                             f"{step['endpoint']!r}; refusing to delete it")
+        raise UnsafeToDelete(
+            f"record {rec.name} in zone {step['zone']!r} is not an alias to endpoint "
+            f"{step['endpoint']!r}; refusing to delete it"
+        )
     saved["record"] = rec.raw
     change = route53.change_record(acct, zid, "DELETE", rec.raw)
     return [{"kind": "change", "account": step.get("account"), "id": change}]
@@ -366,8 +388,10 @@ def _create_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     if not raw and step.get("copy_of"):
         src = _endpoint_record(acct, ctx.id_of("zones", step["copy_of"]), step["record"])
         if src is None or not step.get("endpoint") or not _is_endpoint_alias(ctx, step["endpoint"], src):
-            raise ActionError(f"zone {step['copy_of']!r} has no alias {step['record']} to endpoint "
-                              f"{step.get('endpoint')!r} to copy into {step['zone']!r}")
+            raise ActionError(
+                f"zone {step['copy_of']!r} has no alias {step['record']} to endpoint "
+                f"{step.get('endpoint')!r} to copy into {step['zone']!r}"
+            )
         raw = src.raw
         saved["record"] = raw
     if not raw:
@@ -389,7 +413,9 @@ def _delete_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> l
     others = [r for r in records if not (r.type in ("SOA", "NS") and r.name == zone.name)]
     if others:
         # Nothing is lost (CP-4 would refuse too, but we say why first).
-        raise UnsafeToDelete(f"zone {step['zone']!r} still holds {', '.join(r.name + ' ' + r.type for r in others)}")
+        raise UnsafeToDelete(
+            f"zone {step['zone']!r} still holds {', '.join(r.name + ' ' + r.type for r in others)}"
+        )
     saved["zone"] = {"name": zone.name, "vpcs": [v for v, _ in zone.vpcs]}
     change = route53.delete_zone(acct, zid)
     return [{"kind": "change", "account": step.get("account"), "id": change}]
@@ -406,8 +432,15 @@ def _create_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any
         return []
     orig_id = ctx.id_of("zones", step["copy_of"])
     orig = route53.get_zone(acct, orig_id)
-    zid, change = route53.create_tagged_zone(acct, orig.name, ctx.id_of("vpcs", step["vpc"]), ctx.region, step["zone"],
-                                             f"profile-migrator-{uuid4()}", {BRIDGE_TAG: orig_id})
+    zid, change = route53.create_tagged_zone(
+        acct,
+        orig.name,
+        ctx.id_of("vpcs", step["vpc"]),
+        ctx.region,
+        step["zone"],
+        f"profile-migrator-{uuid4()}",
+        {BRIDGE_TAG: orig_id},
+    )
     ctx.zones[step["zone"]] = saved["zone_id"] = zid
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
@@ -426,20 +459,26 @@ def _delete_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any
                 if error_code(exc) == "NoSuchHostedZone":
                     return []
                 raise
-            raise UnsafeToDelete(f"zone {step['zone']!r} ({untagged.id}) does not carry the tag {BRIDGE_TAG}; "
-                                 "refusing to delete it")
+            raise UnsafeToDelete(
+                f"zone {step['zone']!r} ({untagged.id}) does not carry the tag {BRIDGE_TAG}; "
+                "refusing to delete it"
+            )
         return []  # never created, or gone already
     parking = ctx.id_of("vpcs", step["vpc"]) if step.get("vpc") else None
     others = [v for v, _ in zone.vpcs if v != parking]
     if others:
-        raise UnsafeToDelete(f"bridge zone {step['zone']!r} ({zone.id}) is still associated with {', '.join(others)}; "
-                             "refusing to delete it")
+        raise UnsafeToDelete(
+            f"bridge zone {step['zone']!r} ({zone.id}) is still associated with {', '.join(others)}; "
+            "refusing to delete it"
+        )
     for rec in route53.list_records(acct, zone.id):
         if rec.type in ("SOA", "NS") and rec.name == zone.name:
             continue
         if not step.get("endpoint") or not _is_endpoint_alias(ctx, step["endpoint"], rec):
-            raise UnsafeToDelete(f"bridge zone {step['zone']!r} ({zone.id}) holds {rec.name} {rec.type}, which is "
-                                 "not the endpoint alias; refusing to delete it")
+            raise UnsafeToDelete(
+                f"bridge zone {step['zone']!r} ({zone.id}) holds {rec.name} {rec.type}, which is "
+                "not the endpoint alias; refusing to delete it"
+            )
         route53.change_record(acct, zone.id, "DELETE", rec.raw)
     return [{"kind": "change", "account": step.get("account"), "id": route53.delete_zone(acct, zone.id)}]
 
@@ -483,13 +522,18 @@ def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     vpcs = acct.client("ec2").describe_vpcs(VpcIds=[vid])["Vpcs"]
     tags = {t["Key"]: t["Value"] for t in (vpcs[0].get("Tags") or [])} if vpcs else {}
     if tags.get(PARKING_TAG) != "true":
-        raise UnsafeToDelete(f"VPC {step['vpc']!r} ({vid}) was not created by profile-migrator; refusing to delete it")
-    parked = [str(z.get("Name") or z.get("HostedZoneId", "")).rstrip(".")
-              for z in route53.zones_by_vpc(acct, vid, ctx.region)]
+        raise UnsafeToDelete(
+            f"VPC {step['vpc']!r} ({vid}) was not created by profile-migrator; refusing to delete it"
+        )
+    parked = [
+        str(z.get("Name") or z.get("HostedZoneId", "")).rstrip(".")
+        for z in route53.zones_by_vpc(acct, vid, ctx.region)
+    ]
     if parked:
         # The zone's cleanup was left: deleting its parking VPC would orphan it (no VPC left, CP-3).
-        raise UnsafeToDelete(f"parking VPC {step['vpc']!r} ({vid}) still holds zone(s) {', '.join(parked)}; delete "
-                             "them first")
+        raise UnsafeToDelete(
+            f"parking VPC {step['vpc']!r} ({vid}) still holds zone(s) {', '.join(parked)}; delete them first"
+        )
     try:
         ec2.delete_vpc(acct, vid)
     except ClientError as exc:
@@ -532,7 +576,11 @@ def poll(ctx: Context, wait: Wait) -> str:
         return "settled" if route53.change_status(acct, wait["id"]) == "INSYNC" else "pending"
     if kind == "endpoint":
         state = ec2.get_endpoint(acct, wait["id"]).state
-        return "settled" if state == "Available" else ("failed" if state in ("Failed", "Rejected") else "pending")
+        return (
+            "settled"
+            if state == "Available"
+            else ("failed" if state in ("Failed", "Rejected") else "pending")
+        )
     if kind == "profile-association":
         status = profiles.get_vpc_association(acct, wait["id"]).status
         return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
@@ -542,7 +590,11 @@ def poll(ctx: Context, wait: Wait) -> str:
     if kind == "profile-association-gone":
         return "settled" if _vpc_assoc(acct, wait["profile"], wait["vpc"], failed=True) is None else "pending"
     if kind == "resource-association-gone":
-        return "settled" if _resource_assoc(acct, wait["profile"], wait["arn"], failed=True) is None else "pending"
+        return (
+            "settled"
+            if _resource_assoc(acct, wait["profile"], wait["arn"], failed=True) is None
+            else "pending"
+        )
     raise ActionError(f"unknown wait kind {kind!r}")
 
 
@@ -557,8 +609,10 @@ def failure_reasons(ctx: Context, waits: list[Wait]) -> list[str]:
         kind = wait["kind"]
         if kind == "resource-association":
             r = profiles.get_resource_association(acct, wait["id"])
-            out.append(f"Profile resource association {r.id} ({r.name}) ended FAILED — "
-                       f"{r.status_message or 'no status message'}")
+            out.append(
+                f"Profile resource association {r.id} ({r.name}) ended FAILED — "
+                f"{r.status_message or 'no status message'}"
+            )
         elif kind == "profile-association":
             a = profiles.get_vpc_association(acct, wait["id"])
             out.append(f"Profile association {a.id} (VPC {a.vpc_id}) ended FAILED")

@@ -73,11 +73,14 @@ class ChatSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> ChatSettings:
         env = os.environ if env is None else env
         allow = frozenset(u.strip() for u in env.get("APPROVER_ALLOW_LIST", "").split(",") if u.strip())
-        return cls(channel=env.get("SLACK_CHANNEL", "").strip(),
-                   bot_token_name=env.get("SLACK_BOT_TOKEN_NAME") or DEFAULT_BOT_TOKEN_NAME,
-                   signing_secret_name=env.get("SLACK_SIGNING_SECRET_NAME") or DEFAULT_SIGNING_SECRET_NAME,
-                   allow_list=allow, topic_arn=env.get("APPROVAL_TOPIC_ARN", "").strip(),
-                   api_url=env.get("SLACK_API_URL") or slack.DEFAULT_API_URL)
+        return cls(
+            channel=env.get("SLACK_CHANNEL", "").strip(),
+            bot_token_name=env.get("SLACK_BOT_TOKEN_NAME") or DEFAULT_BOT_TOKEN_NAME,
+            signing_secret_name=env.get("SLACK_SIGNING_SECRET_NAME") or DEFAULT_SIGNING_SECRET_NAME,
+            allow_list=allow,
+            topic_arn=env.get("APPROVAL_TOPIC_ARN", "").strip(),
+            api_url=env.get("SLACK_API_URL") or slack.DEFAULT_API_URL,
+        )
 
 
 def table_name() -> str:
@@ -86,7 +89,9 @@ def table_name() -> str:
 
 
 def _home() -> Account:
-    return default_account(os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+    return default_account(
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    )
 
 
 def _iso(t: float) -> str:
@@ -179,33 +184,78 @@ def request_message(approval_id: str, step: Mapping[str, Any], ctx: Ctx, executi
     if step.get("destructive"):
         what += "\n:warning: destructive step"
     predicted = predicted_lines(step, ctx)
-    prediction = ("*Predicted resolution after this step* (the probe gate checks it):\n" + "\n".join(predicted)
-                  if predicted else "*Predicted resolution:* no VPC's answers change at this step (no probe gate).")
+    prediction = (
+        "*Predicted resolution after this step* (the probe gate checks it):\n" + "\n".join(predicted)
+        if predicted
+        else "*Predicted resolution:* no VPC's answers change at this step (no probe gate)."
+    )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(f"Approval needed: {action}", 150)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _cut(what, 3000)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _cut(
-            "*VPCs affected (probe gate):* " + (", ".join(_esc(v) for v in gate) or "none"), 3000)}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": _cut(
+                    "*VPCs affected (probe gate):* " + (", ".join(_esc(v) for v in gate) or "none"), 3000
+                ),
+            },
+        },
         {"type": "section", "text": {"type": "mrkdwn", "text": _cut(prediction, 3000)}},
-        {"type": "actions", "block_id": "approval", "elements": [
-            {"type": "button", "action_id": "approve", "style": "primary", "value": approval_id,
-             "text": {"type": "plain_text", "text": "Approve"}},
-            {"type": "button", "action_id": "reject", "style": "danger", "value": approval_id,
-             "text": {"type": "plain_text", "text": "Reject"},
-             "confirm": {"title": {"type": "plain_text", "text": "Reject this step?"},
-                         "text": {"type": "mrkdwn", "text": "The execution rolls back what it has done."},
-                         "confirm": {"type": "plain_text", "text": "Reject"},
-                         "deny": {"type": "plain_text", "text": "Cancel"}}},
-        ]},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(
-            f"Approval `{approval_id}` · nobody answering in time rolls the execution back", 3000)}]},
+        {
+            "type": "actions",
+            "block_id": "approval",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "approve",
+                    "style": "primary",
+                    "value": approval_id,
+                    "text": {"type": "plain_text", "text": "Approve"},
+                },
+                {
+                    "type": "button",
+                    "action_id": "reject",
+                    "style": "danger",
+                    "value": approval_id,
+                    "text": {"type": "plain_text", "text": "Reject"},
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Reject this step?"},
+                        "text": {"type": "mrkdwn", "text": "The execution rolls back what it has done."},
+                        "confirm": {"type": "plain_text", "text": "Reject"},
+                        "deny": {"type": "plain_text", "text": "Cancel"},
+                    },
+                },
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": _cut(
+                        f"Approval `{approval_id}` · nobody answering in time rolls the execution back", 3000
+                    ),
+                }
+            ],
+        },
     ]
     return {
-        "text": _cut(f"Approval needed: {action} {target} (step {step.get('index', '?')} of {execution})", 3000),
+        "text": _cut(
+            f"Approval needed: {action} {target} (step {step.get('index', '?')} of {execution})", 3000
+        ),
         "blocks": blocks,
-        "metadata": {"event_type": EVENT_TYPE, "event_payload": {
-            "approval_id": approval_id, "execution": execution, "step_index": step.get("index"),
-            "action": action, "target": target, "gate": gate}},
+        "metadata": {
+            "event_type": EVENT_TYPE,
+            "event_payload": {
+                "approval_id": approval_id,
+                "execution": execution,
+                "step_index": step.get("index"),
+                "action": action,
+                "target": target,
+                "gate": gate,
+            },
+        },
     }
 
 
@@ -213,44 +263,68 @@ def q_notification(approval_id: str, step: Mapping[str, Any], ctx: Ctx, executio
     """The same request as an Amazon Q Developer in chat applications custom notification (version 1.0)."""
     action = str(step.get("action", "?"))
     gate = ", ".join(str(v) for v in step.get("gate") or []) or "none"
-    desc = "\n".join([f"*{action}* on {target_of(step)} — step {step.get('index', '?')} of `{execution}`",
-                      f"VPCs affected (probe gate): {gate}", *predicted_lines(step, ctx)])
+    desc = "\n".join(
+        [
+            f"*{action}* on {target_of(step)} — step {step.get('index', '?')} of `{execution}`",
+            f"VPCs affected (probe gate): {gate}",
+            *predicted_lines(step, ctx),
+        ]
+    )
     return {
-        "version": "1.0", "source": "custom", "id": approval_id,
-        "content": {"textType": "client-markdown", "title": f":warning: Approval needed: {action}",
-                    "description": _cut(desc, 8000),
-                    "nextSteps": [f"Approve or reject approval `{approval_id}` in the Slack approval message"],
-                    "keywords": [action, execution]},
-        "metadata": {"threadId": execution, "summary": f"Approval needed: {action}",
-                     "eventType": "ApprovalRequested", "additionalContext": {"approval_id": approval_id}},
+        "version": "1.0",
+        "source": "custom",
+        "id": approval_id,
+        "content": {
+            "textType": "client-markdown",
+            "title": f":warning: Approval needed: {action}",
+            "description": _cut(desc, 8000),
+            "nextSteps": [f"Approve or reject approval `{approval_id}` in the Slack approval message"],
+            "keywords": [action, execution],
+        },
+        "metadata": {
+            "threadId": execution,
+            "summary": f"Approval needed: {action}",
+            "eventType": "ApprovalRequested",
+            "additionalContext": {"approval_id": approval_id},
+        },
     }
 
 
-def decided_message(blocks: list[dict[str, Any]] | None, text: str, verdict: Verdict, by: str,
-                    at: float) -> dict[str, Any]:
+def decided_message(
+    blocks: list[dict[str, Any]] | None, text: str, verdict: Verdict, by: str, at: float
+) -> dict[str, Any]:
     """The message after the decision: the buttons replaced by who decided and when."""
     line = f"{':white_check_mark: Approved' if verdict == 'approved' else ':x: Rejected'} by <@{_esc(by)}> at {_iso(at)}"
     kept = [b for b in (blocks or []) if b.get("type") != "actions"]
-    return {"text": _cut(f"{line} — {text}", 3000),
-            "blocks": [*kept, {"type": "section", "text": {"type": "mrkdwn", "text": line}}]}
+    return {
+        "text": _cut(f"{line} — {text}", 3000),
+        "blocks": [*kept, {"type": "section", "text": {"type": "mrkdwn", "text": line}}],
+    }
 
 
 # -- Request side ----------------------------------------------------------------------------------------------
 
 
-def post_request(acct: Account, settings: ChatSettings, approval_id: str, ev: ApprovalRequest) -> dict[str, Any]:
+def post_request(
+    acct: Account, settings: ChatSettings, approval_id: str, ev: ApprovalRequest
+) -> dict[str, Any]:
     """Post the request to Slack (when a channel is set) and SNS (when a topic is set); where it went."""
     out: dict[str, Any] = {}
     if settings.channel:
         token = secrets.get_secret(acct, settings.bot_token_name)
         msg = request_message(approval_id, ev.step, ev.ctx, ev.execution)
-        answer = slack.call("chat.postMessage", token, {"channel": settings.channel, **msg},
-                            base_url=settings.api_url)
+        answer = slack.call(
+            "chat.postMessage", token, {"channel": settings.channel, **msg}, base_url=settings.api_url
+        )
         out.update(channel=answer.get("channel"), ts=answer.get("ts"))
     if settings.topic_arn.startswith("arn:"):
         try:
-            notify.publish_json(acct, settings.topic_arn, q_notification(approval_id, ev.step, ev.ctx, ev.execution),
-                                subject=f"Approval needed: {ev.step.get('action', '?')}")
+            notify.publish_json(
+                acct,
+                settings.topic_arn,
+                q_notification(approval_id, ev.step, ev.ctx, ev.execution),
+                subject=f"Approval needed: {ev.step.get('action', '?')}",
+            )
             out["published"] = True
         except ClientError:
             if not out:  # nobody else was told: the request must fail loudly
@@ -266,15 +340,18 @@ def request_approval_with_chat(ev: ApprovalRequest) -> dict[str, Any]:
     ev = runtime.with_ctx(ev)  # the context by reference (the run bucket, SF-5)
     result = runtime.request_approval(ev)
     assert ev.ctx is not None
-    delivered = post_request(default_account(ev.ctx.region), ChatSettings.from_env(), result["approval_id"], ev)
+    delivered = post_request(
+        default_account(ev.ctx.region), ChatSettings.from_env(), result["approval_id"], ev
+    )
     return {**result, **delivered}
 
 
 # -- Callback side ---------------------------------------------------------------------------------------------
 
 
-def verify_slack_request(headers: Mapping[str, str], raw_body: str | bytes, signing_secret: str,
-                         now: float) -> None:
+def verify_slack_request(
+    headers: Mapping[str, str], raw_body: str | bytes, signing_secret: str, now: float
+) -> None:
     """SF-4: ``X-Slack-Signature`` is ``v0=hex(HMAC-SHA256(secret, "v0:{ts}:{body}"))``, compared in constant
     time; a timestamp more than 5 minutes from ``now`` is refused (replay)."""
     h = {str(k).lower(): str(v) for k, v in headers.items()}
@@ -285,7 +362,9 @@ def verify_slack_request(headers: Mapping[str, str], raw_body: str | bytes, sign
         raise BadSignature("no signing secret configured")
     body = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body
     base = f"{SIGNATURE_VERSION}:{ts}:".encode() + body
-    expected = f"{SIGNATURE_VERSION}=" + hmac.new(signing_secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    expected = (
+        f"{SIGNATURE_VERSION}=" + hmac.new(signing_secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    )
     if not hmac.compare_digest(expected.encode("utf-8"), sig.encode("utf-8", "replace")):
         raise BadSignature("signature does not match")
     try:
@@ -366,7 +445,9 @@ class Decision:
     chat_updated: bool = False
 
 
-def consume(acct: Account, table: str, approval_id: str, verdict: Verdict, by: str, now: float) -> dict[str, Any]:
+def consume(
+    acct: Account, table: str, approval_id: str, verdict: Verdict, by: str, now: float
+) -> dict[str, Any]:
     """Take the pending approval exactly once (conditional delete) and record the decision; the taken doc
     (with the token). Refuses unknown (404), already decided (409) and expired (410) approvals."""
     pk = f"approval#{approval_id}"
@@ -376,16 +457,31 @@ def consume(acct: Account, table: str, approval_id: str, verdict: Verdict, by: s
         if prior is not None and prior.get("decision") == "expired":
             raise Expired("the approval has expired")
         if prior is not None:
-            raise AlreadyDecided(f"already {prior.get('decision')} by {prior.get('by')} at {_iso(prior.get('at', 0))}")
+            raise AlreadyDecided(
+                f"already {prior.get('decision')} by {prior.get('by')} at {_iso(prior.get('at', 0))}"
+            )
         raise UnknownApproval("no such approval")
     if float(doc.get("expires_at", 0)) <= now:
         raise Expired("the approval has expired")
-    taken = store.take_json(acct, table, pk, "approval", condition="#s = :pending", names={"#s": "status"},
-                            values={":pending": "pending"})
+    taken = store.take_json(
+        acct,
+        table,
+        pk,
+        "approval",
+        condition="#s = :pending",
+        names={"#s": "status"},
+        values={":pending": "pending"},
+    )
     if taken is None:  # someone answered between our read and our delete
         raise AlreadyDecided("already decided")
-    record = {"decision": verdict, "by": by, "at": now, "execution": str(taken.get("execution", "")),
-              "action": str(taken.get("step", {}).get("action", "")), "status": verdict}
+    record = {
+        "decision": verdict,
+        "by": by,
+        "at": now,
+        "execution": str(taken.get("execution", "")),
+        "action": str(taken.get("step", {}).get("action", "")),
+        "status": verdict,
+    }
     store.upsert_json(acct, table, pk, "decision", record)
     return taken
 
@@ -397,35 +493,52 @@ def _restore(acct: Account, table: str, approval_id: str, doc: dict[str, Any]) -
     store.delete(acct, table, pk, "decision")
 
 
-def answer_task(acct: Account, table: str, approval_id: str, doc: dict[str, Any], verdict: Verdict, by: str,
-                now: float) -> None:
+def answer_task(
+    acct: Account, table: str, approval_id: str, doc: dict[str, Any], verdict: Verdict, by: str, now: float
+) -> None:
     """SendTaskSuccess (approved) or SendTaskFailure("Rejected") with the taken token (SF-1)."""
     try:
         if verdict == "approved":
-            fn_adapter.send_task_success(acct, doc["token"], {"approved_by": by, "approved_at": _iso(now),
-                                                              "approval_id": approval_id})
+            fn_adapter.send_task_success(
+                acct, doc["token"], {"approved_by": by, "approved_at": _iso(now), "approval_id": approval_id}
+            )
         else:
-            fn_adapter.send_task_failure(acct, doc["token"], "Rejected",
-                                         f"rejected in Slack by {by} at {_iso(now)} (approval {approval_id})")
+            fn_adapter.send_task_failure(
+                acct,
+                doc["token"],
+                "Rejected",
+                f"rejected in Slack by {by} at {_iso(now)} (approval {approval_id})",
+            )
     except ClientError as exc:
         code = error_code(exc)
         if code in _GONE_CODES:
-            record = {"decision": "expired", "by": by, "at": now, "execution": str(doc.get("execution", "")),
-                      "status": "expired"}
+            record = {
+                "decision": "expired",
+                "by": by,
+                "at": now,
+                "execution": str(doc.get("execution", "")),
+                "status": "expired",
+            }
             store.upsert_json(acct, table, f"approval#{approval_id}", "decision", record)
             raise Expired(f"Step Functions no longer waits for this approval ({code})") from None
         _restore(acct, table, approval_id, doc)
-        raise RuntimeError(f"SendTask* failed ({code or type(exc).__name__}); the approval can be answered "
-                           "again") from None
+        raise RuntimeError(
+            f"SendTask* failed ({code or type(exc).__name__}); the approval can be answered again"
+        ) from None
 
 
-def _update_message(acct: Account, settings: ChatSettings, it: Interaction, verdict: Verdict, at: float) -> bool:
+def _update_message(
+    acct: Account, settings: ChatSettings, it: Interaction, verdict: Verdict, at: float
+) -> bool:
     if it.channel is None or it.message is None:
         return False
     try:
         token = secrets.get_secret(acct, settings.bot_token_name)
-        body = {"channel": it.channel.id, "ts": it.message.ts,
-                **decided_message(it.message.blocks, it.message.text, verdict, it.user.id, at)}
+        body = {
+            "channel": it.channel.id,
+            "ts": it.message.ts,
+            **decided_message(it.message.blocks, it.message.text, verdict, it.user.id, at),
+        }
         slack.call("chat.update", token, body, base_url=settings.api_url)
         return True
     except (slack.SlackError, ClientError) as exc:  # the decision stands; the message is cosmetic
@@ -433,8 +546,14 @@ def _update_message(acct: Account, settings: ChatSettings, it: Interaction, verd
         return False
 
 
-def handle_interaction(headers: Mapping[str, str], raw_body: str | bytes, *, now: float | None = None,
-                       settings: ChatSettings | None = None, table: str | None = None) -> Decision:
+def handle_interaction(
+    headers: Mapping[str, str],
+    raw_body: str | bytes,
+    *,
+    now: float | None = None,
+    settings: ChatSettings | None = None,
+    table: str | None = None,
+) -> Decision:
     """The whole callback: verify (401), allow-list (403), consume once (404/409/410), answer the task,
     update the message. Raises :class:`Refused` before any SendTask* call when a check fails."""
     now = time.time() if now is None else now
@@ -451,6 +570,12 @@ def handle_interaction(headers: Mapping[str, str], raw_body: str | bytes, *, now
     doc = consume(acct, table, approval_id, verdict, it.user.id, now)
     answer_task(acct, table, approval_id, doc, verdict, it.user.id, now)
     updated = _update_message(acct, settings, it, verdict, now)
-    return Decision(approval_id=approval_id, verdict=verdict, by=it.user.id, at=now,
-                    execution=str(doc.get("execution", "")), action=str(doc.get("step", {}).get("action", "")),
-                    chat_updated=updated)
+    return Decision(
+        approval_id=approval_id,
+        verdict=verdict,
+        by=it.user.id,
+        at=now,
+        execution=str(doc.get("execution", "")),
+        action=str(doc.get("step", {}).get("action", "")),
+        chat_updated=updated,
+    )

@@ -35,7 +35,9 @@ class Discovered:
     zone_ids: dict[str, str] = field(default_factory=dict)
     profile_ids: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # what could not be represented, and why
-    named_by_id: list[str] = field(default_factory=list)  # resources whose Name tag could not name them, and why
+    named_by_id: list[str] = field(
+        default_factory=list
+    )  # resources whose Name tag could not name them, and why
 
 
 class _Names:
@@ -55,8 +57,10 @@ class _Names:
             self.why.append(f"{kind} {rid}: Name tag {tag!r} is not a valid scenario name")
             return rid
         if self.counts[tag] > 1 or tag in self.reserved:
-            self.why.append(f"{kind} {rid}: Name tag {tag!r} is carried by {self.counts[tag]} resources"
-                            + (" and an account alias" if tag in self.reserved else ""))
+            self.why.append(
+                f"{kind} {rid}: Name tag {tag!r} is carried by {self.counts[tag]} resources"
+                + (" and an account alias" if tag in self.reserved else "")
+            )
             return rid
         return tag
 
@@ -77,13 +81,22 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
     found_eps = {alias: ec2.list_interface_endpoints(acct) for alias, acct in accounts.items()}
     found_zones = {alias: route53.list_private_zones(acct) for alias, acct in accounts.items()}
     found_profiles = {alias: profiles.list_profiles(acct) for alias, acct in accounts.items()}
-    names = _Names(set(accounts), [("VPC", v.name, v.id) for vs in found_vpcs.values() for v in vs]
-                   + [("endpoint", e.name, e.id) for es in found_eps.values() for e in es]
-                   + [("hosted zone", z.tag_name, z.id) for zs in found_zones.values() for z in zs]
-                   + [("Profile", p.name, p.id) for ps in found_profiles.values() for p in ps])
+    names = _Names(
+        set(accounts),
+        [("VPC", v.name, v.id) for vs in found_vpcs.values() for v in vs]
+        + [("endpoint", e.name, e.id) for es in found_eps.values() for e in es]
+        + [("hosted zone", z.tag_name, z.id) for zs in found_zones.values() for z in zs]
+        + [("Profile", p.name, p.id) for ps in found_profiles.values() for p in ps],
+    )
     out = Discovered(scenario=Scenario())
-    doc: dict[str, Any] = {"region": region, "accounts": {a: acct.id() for a, acct in accounts.items()},
-                           "vpcs": {}, "endpoints": {}, "hosted_zones": {}, "profiles": {}}
+    doc: dict[str, Any] = {
+        "region": region,
+        "accounts": {a: acct.id() for a, acct in accounts.items()},
+        "vpcs": {},
+        "endpoints": {},
+        "hosted_zones": {},
+        "profiles": {},
+    }
     vpc_name: dict[str, str] = {}
     ep_by_dns: dict[str, str] = {}
     ep_name: dict[str, str] = {}
@@ -117,7 +130,9 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
             entry = {"vpc": vpc_name[e.vpc_id], "service": e.service, "private_dns": e.private_dns}
             if e.state != "Available":
                 entry["state"] = e.state
-            private_names = [d for d in e.dns_names if not d.startswith("vpce-") and not d.startswith("*.vpce-")]
+            private_names = [
+                d for d in e.dns_names if not d.startswith("vpce-") and not d.startswith("*.vpce-")
+            ]
             if private_names and private_names[0] != service_dns_name(e.service, region):
                 entry["dns_name"] = private_names[0]
             doc["endpoints"][name] = entry
@@ -157,7 +172,11 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
         for p in found_profiles[alias]:
             if p.owner != acct.id():
                 continue  # a shared Profile is read in its owner's account
-            live = [a for a in profiles.list_vpc_associations(acct, p.id) if a.status in _LIVE and a.vpc_id in vpc_name]
+            live = [
+                a
+                for a in profiles.list_vpc_associations(acct, p.id)
+                if a.status in _LIVE and a.vpc_id in vpc_name
+            ]
             read.append((alias, names.take("Profile", p.name, p.id), p, live))
     # RES-1: a VPC may have two Profiles; then (or off the default 100) its entries carry the priority (RES-12)
     per_vpc: dict[str, int] = {}
@@ -169,7 +188,8 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
         out.profile_ids[name] = p.id
         pvpcs: list[Any] = [
             {"vpc": vpc_name[a.vpc_id], "priority": a.priority}
-            if a.priority != DEFAULT_PRIORITY or per_vpc[a.vpc_id] > 1 else vpc_name[a.vpc_id]
+            if a.priority != DEFAULT_PRIORITY or per_vpc[a.vpc_id] > 1
+            else vpc_name[a.vpc_id]
             for a in live
         ]
         pzones: list[str] = []
@@ -190,8 +210,13 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
                 alias_of[acct_id] = acct_id
                 doc["accounts"][acct_id] = acct_id
             shared.append(alias_of[acct_id])
-        doc["profiles"][name] = {"account": alias, "vpcs": pvpcs, "hosted_zones": pzones, "endpoints": peps,
-                                 "shared_with": shared}
+        doc["profiles"][name] = {
+            "account": alias,
+            "vpcs": pvpcs,
+            "hosted_zones": pzones,
+            "endpoints": peps,
+            "shared_with": shared,
+        }
     out.named_by_id = names.why
     out.scenario = parse_scenario(doc, "<discovered estate>")
     return out

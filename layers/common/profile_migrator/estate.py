@@ -31,7 +31,9 @@ from pydantic import (
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
-DNS_NAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_*]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+DNS_NAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9_*]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
 
 # Services whose private DNS name is not ``<service>.<region>.amazonaws.com`` (AWS's published names).
 _DNS_NAME_EXCEPTIONS = {
@@ -296,7 +298,13 @@ class CrashFault(_Strict):
 
 
 Fault = Annotated[
-    ThrottleFault | ErrorFault | StuckFault | AssociationFailsFault | ResolverOutageFault | PriorRequestFault | CrashFault,
+    ThrottleFault
+    | ErrorFault
+    | StuckFault
+    | AssociationFailsFault
+    | ResolverOutageFault
+    | PriorRequestFault
+    | CrashFault,
     Field(discriminator="kind"),
 ]
 
@@ -354,7 +362,6 @@ class Scenario(_Strict):
         if not REGION_RE.match(v):
             raise ValueError(f"region {v!r} is not an AWS region name (e.g. us-east-1)")
         return v
-
 
     # -- derived helpers -------------------------------------------------------------------------
     def endpoint_dns_name(self, endpoint: str) -> str:
@@ -424,7 +431,10 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
             seen.add(vpc)
         rec_seen: set[tuple[str, str]] = set()
         if len(zone.vpcs) > zone.max_vpcs:
-            yield f"hosted_zones.{name}.vpcs", f"{len(zone.vpcs)} VPCs exceed the zone's max_vpcs {zone.max_vpcs} (Q-1)"
+            yield (
+                f"hosted_zones.{name}.vpcs",
+                f"{len(zone.vpcs)} VPCs exceed the zone's max_vpcs {zone.max_vpcs} (Q-1)",
+            )
         for i, rec in enumerate(zone.records):
             if rec.alias_to is not None and rec.alias_to not in scn.endpoints:
                 yield f"hosted_zones.{name}.records[{i}].alias_to", f"unknown endpoint {rec.alias_to!r}"
@@ -482,7 +492,10 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
             listed.add(vpc)
             others.setdefault(prio, name)
         if len(prof.vpc_names) > prof.max_vpcs:
-            yield f"profiles.{name}.vpcs", f"{len(prof.vpc_names)} VPCs exceed the Profile's max_vpcs {prof.max_vpcs} (Q-2)"
+            yield (
+                f"profiles.{name}.vpcs",
+                f"{len(prof.vpc_names)} VPCs exceed the Profile's max_vpcs {prof.max_vpcs} (Q-2)",
+            )
         carried: dict[str, str] = {}
         for i, zone in enumerate(prof.hosted_zones):
             if zone not in scn.hosted_zones:
@@ -490,7 +503,10 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
                 continue
             zname = scn.hosted_zones[zone].name
             if zname in carried:
-                yield f"profiles.{name}.hosted_zones[{i}]", f"the Profile already carries {zname} ({carried[zname]!r}) (CP-7)"
+                yield (
+                    f"profiles.{name}.hosted_zones[{i}]",
+                    f"the Profile already carries {zname} ({carried[zname]!r}) (CP-7)",
+                )
             carried[zname] = zone
         for i, ep in enumerate(prof.endpoints):
             if ep not in scn.endpoints:
@@ -498,7 +514,10 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
                 continue
             ename = scn.endpoint_dns_name(ep)
             if ename in carried:
-                yield f"profiles.{name}.endpoints[{i}]", f"the Profile already carries {ename} ({carried[ename]!r}) (CP-7)"
+                yield (
+                    f"profiles.{name}.endpoints[{i}]",
+                    f"the Profile already carries {ename} ({carried[ename]!r}) (CP-7)",
+                )
             carried[ename] = ep
         for i, alias in enumerate(prof.shared_with):
             yield from acct(f"profiles.{name}.shared_with[{i}]", alias)
@@ -536,8 +555,17 @@ def _loc_path(loc: tuple[Any, ...]) -> str:
             if part in ("from_",):
                 part = "from"
             # pydantic adds the discriminator tag / function names to loc; keep only real keys
-            if part in ("throttle", "error", "stuck", "association-fails", "resolver-outage", "prior-request", "crash",
-                        "vpc-name", "vpc-association"):
+            if part in (
+                "throttle",
+                "error",
+                "stuck",
+                "association-fails",
+                "resolver-outage",
+                "prior-request",
+                "crash",
+                "vpc-name",
+                "vpc-association",
+            ):
                 continue
             if part.startswith("function-") or part.startswith("function_"):
                 continue
@@ -609,8 +637,10 @@ def _duplicate_key(node: yaml.Node, path: str = "") -> tuple[str, str] | None:
             sub = f"{path}.{key}" if path else str(key)
             if key is not None:
                 if key in seen:
-                    return sub, (f"duplicate key {key!r} (line {key_node.start_mark.line + 1}; first given at "
-                                 f"line {seen[key]})")
+                    return sub, (
+                        f"duplicate key {key!r} (line {key_node.start_mark.line + 1}; first given at "
+                        f"line {seen[key]})"
+                    )
                 seen[key] = key_node.start_mark.line + 1
             found = _duplicate_key(value_node, sub)
             if found:

@@ -184,7 +184,9 @@ class OutcomeEvent(RunEvent):
     mode: Mode = "forward"
     step: dict[str, Any] = Field(default_factory=dict)
     failure: dict[str, Any] = Field(default_factory=dict)
-    cleanup: list[dict[str, Any]] | dict[str, Any] = Field(default_factory=list)  # waves, or the Map's failure
+    cleanup: list[dict[str, Any]] | dict[str, Any] = Field(
+        default_factory=list
+    )  # waves, or the Map's failure
     rollback_failure: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -143,8 +143,10 @@ def _skip(code: str, reason: str) -> Decision:
 def scope_decision(req: OnboardRequest, settings: Settings) -> Decision | None:
     """A skip for an account or region out of scope (before any call to the VPC's account)."""
     if req.region not in settings.allowed_regions():
-        return _skip("OUT_OF_SCOPE_REGION", f"region {req.region} is not in {sorted(settings.allowed_regions())} "
-                     "(a Profile is regional)")
+        return _skip(
+            "OUT_OF_SCOPE_REGION",
+            f"region {req.region} is not in {sorted(settings.allowed_regions())} (a Profile is regional)",
+        )
     if settings.accounts and req.account not in settings.accounts:
         return _skip("OUT_OF_SCOPE_ACCOUNT", f"account {req.account} is not in the onboarding's account list")
     return None
@@ -154,8 +156,12 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "yes", "1")
 
 
-def decide_vpc(req: OnboardRequest, vpc: ec2.VpcInfo | None, associations: list[profiles.ProfileAssociation],
-               settings: Settings) -> Decision:
+def decide_vpc(
+    req: OnboardRequest,
+    vpc: ec2.VpcInfo | None,
+    associations: list[profiles.ProfileAssociation],
+    settings: Settings,
+) -> Decision:
     """Skip or associate (scope first, then what the VPC's own account says about it)."""
     scoped = scope_decision(req, settings)
     if scoped is not None:
@@ -163,14 +169,21 @@ def decide_vpc(req: OnboardRequest, vpc: ec2.VpcInfo | None, associations: list[
     if vpc is None:
         return _skip("VPC_NOT_FOUND", f"VPC {req.vpc_id} no longer exists in account {req.account}")
     if _truthy(vpc.tags.get(PARKING_TAG)):
-        return _skip("PARKING_VPC", f"VPC {req.vpc_id} is a parking VPC the migration created ({PARKING_TAG})")
+        return _skip(
+            "PARKING_VPC", f"VPC {req.vpc_id} is a parking VPC the migration created ({PARKING_TAG})"
+        )
     if _truthy(vpc.tags.get(OPT_OUT_TAG)):
         return _skip("OPTED_OUT", f"VPC {req.vpc_id} is tagged {OPT_OUT_TAG}={vpc.tags[OPT_OUT_TAG]}")
     live = [a for a in associations if a.vpc_id == req.vpc_id and a.status in _LIVE]
     mine = [a for a in live if a.profile_id == settings.profile_id]
     if mine:
-        return Decision("associate", "ALREADY_ASSOCIATED", f"VPC {req.vpc_id} is already associated with the "
-                        f"Profile ({mine[0].status}, priority {mine[0].priority})", mine[0].priority)
+        return Decision(
+            "associate",
+            "ALREADY_ASSOCIATED",
+            f"VPC {req.vpc_id} is already associated with the "
+            f"Profile ({mine[0].status}, priority {mine[0].priority})",
+            mine[0].priority,
+        )
     other = [a for a in live if a.profile_id != settings.profile_id]
     if not other:
         return Decision("associate", "NEW_VPC", f"VPC {req.vpc_id} joins Profile {settings.profile_id}")
@@ -185,25 +198,43 @@ def priority_decision(vpc_id: str, other: list[profiles.ProfileAssociation], set
     association changed. ``settings.priority`` overrides the choice."""
     if len(other) >= 2:
         names = ", ".join(a.profile_id for a in other)
-        return _skip("VPC_PROFILE_LIMIT", f"VPC {vpc_id} already has two Profiles ({names}); a VPC can have at "
-                     "most two (RES-1, CP-6)")
+        return _skip(
+            "VPC_PROFILE_LIMIT",
+            f"VPC {vpc_id} already has two Profiles ({names}); a VPC can have at most two (RES-1, CP-6)",
+        )
     (o,) = other
     if settings.priority is not None:
         if settings.priority == o.priority:
-            return _skip("PRIORITY_IN_USE", f"VPC {vpc_id} gives priority {o.priority} to Profile {o.profile_id} "
-                         "already; the onboarding's priority must differ (CP-6)")
-        return Decision("associate", "NEW_VPC", f"VPC {vpc_id} joins Profile {settings.profile_id} at the "
-                        f"configured priority {settings.priority}, beside Profile {o.profile_id} at {o.priority} "
-                        "(RES-12)", settings.priority)
+            return _skip(
+                "PRIORITY_IN_USE",
+                f"VPC {vpc_id} gives priority {o.priority} to Profile {o.profile_id} "
+                "already; the onboarding's priority must differ (CP-6)",
+            )
+        return Decision(
+            "associate",
+            "NEW_VPC",
+            f"VPC {vpc_id} joins Profile {settings.profile_id} at the "
+            f"configured priority {settings.priority}, beside Profile {o.profile_id} at {o.priority} "
+            "(RES-12)",
+            settings.priority,
+        )
     from .estate import MIN_PRIORITY  # here: the other onboarding functions never load the estate model
 
     if o.priority <= MIN_PRIORITY:
-        return _skip("SHADOWED_BY_OTHER_PROFILE", f"VPC {vpc_id} has Profile {o.profile_id} at priority "
-                     f"{o.priority}, evaluated before any other: under the priority-first reading of RES-12 it "
-                     "could answer the endpoints' names; set the onboarding's priority to override")
+        return _skip(
+            "SHADOWED_BY_OTHER_PROFILE",
+            f"VPC {vpc_id} has Profile {o.profile_id} at priority "
+            f"{o.priority}, evaluated before any other: under the priority-first reading of RES-12 it "
+            "could answer the endpoints' names; set the onboarding's priority to override",
+        )
     prio = max(MIN_PRIORITY, o.priority - 100)
-    return Decision("associate", "NEW_VPC", f"VPC {vpc_id} joins Profile {settings.profile_id} at priority "
-                    f"{prio}, before Profile {o.profile_id} at {o.priority} (RES-12)", prio)
+    return Decision(
+        "associate",
+        "NEW_VPC",
+        f"VPC {vpc_id} joins Profile {settings.profile_id} at priority "
+        f"{prio}, before Profile {o.profile_id} at {o.priority} (RES-12)",
+        prio,
+    )
 
 
 # -- The steps (AWS through the adapters) --------------------------------------------------------------
@@ -277,8 +308,15 @@ def decide(req: OnboardRequest) -> dict[str, Any]:
 
 
 def _association_json(a: profiles.ProfileAssociation, settings: Settings, **extra: Any) -> dict[str, Any]:
-    return {"id": a.id, "profile_id": a.profile_id, "status": a.status, "polls": 0, "elapsed": 0,
-            "interval": settings.poll_initial_seconds, **extra}
+    return {
+        "id": a.id,
+        "profile_id": a.profile_id,
+        "status": a.status,
+        "polls": 0,
+        "elapsed": 0,
+        "interval": settings.poll_initial_seconds,
+        **extra,
+    }
 
 
 def associate(ev: OnboardStepEvent) -> dict[str, Any]:
@@ -300,10 +338,20 @@ def associate(ev: OnboardStepEvent) -> dict[str, Any]:
     if mine is None:
         d = priority_decision(req.vpc_id, others, settings) if others else None
         if d is not None and d.action == "skip":  # the VPC got other Profiles since the decision
-            return {"id": others[0].id, "profile_id": others[0].profile_id, "status": "SKIPPED", "reason": d.reason}
+            return {
+                "id": others[0].id,
+                "profile_id": others[0].profile_id,
+                "status": "SKIPPED",
+                "reason": d.reason,
+            }
         try:
-            mine = profiles.associate_vpc(acct, settings.profile_id, req.vpc_id, execution_name(req.vpc_id),
-                                          d.priority if d is not None else None)
+            mine = profiles.associate_vpc(
+                acct,
+                settings.profile_id,
+                req.vpc_id,
+                execution_name(req.vpc_id),
+                d.priority if d is not None else None,
+            )
         except ClientError as exc:
             # CP-6: the same Profile again fails with ResourceExistsException or ConflictException (which
             # one is silent): look again to tell "ours already" from a refusal.
@@ -332,12 +380,14 @@ def poll(ev: OnboardStepEvent) -> dict[str, Any]:
     res["polls"] = int(res.get("polls", 0)) + 1
     res["elapsed"] = float(res.get("elapsed", 0)) + float(res.get("interval", 0))
     if status in ("FAILED", "DELETING", "DELETED"):
-        raise AssociationFailed(f"association {res['id']} of VPC {req.vpc_id} with Profile "
-                                f"{res.get('profile_id')} ended {status}")
+        raise AssociationFailed(
+            f"association {res['id']} of VPC {req.vpc_id} with Profile {res.get('profile_id')} ended {status}"
+        )
     if status != "COMPLETE":
         if res["elapsed"] >= settings.poll_timeout_seconds:
-            raise PollTimeout(f"association {res['id']} of VPC {req.vpc_id} still {status} after "
-                              f"{res['elapsed']:.0f} s")
+            raise PollTimeout(
+                f"association {res['id']} of VPC {req.vpc_id} still {status} after {res['elapsed']:.0f} s"
+            )
         res["interval"] = int(min(int(res["interval"]) * 2, settings.poll_max_seconds))
     return res
 
@@ -349,15 +399,17 @@ def probe(ev: OnboardStepEvent) -> dict[str, Any]:
     attempts = int(ev.probe.get("attempts", 0)) + 1
     home = default_account(ev.request.region)
     try:
-        answers = fn_adapter.invoke_json(home, str(plan["arn"]), {"names": plan["names"],
-                                                                 "expected": plan["expected"]})["answers"]
+        answers = fn_adapter.invoke_json(
+            home, str(plan["arn"]), {"names": plan["names"], "expected": plan["expected"]}
+        )["answers"]
     except fn_adapter.FunctionError as exc:  # a probe that cannot run counts as a failed answer
         answers = {n: {"class": f"probe-error:{exc.error_type}"} for n in plan["names"]}
     last = {n: str(answers.get(n, {}).get("class", "missing")) for n in plan["names"]}
     passed = all(c == "private" for c in last.values())
     if not passed and attempts >= settings.probe_attempts:
-        raise ProbeFailed(f"the probe of VPC {ev.request.vpc_id} did not answer privately after {attempts} "
-                          f"attempts: {last}")
+        raise ProbeFailed(
+            f"the probe of VPC {ev.request.vpc_id} did not answer privately after {attempts} attempts: {last}"
+        )
     return {"attempts": attempts, "last": last, "status": "passed" if passed else "pending"}
 
 
@@ -372,15 +424,26 @@ def notify(ev: OnboardStepEvent) -> dict[str, Any]:
     elif status == "SKIPPED":
         reason = str(ev.association.get("reason") or ev.decision.get("reason") or "")
     summary: dict[str, Any] = {
-        "vpc_id": req.vpc_id, "account": req.account, "region": req.region, "status": status, "reason": reason,
+        "vpc_id": req.vpc_id,
+        "account": req.account,
+        "region": req.region,
+        "status": status,
+        "reason": reason,
         "profile_id": ev.decision.get("profile_id") or settings.profile_id,
-        "association_id": ev.association.get("id", ""), "probe": ev.probe.get("status", "none"),
-        "dns_ready": ev.decision.get("dns_ready"), "execution": ev.execution, "notified": False,
+        "association_id": ev.association.get("id", ""),
+        "probe": ev.probe.get("status", "none"),
+        "dns_ready": ev.decision.get("dns_ready"),
+        "execution": ev.execution,
+        "notified": False,
     }
     if settings.topic_arn:
         try:
-            notify_adapter.publish_json(default_account(settings.home_region), settings.topic_arn, summary,
-                                        subject=f"profile-migrator: VPC {req.vpc_id} {status}")
+            notify_adapter.publish_json(
+                default_account(settings.home_region),
+                settings.topic_arn,
+                summary,
+                subject=f"profile-migrator: VPC {req.vpc_id} {status}",
+            )
             summary["notified"] = True
         except ClientError as exc:  # a lost notification must not undo an onboarding
             summary["notify_error"] = error_code(exc) or str(exc)

@@ -30,8 +30,13 @@ MAX_WAVE = 5
 
 
 DESTRUCTIVE = frozenset(
-    {"disassociate-vpc-from-zone", "disassociate-zone-from-profile", "delete-zone-record", "delete-zone",
-     "delete-parking-vpc"}
+    {
+        "disassociate-vpc-from-zone",
+        "disassociate-zone-from-profile",
+        "delete-zone-record",
+        "delete-zone",
+        "delete-parking-vpc",
+    }
 )
 
 # What undoes each forward action (the state machine's compensation uses the same table). ``None``:
@@ -105,8 +110,13 @@ class Prediction:
     via: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"after_step": self.after_step, "vpc": self.vpc, "name": self.name, "answer": self.answer,
-                "via": self.via}
+        return {
+            "after_step": self.after_step,
+            "vpc": self.vpc,
+            "name": self.name,
+            "answer": self.answer,
+            "via": self.via,
+        }
 
 
 @dataclass
@@ -268,9 +278,7 @@ class _Planner:
             arch = "greenfield"
         else:
             attached = [z for z in zones if prof is not None and z in prof.hosted_zones]
-            direct_others = {
-                v for v in targets - {ep.vpc} if self.state0.direct.get(v, set()) & zone_keys
-            }
+            direct_others = {v for v in targets - {ep.vpc} if self.state0.direct.get(v, set()) & zone_keys}
             through_profile_only = targets - {ep.vpc} - direct_others
             if not attached:
                 arch = "direct-phz"
@@ -376,7 +384,7 @@ class _Planner:
             others = self.other_profiles(vpc, profile)
             if not others:
                 continue
-            (other, oprio), = others.items()  # VPC_PROFILE_LIMIT refused the case of two others
+            ((other, oprio),) = others.items()  # VPC_PROFILE_LIMIT refused the case of two others
             current = self._profiles_of.get(vpc, {}).get(profile)
             if current is not None:
                 candidates = [current]  # already associated: its priority is the one AWS uses
@@ -427,10 +435,26 @@ class _Planner:
         vacct = self.vpc_account(vpc)
         if vacct != zacct:
             # CP-9: the zone's account authorises, then the VPC's account associates.
-            self.add(Step("authorize-vpc-association", endpoint=endpoint, zone=zone, vpc=vpc, account=zacct,
-                          published_step=pstep))
-        self.add(Step("associate-vpc-with-zone", endpoint=endpoint, zone=zone, vpc=vpc, account=vacct,
-                      published_step=pstep))
+            self.add(
+                Step(
+                    "authorize-vpc-association",
+                    endpoint=endpoint,
+                    zone=zone,
+                    vpc=vpc,
+                    account=zacct,
+                    published_step=pstep,
+                )
+            )
+        self.add(
+            Step(
+                "associate-vpc-with-zone",
+                endpoint=endpoint,
+                zone=zone,
+                vpc=vpc,
+                account=vacct,
+                published_step=pstep,
+            )
+        )
 
     def bridge(self, zone: str, vpcs: list[str], endpoint: str, frees: str | None) -> list[str]:
         """Q-1: path 2's bridge associates ``zone`` directly with ``vpcs`` (steps 4-5 switch every VPC at
@@ -444,12 +468,18 @@ class _Planner:
         assert mig is not None
         hz = self.scn.hosted_zones[zone]
         members = set(hz.vpcs) | set(self.zone_added.get(zone, []))
-        parked = mig.parking_vpc == "none" or mig.parking_vpc in members or bool(members & self.own_parking) \
+        parked = (
+            mig.parking_vpc == "none"
+            or mig.parking_vpc in members
+            or bool(members & self.own_parking)
             or frees in members
+        )
         room = max(hz.max_vpcs - len(members) - (0 if parked else 1), 0)
         if len(vpcs) <= room:
             return vpcs
-        per_copy = min(hz.max_vpcs, DEFAULT_ZONE_MAX_VPCS) - 1  # a copy's limit (zone_limit) less its parking VPC
+        per_copy = (
+            min(hz.max_vpcs, DEFAULT_ZONE_MAX_VPCS) - 1
+        )  # a copy's limit (zone_limit) less its parking VPC
         if per_copy < 1:
             return vpcs  # a copy could not hold a workload VPC besides its parking VPC: the simulation refuses (Q-1)
         keep, rest = vpcs[:room], vpcs[room:]
@@ -466,15 +496,41 @@ class _Planner:
                 pvpc += "-x"
             self.parking_account[pvpc] = hz.account
             self.parking[copy] = pvpc
-            self.add(Step("create-parking-vpc", endpoint=endpoint, vpc=pvpc, zone=copy, account=hz.account,
-                          published_step=1))
-            self.add(Step("create-bridge-zone", endpoint=endpoint, zone=copy, vpc=pvpc, copy_of=zone,
-                          account=hz.account, published_step=1))
+            self.add(
+                Step(
+                    "create-parking-vpc",
+                    endpoint=endpoint,
+                    vpc=pvpc,
+                    zone=copy,
+                    account=hz.account,
+                    published_step=1,
+                )
+            )
+            self.add(
+                Step(
+                    "create-bridge-zone",
+                    endpoint=endpoint,
+                    zone=copy,
+                    vpc=pvpc,
+                    copy_of=zone,
+                    account=hz.account,
+                    published_step=1,
+                )
+            )
             for rec in hz.records:
                 if rec.type not in ("SOA", "NS"):
-                    self.add(Step("create-zone-record", endpoint=endpoint, zone=copy, record=rec.name, copy_of=zone,
-                                  account=hz.account, published_step=1))
-            for vpc in rest[start:start + per_copy]:
+                    self.add(
+                        Step(
+                            "create-zone-record",
+                            endpoint=endpoint,
+                            zone=copy,
+                            record=rec.name,
+                            copy_of=zone,
+                            account=hz.account,
+                            published_step=1,
+                        )
+                    )
+            for vpc in rest[start : start + per_copy]:
                 self.zone_assoc(copy, vpc, 1, endpoint)
         return []
 
@@ -495,8 +551,16 @@ class _Planner:
                 while pvpc in self.scn.vpcs:
                     pvpc += "-x"
                 self.parking_account[pvpc] = zacct
-                self.add(Step("create-parking-vpc", endpoint=endpoint, vpc=pvpc, zone=zone, account=zacct,
-                              published_step=pstep))
+                self.add(
+                    Step(
+                        "create-parking-vpc",
+                        endpoint=endpoint,
+                        vpc=pvpc,
+                        zone=zone,
+                        account=zacct,
+                        published_step=pstep,
+                    )
+                )
         else:
             pvpc = mig.parking_vpc
         self.parking[zone] = pvpc
@@ -523,8 +587,13 @@ class _Planner:
         archs = {c.architecture for c in ctxs}
         architecture = archs.pop() if len(archs) == 1 else ("mixed" if archs else "unknown")
         ep_info = {
-            c.name: {"architecture": c.architecture, "dns_name": c.dns_name, "vpc": c.vpc,
-                     "zones": c.zones, "vpcs": sorted(c.targets)}
+            c.name: {
+                "architecture": c.architecture,
+                "dns_name": c.dns_name,
+                "vpc": c.vpc,
+                "zones": c.zones,
+                "vpcs": sorted(c.targets),
+            }
             for c in ctxs
         }
         if not self.problems:
@@ -537,8 +606,16 @@ class _Planner:
         for vpc in self._joining(ctxs, profile):
             # CP-9: the VPC owner's account associates its own VPC with the shared Profile; CP-6: with a
             # Priority when the VPC keeps another Profile (RES-12).
-            self.add(Step("associate-vpc-with-profile", vpc=vpc, profile=profile, account=self.vpc_account(vpc),
-                          priority=self.priorities.get(vpc), published_step=1))
+            self.add(
+                Step(
+                    "associate-vpc-with-profile",
+                    vpc=vpc,
+                    profile=profile,
+                    account=self.vpc_account(vpc),
+                    priority=self.priorities.get(vpc),
+                    published_step=1,
+                )
+            )
         for ctx in ctxs:
             self.endpoint_steps(ctx, profile, vpc_order)
         # A parking VPC an aborted run left behind, whose zone is already gone, is deleted at the end.
@@ -546,14 +623,25 @@ class _Planner:
             self.parking_account[vpc] = scn.vpcs[vpc].account
             self.add(Step("delete-parking-vpc", vpc=vpc, account=scn.vpcs[vpc].account, published_step=7))
         self.assign_waves()
-        plan = Plan(architecture, self.procedure, self.problems, self.warnings, self.steps,
-                    endpoints=ep_info, parking=dict(self.parking), priorities=dict(self.priorities),
-                    bridges=dict(self.bridges))
+        plan = Plan(
+            architecture,
+            self.procedure,
+            self.problems,
+            self.warnings,
+            self.steps,
+            endpoints=ep_info,
+            parking=dict(self.parking),
+            priorities=dict(self.priorities),
+            bridges=dict(self.bridges),
+        )
         # RES-12: with two Profiles on some VPC the plan must hold under both readings; the scenario's own
         # reading (the one the twin answers with) gives the predictions.
         primary = scn.twin.profile_precedence
-        two = any(len(p) > 1 for p in self.state0.profiles_of.values()) or bool(self.priorities) or any(
-            self.other_profiles(v, profile) for v in self._joining(ctxs, profile))
+        two = (
+            any(len(p) > 1 for p in self.state0.profiles_of.values())
+            or bool(self.priorities)
+            or any(self.other_profiles(v, profile) for v in self._joining(ctxs, profile))
+        )
         for precedence in [primary] + ([p for p in PRECEDENCES if p != primary] if two else []):
             self.simulate(plan, ctxs, profile, precedence, primary=precedence == primary)
         return plan
@@ -594,8 +682,16 @@ class _Planner:
         attached: list[str] = list(carried)
         # Step 1: the zone reaches the endpoint's VPC through the Profile once it leaves it directly.
         if not ep.private_dns and s_zones and not carried and e not in prof.endpoints:
-            self.add(Step("associate-zone-with-profile", endpoint=e, zone=s_zones[0], profile=profile,
-                          account=pacct, published_step=1))
+            self.add(
+                Step(
+                    "associate-zone-with-profile",
+                    endpoint=e,
+                    zone=s_zones[0],
+                    profile=profile,
+                    account=pacct,
+                    published_step=1,
+                )
+            )
             attached.append(s_zones[0])
         # Step 1 (path 2): VPCs that get the zone only through the Profile are associated directly, so
         # they keep it when the zone leaves the Profile (step 4) until they switch (step 6).
@@ -615,17 +711,40 @@ class _Planner:
                 remaining = set(scn.hosted_zones[z].vpcs) - {ctx.vpc}
                 if not remaining and not self._assoc_added(z):
                     self.parking_for(z, e, 2)  # CP-3: a zone's last VPC cannot leave
-                self.add(Step("disassociate-vpc-from-zone", endpoint=e, zone=z, vpc=ctx.vpc,
-                              account=scn.hosted_zones[z].account, published_step=2))
+                self.add(
+                    Step(
+                        "disassociate-vpc-from-zone",
+                        endpoint=e,
+                        zone=z,
+                        vpc=ctx.vpc,
+                        account=scn.hosted_zones[z].account,
+                        published_step=2,
+                    )
+                )
             self.add(Step("enable-private-dns", endpoint=e, vpc=ctx.vpc, account=eacct, published_step=3))
         # Step 4: the zone leaves the Profile (CP-7: the Profile cannot carry the name twice).
         for z in attached:
-            self.add(Step("disassociate-zone-from-profile", endpoint=e, zone=z, profile=profile, account=pacct,
-                          published_step=4))
+            self.add(
+                Step(
+                    "disassociate-zone-from-profile",
+                    endpoint=e,
+                    zone=z,
+                    profile=profile,
+                    account=pacct,
+                    published_step=4,
+                )
+            )
         # Step 5: the endpoint joins the Profile (CP-8: Private DNS is on by now).
         if e not in prof.endpoints:
-            self.add(Step("associate-endpoint-with-profile", endpoint=e, profile=profile, account=pacct,
-                          published_step=5))
+            self.add(
+                Step(
+                    "associate-endpoint-with-profile",
+                    endpoint=e,
+                    profile=profile,
+                    account=pacct,
+                    published_step=5,
+                )
+            )
         # Step 6: the remaining VPCs leave the zone, canary first; the zone is parked before the last.
         retired = [*ctx.zones, *(c for z in ctx.zones for c in self.copies.get(z, []))]
         for z in retired:
@@ -654,20 +773,44 @@ class _Planner:
                     last,
                 )
             for vpc in leaving:
-                self.add(Step("disassociate-vpc-from-zone", endpoint=e, zone=z, vpc=vpc, account=self.zone_of(z).account,
-                              published_step=6))
+                self.add(
+                    Step(
+                        "disassociate-vpc-from-zone",
+                        endpoint=e,
+                        zone=z,
+                        vpc=vpc,
+                        account=self.zone_of(z).account,
+                        published_step=6,
+                    )
+                )
         # Step 7: delete the alias record, then the zone (CP-4), then the tool's own parking VPC.
         for z in retired:
             zone = self.zone_of(z)  # a bridge copy holds the original's records
             for rec in zone.records:
                 if rec.type not in ("SOA", "NS"):
-                    self.add(Step("delete-zone-record", endpoint=e, zone=z, record=rec.name, account=zone.account,
-                                  published_step=7))
+                    self.add(
+                        Step(
+                            "delete-zone-record",
+                            endpoint=e,
+                            zone=z,
+                            record=rec.name,
+                            account=zone.account,
+                            published_step=7,
+                        )
+                    )
             self.add(Step("delete-zone", endpoint=e, zone=z, account=zone.account, published_step=7))
             pvpc = self.parking.get(z)
             if pvpc is not None and pvpc in self.parking_account:
-                self.add(Step("delete-parking-vpc", endpoint=e, vpc=pvpc, zone=z, account=self.parking_account[pvpc],
-                              published_step=7))
+                self.add(
+                    Step(
+                        "delete-parking-vpc",
+                        endpoint=e,
+                        vpc=pvpc,
+                        zone=z,
+                        account=self.parking_account[pvpc],
+                        published_step=7,
+                    )
+                )
 
     def _assoc_added(self, zone: str) -> bool:
         return bool(self.zone_added.get(zone))
@@ -689,16 +832,29 @@ class _Planner:
                     j += 1
                 i = j
                 continue
-            if s.action == "disassociate-vpc-from-zone" and s.published_step == 6 and self.procedure == "converge":
+            if (
+                s.action == "disassociate-vpc-from-zone"
+                and s.published_step == 6
+                and self.procedure == "converge"
+            ):
                 # s is the canary (alone); then waves of 2, 4, ... up to MAX_WAVE.
                 size = 2
                 j = i + 1
-                while j < len(steps) and steps[j].action == s.action and steps[j].published_step == 6 \
-                        and steps[j].endpoint == s.endpoint:
+                while (
+                    j < len(steps)
+                    and steps[j].action == s.action
+                    and steps[j].published_step == 6
+                    and steps[j].endpoint == s.endpoint
+                ):
                     wave += 1
                     k = j
-                    while k < len(steps) and k - j < size and steps[k].action == s.action \
-                            and steps[k].published_step == 6 and steps[k].endpoint == s.endpoint:
+                    while (
+                        k < len(steps)
+                        and k - j < size
+                        and steps[k].action == s.action
+                        and steps[k].published_step == 6
+                        and steps[k].endpoint == s.endpoint
+                    ):
                         steps[k].wave = wave
                         k += 1
                     j = k
@@ -708,8 +864,15 @@ class _Planner:
             i += 1
 
     # -- simulation ------------------------------------------------------------------------------
-    def simulate(self, plan: Plan, ctxs: list[_EndpointCtx], profile: str, precedence: Precedence,
-                 *, primary: bool = True) -> None:
+    def simulate(
+        self,
+        plan: Plan,
+        ctxs: list[_EndpointCtx],
+        profile: str,
+        precedence: Precedence,
+        *,
+        primary: bool = True,
+    ) -> None:
         """Apply every step to the resolution model under one reading of RES-12 and check it. The primary
         reading records predictions; another reading only adds its problems (named) and gate VPCs."""
         scn = self.scn
@@ -761,8 +924,11 @@ class _Planner:
 
         # The control-plane rules a step must not break: AWS would refuse the call (CP-1, CP-2, CP-3, CP-7).
         def refused(idx: int, action: str, rule: str, why: str, resource: str) -> None:
-            self.problem("UNSAFE_STEP", f"step {idx} ({action}) would be refused by AWS: {why} ({rule}){reading}",
-                         resource)
+            self.problem(
+                "UNSAFE_STEP",
+                f"step {idx} ({action}) would be refused by AWS: {why} ({rule}){reading}",
+                resource,
+            )
 
         def direct_name(vpc: str, name: str) -> bool:
             direct = st.direct.get(vpc, ())
@@ -771,6 +937,7 @@ class _Planner:
         def carried_name(name: str) -> bool:
             carried = st.profile_zones.get(profile, ())
             return any(k in carried for k in st.keys_named(name))
+
         members: dict[str, set[str]] = {}
         for v, profs in st.profiles_of.items():
             for p in profs:
@@ -789,7 +956,13 @@ class _Planner:
                 assert step.zone is not None
                 if a.startswith("associate"):
                     if carried_name(zname[step.zone]):
-                        refused(idx, a, "CP-7", f"Profile {profile!r} already carries {zname[step.zone]}", step.zone)
+                        refused(
+                            idx,
+                            a,
+                            "CP-7",
+                            f"Profile {profile!r} already carries {zname[step.zone]}",
+                            step.zone,
+                        )
                     st.attach_to_profile(profile, f"zone:{step.zone}")
                 else:
                     st.detach_from_profile(profile, f"zone:{step.zone}")
@@ -797,34 +970,63 @@ class _Planner:
             elif a == "associate-endpoint-with-profile":
                 assert step.endpoint is not None
                 if carried_name(names[step.endpoint]):
-                    refused(idx, a, "CP-7", f"Profile {profile!r} already carries {names[step.endpoint]}",
-                            step.endpoint)
+                    refused(
+                        idx,
+                        a,
+                        "CP-7",
+                        f"Profile {profile!r} already carries {names[step.endpoint]}",
+                        step.endpoint,
+                    )
                 st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
                 touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
             elif a in ("associate-vpc-with-zone", "disassociate-vpc-from-zone"):
                 assert step.zone is not None and step.vpc is not None
                 if a.startswith("associate"):
                     if direct_name(step.vpc, zname[step.zone]):
-                        refused(idx, a, "CP-2", f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
-                                "(ConflictingDomainExists)", step.vpc)
+                        refused(
+                            idx,
+                            a,
+                            "CP-2",
+                            f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
+                            "(ConflictingDomainExists)",
+                            step.vpc,
+                        )
                     st.associate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] += 1
                     limit = self.zone_limit(step.zone)
                     if zone_vpcs[step.zone] > limit:
-                        refused(idx, a, "Q-1", f"zone {step.zone!r} would have {zone_vpcs[step.zone]} VPC associations, "
-                                f"above its limit of {limit} (LimitsExceeded)", step.zone)
+                        refused(
+                            idx,
+                            a,
+                            "Q-1",
+                            f"zone {step.zone!r} would have {zone_vpcs[step.zone]} VPC associations, "
+                            f"above its limit of {limit} (LimitsExceeded)",
+                            step.zone,
+                        )
                 else:
                     st.disassociate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] -= 1
                     if zone_vpcs[step.zone] <= 0:
-                        refused(idx, a, "CP-3", f"it would remove the last VPC association of zone {step.zone!r} "
-                                "(LastVPCAssociation)", step.zone)
+                        refused(
+                            idx,
+                            a,
+                            "CP-3",
+                            f"it would remove the last VPC association of zone {step.zone!r} "
+                            "(LastVPCAssociation)",
+                            step.zone,
+                        )
                 touched, affected = {step.vpc}, names_under(zname[step.zone])
             elif a == "enable-private-dns":
                 assert step.endpoint is not None and step.vpc is not None
                 if direct_name(step.vpc, names[step.endpoint]):
-                    refused(idx, a, "CP-1", f"a zone named {names[step.endpoint]} is still directly associated "
-                            f"with VPC {step.vpc!r}", step.endpoint)
+                    refused(
+                        idx,
+                        a,
+                        "CP-1",
+                        f"a zone named {names[step.endpoint]} is still directly associated "
+                        f"with VPC {step.vpc!r}",
+                        step.endpoint,
+                    )
                 st.set_private_dns(step.endpoint, step.vpc, True)
                 touched, affected = {step.vpc}, names_under(names[step.endpoint])
             elif a in ("delete-zone-record", "delete-zone"):
@@ -844,8 +1046,14 @@ class _Planner:
                 # CreateHostedZone with its first VPC, the copy's own parking VPC (CP-2 checked as an association).
                 assert step.zone is not None and step.vpc is not None
                 if direct_name(step.vpc, zname[step.zone]):
-                    refused(idx, a, "CP-2", f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
-                            "(ConflictingDomainExists)", step.vpc)
+                    refused(
+                        idx,
+                        a,
+                        "CP-2",
+                        f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
+                        "(ConflictingDomainExists)",
+                        step.vpc,
+                    )
                 st.create_zone(step.zone, zname[step.zone], step.vpc)
                 zone_vpcs[step.zone] = 1
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
@@ -878,7 +1086,7 @@ class _Planner:
                     if primary:
                         plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
                     if (vpc, n) in start_private and not ans.private:
-                        window = (a == "delete-zone-record" and self.parking.get(step.zone or "") is None)
+                        window = a == "delete-zone-record" and self.parking.get(step.zone or "") is None
                         if window:
                             in_window[(vpc, n)] = idx
                         else:
@@ -897,15 +1105,23 @@ class _Planner:
             step.gate = sorted(gate, key=lambda v: order.get(v, 1 << 30)) if len(gate) > 1 else list(gate)
         # Whatever is still not private at the end is a permanent loss.
         for (vpc, n), since in in_window.items():
-            self.problem("UNSAFE_STEP", f"VPC {vpc!r} loses {n} from step {since} and never gets it back{reading}",
-                         vpc)
+            self.problem(
+                "UNSAFE_STEP", f"VPC {vpc!r} loses {n} from step {since} and never gets it back{reading}", vpc
+            )
         for key in start_private:
             if not current[key].private:
-                self.problem("UNSAFE_STEP",
-                             f"VPC {key[0]!r} does not resolve {key[1]} privately at the end{reading}", key[0])
+                self.problem(
+                    "UNSAFE_STEP",
+                    f"VPC {key[0]!r} does not resolve {key[1]} privately at the end{reading}",
+                    key[0],
+                )
         for vpc in sorted(changed_vpcs):
-            if vpc in scn.vpcs and not scn.vpcs[vpc].probe and self.procedure == "converge" \
-                    and vpc not in self.own_parking:
+            if (
+                vpc in scn.vpcs
+                and not scn.vpcs[vpc].probe
+                and self.procedure == "converge"
+                and vpc not in self.own_parking
+            ):
                 self.problem(
                     "NO_PROBE",
                     f"VPC {vpc!r} changes how it resolves the service but has no DNS probe to prove it",

@@ -107,12 +107,18 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
         dns_names={e: scn.endpoint_dns_name(e) for e in endpoints if e in scn.endpoints},
     )
     # SF-5: the plan and the context go to the run bucket; the state carries where they are and a summary.
-    docs, summary = workflow.run_documents(the_plan, req.approvals, f"runs/{execution}/", execution,
-                                           req.concurrency.endpoints)
-    docs["context.json"] = {"ctx": out_ctx.model_dump(mode="json"), "watched": sorted(watched_names),
-                            "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints)}
+    docs, summary = workflow.run_documents(
+        the_plan, req.approvals, f"runs/{execution}/", execution, req.concurrency.endpoints
+    )
+    docs["context.json"] = {
+        "ctx": out_ctx.model_dump(mode="json"),
+        "watched": sorted(watched_names),
+        "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints),
+    }
     run, sizes = store_run(req.region, execution, docs)
-    run.shared, run.lanes, run.cleanup = (run.prefix + n for n in ("shared.json", "lanes.json", "cleanup.json"))
+    run.shared, run.lanes, run.cleanup = (
+        run.prefix + n for n in ("shared.json", "lanes.json", "cleanup.json")
+    )
     summary["stored_bytes"] = sum(sizes.values())
     return {
         "ready": True,

@@ -174,9 +174,7 @@ class DnsState:
     def copy(self) -> DnsState:
         st = DnsState()
         st.vpcs = {k: VpcDns(v.dns_support, v.dns_hostnames) for k, v in self.vpcs.items()}
-        st.zones = {
-            k: ZoneSource(v.key, v.name, dict(v.records)) for k, v in self.zones.items()
-        }
+        st.zones = {k: ZoneSource(v.key, v.name, dict(v.records)) for k, v in self.zones.items()}
         st.direct = defaultdict(set, {k: set(v) for k, v in self.direct.items()})
         st.profiles_of = defaultdict(dict, {k: dict(v) for k, v in self.profiles_of.items()})
         st.old_priorities = {k: dict(v) for k, v in self.old_priorities.items()}

@@ -69,10 +69,16 @@ def accounts_for(ctx: Ctx) -> dict[str, Account]:
 
 
 def action_context(ctx: Ctx) -> actions.Context:
-    return actions.Context(region=ctx.region, accounts=accounts_for(ctx), vpcs=dict(ctx.ids.vpcs),
-                           endpoints=dict(ctx.ids.endpoints), zones=dict(ctx.ids.zones),
-                           profiles=dict(ctx.ids.profiles), account_ids={a: v.id for a, v in ctx.accounts.items()},
-                           endpoint_accounts=dict(ctx.ids.endpoint_accounts))
+    return actions.Context(
+        region=ctx.region,
+        accounts=accounts_for(ctx),
+        vpcs=dict(ctx.ids.vpcs),
+        endpoints=dict(ctx.ids.endpoints),
+        zones=dict(ctx.ids.zones),
+        profiles=dict(ctx.ids.profiles),
+        account_ids={a: v.id for a, v in ctx.accounts.items()},
+        endpoint_accounts=dict(ctx.ids.endpoint_accounts),
+    )
 
 
 # -- The run's documents (S3) -------------------------------------------------------------------------------
@@ -159,8 +165,14 @@ def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
     if rec is not None:
         rec.update(saved=saved, status="done")
         store.put_json(_home(ctx.region), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
-    res = {"waits": waits, "state": "settled", "polls": 0, "interval": ev.config.poll.initial_seconds,
-           "elapsed": 0, "label": workflow.step_label(step)}
+    res = {
+        "waits": waits,
+        "state": "settled",
+        "polls": 0,
+        "interval": ev.config.poll.initial_seconds,
+        "elapsed": 0,
+        "label": workflow.step_label(step),
+    }
     if waits:
         res.update(state=actions.poll_all(actx, waits), polls=1)
         _raise_if_failed(actx, res)
@@ -209,8 +221,10 @@ def poll_step(ev: PollEvent) -> dict[str, Any]:
                 res["timed_out"] = True
                 return res
             waiting = ", ".join(f"{w['kind']} {w.get('id', '')}".strip() for w in res["waits"])
-            raise PollTimeout(f"{res.get('label', 'a step')}: {waiting} still pending after {res['elapsed']:.0f} s "
-                              f"(poll.timeout_seconds {ev.config.poll.timeout_seconds:.0f})")
+            raise PollTimeout(
+                f"{res.get('label', 'a step')}: {waiting} still pending after {res['elapsed']:.0f} s "
+                f"(poll.timeout_seconds {ev.config.poll.timeout_seconds:.0f})"
+            )
         res["interval"] = int(min(int(res["interval"]) * 2, ev.config.poll.max_seconds))
     return res
 
@@ -228,8 +242,11 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
     checks = int(state.get("checks", 0))
     elapsed = float(state.get("elapsed", 0)) + (cfg.interval_seconds if checks else 0)
     watched = _gate_names(ctx, ev.steps)
-    gated = [_GatedVpc(vpc, names, arn, {n: ctx.private_ips.get(n, []) for n in names})
-             for vpc in ev.vpcs if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))]
+    gated = [
+        _GatedVpc(vpc, names, arn, {n: ctx.private_ips.get(n, []) for n in names})
+        for vpc in ev.vpcs
+        if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))
+    ]
     answers_of = probe_vpcs(_home(ctx.region), gated, cfg.concurrency)
     last: dict[str, str] = {}
     for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
@@ -241,15 +258,22 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
             streaks[key] = streaks.get(key, 0) + 1 if cls == "private" else 0
     needed = [f"{v}|{n}" for v in ev.vpcs for n in watched(v) if v in ctx.probes]
     passed = all(streaks.get(k, 0) >= cfg.consecutive for k in needed)
-    out = {"checks": checks + 1, "elapsed": elapsed, "streaks": streaks, "last": last,
-           "status": "passed" if passed else "pending"}
+    out = {
+        "checks": checks + 1,
+        "elapsed": elapsed,
+        "streaks": streaks,
+        "last": last,
+        "status": "passed" if passed else "pending",
+    }
     timeout = cfg.proof_timeout_seconds if ev.mode == "undo" else cfg.timeout_seconds
     if not passed and elapsed >= timeout:
         bad = ", ".join(f"{k.replace('|', ' ')} answered {v}" for k, v in last.items() if v != "private")
         after = "; ".join(workflow.step_label(s) for s in ev.steps)
         where = f"probe gate after {after}" if after else "probe gate of the rollback's proof"
-        raise GateFailed(f"{where}: {', '.join(ev.vpcs)} did not resolve privately {cfg.consecutive} times in a "
-                         f"row within {elapsed:.0f} s; last answers not private: {bad or 'none'}")
+        raise GateFailed(
+            f"{where}: {', '.join(ev.vpcs)} did not resolve privately {cfg.consecutive} times in a "
+            f"row within {elapsed:.0f} s; last answers not private: {bad or 'none'}"
+        )
     return out
 
 
@@ -279,7 +303,9 @@ def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[
 
     def one(g: _GatedVpc) -> dict[str, Any]:
         try:
-            answers = fn_adapter.invoke_json(acct, g.probe_arn, {"names": g.names, "expected": g.expected})["answers"]
+            answers = fn_adapter.invoke_json(acct, g.probe_arn, {"names": g.names, "expected": g.expected})[
+                "answers"
+            ]
             if not isinstance(answers, dict):
                 raise TypeError(f"probe answers are a {type(answers).__name__}, not an object")
             return answers
@@ -313,18 +339,42 @@ def lock(ev: LockEvent) -> dict[str, Any]:
             continue
         doc = {"execution": ev.execution, "execution_arn": ev.execution_arn, "at": time.time()}
         try:
-            store.put_json(home, table, pk, "lock", doc, condition="attribute_not_exists(pk) OR execution = :me",
-                           values={":me": ev.execution})
+            store.put_json(
+                home,
+                table,
+                pk,
+                "lock",
+                doc,
+                condition="attribute_not_exists(pk) OR execution = :me",
+                values={":me": ev.execution},
+            )
         except store.ConditionFailed:
             holder = store.get_json(home, table, pk, "lock") or {}
-            status = fn_adapter.execution_status(home, str(holder.get("execution_arn", ""))) if holder else "GONE"
+            status = (
+                fn_adapter.execution_status(home, str(holder.get("execution_arn", ""))) if holder else "GONE"
+            )
             if status == "RUNNING":
                 for k in taken:  # leave nothing half-taken
-                    store.delete(home, table, f"lock#{k}", "lock", condition="execution = :me",
-                                 values={":me": ev.execution})
-                raise Locked(f"endpoint {key} is being migrated by execution {holder.get('execution')}") from None
-            store.put_json(home, table, pk, "lock", doc, condition="execution = :old",
-                           values={":old": str(holder.get("execution", ""))})
+                    store.delete(
+                        home,
+                        table,
+                        f"lock#{k}",
+                        "lock",
+                        condition="execution = :me",
+                        values={":me": ev.execution},
+                    )
+                raise Locked(
+                    f"endpoint {key} is being migrated by execution {holder.get('execution')}"
+                ) from None
+            store.put_json(
+                home,
+                table,
+                pk,
+                "lock",
+                doc,
+                condition="execution = :old",
+                values={":old": str(holder.get("execution", ""))},
+            )
         taken.append(key)
     return {"op": ev.op, "keys": len(keys)}
 
@@ -345,10 +395,14 @@ def plan_undo(ev: CompensateEvent) -> dict[str, Any]:
         reason = _told(records, forward=True) or reason
     undo = workflow.undo_waves(performed, watched)
     undone = sum(len(w["steps"]) for w in undo)
-    out: dict[str, Any] = {"cause": reason[:MAX_CAUSE], "error": ev.failure.get("Error", ""), "undone_steps": undone,
-                           # The RolledBack state's cause (CausePath): why, and what the rollback proved.
-                           "rolled_back": f"{reason}; rolled back: {undone} change(s) undone, and the probes prove "
-                                          f"every watched VPC resolves as at the start"[:MAX_CAUSE]}
+    out: dict[str, Any] = {
+        "cause": reason[:MAX_CAUSE],
+        "error": ev.failure.get("Error", ""),
+        "undone_steps": undone,
+        # The RolledBack state's cause (CausePath): why, and what the rollback proved.
+        "rolled_back": f"{reason}; rolled back: {undone} change(s) undone, and the probes prove "
+        f"every watched VPC resolves as at the start"[:MAX_CAUSE],
+    }
     if ev.run is not None:
         objects.put_json(home, ev.run.bucket, ev.run.prefix + "undo.json", undo)
         out["waves_key"] = ev.run.prefix + "undo.json"
@@ -368,58 +422,107 @@ def outcome(ev: OutcomeEvent) -> dict[str, Any]:
     warnings); ``rollback-failed``: why the run failed and why its rollback did too."""
     if ev.op == "explain":
         error = str(ev.failure.get("Error", "")) or "StepFailed"
-        told = {"error": error,
-                "cause": workflow.explain_step_failure(ev.step, error, str(ev.failure.get("Cause", "")))[:MAX_CAUSE]}
+        told = {
+            "error": error,
+            "cause": workflow.explain_step_failure(ev.step, error, str(ev.failure.get("Cause", "")))[
+                :MAX_CAUSE
+            ],
+        }
         if ev.execution:  # the parent reads it when a lane's failure reaches it as the map run's
-            _record(ev, f"failure#{time.time():.6f}#{ev.step.get('index', 0)}",
-                    {"kind": "failure", "mode": ev.mode, **told})
+            _record(
+                ev,
+                f"failure#{time.time():.6f}#{ev.step.get('index', 0)}",
+                {"kind": "failure", "mode": ev.mode, **told},
+            )
         return told
     if ev.op == "left":  # a cleanup step left for a person: the summary turns it into a warning
-        _record(ev, f"left#{int(ev.step.get('index', 0)):05d}", {"kind": "left", "step": ev.step,
-                                                               "failure": ev.failure})
+        _record(
+            ev,
+            f"left#{int(ev.step.get('index', 0)):05d}",
+            {"kind": "left", "step": ev.step, "failure": ev.failure},
+        )
         return {"index": ev.step.get("index"), "action": ev.step.get("action"), "left": True}
     if ev.op == "summarize":
         ctx = with_ctx(ev).ctx if (ev.ctx is not None or ev.run is not None) else None
         ids = ctx.ids.model_dump() if ctx is not None else {}
-        if ev.run is not None and ev.execution and not (isinstance(ev.cleanup, dict) and "Error" in ev.cleanup):
-            left = [r for r in store.query_json(_home(ev.run.region), table_name(), f"run#{ev.execution}")
-                    if r.get("kind") == "left"]
-            return {"warnings": [workflow.left_warning(r["step"], str(r["failure"].get("Error", "")),
-                                                       str(r["failure"].get("Cause", "")), ids)
-                                 for r in sorted(left, key=lambda r: int(r["step"].get("index", 0)))]}
+        if (
+            ev.run is not None
+            and ev.execution
+            and not (isinstance(ev.cleanup, dict) and "Error" in ev.cleanup)
+        ):
+            left = [
+                r
+                for r in store.query_json(_home(ev.run.region), table_name(), f"run#{ev.execution}")
+                if r.get("kind") == "left"
+            ]
+            return {
+                "warnings": [
+                    workflow.left_warning(
+                        r["step"], str(r["failure"].get("Error", "")), str(r["failure"].get("Cause", "")), ids
+                    )
+                    for r in sorted(left, key=lambda r: int(r["step"].get("index", 0)))
+                ]
+            }
         if isinstance(ev.cleanup, dict):  # the Cleanup Map itself failed: {Error, Cause}
             why = workflow.failure_text(str(ev.cleanup.get("Error", "")), str(ev.cleanup.get("Cause", "")))
-            return {"warnings": [{"code": "CLEANUP_LEFT", "resource": "",
-                                  "message": f"the cleanup stopped: {why}; every watched VPC already resolves "
-                                             "through the Profile: delete the parked zone and the parking VPC by hand"}]}
-        warnings = [workflow.left_warning(s["step"], str(s["failure"].get("Error", "")),
-                                          str(s["failure"].get("Cause", "")), ids)
-                    for w in ev.cleanup for s in w.get("steps", []) if isinstance(s, dict) and s.get("failure")]
+            return {
+                "warnings": [
+                    {
+                        "code": "CLEANUP_LEFT",
+                        "resource": "",
+                        "message": f"the cleanup stopped: {why}; every watched VPC already resolves "
+                        "through the Profile: delete the parked zone and the parking VPC by hand",
+                    }
+                ]
+            }
+        warnings = [
+            workflow.left_warning(
+                s["step"], str(s["failure"].get("Error", "")), str(s["failure"].get("Cause", "")), ids
+            )
+            for w in ev.cleanup
+            for s in w.get("steps", [])
+            if isinstance(s, dict) and s.get("failure")
+        ]
         return {"warnings": warnings}
     # rollback-failed: the failure is already in words (explain); the rollback's may not be.
-    reason = workflow.failure_text(str(ev.failure.get("Error", "")), str(ev.failure.get("Cause", ""))) or "the run failed"
+    reason = (
+        workflow.failure_text(str(ev.failure.get("Error", "")), str(ev.failure.get("Cause", "")))
+        or "the run failed"
+    )
     rf = ev.rollback_failure
     why = workflow.failure_text(str(rf.get("Error", "")), str(rf.get("Cause", "")))
-    if ev.execution and str(rf.get("Error", "")).startswith("States.") and (ev.run is not None or ev.ctx is not None):
+    if (
+        ev.execution
+        and str(rf.get("Error", "")).startswith("States.")
+        and (ev.run is not None or ev.ctx is not None)
+    ):
         # an undo wave's failure reaches the parent as the map run's: the undo step recorded its words
         region = ev.run.region if ev.run else ev.ctx.region if ev.ctx else ""
-        why = _told(store.query_json(_home(region), table_name(), f"run#{ev.execution}"), forward=False) or why
-    cause = (f"{reason}; the rollback failed too: {why}; the estate may be half-way (the audit trail "
-             f"run#{ev.execution} in the table lists what was done and saved); the lock is kept until a new "
-             f"execution with the same input takes it over")
+        why = (
+            _told(store.query_json(_home(region), table_name(), f"run#{ev.execution}"), forward=False) or why
+        )
+    cause = (
+        f"{reason}; the rollback failed too: {why}; the estate may be half-way (the audit trail "
+        f"run#{ev.execution} in the table lists what was done and saved); the lock is kept until a new "
+        f"execution with the same input takes it over"
+    )
     return {"error": "RollbackFailed", "cause": cause[:MAX_CAUSE]}
 
 
 def _told(records: list[dict[str, Any]], *, forward: bool) -> str:
     """The words the outcome function recorded for failed steps and gates (forward ones, or the undo's), in
     the order they failed: what a failure that reached the parent as a map run's failure was."""
-    told = sorted((r for r in records if r.get("kind") == "failure" and (r.get("mode") != "undo") == forward),
-                  key=lambda r: float(r.get("at", 0)))
+    told = sorted(
+        (r for r in records if r.get("kind") == "failure" and (r.get("mode") != "undo") == forward),
+        key=lambda r: float(r.get("at", 0)),
+    )
     return "; ".join(dict.fromkeys(str(r["cause"]) for r in told))
 
 
 def _record(ev: OutcomeEvent, sk: str, doc: dict[str, Any]) -> None:
-    region = ev.run.region if ev.run else (ev.ctx.region if ev.ctx else os.environ.get("AWS_REGION", "us-east-1"))
+    region = (
+        ev.run.region if ev.run else (ev.ctx.region if ev.ctx else os.environ.get("AWS_REGION", "us-east-1"))
+    )
     store.put_json(_home(region), table_name(), f"run#{ev.execution}", sk, {**doc, "at": time.time()})
 
 
@@ -427,7 +530,12 @@ def request_approval(ev: ApprovalRequest) -> dict[str, Any]:
     """Store the task token under a short approval id with an expiry (the token never leaves the table)."""
     home = _home(ctx_of(ev).region)
     approval_id = uuid.uuid4().hex[:12]
-    doc = {"token": ev.token, "step": ev.step, "execution": ev.execution, "status": "pending",
-           "expires_at": time.time() + 7 * 24 * 3600}
+    doc = {
+        "token": ev.token,
+        "step": ev.step,
+        "execution": ev.execution,
+        "status": "pending",
+        "expires_at": time.time() + 7 * 24 * 3600,
+    }
     store.put_json(home, table_name(), f"approval#{approval_id}", "approval", doc)
     return {"approval_id": approval_id}

@@ -41,18 +41,30 @@ def _check_transport(url: str) -> None:
         raise SlackError(f"refusing to send the bot token to {parts.scheme}://{host}: HTTPS only")
 
 
-def call(method: str, token: str, body: dict[str, Any], *, base_url: str | None = None,
-         timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
+def call(
+    method: str,
+    token: str,
+    body: dict[str, Any],
+    *,
+    base_url: str | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> dict[str, Any]:
     """POST ``body`` as JSON to ``<base>/<method>``; the parsed answer, or :class:`SlackError`."""
     url = f"{(base_url or api_url()).rstrip('/')}/{method}"
     _check_transport(url)
-    req = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {token}"})
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode("utf-8"),
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {token}"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             answer = json.loads(resp.read().decode("utf-8"))
     except (urllib.error.URLError, TimeoutError, ValueError) as exc:
         raise SlackError(f"{method}: {type(exc).__name__}: {exc}") from None
     if not isinstance(answer, dict) or not answer.get("ok"):
-        raise SlackError(f"{method}: {answer.get('error', 'not ok') if isinstance(answer, dict) else 'bad answer'}")
+        raise SlackError(
+            f"{method}: {answer.get('error', 'not ok') if isinstance(answer, dict) else 'bad answer'}"
+        )
     return answer

@@ -62,6 +62,7 @@ LEFT_CODES: dict[str, str] = {
 # The function names (logical ids) in the order the state machine's Choice lists them.
 STEP_FUNCTIONS: list[str] = list(dict.fromkeys(ACTION_FUNCTIONS.values()))
 
+
 class IrreversibleStep(Exception):
     """An irreversible action was performed before the point of no return (a bug: phases() prevents it)."""
 
@@ -130,19 +131,24 @@ def _lane_of_endpoints(plan: Plan) -> dict[str, int]:
 
     def related(a: dict[str, Any], b: dict[str, Any]) -> bool:
         da, db = str(a.get("dns_name", "")), str(b.get("dns_name", ""))
-        return bool(set(a.get("zones", [])) & set(b.get("zones", []))) or da == db \
-            or da.endswith("." + db) or db.endswith("." + da)
+        return (
+            bool(set(a.get("zones", [])) & set(b.get("zones", [])))
+            or da == db
+            or da.endswith("." + db)
+            or db.endswith("." + da)
+        )
 
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             if related(plan.endpoints[a], plan.endpoints[b]):
                 parent[find(b)] = find(a)
     roots: dict[str, int] = {}
     return {e: roots.setdefault(find(e), len(roots)) for e in names}
 
 
-def lanes(plan: Plan, approvals: str) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]],
-                                              list[list[dict[str, Any]]]]:
+def lanes(
+    plan: Plan, approvals: str
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
     """The plan as the state machine runs it: the shared waves (steps of no one endpoint: VPCs joining the
     Profile), then the lanes (each lane's waves, in plan order; lanes run side by side), then the cleanup
     lanes (after the point of no return). An endpoint's own steps keep their order inside its lane; a
@@ -169,8 +175,9 @@ def lanes(plan: Plan, approvals: str) -> tuple[list[dict[str, Any]], list[list[d
     return shared, [lane for lane in forward if lane], [lane for lane in clean if lane]
 
 
-def interleave(shared: list[dict[str, Any]], lanes_: list[list[dict[str, Any]]], order: list[int]
-               ) -> list[dict[str, Any]]:
+def interleave(
+    shared: list[dict[str, Any]], lanes_: list[list[dict[str, Any]]], order: list[int]
+) -> list[dict[str, Any]]:
     """One interleaving of the lanes' steps (``order``: the lane that takes its next step, in turn) after
     the shared waves: what a run with lanes side by side may do. For the proofs."""
     out = [s for w in shared for s in w["steps"]]
@@ -195,8 +202,9 @@ def lanes_at_once(requested: int, n_lanes: int) -> int:
     return max(1, min(requested, ROUTE53_BURST // MAX_WAVE, n_lanes or 1))
 
 
-def run_documents(plan: Plan, approvals: str, prefix: str, execution: str, concurrency: int
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+def run_documents(
+    plan: Plan, approvals: str, prefix: str, execution: str, concurrency: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """What Preflight stores in the run bucket under ``prefix`` (all but ``context.json``) and the summary the
     state carries (SF-5: its size does not grow with the estate). The item files are what the Distributed
     Maps read: ``shared.json`` (waves), ``lanes.json`` and ``cleanup.json`` (one item per lane, naming the
@@ -210,16 +218,29 @@ def run_documents(plan: Plan, approvals: str, prefix: str, execution: str, concu
             name = f"{kind}s/{n:04d}.json"
             docs[name] = lane
             eps = sorted({str(s["endpoint"]) for w in lane for s in w["steps"] if s.get("endpoint")})
-            items.append({"lane": n, "waves": prefix + name, "endpoints": eps[:5], "endpoint_count": len(eps),
-                          "steps": sum(len(w["steps"]) for w in lane)})
+            items.append(
+                {
+                    "lane": n,
+                    "waves": prefix + name,
+                    "endpoints": eps[:5],
+                    "endpoint_count": len(eps),
+                    "steps": sum(len(w["steps"]) for w in lane),
+                }
+            )
         docs["lanes.json" if kind == "lane" else "cleanup.json"] = items
     warnings = [w.to_json() for w in plan.warnings]
-    summary = {"architecture": plan.architecture, "steps": len(plan.steps),
-               "point_of_no_return": max((s["index"] for w in switch for s in w["steps"]), default=0),
-               "waves": len(switch) + len(cleanup), "lanes": len(forward),
-               "lanes_at_once": lanes_at_once(concurrency, len(forward)),
-               # a person reads the first ones; every warning is in plan.json
-               "warnings": warnings[:20], "warnings_total": len(warnings), "execution": execution}
+    summary = {
+        "architecture": plan.architecture,
+        "steps": len(plan.steps),
+        "point_of_no_return": max((s["index"] for w in switch for s in w["steps"]), default=0),
+        "waves": len(switch) + len(cleanup),
+        "lanes": len(forward),
+        "lanes_at_once": lanes_at_once(concurrency, len(forward)),
+        # a person reads the first ones; every warning is in plan.json
+        "warnings": warnings[:20],
+        "warnings_total": len(warnings),
+        "execution": execution,
+    }
     docs["plan.json"] = {"plan": plan.to_json(), "waves": switch, "cleanup": cleanup, "summary": summary}
     return docs, summary
 
@@ -238,7 +259,11 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
         inverse = INVERSE.get(rec["action"])
         if inverse is None:
             raise IrreversibleStep(f"{step_label(rec)} cannot be undone")
-        step = {k: v for k, v in rec.items() if k not in ("action", "approval", "function", "gate", "wave", "mode")}
+        step = {
+            k: v
+            for k, v in rec.items()
+            if k not in ("action", "approval", "function", "gate", "wave", "mode")
+        }
         step.update(action=inverse, function=ACTION_FUNCTIONS[inverse], approval=False, undo_of=rec["index"])
         # No gate per undo step: a VPC whose resolver is failing (the reason for the rollback, maybe)
         # must not block the undo; the last wave proves every watched VPC at once.
@@ -249,7 +274,13 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
 
 # -- words a person can act on ------------------------------------------------------------------------
 
-_TARGETS = (("endpoint", "endpoint"), ("zone", "zone"), ("vpc", "VPC"), ("record", "record"), ("profile", "Profile"))
+_TARGETS = (
+    ("endpoint", "endpoint"),
+    ("zone", "zone"),
+    ("vpc", "VPC"),
+    ("record", "record"),
+    ("profile", "Profile"),
+)
 
 
 def step_label(step: dict[str, Any]) -> str:
@@ -263,8 +294,18 @@ def step_label(step: dict[str, Any]) -> str:
 
 
 # Errors whose message is already a sentence for a person (profile_migrator's own, and botocore's).
-_OWN_WORDS = frozenset({"ClientError", "ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout", "GateFailed",
-                        "Locked", "IrreversibleStep"})
+_OWN_WORDS = frozenset(
+    {
+        "ClientError",
+        "ActionError",
+        "UnsafeToDelete",
+        "ChangeFailed",
+        "PollTimeout",
+        "GateFailed",
+        "Locked",
+        "IrreversibleStep",
+    }
+)
 _LABELS = ("step ", "undo of step ", "probe gate ")
 
 
@@ -302,7 +343,9 @@ def explain_step_failure(step: dict[str, Any], error: str, cause: str) -> str:
     return text if text.startswith(_LABELS) else f"{label}: {text}"
 
 
-def left_warning(step: dict[str, Any], error: str, cause: str, ids: dict[str, dict[str, str]]) -> dict[str, str]:
+def left_warning(
+    step: dict[str, Any], error: str, cause: str, ids: dict[str, dict[str, str]]
+) -> dict[str, str]:
     """The warning for a cleanup step that was left undone: code, resource, and what to do."""
     action = str(step.get("action", ""))
     code = LEFT_CODES.get(action, "CLEANUP_LEFT")
@@ -318,6 +361,9 @@ def left_warning(step: dict[str, Any], error: str, cause: str, ids: dict[str, di
         resource = str(step.get("zone", ""))
         todo = f"delete the record {step.get('record', '')} from zone {resource}, then the zone and its parking VPC"
     reason = explain_step_failure(step, error, cause)
-    return {"code": code, "resource": resource,
-            "message": f"{reason}; every watched VPC already resolves through the Profile, so the migration "
-                       f"is kept: {todo}"}
+    return {
+        "code": code,
+        "resource": resource,
+        "message": f"{reason}; every watched VPC already resolves through the Profile, so the migration "
+        f"is kept: {todo}",
+    }

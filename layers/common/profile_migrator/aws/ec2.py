@@ -60,8 +60,15 @@ class EndpointInfo:
         return self.dns_names[0] if self.dns_names else ""
 
 
-_STATE = {"available": "Available", "pending": "Pending", "pendingacceptance": "PendingAcceptance",
-          "deleting": "Deleting", "failed": "Failed", "rejected": "Rejected", "deleted": "Deleting"}
+_STATE = {
+    "available": "Available",
+    "pending": "Pending",
+    "pendingacceptance": "PendingAcceptance",
+    "deleting": "Deleting",
+    "failed": "Failed",
+    "rejected": "Rejected",
+    "deleted": "Deleting",
+}
 
 
 def endpoint_state(raw: str) -> str:
@@ -75,26 +82,46 @@ def list_vpcs(acct: Account) -> list[VpcInfo]:
     for v in paginate(ec2, "describe_vpcs", "Vpcs"):
         vid = v["VpcId"]
         sup = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-        host = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
-        out.append(VpcInfo(vid, name_tag(v.get("Tags"), vid), v["CidrBlock"], v.get("OwnerId", ""), bool(sup),
-                           bool(host), tags_dict(v.get("Tags"))))
+        host = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"][
+            "Value"
+        ]
+        out.append(
+            VpcInfo(
+                vid,
+                name_tag(v.get("Tags"), vid),
+                v["CidrBlock"],
+                v.get("OwnerId", ""),
+                bool(sup),
+                bool(host),
+                tags_dict(v.get("Tags")),
+            )
+        )
     return out
 
 
 def _endpoint(e: dict[str, Any]) -> EndpointInfo:
     return EndpointInfo(
-        id=e["VpcEndpointId"], name=name_tag(e.get("Tags"), e["VpcEndpointId"]), vpc_id=e["VpcId"],
-        service_name=e["ServiceName"], private_dns=bool(e.get("PrivateDnsEnabled")),
-        state=endpoint_state(e.get("State", "")), owner=e.get("OwnerId", ""),
+        id=e["VpcEndpointId"],
+        name=name_tag(e.get("Tags"), e["VpcEndpointId"]),
+        vpc_id=e["VpcId"],
+        service_name=e["ServiceName"],
+        private_dns=bool(e.get("PrivateDnsEnabled")),
+        state=endpoint_state(e.get("State", "")),
+        owner=e.get("OwnerId", ""),
         dns_names=[d["DnsName"] for d in e.get("DnsEntries", []) if d.get("DnsName")],
-        subnet_ids=list(e.get("SubnetIds", [])), eni_ids=list(e.get("NetworkInterfaceIds", [])),
+        subnet_ids=list(e.get("SubnetIds", [])),
+        eni_ids=list(e.get("NetworkInterfaceIds", [])),
     )
 
 
 def list_interface_endpoints(acct: Account) -> list[EndpointInfo]:
     ec2 = acct.client("ec2")
-    eps = paginate(ec2, "describe_vpc_endpoints", "VpcEndpoints",
-                   Filters=[{"Name": "vpc-endpoint-type", "Values": ["Interface"]}])
+    eps = paginate(
+        ec2,
+        "describe_vpc_endpoints",
+        "VpcEndpoints",
+        Filters=[{"Name": "vpc-endpoint-type", "Values": ["Interface"]}],
+    )
     return [_endpoint(e) for e in eps if e.get("VpcEndpointType", "Interface") == "Interface"]
 
 
@@ -118,7 +145,9 @@ def create_vpc(acct: Account, cidr: str, name: str, tags: dict[str, str] | None 
     """A VPC with both DNS attributes on (RES-11), tagged with its name."""
     ec2 = acct.client("ec2")
     all_tags = [{"Key": "Name", "Value": name}] + [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
-    vid = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": all_tags}])["Vpc"]["VpcId"]
+    vid = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": all_tags}])[
+        "Vpc"
+    ]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vid, EnableDnsSupport={"Value": True})
     ec2.modify_vpc_attribute(VpcId=vid, EnableDnsHostnames={"Value": True})
     return vid
@@ -157,6 +186,15 @@ def get_vpc(acct: Account, vpc_id: str) -> VpcInfo | None:
         return None
     v = vpcs[0]
     sup = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-    host = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
-    return VpcInfo(vpc_id, name_tag(v.get("Tags"), vpc_id), v["CidrBlock"], v.get("OwnerId", ""), bool(sup),
-                   bool(host), tags_dict(v.get("Tags")))
+    host = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"][
+        "Value"
+    ]
+    return VpcInfo(
+        vpc_id,
+        name_tag(v.get("Tags"), vpc_id),
+        v["CidrBlock"],
+        v.get("OwnerId", ""),
+        bool(sup),
+        bool(host),
+        tags_dict(v.get("Tags")),
+    )

@@ -14,8 +14,9 @@ PROBE_PARAMETER_PREFIX = "/profile-migrator/probes/"
 
 def invoke_json(acct: Account, function: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Invoke synchronously; a function error raises :class:`FunctionError` with its type and message."""
-    resp = acct.client("lambda").invoke(FunctionName=function, InvocationType="RequestResponse",
-                                        Payload=json.dumps(payload).encode())
+    resp = acct.client("lambda").invoke(
+        FunctionName=function, InvocationType="RequestResponse", Payload=json.dumps(payload).encode()
+    )
     body = resp["Payload"].read()
     data = json.loads(body) if body else {}
     if resp.get("FunctionError"):
@@ -34,7 +35,9 @@ def registered_probes(acct: Account) -> dict[str, str]:
     ssm = acct.client("ssm")
     out: dict[str, str] = {}
     try:
-        params = paginate(ssm, "get_parameters_by_path", "Parameters", Path=PROBE_PARAMETER_PREFIX, Recursive=True)
+        params = paginate(
+            ssm, "get_parameters_by_path", "Parameters", Path=PROBE_PARAMETER_PREFIX, Recursive=True
+        )
     except ClientError as exc:
         if error_code(exc) in ("AccessDeniedException",):
             return out
@@ -45,8 +48,9 @@ def registered_probes(acct: Account) -> dict[str, str]:
 
 
 def register_probe(acct: Account, vpc_id: str, function_arn: str) -> None:
-    acct.client("ssm").put_parameter(Name=f"{PROBE_PARAMETER_PREFIX}{vpc_id}", Value=function_arn, Type="String",
-                                     Overwrite=True)
+    acct.client("ssm").put_parameter(
+        Name=f"{PROBE_PARAMETER_PREFIX}{vpc_id}", Value=function_arn, Type="String", Overwrite=True
+    )
 
 
 def execution_status(acct: Account, execution_arn: str) -> str:
@@ -66,8 +70,9 @@ def send_task_failure(acct: Account, token: str, error: str, cause: str) -> None
     acct.client("stepfunctions").send_task_failure(taskToken=token, error=error, cause=cause[:32768])
 
 
-def start_named_execution(acct: Account, state_machine_arn: str, name: str, payload: dict[str, Any]
-                          ) -> tuple[str, bool]:
+def start_named_execution(
+    acct: Account, state_machine_arn: str, name: str, payload: dict[str, Any]
+) -> tuple[str, bool]:
     """StartExecution with a deterministic name: ``(execution ARN, started)``.
 
     Step Functions answers a repeated name with the same input of a running execution with that

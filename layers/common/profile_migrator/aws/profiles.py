@@ -29,8 +29,15 @@ class ProfileAssociation:
 
 
 def _association(a: dict[str, Any]) -> ProfileAssociation:
-    return ProfileAssociation(a["Id"], a["ProfileId"], a["ResourceId"], a.get("Status", ""), a.get("OwnerId", ""),
-                              int(a.get("Priority", 100)), a.get("Name", ""))
+    return ProfileAssociation(
+        a["Id"],
+        a["ProfileId"],
+        a["ResourceId"],
+        a.get("Status", ""),
+        a.get("OwnerId", ""),
+        int(a.get("Priority", 100)),
+        a.get("Name", ""),
+    )
 
 
 @dataclass
@@ -45,8 +52,15 @@ class ResourceAssociation:
 
 
 def _rr(r: dict[str, Any]) -> ResourceAssociation:
-    return ResourceAssociation(r["Id"], r["ProfileId"], r["ResourceArn"], r.get("ResourceType", ""),
-                               r.get("Name", ""), r.get("Status", ""), r.get("StatusMessage", ""))
+    return ResourceAssociation(
+        r["Id"],
+        r["ProfileId"],
+        r["ResourceArn"],
+        r.get("ResourceType", ""),
+        r.get("Name", ""),
+        r.get("Status", ""),
+        r.get("StatusMessage", ""),
+    )
 
 
 def _rp(acct: Account) -> Any:
@@ -57,7 +71,9 @@ def list_profiles(acct: Account) -> list[ProfileInfo]:
     out = []
     for p in paginate(_rp(acct), "list_profiles", "ProfileSummaries"):
         arn = p["Arn"]
-        out.append(ProfileInfo(p["Id"], arn, p.get("Name", p["Id"]), arn.split(":")[4], p.get("ShareStatus", "")))
+        out.append(
+            ProfileInfo(p["Id"], arn, p.get("Name", p["Id"]), arn.split(":")[4], p.get("ShareStatus", ""))
+        )
     return out
 
 
@@ -71,8 +87,9 @@ def list_vpc_associations(acct: Account, profile_id: str | None = None) -> list[
 
 def list_resource_associations(acct: Account, profile_id: str) -> list[ResourceAssociation]:
     out = []
-    for r in paginate(_rp(acct), "list_profile_resource_associations", "ProfileResourceAssociations",
-                      ProfileId=profile_id):
+    for r in paginate(
+        _rp(acct), "list_profile_resource_associations", "ProfileResourceAssociations", ProfileId=profile_id
+    ):
         out.append(_rr(r))
     return out
 
@@ -92,12 +109,17 @@ def disassociate_vpc(acct: Account, profile_id: str, vpc_id: str) -> None:
 
 
 def get_vpc_association(acct: Account, association_id: str) -> ProfileAssociation:
-    return _association(_rp(acct).get_profile_association(ProfileAssociationId=association_id)["ProfileAssociation"])
+    return _association(
+        _rp(acct).get_profile_association(ProfileAssociationId=association_id)["ProfileAssociation"]
+    )
 
 
 def associate_resource(acct: Account, profile_id: str, resource_arn: str, name: str) -> ResourceAssociation:
-    return _rr(_rp(acct).associate_resource_to_profile(ProfileId=profile_id, ResourceArn=resource_arn,
-                                                       Name=name[:64])["ProfileResourceAssociation"])
+    return _rr(
+        _rp(acct).associate_resource_to_profile(
+            ProfileId=profile_id, ResourceArn=resource_arn, Name=name[:64]
+        )["ProfileResourceAssociation"]
+    )
 
 
 def disassociate_resource(acct: Account, profile_id: str, resource_arn: str) -> None:
@@ -105,13 +127,18 @@ def disassociate_resource(acct: Account, profile_id: str, resource_arn: str) -> 
 
 
 def get_resource_association(acct: Account, association_id: str) -> ResourceAssociation:
-    return _rr(_rp(acct).get_profile_resource_association(ProfileResourceAssociationId=association_id)[
-        "ProfileResourceAssociation"])
+    return _rr(
+        _rp(acct).get_profile_resource_association(ProfileResourceAssociationId=association_id)[
+            "ProfileResourceAssociation"
+        ]
+    )
 
 
 def create_profile(acct: Account, name: str) -> ProfileInfo:
     p = _rp(acct).create_profile(Name=name, ClientToken=f"pm-{name}")["Profile"]
-    return ProfileInfo(p["Id"], p["Arn"], p.get("Name", name), p["Arn"].split(":")[4], p.get("ShareStatus", ""))
+    return ProfileInfo(
+        p["Id"], p["Arn"], p.get("Name", name), p["Arn"].split(":")[4], p.get("ShareStatus", "")
+    )
 
 
 def associations_of_vpc(acct: Account, vpc_id: str) -> list[ProfileAssociation]:

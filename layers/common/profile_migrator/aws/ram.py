@@ -7,7 +7,8 @@ from .session import Account, paginate
 
 def share_with_accounts(acct: Account, name: str, resource_arn: str, account_ids: list[str]) -> str:
     resp = acct.client("ram").create_resource_share(
-        name=name, resourceArns=[resource_arn], principals=account_ids, allowExternalPrincipals=True)
+        name=name, resourceArns=[resource_arn], principals=account_ids, allowExternalPrincipals=True
+    )
     return str(resp["resourceShare"]["resourceShareArn"])
 
 
@@ -19,14 +20,28 @@ def shared_with(acct: Account, resource_arn: str) -> list[str]:
     for share in shares:
         if share.get("status") not in (None, "ACTIVE"):
             continue
-        arns = paginate(ram, "list_resources", "resources", resourceOwner="SELF",
-                        resourceShareArns=[share["resourceShareArn"]])
+        arns = paginate(
+            ram,
+            "list_resources",
+            "resources",
+            resourceOwner="SELF",
+            resourceShareArns=[share["resourceShareArn"]],
+        )
         if not any(r.get("arn") == resource_arn for r in arns):
             continue
-        assocs = paginate(ram, "get_resource_share_associations", "resourceShareAssociations",
-                          associationType="PRINCIPAL", resourceShareArns=[share["resourceShareArn"]])
+        assocs = paginate(
+            ram,
+            "get_resource_share_associations",
+            "resourceShareAssociations",
+            associationType="PRINCIPAL",
+            resourceShareArns=[share["resourceShareArn"]],
+        )
         for a in assocs:
             principal = a.get("associatedEntity", "")
-            if principal.isdigit() and principal not in out and a.get("status") in (None, "ASSOCIATED", "ASSOCIATING"):
+            if (
+                principal.isdigit()
+                and principal not in out
+                and a.get("status") in (None, "ASSOCIATED", "ASSOCIATING")
+            ):
                 out.append(principal)
     return out

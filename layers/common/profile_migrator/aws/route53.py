@@ -68,14 +68,21 @@ def get_zone(acct: Account, zone_id: str) -> ZoneInfo:
 
 def list_records(acct: Account, zone_id: str) -> list[RecordInfo]:
     out = []
-    for r in paginate(_r53(acct), "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=bare_zone_id(zone_id)):
+    for r in paginate(
+        _r53(acct), "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=bare_zone_id(zone_id)
+    ):
         alias = r.get("AliasTarget")
-        out.append(RecordInfo(
-            name=r["Name"].rstrip(".").lower(), type=r["Type"],
-            alias_target=alias["DNSName"].rstrip(".").lower() if alias else None,
-            alias_zone_id=alias.get("HostedZoneId") if alias else None,
-            values=[v["Value"] for v in r.get("ResourceRecords", [])], ttl=r.get("TTL"), raw=r,
-        ))
+        out.append(
+            RecordInfo(
+                name=r["Name"].rstrip(".").lower(),
+                type=r["Type"],
+                alias_target=alias["DNSName"].rstrip(".").lower() if alias else None,
+                alias_zone_id=alias.get("HostedZoneId") if alias else None,
+                values=[v["Value"] for v in r.get("ResourceRecords", [])],
+                ttl=r.get("TTL"),
+                raw=r,
+            )
+        )
     return out
 
 
@@ -83,13 +90,22 @@ def create_private_zone(acct: Account, name: str, vpc_id: str, region: str, tag_
     return create_tagged_zone(acct, name, vpc_id, region, tag_name, ref)[0]
 
 
-def create_tagged_zone(acct: Account, name: str, vpc_id: str, region: str, tag_name: str, ref: str,
-                       tags: dict[str, str] | None = None) -> tuple[str, str]:
+def create_tagged_zone(
+    acct: Account,
+    name: str,
+    vpc_id: str,
+    region: str,
+    tag_name: str,
+    ref: str,
+    tags: dict[str, str] | None = None,
+) -> tuple[str, str]:
     """CreateHostedZone (private, with its first VPC), then its tags (``Name`` = ``tag_name``). Returns the
     zone id and the creation's change id (AS-3)."""
     r53 = _r53(acct)
     resp = r53.create_hosted_zone(
-        Name=name, CallerReference=ref, VPC={"VPCRegion": region, "VPCId": vpc_id},
+        Name=name,
+        CallerReference=ref,
+        VPC={"VPCRegion": region, "VPCId": vpc_id},
         HostedZoneConfig={"Comment": f"{tag_name} (profile-migrator)", "PrivateZone": True},
     )
     zid = bare_zone_id(resp["HostedZone"]["Id"])
@@ -109,44 +125,54 @@ def find_tagged_zone(acct: Account, tag_name: str, tag_key: str) -> ZoneInfo | N
 def associate_vpc(acct: Account, zone_id: str, vpc_id: str, region: str) -> str:
     """AssociateVPCWithHostedZone, called by the VPC's account (CP-9, CP-10). Returns the change id."""
     resp = _r53(acct).associate_vpc_with_hosted_zone(
-        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id})
+        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id}
+    )
     return str(resp["ChangeInfo"]["Id"])
 
 
 def disassociate_vpc(acct: Account, zone_id: str, vpc_id: str, region: str) -> str:
     resp = _r53(acct).disassociate_vpc_from_hosted_zone(
-        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id})
+        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id}
+    )
     return str(resp["ChangeInfo"]["Id"])
 
 
 def authorize_vpc(acct: Account, zone_id: str, vpc_id: str, region: str) -> None:
     """CreateVPCAssociationAuthorization in the zone's account (CP-9)."""
     _r53(acct).create_vpc_association_authorization(
-        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id})
+        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id}
+    )
 
 
 def revoke_vpc(acct: Account, zone_id: str, vpc_id: str, region: str) -> None:
     _r53(acct).delete_vpc_association_authorization(
-        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id})
+        HostedZoneId=bare_zone_id(zone_id), VPC={"VPCRegion": region, "VPCId": vpc_id}
+    )
 
 
 def change_record(acct: Account, zone_id: str, action: str, record: dict[str, Any]) -> str:
     resp = _r53(acct).change_resource_record_sets(
         HostedZoneId=bare_zone_id(zone_id),
-        ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record}]})
+        ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record}]},
+    )
     return str(resp["ChangeInfo"]["Id"])
 
 
 def alias_record(name: str, target_dns: str, target_zone_id: str) -> dict[str, Any]:
     """An alias A record to an endpoint's regional DNS name (RES-8)."""
-    return {"Name": name, "Type": "A",
-            "AliasTarget": {"HostedZoneId": target_zone_id, "DNSName": target_dns, "EvaluateTargetHealth": False}}
+    return {
+        "Name": name,
+        "Type": "A",
+        "AliasTarget": {"HostedZoneId": target_zone_id, "DNSName": target_dns, "EvaluateTargetHealth": False},
+    }
 
 
 def vpc_limit(acct: Account, zone_id: str) -> int | None:
     """GetHostedZoneLimit MAX_VPCS_ASSOCIATED_BY_ZONE (Q-1); None when it cannot be read (e.g. no permission)."""
     try:
-        resp = _r53(acct).get_hosted_zone_limit(Type="MAX_VPCS_ASSOCIATED_BY_ZONE", HostedZoneId=bare_zone_id(zone_id))
+        resp = _r53(acct).get_hosted_zone_limit(
+            Type="MAX_VPCS_ASSOCIATED_BY_ZONE", HostedZoneId=bare_zone_id(zone_id)
+        )
     except ClientError:  # a read that helps (e.g. AccessDenied): the scenario then keeps the default
         return None
     return int(resp["Limit"]["Value"])

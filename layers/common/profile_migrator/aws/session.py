@@ -19,8 +19,12 @@ from botocore.config import Config
 # Throttling (RL-1, RL-2) and PriorRequestNotComplete (CP-5) are retried by botocore's standard mode
 # with exponential backoff and jitter; the state machine retries on top of this.
 # A client is shared by a gate's concurrent probe invocations (runtime.probe_vpcs): one connection each.
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=5, read_timeout=30,
-                      max_pool_connections=64)
+RETRY_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=64,
+)
 
 _ROUTE53_REGION = "us-east-1"  # Route 53 is global; its API lives in us-east-1
 
@@ -57,7 +61,9 @@ class Account:
             c = self._clients.get(service)
             if c is None:
                 region = _ROUTE53_REGION if service == "route53" else self.region
-                c = self.session.client(service, region_name=region, config=RETRY_CONFIG, **(self.credentials or {}))
+                c = self.session.client(
+                    service, region_name=region, config=RETRY_CONFIG, **(self.credentials or {})
+                )
                 self._clients[service] = c
             return c
 
@@ -80,7 +86,10 @@ def default_account(region: str) -> Account:
     env = os.environ
     creds = None
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        creds = {"aws_access_key_id": env["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"]}
+        creds = {
+            "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+        }
         if env.get("AWS_SESSION_TOKEN"):
             creds["aws_session_token"] = env["AWS_SESSION_TOKEN"]
     return Account(shared_session(), region, credentials=creds)
@@ -100,9 +109,16 @@ def assume_role(base: Account, role_arn: str, session_name: str = "profile-migra
     if hit is not None and now - hit[0] < _ROLE_TTL:
         return hit[1]
     creds = base.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])["Credentials"]
-    acct = Account(shared_session(), base.region, account_id=role_arn.split(":")[4], credentials={
-        "aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
-        "aws_session_token": creds["SessionToken"]})
+    acct = Account(
+        shared_session(),
+        base.region,
+        account_id=role_arn.split(":")[4],
+        credentials={
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        },
+    )
     with _shared_lock:
         _ROLE_CACHE[key] = (now, acct)
     return acct
@@ -147,14 +163,23 @@ class EndpointAccount(Account):
             c = self._clients.get(service)
             if c is None:
                 region = _ROUTE53_REGION if service == "route53" else self.region
-                c = self.session.client(service, region_name=region, config=RETRY_CONFIG,
-                                        endpoint_url=self.endpoint_url, **(self.credentials or {}))
+                c = self.session.client(
+                    service,
+                    region_name=region,
+                    config=RETRY_CONFIG,
+                    endpoint_url=self.endpoint_url,
+                    **(self.credentials or {}),
+                )
                 self._clients[service] = c
             return c
 
 
-def operator_account(region: str | None = None, profile: str | None = None, endpoint_url: str | None = None,
-                     credentials: dict[str, str] | None = None) -> Account:
+def operator_account(
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    credentials: dict[str, str] | None = None,
+) -> Account:
     """The person's account for the CLI: a named profile of ``~/.aws`` (or the default chain), or explicit
     ``credentials`` (``aws_access_key_id``, ``aws_secret_access_key``[, ``aws_session_token``]); the
     region given, else the profile's; ``endpoint_url`` sends every call there (the twin)."""

@@ -26,8 +26,16 @@ def _s(v: str) -> dict[str, str]:
     return {"S": v}
 
 
-def put_json(acct: Account, table: str, pk: str, sk: str, doc: dict[str, Any], *,
-             condition: str | None = None, values: dict[str, Any] | None = None) -> None:
+def put_json(
+    acct: Account,
+    table: str,
+    pk: str,
+    sk: str,
+    doc: dict[str, Any],
+    *,
+    condition: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> None:
     item = {"pk": _s(pk), "sk": _s(sk), "doc": _s(json.dumps(doc, sort_keys=True))}
     for k, v in doc.items():
         if isinstance(v, str) and k in ("execution", "execution_arn", "status"):
@@ -51,16 +59,34 @@ def get_json(acct: Account, table: str, pk: str, sk: str) -> dict[str, Any] | No
     return json.loads(item["doc"]["S"]) if item else None
 
 
-def delete(acct: Account, table: str, pk: str, sk: str, *, condition: str | None = None,
-           values: dict[str, Any] | None = None) -> bool:
+def delete(
+    acct: Account,
+    table: str,
+    pk: str,
+    sk: str,
+    *,
+    condition: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> bool:
     """Delete (conditionally); False when the condition failed or the item was not there."""
     return _delete(acct, table, pk, sk, condition, None, values) is not None
 
 
-def _delete(acct: Account, table: str, pk: str, sk: str, condition: str | None, names: dict[str, str] | None,
-            values: dict[str, Any] | None) -> dict[str, Any] | None:
+def _delete(
+    acct: Account,
+    table: str,
+    pk: str,
+    sk: str,
+    condition: str | None,
+    names: dict[str, str] | None,
+    values: dict[str, Any] | None,
+) -> dict[str, Any] | None:
     """The deleted item's attributes; None when the condition failed or there was no item."""
-    kwargs: dict[str, Any] = {"TableName": table, "Key": {"pk": _s(pk), "sk": _s(sk)}, "ReturnValues": "ALL_OLD"}
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "Key": {"pk": _s(pk), "sk": _s(sk)},
+        "ReturnValues": "ALL_OLD",
+    }
     if condition:
         kwargs["ConditionExpression"] = condition
     if names:
@@ -79,8 +105,12 @@ def _delete(acct: Account, table: str, pk: str, sk: str, condition: str | None, 
 def query_json(acct: Account, table: str, pk: str) -> list[dict[str, Any]]:
     ddb = _ddb(acct)
     out: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "pk = :pk",
-                              "ExpressionAttributeValues": {":pk": _s(pk)}, "ConsistentRead": True}
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": _s(pk)},
+        "ConsistentRead": True,
+    }
     while True:
         resp = ddb.query(**kwargs)
         out.extend(json.loads(i["doc"]["S"]) for i in resp.get("Items", []))
@@ -93,8 +123,12 @@ def scan_prefix(acct: Account, table: str, prefix: str) -> list[tuple[str, dict[
     """(pk, doc) of every item whose pk starts with ``prefix`` (small item sets: approvals)."""
     ddb = _ddb(acct)
     out: list[tuple[str, dict[str, Any]]] = []
-    kwargs: dict[str, Any] = {"TableName": table, "FilterExpression": "begins_with(pk, :p)",
-                              "ExpressionAttributeValues": {":p": _s(prefix)}, "ConsistentRead": True}
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": "begins_with(pk, :p)",
+        "ExpressionAttributeValues": {":p": _s(prefix)},
+        "ConsistentRead": True,
+    }
     while True:
         resp = ddb.scan(**kwargs)
         out.extend((i["pk"]["S"], json.loads(i["doc"]["S"])) for i in resp.get("Items", []))
@@ -103,27 +137,49 @@ def scan_prefix(acct: Account, table: str, prefix: str) -> list[tuple[str, dict[
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
-def take_json(acct: Account, table: str, pk: str, sk: str, *, condition: str,
-              names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def take_json(
+    acct: Account,
+    table: str,
+    pk: str,
+    sk: str,
+    *,
+    condition: str,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
     """Delete conditionally and return the deleted doc: whoever gets the doc consumed it, exactly once.
     None when the condition failed or the item was not there."""
     item = _delete(acct, table, pk, sk, condition, names, values)
     return json.loads(item["doc"]["S"]) if item else None
 
-def upsert_json(acct: Account, table: str, pk: str, sk: str, doc: dict[str, Any], *, condition: str | None = None,
-                names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> None:
+
+def upsert_json(
+    acct: Account,
+    table: str,
+    pk: str,
+    sk: str,
+    doc: dict[str, Any],
+    *,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> None:
     """Write the item through UpdateItem (same attributes as :func:`put_json`) — for roles that may update
     items but not put them. Raises :class:`ConditionFailed` when ``condition`` fails."""
     attrs = {"doc": json.dumps(doc, sort_keys=True)}
-    attrs.update({k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")})
+    attrs.update(
+        {k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")}
+    )
     all_names = {f"#a{i}": k for i, k in enumerate(attrs)}
     all_values: dict[str, Any] = {f":a{i}": _s(v) for i, v in enumerate(attrs.values())}
     all_names.update(names or {})
     all_values.update({k: _s(v) for k, v in (values or {}).items()})
     kwargs: dict[str, Any] = {
-        "TableName": table, "Key": {"pk": _s(pk), "sk": _s(sk)},
+        "TableName": table,
+        "Key": {"pk": _s(pk), "sk": _s(sk)},
         "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attrs))),
-        "ExpressionAttributeNames": all_names, "ExpressionAttributeValues": all_values,
+        "ExpressionAttributeNames": all_names,
+        "ExpressionAttributeValues": all_values,
     }
     if condition:
         kwargs["ConditionExpression"] = condition
