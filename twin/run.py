@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from profile_migrator.planner import plan
-from profile_migrator.workflow import ACTION_FUNCTIONS
+from profile_migrator.vocabulary import ACTION_FUNCTIONS, WaitKind, spec
 
 from twin.clock import get_clock
 from twin.core import Twin
@@ -26,18 +26,17 @@ POLL = {"initial_seconds": 2, "max_seconds": 30, "timeout_seconds": 900}
 def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
     """The sum, over waves, of the longest AWS duration a step of the wave waits for (AS-1..AS-3)."""
     d = scn.twin.durations
-    per_action = {
-        "associate-vpc-with-profile": d.profile_association,
-        "associate-zone-with-profile": d.resource_association,
-        "disassociate-zone-from-profile": d.resource_association,
-        "associate-endpoint-with-profile": max(d.resource_association, d.endpoint_pending),
-        "enable-private-dns": d.endpoint_pending,
-        "associate-vpc-with-zone": d.phz_change,
-        "disassociate-vpc-from-zone": d.phz_change,
-        "delete-zone-record": d.phz_change,
-        "delete-zone": d.phz_change,
+    per_wait = {
+        WaitKind.PROFILE_ASSOCIATION: d.profile_association,
+        WaitKind.RESOURCE_ASSOCIATION: d.resource_association,
+        WaitKind.ENDPOINT: d.endpoint_pending,
+        WaitKind.CHANGE: d.phz_change,
     }
-    return sum(max((per_action.get(s["action"], 0.0) for s in w["steps"]), default=0.0) for w in waves)
+
+    def longest(action: str) -> float:  # the waits of an action's spec (vocabulary.SPECS)
+        return max((per_wait.get(k, 0.0) for k in spec(action).waits), default=0.0)
+
+    return sum(max((longest(s["action"]) for s in w["steps"]), default=0.0) for w in waves)
 
 
 class _NoApprover:

@@ -12,7 +12,8 @@ import pytest
 import yaml
 from profile_migrator import actions
 from profile_migrator.estate import dump_scenario, parse_scenario
-from profile_migrator.planner import INVERSE, plan
+from profile_migrator.planner import plan
+from profile_migrator.vocabulary import INVERSE
 from profile_migrator.workflow import phases, undo_waves
 
 from twin.clock import get_clock

@@ -12,6 +12,7 @@ of a zone only if the tool created it (tag ``profile-migrator:bridge``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 from .aws import ec2, profiles, route53
 from .aws.session import Account, error_code
 from .tags import BRIDGE_TAG, PARKING_TAG  # the tags on the parking VPCs and bridge zones the tool creates
+from .vocabulary import SPECS, Action, StepDoc, WaitKind
 
 PARKING_CIDR = "100.68.0.0/28"
 
@@ -119,22 +121,26 @@ def _vpc_assoc(
     return None
 
 
-def perform(ctx: Context, step: dict[str, Any], saved: dict[str, Any] | None = None) -> list[Wait]:
+def perform(ctx: Context, step: StepDoc, saved: dict[str, Any] | None = None) -> list[Wait]:
     """Do ``step`` (a plan step's JSON) if it is not already done. Returns what to wait for.
 
     ``saved`` receives what an inverse needs (e.g. the deleted record set).
     """
-    a = step["action"]
-    handler = _ACTIONS.get(a)
-    if handler is None:
-        raise ActionError(f"unknown action {a!r}")
-    return handler(ctx, step, saved if saved is not None else {})
+    try:
+        action = Action(step["action"])
+    except ValueError:
+        raise ActionError(f"unknown action {step['action']!r}") from None
+    waits = _ACTIONS[action](ctx, step, saved if saved is not None else {})
+    unexpected = {str(w["kind"]) for w in waits} - SPECS[action].waits
+    if unexpected:  # a bug: the spec says what the state machine polls for
+        raise ActionError(f"{action} returned waits its spec does not name: {', '.join(sorted(unexpected))}")
+    return waits
 
 
 # -- Profiles -----------------------------------------------------------------------------------------
 
 
-def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _associate_vpc_with_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-9: the VPC owner's account associates its VPC
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
     existing = _vpc_assoc(acct, pid, vid, failed=True)
@@ -155,7 +161,7 @@ def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[
     return [{"kind": "profile-association", "account": step.get("account"), "id": existing.id}]
 
 
-def _disassociate_vpc_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _disassociate_vpc_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
     existing = _vpc_assoc(acct, pid, vid, failed=True)  # a FAILED association is removed too
@@ -168,7 +174,7 @@ def _disassociate_vpc_from_profile(ctx: Context, step: dict[str, Any], saved: di
     return [{"kind": "profile-association-gone", "account": step.get("account"), "profile": pid, "vpc": vid}]
 
 
-def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str) -> list[Wait]:
+def _associate_resource(ctx: Context, step: StepDoc, arn: str, name: str) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid = ctx.id_of("profiles", step.get("profile"))
     existing = _resource_assoc(acct, pid, arn, failed=True)
@@ -190,7 +196,7 @@ def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str)
     return [{"kind": "resource-association", "account": step.get("account"), "id": existing.id}]
 
 
-def _disassociate_resource(ctx: Context, step: dict[str, Any], arn: str) -> list[Wait]:
+def _disassociate_resource(ctx: Context, step: StepDoc, arn: str) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid = ctx.id_of("profiles", step.get("profile"))
     existing = _resource_assoc(acct, pid, arn, failed=True)  # a FAILED association is removed too
@@ -203,11 +209,11 @@ def _disassociate_resource(ctx: Context, step: dict[str, Any], arn: str) -> list
     return [{"kind": "resource-association-gone", "account": step.get("account"), "profile": pid, "arn": arn}]
 
 
-def _associate_zone_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _associate_zone_with_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _associate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])), step["zone"])
 
 
-def _disassociate_zone_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _disassociate_zone_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _disassociate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])))
 
 
@@ -218,7 +224,7 @@ def _endpoint_owner(ctx: Context, endpoint: str) -> tuple[str, Account]:
     return alias, ctx.account(alias)
 
 
-def _associate_endpoint_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _associate_endpoint_with_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     owner_alias = _endpoint_owner(ctx, step["endpoint"])[0]
     arn = _endpoint_arn(ctx, step["endpoint"], _owner_id(ctx, owner_alias))
     waits = _associate_resource(ctx, step, arn, step["endpoint"])
@@ -227,9 +233,7 @@ def _associate_endpoint_with_profile(ctx: Context, step: dict[str, Any], saved: 
     return waits
 
 
-def _disassociate_endpoint_from_profile(
-    ctx: Context, step: dict[str, Any], saved: dict[str, Any]
-) -> list[Wait]:
+def _disassociate_endpoint_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     owner_alias = _endpoint_owner(ctx, step["endpoint"])[0]
     arn = _endpoint_arn(ctx, step["endpoint"], _owner_id(ctx, owner_alias))
     return _disassociate_resource(ctx, step, arn)
@@ -238,7 +242,7 @@ def _disassociate_endpoint_from_profile(
 # -- Route 53 zones -----------------------------------------------------------------------------------
 
 
-def _authorization(ctx: Context, step: dict[str, Any], call: Any, done_codes: tuple[str, ...]) -> list[Wait]:
+def _authorization(ctx: Context, step: StepDoc, call: Any, done_codes: tuple[str, ...]) -> list[Wait]:
     """Create or delete a VPC association authorisation in the zone's account (CP-9); ``done_codes``
     mean it is already as wanted."""
     try:
@@ -254,19 +258,19 @@ def _authorization(ctx: Context, step: dict[str, Any], call: Any, done_codes: tu
     return []
 
 
-def _authorize(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _authorize(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _authorization(
         ctx, step, route53.authorize_vpc, ("ConflictingDomainExists", "VPCAssociationAuthorizationExists")
     )
 
 
-def _revoke(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _revoke(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _authorization(
         ctx, step, route53.revoke_vpc, ("VPCAssociationAuthorizationNotFound", "NoSuchHostedZone")
     )
 
 
-def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _associate_vpc_with_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-10: the VPC's account associates
     zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
     try:
@@ -304,9 +308,7 @@ def _vpc_owner(ctx: Context, vpc_id: str) -> str | None:
     return None
 
 
-def _associate_across_accounts(
-    ctx: Context, step: dict[str, Any], zid: str, vid: str, owner: str
-) -> list[Wait]:
+def _associate_across_accounts(ctx: Context, step: StepDoc, zid: str, vid: str, owner: str) -> list[Wait]:
     zone_acct = ctx.account(step.get("account"))
     try:
         route53.authorize_vpc(zone_acct, zid, vid, ctx.region)
@@ -322,7 +324,7 @@ def _associate_across_accounts(
     return [{"kind": "change", "account": owner, "id": change}]
 
 
-def _disassociate_vpc_from_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _disassociate_vpc_from_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-10: either account may disassociate
     zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
     try:
@@ -354,7 +356,7 @@ def _is_endpoint_alias(ctx: Context, endpoint: str, rec: route53.RecordInfo) -> 
     return rec.alias_target is not None and rec.alias_target in {d.rstrip(".").lower() for d in ep.dns_names}
 
 
-def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_zone_record(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     try:
         zid = ctx.id_of("zones", step["zone"])
@@ -380,7 +382,7 @@ def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _create_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _create_zone_record(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     """Restore a deleted record (the undo of ``delete-zone-record``), or, forward with ``copy_of``, UPSERT
     the original zone's endpoint alias into its bridge copy (only that alias is ever copied)."""
     acct = ctx.account(step.get("account"))
@@ -400,7 +402,7 @@ def _create_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _delete_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     zid = ctx.id_of("zones", step["zone"])
     try:
@@ -421,7 +423,7 @@ def _delete_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> l
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _create_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _create_bridge_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     """A bridge copy of ``copy_of`` (Q-1): same name, created on its own parking VPC (CP-2; never on a
     workload VPC: it would answer NXDOMAIN there until its record exists, RES-3/RES-4), tagged as the
     tool's (``BRIDGE_TAG`` = the original's id) and named by its ``Name`` tag."""
@@ -445,7 +447,7 @@ def _create_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _delete_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_bridge_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     """Undo of ``create-bridge-zone``: only a zone carrying the tool's ``BRIDGE_TAG``, only while its one VPC
     is its parking VPC; the endpoint alias goes first, then the zone (CP-4)."""
     acct = ctx.account(step.get("account"))
@@ -486,7 +488,7 @@ def _delete_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any
 # -- EC2 ------------------------------------------------------------------------------------------------
 
 
-def _set_private_dns(ctx: Context, step: dict[str, Any], enabled: bool) -> list[Wait]:
+def _set_private_dns(ctx: Context, step: StepDoc, enabled: bool) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     eid = ctx.id_of("endpoints", step["endpoint"])
     ep = ec2.get_endpoint(acct, eid)
@@ -495,15 +497,15 @@ def _set_private_dns(ctx: Context, step: dict[str, Any], enabled: bool) -> list[
     return [{"kind": "endpoint", "account": step.get("account"), "id": eid}]  # AS-2
 
 
-def _enable_private_dns(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _enable_private_dns(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _set_private_dns(ctx, step, True)
 
 
-def _disable_private_dns(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _disable_private_dns(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _set_private_dns(ctx, step, False)
 
 
-def _create_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _create_parking_vpc(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     name = step["vpc"]
     vid = ec2.find_vpc_by_name(acct, name)
@@ -514,7 +516,7 @@ def _create_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return []
 
 
-def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_parking_vpc(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     vid = ctx.vpcs.get(step["vpc"]) or ec2.find_vpc_by_name(acct, step["vpc"])
     if vid is None:
@@ -542,27 +544,10 @@ def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return []
 
 
-_ACTIONS = {
-    "associate-vpc-with-profile": _associate_vpc_with_profile,
-    "disassociate-vpc-from-profile": _disassociate_vpc_from_profile,
-    "associate-zone-with-profile": _associate_zone_with_profile,
-    "disassociate-zone-from-profile": _disassociate_zone_from_profile,
-    "associate-endpoint-with-profile": _associate_endpoint_with_profile,
-    "disassociate-endpoint-from-profile": _disassociate_endpoint_from_profile,
-    "authorize-vpc-association": _authorize,
-    "revoke-vpc-association": _revoke,
-    "associate-vpc-with-zone": _associate_vpc_with_zone,
-    "disassociate-vpc-from-zone": _disassociate_vpc_from_zone,
-    "enable-private-dns": _enable_private_dns,
-    "disable-private-dns": _disable_private_dns,
-    "delete-zone-record": _delete_zone_record,
-    "create-zone-record": _create_zone_record,
-    "delete-zone": _delete_zone,
-    "create-bridge-zone": _create_bridge_zone,
-    "delete-bridge-zone": _delete_bridge_zone,
-    "create-parking-vpc": _create_parking_vpc,
-    "delete-parking-vpc": _delete_parking_vpc,
-}
+Performer = Callable[[Context, StepDoc, dict[str, Any]], list[Wait]]
+
+# The perform table, read from the vocabulary: each action's spec names its function here.
+_ACTIONS: dict[Action, Performer] = {a: globals()[s.perform] for a, s in SPECS.items()}
 
 
 # -- polling ----------------------------------------------------------------------------------------------
@@ -572,24 +557,24 @@ def poll(ctx: Context, wait: Wait) -> str:
     """``settled`` | ``pending`` | ``failed`` for one wait (AS-1, AS-2, AS-3)."""
     kind = wait["kind"]
     acct = ctx.account(wait.get("account"))
-    if kind == "change":
+    if kind == WaitKind.CHANGE:
         return "settled" if route53.change_status(acct, wait["id"]) == "INSYNC" else "pending"
-    if kind == "endpoint":
+    if kind == WaitKind.ENDPOINT:
         state = ec2.get_endpoint(acct, wait["id"]).state
         return (
             "settled"
             if state == "Available"
             else ("failed" if state in ("Failed", "Rejected") else "pending")
         )
-    if kind == "profile-association":
+    if kind == WaitKind.PROFILE_ASSOCIATION:
         status = profiles.get_vpc_association(acct, wait["id"]).status
         return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
-    if kind == "resource-association":
+    if kind == WaitKind.RESOURCE_ASSOCIATION:
         status = profiles.get_resource_association(acct, wait["id"]).status
         return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
-    if kind == "profile-association-gone":
+    if kind == WaitKind.PROFILE_ASSOCIATION_GONE:
         return "settled" if _vpc_assoc(acct, wait["profile"], wait["vpc"], failed=True) is None else "pending"
-    if kind == "resource-association-gone":
+    if kind == WaitKind.RESOURCE_ASSOCIATION_GONE:
         return (
             "settled"
             if _resource_assoc(acct, wait["profile"], wait["arn"], failed=True) is None
@@ -607,16 +592,16 @@ def failure_reasons(ctx: Context, waits: list[Wait]) -> list[str]:
             continue
         acct = ctx.account(wait.get("account"))
         kind = wait["kind"]
-        if kind == "resource-association":
+        if kind == WaitKind.RESOURCE_ASSOCIATION:
             r = profiles.get_resource_association(acct, wait["id"])
             out.append(
                 f"Profile resource association {r.id} ({r.name}) ended FAILED — "
                 f"{r.status_message or 'no status message'}"
             )
-        elif kind == "profile-association":
+        elif kind == WaitKind.PROFILE_ASSOCIATION:
             a = profiles.get_vpc_association(acct, wait["id"])
             out.append(f"Profile association {a.id} (VPC {a.vpc_id}) ended FAILED")
-        elif kind == "endpoint":
+        elif kind == WaitKind.ENDPOINT:
             out.append(f"endpoint {wait['id']} ended {ec2.get_endpoint(acct, wait['id']).state}")
         else:
             out.append(f"{kind} {wait.get('id', '')} failed")

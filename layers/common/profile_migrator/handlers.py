@@ -24,6 +24,7 @@ from .models import (
     PollEvent,
     StepEvent,
 )
+from .vocabulary import actions_of_function
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,9 +32,12 @@ if TYPE_CHECKING:
 __all__ = ["Handler", "instrumented", "step_handler"]
 
 
-def step_handler(*actions: str) -> Handler:
-    """A step action's function: it performs ``actions[0]`` and its inverse(s)."""
-    allowed = frozenset(actions)
+def step_handler(function: str) -> Handler:
+    """The step function ``function`` (its template.yaml logical id without ``Function``): it performs the
+    actions whose spec names it (a forward action and its inverse)."""
+    allowed = actions_of_function(function)
+    if not allowed:
+        raise ValueError(f"no step action is performed by function {function!r} (vocabulary.SPECS)")
 
     @instrumented
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

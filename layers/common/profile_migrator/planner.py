@@ -20,6 +20,7 @@ from typing import Any, Literal
 from .estate import DEFAULT_ZONE_MAX_VPCS, MAX_PRIORITY, MIN_PRIORITY, HostedZone, Scenario
 from .resolution import PRECEDENCES, Answer, DnsState, Precedence, _suffixes
 from .tags import PARKING_TAG  # the tool's parking tag (re-exported: planner.PARKING_TAG)
+from .vocabulary import DESTRUCTIVE, SPECS, Action, Effect  # the one vocabulary of actions
 
 Procedure = Literal["converge", "published"]
 
@@ -27,36 +28,6 @@ Procedure = Literal["converge", "published"]
 # refills at 5/s). A wave fires its calls together, so it never holds more than 5 Route 53 calls.
 # RL-2: the Profiles API is silent; the twin assumes 5/s too.
 MAX_WAVE = 5
-
-
-DESTRUCTIVE = frozenset(
-    {
-        "disassociate-vpc-from-zone",
-        "disassociate-zone-from-profile",
-        "delete-zone-record",
-        "delete-zone",
-        "delete-parking-vpc",
-    }
-)
-
-# What undoes each forward action (the state machine's compensation uses the same table). ``None``:
-# irreversible — only ever performed after the point of no return (workflow.CLEANUP), never undone.
-INVERSE: dict[str, str | None] = {
-    "associate-vpc-with-profile": "disassociate-vpc-from-profile",
-    "associate-zone-with-profile": "disassociate-zone-from-profile",
-    "authorize-vpc-association": "revoke-vpc-association",
-    "associate-vpc-with-zone": "disassociate-vpc-from-zone",
-    "disassociate-vpc-from-zone": "associate-vpc-with-zone",
-    "enable-private-dns": "disable-private-dns",
-    "disassociate-zone-from-profile": "associate-zone-with-profile",
-    "associate-endpoint-with-profile": "disassociate-endpoint-from-profile",
-    "create-parking-vpc": "delete-parking-vpc",
-    "create-bridge-zone": "delete-bridge-zone",  # only a zone with the tool's BRIDGE_TAG
-    "create-zone-record": "delete-zone-record",  # the alias UPSERTed into a bridge copy
-    "delete-zone-record": "create-zone-record",
-    "delete-zone": None,  # a new zone would get a new id: deleted only once nothing resolves through it
-    "delete-parking-vpc": None,
-}
 
 
 @dataclass
@@ -71,7 +42,7 @@ class Problem:
 
 @dataclass
 class Step:
-    action: str
+    action: Action
     endpoint: str | None = None
     vpc: str | None = None
     zone: str | None = None
@@ -89,7 +60,7 @@ class Step:
         return self.action in DESTRUCTIVE
 
     def to_json(self, index: int) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": index, "action": self.action}
+        out: dict[str, Any] = {"index": index, "action": self.action.value}
         for key in ("endpoint", "vpc", "zone", "record", "profile", "account", "priority", "copy_of"):
             val = getattr(self, key)
             if val is not None:
@@ -426,7 +397,7 @@ class _Planner:
     # -- step building ---------------------------------------------------------------------------
     def add(self, step: Step) -> Step:
         self.steps.append(step)
-        if step.action == "associate-vpc-with-zone" and step.zone is not None and step.vpc is not None:
+        if step.action == Action.ASSOCIATE_VPC_WITH_ZONE and step.zone is not None and step.vpc is not None:
             self.zone_added.setdefault(step.zone, []).append(step.vpc)
         return step
 
@@ -437,7 +408,7 @@ class _Planner:
             # CP-9: the zone's account authorises, then the VPC's account associates.
             self.add(
                 Step(
-                    "authorize-vpc-association",
+                    Action.AUTHORIZE_VPC_ASSOCIATION,
                     endpoint=endpoint,
                     zone=zone,
                     vpc=vpc,
@@ -447,7 +418,7 @@ class _Planner:
             )
         self.add(
             Step(
-                "associate-vpc-with-zone",
+                Action.ASSOCIATE_VPC_WITH_ZONE,
                 endpoint=endpoint,
                 zone=zone,
                 vpc=vpc,
@@ -498,7 +469,7 @@ class _Planner:
             self.parking[copy] = pvpc
             self.add(
                 Step(
-                    "create-parking-vpc",
+                    Action.CREATE_PARKING_VPC,
                     endpoint=endpoint,
                     vpc=pvpc,
                     zone=copy,
@@ -508,7 +479,7 @@ class _Planner:
             )
             self.add(
                 Step(
-                    "create-bridge-zone",
+                    Action.CREATE_BRIDGE_ZONE,
                     endpoint=endpoint,
                     zone=copy,
                     vpc=pvpc,
@@ -521,7 +492,7 @@ class _Planner:
                 if rec.type not in ("SOA", "NS"):
                     self.add(
                         Step(
-                            "create-zone-record",
+                            Action.CREATE_ZONE_RECORD,
                             endpoint=endpoint,
                             zone=copy,
                             record=rec.name,
@@ -553,7 +524,7 @@ class _Planner:
                 self.parking_account[pvpc] = zacct
                 self.add(
                     Step(
-                        "create-parking-vpc",
+                        Action.CREATE_PARKING_VPC,
                         endpoint=endpoint,
                         vpc=pvpc,
                         zone=zone,
@@ -608,7 +579,7 @@ class _Planner:
             # Priority when the VPC keeps another Profile (RES-12).
             self.add(
                 Step(
-                    "associate-vpc-with-profile",
+                    Action.ASSOCIATE_VPC_WITH_PROFILE,
                     vpc=vpc,
                     profile=profile,
                     account=self.vpc_account(vpc),
@@ -621,7 +592,9 @@ class _Planner:
         # A parking VPC an aborted run left behind, whose zone is already gone, is deleted at the end.
         for vpc in sorted(self.own_parking - set(self.parking_account)):
             self.parking_account[vpc] = scn.vpcs[vpc].account
-            self.add(Step("delete-parking-vpc", vpc=vpc, account=scn.vpcs[vpc].account, published_step=7))
+            self.add(
+                Step(Action.DELETE_PARKING_VPC, vpc=vpc, account=scn.vpcs[vpc].account, published_step=7)
+            )
         self.assign_waves()
         plan = Plan(
             architecture,
@@ -684,7 +657,7 @@ class _Planner:
         if not ep.private_dns and s_zones and not carried and e not in prof.endpoints:
             self.add(
                 Step(
-                    "associate-zone-with-profile",
+                    Action.ASSOCIATE_ZONE_WITH_PROFILE,
                     endpoint=e,
                     zone=s_zones[0],
                     profile=profile,
@@ -713,7 +686,7 @@ class _Planner:
                     self.parking_for(z, e, 2)  # CP-3: a zone's last VPC cannot leave
                 self.add(
                     Step(
-                        "disassociate-vpc-from-zone",
+                        Action.DISASSOCIATE_VPC_FROM_ZONE,
                         endpoint=e,
                         zone=z,
                         vpc=ctx.vpc,
@@ -721,12 +694,14 @@ class _Planner:
                         published_step=2,
                     )
                 )
-            self.add(Step("enable-private-dns", endpoint=e, vpc=ctx.vpc, account=eacct, published_step=3))
+            self.add(
+                Step(Action.ENABLE_PRIVATE_DNS, endpoint=e, vpc=ctx.vpc, account=eacct, published_step=3)
+            )
         # Step 4: the zone leaves the Profile (CP-7: the Profile cannot carry the name twice).
         for z in attached:
             self.add(
                 Step(
-                    "disassociate-zone-from-profile",
+                    Action.DISASSOCIATE_ZONE_FROM_PROFILE,
                     endpoint=e,
                     zone=z,
                     profile=profile,
@@ -738,7 +713,7 @@ class _Planner:
         if e not in prof.endpoints:
             self.add(
                 Step(
-                    "associate-endpoint-with-profile",
+                    Action.ASSOCIATE_ENDPOINT_WITH_PROFILE,
                     endpoint=e,
                     profile=profile,
                     account=pacct,
@@ -775,7 +750,7 @@ class _Planner:
             for vpc in leaving:
                 self.add(
                     Step(
-                        "disassociate-vpc-from-zone",
+                        Action.DISASSOCIATE_VPC_FROM_ZONE,
                         endpoint=e,
                         zone=z,
                         vpc=vpc,
@@ -790,7 +765,7 @@ class _Planner:
                 if rec.type not in ("SOA", "NS"):
                     self.add(
                         Step(
-                            "delete-zone-record",
+                            Action.DELETE_ZONE_RECORD,
                             endpoint=e,
                             zone=z,
                             record=rec.name,
@@ -798,12 +773,12 @@ class _Planner:
                             published_step=7,
                         )
                     )
-            self.add(Step("delete-zone", endpoint=e, zone=z, account=zone.account, published_step=7))
+            self.add(Step(Action.DELETE_ZONE, endpoint=e, zone=z, account=zone.account, published_step=7))
             pvpc = self.parking.get(z)
             if pvpc is not None and pvpc in self.parking_account:
                 self.add(
                     Step(
-                        "delete-parking-vpc",
+                        Action.DELETE_PARKING_VPC,
                         endpoint=e,
                         vpc=pvpc,
                         zone=z,
@@ -825,7 +800,7 @@ class _Planner:
             s = steps[i]
             wave += 1
             s.wave = wave
-            if s.action == "associate-vpc-with-profile":
+            if s.action == Action.ASSOCIATE_VPC_WITH_PROFILE:
                 j = i + 1
                 while j < len(steps) and steps[j].action == s.action and j - i < MAX_WAVE:
                     steps[j].wave = wave
@@ -833,7 +808,7 @@ class _Planner:
                 i = j
                 continue
             if (
-                s.action == "disassociate-vpc-from-zone"
+                s.action == Action.DISASSOCIATE_VPC_FROM_ZONE
                 and s.published_step == 6
                 and self.procedure == "converge"
             ):
@@ -947,14 +922,15 @@ class _Planner:
             touched: set[str]
             affected: list[str]
             a = step.action
-            if a == "associate-vpc-with-profile":
+            effect = SPECS[a].effect
+            if effect is Effect.JOIN_PROFILE:
                 assert step.vpc is not None
                 st.associate_vpc_profile(step.vpc, profile, 100 if step.priority is None else step.priority)
                 members.setdefault(profile, set()).add(step.vpc)
                 touched, affected = {step.vpc}, all_names
-            elif a in ("associate-zone-with-profile", "disassociate-zone-from-profile"):
+            elif effect in (Effect.ATTACH_ZONE, Effect.DETACH_ZONE):
                 assert step.zone is not None
-                if a.startswith("associate"):
+                if effect is Effect.ATTACH_ZONE:
                     if carried_name(zname[step.zone]):
                         refused(
                             idx,
@@ -967,7 +943,7 @@ class _Planner:
                 else:
                     st.detach_from_profile(profile, f"zone:{step.zone}")
                 touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
-            elif a == "associate-endpoint-with-profile":
+            elif effect is Effect.ATTACH_ENDPOINT:
                 assert step.endpoint is not None
                 if carried_name(names[step.endpoint]):
                     refused(
@@ -979,9 +955,9 @@ class _Planner:
                     )
                 st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
                 touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
-            elif a in ("associate-vpc-with-zone", "disassociate-vpc-from-zone"):
+            elif effect in (Effect.ASSOCIATE_ZONE, Effect.DISASSOCIATE_ZONE):
                 assert step.zone is not None and step.vpc is not None
-                if a.startswith("associate"):
+                if effect is Effect.ASSOCIATE_ZONE:
                     if direct_name(step.vpc, zname[step.zone]):
                         refused(
                             idx,
@@ -1016,7 +992,7 @@ class _Planner:
                             step.zone,
                         )
                 touched, affected = {step.vpc}, names_under(zname[step.zone])
-            elif a == "enable-private-dns":
+            elif effect is Effect.ENABLE_PRIVATE_DNS:
                 assert step.endpoint is not None and step.vpc is not None
                 if direct_name(step.vpc, names[step.endpoint]):
                     refused(
@@ -1029,20 +1005,20 @@ class _Planner:
                     )
                 st.set_private_dns(step.endpoint, step.vpc, True)
                 touched, affected = {step.vpc}, names_under(names[step.endpoint])
-            elif a in ("delete-zone-record", "delete-zone"):
+            elif effect in (Effect.DELETE_RECORD, Effect.DELETE_ZONE):
                 assert step.zone is not None
                 touched = st.vpcs_seeing(f"zone:{step.zone}")
-                if a == "delete-zone-record":
+                if effect is Effect.DELETE_RECORD:
                     assert step.record is not None
                     st.delete_record(step.zone, step.record)
                 else:
                     st.delete_zone(step.zone)
                 affected = names_under(zname[step.zone])
-            elif a == "create-parking-vpc":
+            elif effect is Effect.ADD_VPC:
                 assert step.vpc is not None
                 st.add_vpc(step.vpc)
                 touched, affected = set(), []
-            elif a == "create-bridge-zone":
+            elif effect is Effect.CREATE_ZONE:
                 # CreateHostedZone with its first VPC, the copy's own parking VPC (CP-2 checked as an association).
                 assert step.zone is not None and step.vpc is not None
                 if direct_name(step.vpc, zname[step.zone]):
@@ -1057,16 +1033,18 @@ class _Planner:
                 st.create_zone(step.zone, zname[step.zone], step.vpc)
                 zone_vpcs[step.zone] = 1
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
-            elif a == "create-zone-record":
+            elif effect is Effect.COPY_RECORD:
                 assert step.zone is not None and step.record is not None and step.copy_of is not None
                 st.copy_record(step.copy_of, step.zone, step.record)
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
-            elif a == "delete-parking-vpc":
+            elif effect is Effect.REMOVE_VPC:
                 assert step.vpc is not None
                 st.remove_vpc(step.vpc)
                 touched, affected = set(), []
-            else:  # authorize-vpc-association: no DNS effect
+            elif effect is Effect.NONE:  # authorize-vpc-association: no DNS effect
                 touched, affected = set(), []
+            else:  # Effect.UNDO_ONLY: the planner never emits it
+                raise ValueError(f"step {idx} ({a}) is an undo-only action: a plan never performs it")
             gate: set[str] = set()
             for vpc in touched:
                 if vpc not in watched_set:
@@ -1086,7 +1064,7 @@ class _Planner:
                     if primary:
                         plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
                     if (vpc, n) in start_private and not ans.private:
-                        window = a == "delete-zone-record" and self.parking.get(step.zone or "") is None
+                        window = effect is Effect.DELETE_RECORD and self.parking.get(step.zone or "") is None
                         if window:
                             in_window[(vpc, n)] = idx
                         else:
