@@ -34,6 +34,8 @@ from .models import (
     RunRef,
     StepEvent,
 )
+from .ports import ConditionFailed, ExecutionStatus, ProbeInvoker, RunStore
+from .vocabulary import StepDoc, step_doc
 
 
 class Locked(Exception):
@@ -150,9 +152,9 @@ def store_run(region: str, execution: str, docs: dict[str, Any]) -> tuple[RunRef
 
 def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
     """Perform one step (idempotent), record it in the audit trail, poll once."""
-    step = ev.step
-    if step["action"] not in allowed:
-        raise actions.ActionError(f"this function does not perform {step['action']!r}")
+    if ev.step.get("action") not in allowed:
+        raise actions.ActionError(f"this function does not perform {ev.step.get('action')!r}")
+    step = step_doc(ev.step)
     ctx = ctx_of(ev)
     actx = action_context(ctx)
     saved: dict[str, Any] = dict(step.get("saved") or {})
@@ -179,11 +181,11 @@ def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
     return res
 
 
-def _audit_key(step: dict[str, Any]) -> str:
+def _audit_key(step: StepDoc) -> str:
     return f"step#{int(step['index']):05d}#{step['action']}"
 
 
-def _audit_intent(region: str, execution: str, step: dict[str, Any], mode: str) -> dict[str, Any]:
+def _audit_intent(region: str, execution: str, step: StepDoc, mode: str) -> dict[str, Any]:
     """The step's audit record, written before its AWS call; ``at`` (when it first started) orders the undo
     across lanes and survives retries and redrives (SF-2)."""
     home = _home(region)
@@ -232,7 +234,7 @@ def poll_step(ev: PollEvent) -> dict[str, Any]:
 # -- Probe gates -------------------------------------------------------------------------------------------
 
 
-def gate_check(ev: GateEvent) -> dict[str, Any]:
+def gate_check(ev: GateEvent, probes: ProbeInvoker | None = None) -> dict[str, Any]:
     """Invoke the probe of each gated VPC once (``gate.concurrency`` at a time); pass when every (VPC,
     name) watched there has answered privately ``consecutive`` times in a row (one check per interval)."""
     cfg = ev.config.gate
@@ -247,7 +249,7 @@ def gate_check(ev: GateEvent) -> dict[str, Any]:
         for vpc in ev.vpcs
         if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))
     ]
-    answers_of = probe_vpcs(_home(ctx.region), gated, cfg.concurrency)
+    answers_of = probe_vpcs(probes or fn_adapter.LambdaProbes(_home(ctx.region)), gated, cfg.concurrency)
     last: dict[str, str] = {}
     for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
         answers = answers_of[g.vpc]
@@ -296,16 +298,14 @@ class _GatedVpc:
     expected: dict[str, list[str]]
 
 
-def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[str, dict[str, Any]]:
+def probe_vpcs(probes: ProbeInvoker, gated: list[_GatedVpc], concurrency: int) -> dict[str, dict[str, Any]]:
     """VPC -> the answers of its probe, invoking at most ``concurrency`` probes at once (a gate over
     1,000 VPCs takes seconds, not minutes). A probe that errors or cannot be invoked answers
     ``probe-error:<type>`` for each of its names: a failed check for that VPC, never a pass."""
 
     def one(g: _GatedVpc) -> dict[str, Any]:
         try:
-            answers = fn_adapter.invoke_json(acct, g.probe_arn, {"names": g.names, "expected": g.expected})[
-                "answers"
-            ]
+            answers = probes.invoke(g.probe_arn, {"names": g.names, "expected": g.expected})["answers"]
             if not isinstance(answers, dict):
                 raise TypeError(f"probe answers are a {type(answers).__name__}, not an object")
             return answers
@@ -314,7 +314,6 @@ def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[
 
     if not gated:
         return {}
-    acct.client("lambda")  # made once, here: the workers share it (a client is thread-safe, a session is not)
     workers = max(1, min(concurrency, len(gated)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
         # Each invocation runs in a copy of this context (what Powertools and the tracer keep there).
@@ -325,56 +324,34 @@ def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[
 # -- Locks, compensation, approvals ----------------------------------------------------------------------
 
 
-def lock(ev: LockEvent) -> dict[str, Any]:
+def lock(
+    ev: LockEvent, runs: RunStore | None = None, executions: ExecutionStatus | None = None
+) -> dict[str, Any]:
     """Per-endpoint locks by conditional write; a lock held by an execution that is no longer running
     (aborted, failed) is taken over, so a new execution can converge after an abort."""
     home = _home(os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
-    table = table_name()
+    runs = runs or store.DynamoRunStore(home, table_name())
+    executions = executions or fn_adapter.StepFunctionsExecutions(home)
     taken: list[str] = []
     keys = list(ev.keys) or (list(load_doc(ev.run, "context.json")["lock_keys"]) if ev.run else [])
     for key in keys:
         pk = f"lock#{key}"
         if ev.op == "release":
-            store.delete(home, table, pk, "lock", condition="execution = :me", values={":me": ev.execution})
+            runs.delete(pk, "lock", if_execution=ev.execution)
             continue
         doc = {"execution": ev.execution, "execution_arn": ev.execution_arn, "at": time.time()}
         try:
-            store.put_json(
-                home,
-                table,
-                pk,
-                "lock",
-                doc,
-                condition="attribute_not_exists(pk) OR execution = :me",
-                values={":me": ev.execution},
-            )
-        except store.ConditionFailed:
-            holder = store.get_json(home, table, pk, "lock") or {}
-            status = (
-                fn_adapter.execution_status(home, str(holder.get("execution_arn", ""))) if holder else "GONE"
-            )
+            runs.put(pk, "lock", doc, if_execution=ev.execution, or_absent=True)
+        except ConditionFailed:
+            holder = runs.get(pk, "lock") or {}
+            status = executions.status(str(holder.get("execution_arn", ""))) if holder else "GONE"
             if status == "RUNNING":
                 for k in taken:  # leave nothing half-taken
-                    store.delete(
-                        home,
-                        table,
-                        f"lock#{k}",
-                        "lock",
-                        condition="execution = :me",
-                        values={":me": ev.execution},
-                    )
+                    runs.delete(f"lock#{k}", "lock", if_execution=ev.execution)
                 raise Locked(
                     f"endpoint {key} is being migrated by execution {holder.get('execution')}"
                 ) from None
-            store.put_json(
-                home,
-                table,
-                pk,
-                "lock",
-                doc,
-                condition="execution = :old",
-                values={":old": str(holder.get("execution", ""))},
-            )
+            runs.put(pk, "lock", doc, if_execution=str(holder.get("execution", "")))
         taken.append(key)
     return {"op": ev.op, "keys": len(keys)}
 

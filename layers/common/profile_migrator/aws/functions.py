@@ -88,3 +88,25 @@ def start_named_execution(
             raise
     base = state_machine_arn.replace(":stateMachine:", ":execution:", 1)
     return f"{base}:{name}", False
+
+
+class LambdaProbes:
+    """:class:`..ports.ProbeInvoker` through Lambda's synchronous Invoke. The client is made once, here:
+    the gate's workers share it (a client is thread-safe, a session is not)."""
+
+    def __init__(self, acct: Account) -> None:
+        self.acct = acct
+        acct.client("lambda")
+
+    def invoke(self, function_arn: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return invoke_json(self.acct, function_arn, payload)
+
+
+class StepFunctionsExecutions:
+    """:class:`..ports.ExecutionStatus` through Step Functions' DescribeExecution (``GONE``: no such one)."""
+
+    def __init__(self, acct: Account) -> None:
+        self.acct = acct
+
+    def status(self, execution_arn: str) -> str:
+        return execution_status(self.acct, execution_arn)

@@ -11,11 +11,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..ports import ConditionFailed
 from .session import Account, error_code
 
-
-class ConditionFailed(Exception):
-    """A conditional write lost (someone else holds the item)."""
+__all__ = ["ConditionFailed", "DynamoRunStore"]
 
 
 def _ddb(acct: Account) -> Any:
@@ -189,3 +188,36 @@ def upsert_json(
         if error_code(exc) == "ConditionalCheckFailedException":
             raise ConditionFailed(pk) from None
         raise
+
+
+class DynamoRunStore:
+    """:class:`..ports.RunStore` on the run table."""
+
+    def __init__(self, acct: Account, table: str) -> None:
+        self.acct, self.table = acct, table
+
+    @staticmethod
+    def _condition(if_execution: str | None, or_absent: bool) -> tuple[str | None, dict[str, Any] | None]:
+        if if_execution is None:
+            return ("attribute_not_exists(pk)" if or_absent else None), None
+        held = "execution = :e"
+        return (f"attribute_not_exists(pk) OR {held}" if or_absent else held), {":e": if_execution}
+
+    def put(
+        self,
+        pk: str,
+        sk: str,
+        doc: dict[str, Any],
+        *,
+        if_execution: str | None = None,
+        or_absent: bool = False,
+    ) -> None:
+        condition, values = self._condition(if_execution, or_absent)
+        put_json(self.acct, self.table, pk, sk, doc, condition=condition, values=values)
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return get_json(self.acct, self.table, pk, sk)
+
+    def delete(self, pk: str, sk: str, *, if_execution: str | None = None) -> None:
+        condition, values = self._condition(if_execution, False)
+        delete(self.acct, self.table, pk, sk, condition=condition, values=values)
