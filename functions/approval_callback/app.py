@@ -21,15 +21,17 @@ tracer = Tracer()
 app = APIGatewayHttpResolver()
 
 
+@app.exception_handler(approvals.Refused)
+def refused(exc: approvals.Refused) -> Response:
+    logger.warning("approval refused", extra={"status": exc.status, "reason": exc.reason})
+    return Response(exc.status, content_types.TEXT_PLAIN, exc.reason)
+
+
 @app.post("/slack/interactions")
 @tracer.capture_method
 def slack_interaction() -> Response:
     ev = app.current_event
-    try:
-        d = approvals.handle_interaction(ev.headers, ev.decoded_body or "")
-    except approvals.Refused as exc:
-        logger.warning("approval refused", extra={"status": exc.status, "reason": exc.reason})
-        return Response(exc.status, content_types.TEXT_PLAIN, exc.reason)
+    d = approvals.handle_interaction(ev.headers, ev.decoded_body or "")
     logger.info(
         "approval decided",
         extra={

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import os
 import re
 import time
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,7 +40,7 @@ from .aws import notify, secrets, store
 from .aws.session import Account, default_account, error_code
 from .models import ApprovalRequest, Ctx
 
-LOG = logging.getLogger(__name__)
+logger = Logger(child=True)  # the function's Powertools logger (instrumentation.logger)
 
 SIGNATURE_VERSION = "v0"
 MAX_SKEW_SECONDS = 300  # SF-4: a request older (or newer) than 5 minutes is a replay
@@ -310,9 +310,12 @@ def post_request(
 ) -> dict[str, Any]:
     """Post the request to Slack (when a channel is set) and SNS (when a topic is set); where it went."""
     out: dict[str, Any] = {}
+    ctx = ev.ctx
+    if ctx is None:
+        raise ValueError("the approval request has no run context (ctx): it is read before posting")
     if settings.channel:
         token = secrets.get_secret(acct, settings.bot_token_name)
-        msg = request_message(approval_id, ev.step, ev.ctx, ev.execution)
+        msg = request_message(approval_id, ev.step, ctx, ev.execution)
         answer = slack.call(
             "chat.postMessage", token, {"channel": settings.channel, **msg}, base_url=settings.api_url
         )
@@ -322,14 +325,14 @@ def post_request(
             notify.publish_json(
                 acct,
                 settings.topic_arn,
-                q_notification(approval_id, ev.step, ev.ctx, ev.execution),
+                q_notification(approval_id, ev.step, ctx, ev.execution),
                 subject=f"Approval needed: {ev.step.get('action', '?')}",
             )
             out["published"] = True
         except ClientError:
             if not out:  # nobody else was told: the request must fail loudly
                 raise
-            LOG.warning("approval %s: SNS publish failed; the Slack message was posted", approval_id)
+            logger.warning("approval %s: SNS publish failed; the Slack message was posted", approval_id)
     return out
 
 
@@ -542,7 +545,7 @@ def _update_message(
         slack.call("chat.update", token, body, base_url=settings.api_url)
         return True
     except (slack.SlackError, ClientError) as exc:  # the decision stands; the message is cosmetic
-        LOG.warning("chat.update failed: %s", exc)
+        logger.warning("chat.update failed: %s", exc)
         return False
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import runtime
-from .instrumentation import Handler, instrumented, logger, metrics
+from .instrumentation import Handler, instrumented, logger, metrics, parsed
 from .models import (
     ApprovalRequest,
     CompensateEvent,
@@ -22,6 +22,7 @@ from .models import (
     LockEvent,
     OutcomeEvent,
     PollEvent,
+    PreflightEvent,
     StepEvent,
 )
 from .vocabulary import actions_of_function
@@ -39,9 +40,8 @@ def step_handler(function: str) -> Handler:
     if not allowed:
         raise ValueError(f"no step action is performed by function {function!r} (vocabulary.SPECS)")
 
-    @instrumented
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        ev = StepEvent.model_validate(event)
+    @parsed(StepEvent)
+    def lambda_handler(ev: StepEvent, context: LambdaContext) -> dict[str, Any]:
         logger.info(
             "step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode}
         )
@@ -52,44 +52,44 @@ def step_handler(function: str) -> Handler:
     return lambda_handler
 
 
-@instrumented
-def preflight(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@parsed(PreflightEvent)
+def preflight(ev: PreflightEvent, context: LambdaContext) -> dict[str, Any]:
     from . import preflight  # the planner, the estate model, discovery: only this function needs them
 
-    return preflight.preflight(event.get("request", {}), str(event.get("execution", "")))
+    return preflight.preflight(ev.request, ev.execution)
 
 
-@instrumented
-def status(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.poll_step(PollEvent.model_validate(event))
+@parsed(PollEvent)
+def status(ev: PollEvent, context: LambdaContext) -> dict[str, Any]:
+    return runtime.poll_step(ev)
 
 
-@instrumented
-def gate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result = runtime.gate_check(GateEvent.model_validate(event))
+@parsed(GateEvent)
+def gate(ev: GateEvent, context: LambdaContext) -> dict[str, Any]:
+    result = runtime.gate_check(ev)
     metrics.add_metric(name="GateChecks", unit=MetricUnit.Count, value=1)
     return result
 
 
-@instrumented
-def lock(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.lock(LockEvent.model_validate(event))
+@parsed(LockEvent)
+def lock(ev: LockEvent, context: LambdaContext) -> dict[str, Any]:
+    return runtime.lock(ev)
 
 
-@instrumented
-def compensate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@parsed(CompensateEvent)
+def compensate(ev: CompensateEvent, context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="Rollbacks", unit=MetricUnit.Count, value=1)
-    return runtime.plan_undo(CompensateEvent.model_validate(event))
+    return runtime.plan_undo(ev)
 
 
-@instrumented
-def outcome(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.outcome(OutcomeEvent.model_validate(event))
+@parsed(OutcomeEvent)
+def outcome(ev: OutcomeEvent, context: LambdaContext) -> dict[str, Any]:
+    return runtime.outcome(ev)
 
 
-@instrumented
-def approval_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@parsed(ApprovalRequest)
+def approval_request(ev: ApprovalRequest, context: LambdaContext) -> dict[str, Any]:
     # Store the token under a short id, then post the request to Slack / SNS (approvals.py).
     from . import approvals
 
-    return approvals.request_approval_with_chat(ApprovalRequest.model_validate(event))
+    return approvals.request_approval_with_chat(ev)

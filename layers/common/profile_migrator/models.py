@@ -141,6 +141,14 @@ class RunEvent(_Event):
     run: RunRef | None = None
 
 
+class PreflightEvent(_Event):
+    """The preflight's event: the migration request (parsed by :func:`preflight.parse_input`, which words
+    its errors for a person) and the execution's name."""
+
+    request: dict[str, Any] = Field(default_factory=dict)
+    execution: str = ""
+
+
 class StepEvent(RunEvent):
     step: dict[str, Any]
     config: Config
