@@ -30,10 +30,12 @@ validate: $(SAM)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=layers/common $(BIN)/mypy
 
 test: $(STAMP) validate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=layers/common $(BIN)/mypy
 	$(BIN)/pytest
 
 plan: $(STAMP)

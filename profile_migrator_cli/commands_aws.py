@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from profile_migrator.aws.session import Account, error_code, operator_account
@@ -67,7 +67,7 @@ class Connection:
     ids: dict[str, Any]
 
 
-def _fail(message: str, code: int = EXIT_INVALID) -> None:
+def _fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 

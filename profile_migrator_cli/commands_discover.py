@@ -17,7 +17,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
@@ -29,7 +29,7 @@ from .main import EXIT_INVALID, cli
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_INVALID)
 
@@ -112,7 +112,6 @@ def _migration(
         _fail(
             f"no {kind[:-1]} {value!r} in the discovered estate (it has {', '.join(sorted(names)) or 'none'})"
         )
-        return value
 
     return {
         "profile": resolve("profiles", profile, scn.profiles),

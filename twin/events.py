@@ -172,7 +172,8 @@ class EventRouter:
             for rule in events.list_rules(EventBusName=bus).get("Rules", []):
                 if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                     continue
-                if not self._pattern.load(rule["EventPattern"]).matches_event(event):
+                # moto types the event as its EventMessageType TypedDict; this is EventBridge's JSON event.
+                if not self._pattern.load(rule["EventPattern"]).matches_event(event):  # type: ignore[arg-type]
                     continue
                 targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus).get("Targets", [])
                 for target in targets:

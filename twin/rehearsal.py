@@ -12,6 +12,7 @@ from typing import Any
 from profile_migrator import actions
 from profile_migrator.estate import Scenario, dump_scenario
 from profile_migrator.planner import Plan, plan
+from profile_migrator.vocabulary import step_doc
 
 from twin.clock import get_clock
 from twin.core import Twin
@@ -166,7 +167,7 @@ def _console_action(
     for attempt in range(CONSOLE_RETRIES + 1):
         try:
             with get_clock().busy():
-                return actions.perform(ctx, step), attempt
+                return actions.perform(ctx, step_doc(step)), attempt
         except ClientError as exc:
             if attempt == CONSOLE_RETRIES:
                 raise

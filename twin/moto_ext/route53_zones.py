@@ -59,48 +59,31 @@ _tls = threading.local()
 # --------------------------------------------------------------------------------------------------
 
 
-class PriorRequestNotComplete(Route53ClientError):
-    code = "PriorRequestNotComplete"
-    message = "The request was rejected because Route 53 was still processing a prior request."
+def _error(code: str, message: str | None = None) -> type[Route53ClientError]:
+    """The exception class of one Route 53 error code (and its fixed message, when AWS has one)."""
+    return type(
+        code, (Route53ClientError,), {"code": code} if message is None else {"code": code, "message": message}
+    )
 
 
-class NotAuthorizedException(Route53ClientError):
-    code = "NotAuthorizedException"
-
-
-class LimitsExceeded(Route53ClientError):
-    code = "LimitsExceeded"
-
-
-class TooManyVPCAssociationAuthorizations(Route53ClientError):
-    code = "TooManyVPCAssociationAuthorizations"
-
-
-class InvalidInput(Route53ClientError):
-    code = "InvalidInput"
-
+PriorRequestNotComplete = _error(
+    "PriorRequestNotComplete",
+    "The request was rejected because Route 53 was still processing a prior request.",
+)
+NotAuthorizedException = _error("NotAuthorizedException")
+LimitsExceeded = _error("LimitsExceeded")
+TooManyVPCAssociationAuthorizations = _error("TooManyVPCAssociationAuthorizations")
+InvalidInput = _error("InvalidInput")
+ConflictingDomainExists = _error("ConflictingDomainExists")
+VPCAssociationNotFound = _error("VPCAssociationNotFound")
+VPCAssociationAuthorizationNotFound = _error("VPCAssociationAuthorizationNotFound")
+NoSuchChange = _error("NoSuchChange")
 
 # Q-1: VPC associations per private hosted zone (default quota; raised per zone on request).
 DEFAULT_MAX_VPCS_BY_ZONE = DEFAULT_ZONE_MAX_VPCS
 # Q-3: cross-account VPC association authorisations per zone.
 MAX_AUTHORIZATIONS_BY_ZONE = 1000
 MAX_RRSETS_BY_ZONE = 10000
-
-
-class ConflictingDomainExists(Route53ClientError):
-    code = "ConflictingDomainExists"
-
-
-class VPCAssociationNotFound(Route53ClientError):
-    code = "VPCAssociationNotFound"
-
-
-class VPCAssociationAuthorizationNotFound(Route53ClientError):
-    code = "VPCAssociationAuthorizationNotFound"
-
-
-class NoSuchChange(Route53ClientError):
-    code = "NoSuchChange"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -749,22 +732,22 @@ def patch_route53_zones() -> None:
     if getattr(Route53Backend, "_twin_zones_patched", False):
         return
     b = Route53Backend
-    b.create_hosted_zone = _patched_create_hosted_zone(b.create_hosted_zone)  # type: ignore[method-assign]
-    b.associate_vpc_with_hosted_zone = _patched_associate(b.associate_vpc_with_hosted_zone)  # type: ignore[method-assign]
-    b.disassociate_vpc_from_hosted_zone = _patched_disassociate(b.disassociate_vpc_from_hosted_zone)  # type: ignore[method-assign]
-    b.change_resource_record_sets = _patched_change_rrsets(b.change_resource_record_sets)  # type: ignore[method-assign]
-    b.delete_hosted_zone = _patched_delete_hosted_zone(b.delete_hosted_zone)  # type: ignore[method-assign]
+    b.create_hosted_zone = _patched_create_hosted_zone(b.create_hosted_zone)
+    b.associate_vpc_with_hosted_zone = _patched_associate(b.associate_vpc_with_hosted_zone)
+    b.disassociate_vpc_from_hosted_zone = _patched_disassociate(b.disassociate_vpc_from_hosted_zone)
+    b.change_resource_record_sets = _patched_change_rrsets(b.change_resource_record_sets)
+    b.delete_hosted_zone = _patched_delete_hosted_zone(b.delete_hosted_zone)
     r = Route53
-    r.create_hosted_zone = _with_change_info(_create_zone_response(r.create_hosted_zone))  # type: ignore[method-assign]
-    r.delete_hosted_zone = _with_change_info(r.delete_hosted_zone)  # type: ignore[method-assign]
-    r.change_resource_record_sets = _with_change_info(r.change_resource_record_sets)  # type: ignore[method-assign]
-    r.associate_vpc_with_hosted_zone = _associate_response  # type: ignore[method-assign]
-    r.disassociate_vpc_from_hosted_zone = _disassociate_response  # type: ignore[method-assign]
-    r.get_change = _get_change_response  # type: ignore[method-assign]
-    r.list_hosted_zones_by_vpc = _list_zones_by_vpc_response  # type: ignore[method-assign]
-    r.create_vpc_association_authorization = _create_authorization_response  # type: ignore[attr-defined]
-    r.delete_vpc_association_authorization = _delete_authorization_response  # type: ignore[attr-defined]
-    r.list_vpc_association_authorizations = _list_authorizations_response  # type: ignore[attr-defined]
-    r.get_hosted_zone_limit = _get_hosted_zone_limit_response  # type: ignore[attr-defined]
+    r.create_hosted_zone = _with_change_info(_create_zone_response(r.create_hosted_zone))
+    r.delete_hosted_zone = _with_change_info(r.delete_hosted_zone)
+    r.change_resource_record_sets = _with_change_info(r.change_resource_record_sets)
+    r.associate_vpc_with_hosted_zone = _associate_response
+    r.disassociate_vpc_from_hosted_zone = _disassociate_response
+    r.get_change = _get_change_response
+    r.list_hosted_zones_by_vpc = _list_zones_by_vpc_response
+    r.create_vpc_association_authorization = _create_authorization_response
+    r.delete_vpc_association_authorization = _delete_authorization_response
+    r.list_vpc_association_authorizations = _list_authorizations_response
+    r.get_hosted_zone_limit = _get_hosted_zone_limit_response
     route53_urls.url_paths.update(_AUTH_URLS)  # CP-9 operations' routes
-    b._twin_zones_patched = True  # type: ignore[attr-defined]
+    b._twin_zones_patched = True

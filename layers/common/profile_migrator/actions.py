@@ -386,7 +386,7 @@ def _create_zone_record(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> l
     """Restore a deleted record (the undo of ``delete-zone-record``), or, forward with ``copy_of``, UPSERT
     the original zone's endpoint alias into its bridge copy (only that alias is ever copied)."""
     acct = ctx.account(step.get("account"))
-    raw = saved.get("record") or step.get("saved_record")
+    raw = saved.get("record")
     if not raw and step.get("copy_of"):
         src = _endpoint_record(acct, ctx.id_of("zones", step["copy_of"]), step["record"])
         if src is None or not step.get("endpoint") or not _is_endpoint_alias(ctx, step["endpoint"], src):

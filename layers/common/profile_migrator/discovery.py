@@ -148,7 +148,7 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
                     zvpcs.append(vpc_name[vid])
                 else:
                     out.skipped.append(f"zone {z.id}: VPC {vid} is not in a discovered account")
-            records = []
+            records: list[dict[str, Any]] = []
             for r in route53.list_records(acct, z.id):
                 if r.type in ("SOA", "NS") and r.name == z.name:
                     continue
@@ -194,16 +194,16 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
         ]
         pzones: list[str] = []
         peps: list[str] = []
-        for r in profiles.list_resource_associations(acct, p.id):
-            if r.status not in _LIVE:
+        for ra in profiles.list_resource_associations(acct, p.id):
+            if ra.status not in _LIVE:
                 continue
-            rid = r.resource_arn.rsplit("/", 1)[-1]
-            if ":hostedzone/" in r.resource_arn and rid in zone_name:
+            rid = ra.resource_arn.rsplit("/", 1)[-1]
+            if ":hostedzone/" in ra.resource_arn and rid in zone_name:
                 pzones.append(zone_name[rid])
-            elif ":vpc-endpoint/" in r.resource_arn and rid in ep_name:
+            elif ":vpc-endpoint/" in ra.resource_arn and rid in ep_name:
                 peps.append(ep_name[rid])
             else:
-                out.skipped.append(f"profile {p.id}: resource {r.resource_arn} not represented")
+                out.skipped.append(f"profile {p.id}: resource {ra.resource_arn} not represented")
         shared = []
         for acct_id in ram.shared_with(acct, p.arn):
             if acct_id not in alias_of:

@@ -330,7 +330,7 @@ class CreateVpcEvent(_Strict):
     @field_validator("cidr")
     @classmethod
     def _cidr(cls, v: str) -> str:
-        return Vpc._cidr(v)  # type: ignore[operator]
+        return Vpc._cidr(v)
 
 
 def _account_id(v: Any) -> str:
@@ -414,9 +414,9 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
             yield path, f"unknown account {alias!r} (declared accounts: {sorted(accounts) or 'none'})"
 
     nets: list[tuple[ipaddress.IPv4Network, str, str]] = []
-    for name, vpc in scn.vpcs.items():
-        yield from acct(f"vpcs.{name}.account", vpc.account)
-        nets.append((vpc.network, name, vpc.account))
+    for name, vpc_model in scn.vpcs.items():
+        yield from acct(f"vpcs.{name}.account", vpc_model.account)
+        nets.append((vpc_model.network, name, vpc_model.account))
     for name, ep in scn.endpoints.items():
         if ep.vpc not in scn.vpcs:
             yield f"endpoints.{name}.vpc", f"unknown VPC {ep.vpc!r}"
@@ -497,28 +497,28 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
                 f"{len(prof.vpc_names)} VPCs exceed the Profile's max_vpcs {prof.max_vpcs} (Q-2)",
             )
         carried: dict[str, str] = {}
-        for i, zone in enumerate(prof.hosted_zones):
-            if zone not in scn.hosted_zones:
-                yield f"profiles.{name}.hosted_zones[{i}]", f"unknown hosted zone {zone!r}"
+        for i, zone_name in enumerate(prof.hosted_zones):
+            if zone_name not in scn.hosted_zones:
+                yield f"profiles.{name}.hosted_zones[{i}]", f"unknown hosted zone {zone_name!r}"
                 continue
-            zname = scn.hosted_zones[zone].name
+            zname = scn.hosted_zones[zone_name].name
             if zname in carried:
                 yield (
                     f"profiles.{name}.hosted_zones[{i}]",
                     f"the Profile already carries {zname} ({carried[zname]!r}) (CP-7)",
                 )
-            carried[zname] = zone
-        for i, ep in enumerate(prof.endpoints):
-            if ep not in scn.endpoints:
-                yield f"profiles.{name}.endpoints[{i}]", f"unknown endpoint {ep!r}"
+            carried[zname] = zone_name
+        for i, ep_name in enumerate(prof.endpoints):
+            if ep_name not in scn.endpoints:
+                yield f"profiles.{name}.endpoints[{i}]", f"unknown endpoint {ep_name!r}"
                 continue
-            ename = scn.endpoint_dns_name(ep)
+            ename = scn.endpoint_dns_name(ep_name)
             if ename in carried:
                 yield (
                     f"profiles.{name}.endpoints[{i}]",
                     f"the Profile already carries {ename} ({carried[ename]!r}) (CP-7)",
                 )
-            carried[ename] = ep
+            carried[ename] = ep_name
         for i, alias in enumerate(prof.shared_with):
             yield from acct(f"profiles.{name}.shared_with[{i}]", alias)
     if scn.migration is not None:
@@ -679,8 +679,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def dump_scenario(scn: Scenario) -> dict[str, Any]:
     """The scenario as plain data (defaults omitted) — ``parse_scenario(dump_scenario(s)) == s``."""
-    return scn.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+    doc: dict[str, Any] = scn.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+    return doc
 
 
 def dump_scenario_yaml(scn: Scenario) -> str:
-    return yaml.safe_dump(dump_scenario(scn), sort_keys=False, default_flow_style=None)
+    return str(yaml.safe_dump(dump_scenario(scn), sort_keys=False, default_flow_style=None))

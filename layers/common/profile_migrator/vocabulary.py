@@ -240,15 +240,16 @@ def actions_of_function(function: str) -> frozenset[Action]:
     return frozenset(a for a, s in SPECS.items() if s.function == function)
 
 
-# The tables of old, derived. DESTRUCTIVE, INVERSE: the planner's; the rest the workflow's.
-DESTRUCTIVE: frozenset[Action] = frozenset(a for a, s in SPECS.items() if s.destructive)
+# The tables of old, derived, keyed by the plain string a JSON step holds. DESTRUCTIVE, INVERSE: the
+# planner's; the rest the workflow's.
+DESTRUCTIVE: frozenset[str] = frozenset(a for a, s in SPECS.items() if s.destructive)
 # What undoes each action the planner emits (the compensation reads it); None: irreversible.
-INVERSE: dict[Action, Action | None] = {
+INVERSE: dict[str, Action | None] = {
     a: s.inverse for a, s in SPECS.items() if s.effect is not Effect.UNDO_ONLY
 }
-CLEANUP: frozenset[Action] = frozenset(a for a, s in SPECS.items() if s.cleanup)
-LEFT_CODES: dict[Action, str] = {a: s.left_code for a, s in SPECS.items() if s.left_code is not None}
-ACTION_FUNCTIONS: dict[Action, str] = {a: s.function for a, s in SPECS.items()}
+CLEANUP: frozenset[str] = frozenset(a for a, s in SPECS.items() if s.cleanup)
+LEFT_CODES: dict[str, str] = {a: s.left_code for a, s in SPECS.items() if s.left_code is not None}
+ACTION_FUNCTIONS: dict[str, str] = {a: s.function for a, s in SPECS.items()}
 # The function names (logical ids) in the order the state machine's Choice lists them.
 STEP_FUNCTIONS: list[str] = list(dict.fromkeys(ACTION_FUNCTIONS.values()))
 

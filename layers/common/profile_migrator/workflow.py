@@ -15,6 +15,7 @@ warning naming what was left. Before that point every performed action has a per
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .vocabulary import (
@@ -259,7 +260,7 @@ _TARGETS = (
 )
 
 
-def step_label(step: dict[str, Any]) -> str:
+def step_label(step: Mapping[str, Any]) -> str:
     """``step 8 associate-endpoint-with-profile (endpoint lambda, Profile central)``; an undo step says
     which step it undoes."""
     what = ", ".join(f"{word} {step[key]}" for key, word in _TARGETS if step.get(key))
