@@ -7,17 +7,16 @@ simulated time and on ordering; the only wall-clock bound is one coarse upper bo
 from __future__ import annotations
 
 import datetime
-import io
 import json
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from stub_lambda import put_function
 
 from twin.asl import SimWait, patch_asl_clock, sim_datetime, transitions, waits
 from twin.clock import SimClock, get_clock, install_clock
@@ -45,21 +44,7 @@ class Twin:
         self, name: str, handler: Callable[[Any, Any], Any], env: dict[str, str] | None = None
     ) -> str:
         self.handlers[name] = handler
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as archive:
-            archive.writestr("app.py", "def handler(event, context):\n    return event\n")
-        try:
-            self.lam.create_function(
-                FunctionName=name,
-                Runtime="python3.13",
-                Role=self.role,
-                Handler="app.handler",
-                Code={"ZipFile": buf.getvalue()},
-                Environment={"Variables": env or {}},
-            )
-        except self.lam.exceptions.ResourceConflictException:  # the module shares one moto
-            self.lam.update_function_configuration(FunctionName=name, Environment={"Variables": env or {}})
-        return self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        return put_function(self.lam, self.role, name, env)
 
     def machine(self, definition: dict[str, Any]) -> str:
         return self.sfn.create_state_machine(

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from stub_lambda import put_function
 
 from twin.asl import patch_asl_clock
 from twin.clock import SimClock, get_clock, install_clock
@@ -55,23 +54,7 @@ class Twin:
     ) -> str:
         if handler is not None:
             self.handlers[name] = handler
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as archive:
-            archive.writestr("app.py", "def handler(event, context):\n    return event\n")
-        try:
-            self.lam.create_function(
-                FunctionName=name,
-                Runtime="python3.13",
-                Role=self.role,
-                Handler="app.handler",
-                Code={"ZipFile": buf.getvalue()},
-                Environment={"Variables": env or {}},
-                Timeout=30,
-                MemorySize=256,
-            )
-        except self.lam.exceptions.ResourceConflictException:
-            self.lam.update_function_configuration(FunctionName=name, Environment={"Variables": env or {}})
-        return self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        return put_function(self.lam, self.role, name, env, Timeout=30, MemorySize=256)
 
     def invoke(self, name: str, event: Any) -> tuple[str | None, Any]:
         response = self.lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from profile_migrator.models import Config, Ctx, GateConfig, GateEvent, LockEvent, Mode
-from profile_migrator.ports import ConditionFailed
+from profile_migrator.ports import ConditionFailed, Doc
 from profile_migrator.runtime import GateFailed, Locked, gate_check, lock
 
 from .helpers import LAMBDA, REGION
@@ -15,37 +15,29 @@ from .helpers import LAMBDA, REGION
 
 class FakeRunStore:
     """The run table: a conditional write holds when no item is there (``or_absent``) or the item's
-    ``execution`` is ``if_execution``."""
+    ``execution`` is ``held_by``."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def _holds(self, pk: str, sk: str, if_execution: str | None, or_absent: bool) -> bool:
+    def _holds(self, pk: str, sk: str, held_by: str | None, or_absent: bool) -> bool:
         old = self.items.get((pk, sk))
-        if if_execution is None and not or_absent:
+        if held_by is None and not or_absent:
             return True
         if old is None:
             return or_absent
-        return if_execution is not None and old.get("execution") == if_execution
+        return held_by is not None and old.get("execution") == held_by
 
-    def put(
-        self,
-        pk: str,
-        sk: str,
-        doc: dict[str, Any],
-        *,
-        if_execution: str | None = None,
-        or_absent: bool = False,
-    ) -> None:
-        if not self._holds(pk, sk, if_execution, or_absent):
+    def put(self, pk: str, sk: str, doc: Doc, *, held_by: str | None = None, or_absent: bool = False) -> None:
+        if not self._holds(pk, sk, held_by, or_absent):
             raise ConditionFailed(pk)
         self.items[(pk, sk)] = dict(doc)
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
         return self.items.get((pk, sk))
 
-    def delete(self, pk: str, sk: str, *, if_execution: str | None = None) -> None:
-        if self._holds(pk, sk, if_execution, False):
+    def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None:
+        if self._holds(pk, sk, held_by, False):
             self.items.pop((pk, sk), None)
 
 

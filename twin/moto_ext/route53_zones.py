@@ -49,6 +49,7 @@ from profile_migrator.estate import DEFAULT_ZONE_MAX_VPCS
 from twin.clock import get_clock
 from twin.config import get_settings
 from twin.moto_ext.ec2_endpoints import LOCK, find_vpc, managed_zone_conflict
+from twin.moto_ext.errors import error_class
 
 _ALNUM_UPPER = string.ascii_uppercase + string.digits
 _tls = threading.local()
@@ -60,10 +61,7 @@ _tls = threading.local()
 
 
 def _error(code: str, message: str | None = None) -> type[Route53ClientError]:
-    """The exception class of one Route 53 error code (and its fixed message, when AWS has one)."""
-    return type(
-        code, (Route53ClientError,), {"code": code} if message is None else {"code": code, "message": message}
-    )
+    return error_class(Route53ClientError, code, message)
 
 
 PriorRequestNotComplete = _error(
@@ -565,9 +563,9 @@ def _vpc_param(response: Route53) -> tuple[str, str | None]:
     return str(response._get_param("VPC.VPCId") or ""), response._get_param("VPC.VPCRegion")
 
 
-def _associate_response(self: Route53) -> ActionResult:
-    """AssociateVPCWithHostedZone with CP-9/CP-10: another account's VPC needs its owner's call and the
-    zone owner's authorization; the association is recorded in the zone owner's backend."""
+def _zone_vpc_request(self: Route53) -> tuple[str, str, str | None, str, str, Route53Backend]:
+    """An association request's zone id, VPC id and region, the caller, the zone's owner and its backend
+    (NoSuchHostedZone when the zone is nowhere)."""
     zone_id = _bare(self._get_param("HostedZoneId"))
     vpc_id, vpc_region = _vpc_param(self)
     caller = self.current_account
@@ -575,6 +573,13 @@ def _associate_response(self: Route53) -> ActionResult:
     if found_zone is None:
         raise NoSuchHostedZone(zone_id)
     zone_owner, backend, _zone = found_zone
+    return zone_id, vpc_id, vpc_region, caller, zone_owner, backend
+
+
+def _associate_response(self: Route53) -> ActionResult:
+    """AssociateVPCWithHostedZone with CP-9/CP-10: another account's VPC needs its owner's call and the
+    zone owner's authorization; the association is recorded in the zone owner's backend."""
+    zone_id, vpc_id, vpc_region, caller, zone_owner, backend = _zone_vpc_request(self)
     found_vpc = find_vpc(vpc_id, vpc_region)
     if found_vpc is None:
         raise InvalidVPCId()
@@ -589,8 +594,13 @@ def _associate_response(self: Route53) -> ActionResult:
             f"Account {caller} is not authorized to associate VPC {vpc_id} (account {vpc_owner}) with "
             f"hosted zone {zone_id} (account {zone_owner})."
         )
+    return _change_info(self, lambda: backend.associate_vpc_with_hosted_zone(zone_id, vpc_id, region))
+
+
+def _change_info(self: Route53, call: Callable[[], object]) -> ActionResult:
+    """Run the backend ``call`` and answer the Route 53 change it made, with the request's Comment (AS-3)."""
     _take_last_change()
-    backend.associate_vpc_with_hosted_zone(zone_id, vpc_id, region)
+    call()
     change = _take_last_change()
     assert change is not None
     change.comment = self._get_param("Comment")
@@ -599,23 +609,12 @@ def _associate_response(self: Route53) -> ActionResult:
 
 def _disassociate_response(self: Route53) -> ActionResult:
     """DisassociateVPCFromHostedZone: the zone's account or the VPC's account may call it (CP-10)."""
-    zone_id = _bare(self._get_param("HostedZoneId"))
-    vpc_id, vpc_region = _vpc_param(self)
-    caller = self.current_account
-    found_zone = find_zone(zone_id, prefer_account=caller)
-    if found_zone is None:
-        raise NoSuchHostedZone(zone_id)
-    zone_owner, backend, _zone = found_zone
+    zone_id, vpc_id, vpc_region, caller, zone_owner, backend = _zone_vpc_request(self)
     found_vpc = find_vpc(vpc_id, vpc_region)
     vpc_owner = found_vpc[0] if found_vpc else None
     if caller not in (zone_owner, vpc_owner):
         raise NotAuthorizedException(f"Account {caller} owns neither hosted zone {zone_id} nor VPC {vpc_id}.")
-    _take_last_change()
-    backend.disassociate_vpc_from_hosted_zone(zone_id, vpc_id)
-    change = _take_last_change()
-    assert change is not None
-    change.comment = self._get_param("Comment")
-    return ActionResult({"ChangeInfo": change.info()})
+    return _change_info(self, lambda: backend.disassociate_vpc_from_hosted_zone(zone_id, vpc_id))
 
 
 def _get_change_response(self: Route53) -> ActionResult:
@@ -738,16 +737,20 @@ def patch_route53_zones() -> None:
     b.change_resource_record_sets = _patched_change_rrsets(b.change_resource_record_sets)
     b.delete_hosted_zone = _patched_delete_hosted_zone(b.delete_hosted_zone)
     r = Route53
-    r.create_hosted_zone = _with_change_info(_create_zone_response(r.create_hosted_zone))
-    r.delete_hosted_zone = _with_change_info(r.delete_hosted_zone)
-    r.change_resource_record_sets = _with_change_info(r.change_resource_record_sets)
-    r.associate_vpc_with_hosted_zone = _associate_response
-    r.disassociate_vpc_from_hosted_zone = _disassociate_response
-    r.get_change = _get_change_response
-    r.list_hosted_zones_by_vpc = _list_zones_by_vpc_response
-    r.create_vpc_association_authorization = _create_authorization_response
-    r.delete_vpc_association_authorization = _delete_authorization_response
-    r.list_vpc_association_authorizations = _list_authorizations_response
-    r.get_hosted_zone_limit = _get_hosted_zone_limit_response
+    responses: dict[str, Callable[[Route53], ActionResult]] = {
+        "create_hosted_zone": _with_change_info(_create_zone_response(r.create_hosted_zone)),
+        "delete_hosted_zone": _with_change_info(r.delete_hosted_zone),
+        "change_resource_record_sets": _with_change_info(r.change_resource_record_sets),
+        "associate_vpc_with_hosted_zone": _associate_response,
+        "disassociate_vpc_from_hosted_zone": _disassociate_response,
+        "get_change": _get_change_response,
+        "list_hosted_zones_by_vpc": _list_zones_by_vpc_response,
+        "create_vpc_association_authorization": _create_authorization_response,
+        "delete_vpc_association_authorization": _delete_authorization_response,
+        "list_vpc_association_authorizations": _list_authorizations_response,
+        "get_hosted_zone_limit": _get_hosted_zone_limit_response,
+    }
+    for name, response in responses.items():
+        setattr(r, name, response)
     route53_urls.url_paths.update(_AUTH_URLS)  # CP-9 operations' routes
     b._twin_zones_patched = True

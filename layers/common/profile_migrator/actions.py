@@ -12,9 +12,9 @@ of a zone only if the tool created it (tag ``profile-migrator:bridge``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
 from botocore.exceptions import ClientError
@@ -101,24 +101,27 @@ def _zone_vpcs(acct: Account, zone_id: str) -> list[str]:
 # resource (and name, CP-7), so an undo must remove it, and "gone" means DELETED or no longer listed.
 
 
+A = TypeVar("A", profiles.ResourceAssociation, profiles.ProfileAssociation)
+
+
+def _listed(found: Iterable[A], match: Callable[[A], bool], failed: bool) -> A | None:
+    """The first association ``match`` accepts that is not DELETED (nor FAILED, unless ``failed``)."""
+    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
+    return next((a for a in found if match(a) and a.status not in skip), None)
+
+
 def _resource_assoc(
     acct: Account, profile_id: str, arn: str, failed: bool = False
 ) -> profiles.ResourceAssociation | None:
-    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
-    for r in profiles.list_resource_associations(acct, profile_id):
-        if r.resource_arn == arn and r.status not in skip:
-            return r
-    return None
+    return _listed(
+        profiles.list_resource_associations(acct, profile_id), lambda r: r.resource_arn == arn, failed
+    )
 
 
 def _vpc_assoc(
     acct: Account, profile_id: str, vpc_id: str, failed: bool = False
 ) -> profiles.ProfileAssociation | None:
-    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
-    for a in profiles.list_vpc_associations(acct, profile_id):
-        if a.vpc_id == vpc_id and a.status not in skip:
-            return a
-    return None
+    return _listed(profiles.list_vpc_associations(acct, profile_id), lambda a: a.vpc_id == vpc_id, failed)
 
 
 def perform(ctx: Context, step: StepDoc, saved: dict[str, Any] | None = None) -> list[Wait]:
@@ -161,16 +164,25 @@ def _associate_vpc_with_profile(ctx: Context, step: StepDoc, saved: dict[str, An
     return [{"kind": "profile-association", "account": step.get("account"), "id": existing.id}]
 
 
+def _remove(
+    existing: profiles.ResourceAssociation | profiles.ProfileAssociation | None,
+    disassociate: Callable[[], object],
+) -> None:
+    """Disassociate ``existing`` — a FAILED association too (AS-1) — unless it is gone or going already
+    ("not found" is success: idempotent, SF-2)."""
+    if existing is None or existing.status == "DELETING":
+        return
+    try:
+        disassociate()
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+
+
 def _disassociate_vpc_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
-    existing = _vpc_assoc(acct, pid, vid, failed=True)  # a FAILED association is removed too
-    if existing is not None and existing.status != "DELETING":
-        try:
-            profiles.disassociate_vpc(acct, pid, vid)
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+    _remove(_vpc_assoc(acct, pid, vid, failed=True), lambda: profiles.disassociate_vpc(acct, pid, vid))
     return [{"kind": "profile-association-gone", "account": step.get("account"), "profile": pid, "vpc": vid}]
 
 
@@ -199,13 +211,9 @@ def _associate_resource(ctx: Context, step: StepDoc, arn: str, name: str) -> lis
 def _disassociate_resource(ctx: Context, step: StepDoc, arn: str) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid = ctx.id_of("profiles", step.get("profile"))
-    existing = _resource_assoc(acct, pid, arn, failed=True)  # a FAILED association is removed too
-    if existing is not None and existing.status != "DELETING":
-        try:
-            profiles.disassociate_resource(acct, pid, arn)
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+    _remove(
+        _resource_assoc(acct, pid, arn, failed=True), lambda: profiles.disassociate_resource(acct, pid, arn)
+    )
     return [{"kind": "resource-association-gone", "account": step.get("account"), "profile": pid, "arn": arn}]
 
 

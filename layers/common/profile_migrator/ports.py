@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+Doc = dict[str, Any]  # an item's JSON document
+
 
 class ConditionFailed(Exception):
     """A conditional write lost (someone else holds the item)."""
@@ -16,22 +18,15 @@ class ConditionFailed(Exception):
 
 class RunStore(Protocol):
     """The run table: items by (pk, sk), each a JSON document. A conditional write or delete names the
-    execution that must hold the item (``if_execution``), optionally allowing no item at all
+    execution that must hold the item (``held_by``), optionally allowing no item at all
     (``or_absent``); when the condition does not hold it raises :class:`ConditionFailed`."""
 
-    def put(
-        self,
-        pk: str,
-        sk: str,
-        doc: dict[str, Any],
-        *,
-        if_execution: str | None = None,
-        or_absent: bool = False,
-    ) -> None: ...
+    def put(self, pk: str, sk: str, doc: Doc, *, held_by: str | None = None, or_absent: bool = False) -> None:
+        """Write the item; conditional when ``held_by`` or ``or_absent`` is given."""
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...
 
-    def delete(self, pk: str, sk: str, *, if_execution: str | None = None) -> None: ...
+    def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None: ...
 
 
 class ExecutionStatus(Protocol):

@@ -337,21 +337,21 @@ def lock(
     for key in keys:
         pk = f"lock#{key}"
         if ev.op == "release":
-            runs.delete(pk, "lock", if_execution=ev.execution)
+            runs.delete(pk, "lock", held_by=ev.execution)
             continue
         doc = {"execution": ev.execution, "execution_arn": ev.execution_arn, "at": time.time()}
         try:
-            runs.put(pk, "lock", doc, if_execution=ev.execution, or_absent=True)
+            runs.put(pk, "lock", doc, held_by=ev.execution, or_absent=True)
         except ConditionFailed:
             holder = runs.get(pk, "lock") or {}
             status = executions.status(str(holder.get("execution_arn", ""))) if holder else "GONE"
             if status == "RUNNING":
                 for k in taken:  # leave nothing half-taken
-                    runs.delete(f"lock#{k}", "lock", if_execution=ev.execution)
+                    runs.delete(f"lock#{k}", "lock", held_by=ev.execution)
                 raise Locked(
                     f"endpoint {key} is being migrated by execution {holder.get('execution')}"
                 ) from None
-            runs.put(pk, "lock", doc, if_execution=str(holder.get("execution", "")))
+            runs.put(pk, "lock", doc, held_by=str(holder.get("execution", "")))
         taken.append(key)
     return {"op": ev.op, "keys": len(keys)}
 

@@ -270,19 +270,11 @@ def step_label(step: Mapping[str, Any]) -> str:
     return f"{head} ({what})" if what else head
 
 
+# The errors profile_migrator raises for a step: final (the state machine does not retry them,
+# statemachine/generate.py FINAL_ERRORS) and already a sentence for a person.
+STEP_ERRORS = ("ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout", "GateFailed", "Locked")
 # Errors whose message is already a sentence for a person (profile_migrator's own, and botocore's).
-_OWN_WORDS = frozenset(
-    {
-        "ClientError",
-        "ActionError",
-        "UnsafeToDelete",
-        "ChangeFailed",
-        "PollTimeout",
-        "GateFailed",
-        "Locked",
-        "IrreversibleStep",
-    }
-)
+_OWN_WORDS = frozenset({"ClientError", "IrreversibleStep", *STEP_ERRORS})
 _LABELS = ("step ", "undo of step ", "probe gate ")
 
 

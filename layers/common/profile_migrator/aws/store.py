@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..ports import ConditionFailed
+from ..ports import ConditionFailed, Doc
 from .session import Account, error_code
 
 __all__ = ["ConditionFailed", "DynamoRunStore"]
@@ -197,27 +197,19 @@ class DynamoRunStore:
         self.acct, self.table = acct, table
 
     @staticmethod
-    def _condition(if_execution: str | None, or_absent: bool) -> tuple[str | None, dict[str, Any] | None]:
-        if if_execution is None:
+    def _condition(held_by: str | None, or_absent: bool) -> tuple[str | None, dict[str, Any] | None]:
+        if held_by is None:
             return ("attribute_not_exists(pk)" if or_absent else None), None
         held = "execution = :e"
-        return (f"attribute_not_exists(pk) OR {held}" if or_absent else held), {":e": if_execution}
+        return (f"attribute_not_exists(pk) OR {held}" if or_absent else held), {":e": held_by}
 
-    def put(
-        self,
-        pk: str,
-        sk: str,
-        doc: dict[str, Any],
-        *,
-        if_execution: str | None = None,
-        or_absent: bool = False,
-    ) -> None:
-        condition, values = self._condition(if_execution, or_absent)
+    def put(self, pk: str, sk: str, doc: Doc, *, held_by: str | None = None, or_absent: bool = False) -> None:
+        condition, values = self._condition(held_by, or_absent)
         put_json(self.acct, self.table, pk, sk, doc, condition=condition, values=values)
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
         return get_json(self.acct, self.table, pk, sk)
 
-    def delete(self, pk: str, sk: str, *, if_execution: str | None = None) -> None:
-        condition, values = self._condition(if_execution, False)
+    def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None:
+        condition, values = self._condition(held_by, False)
         delete(self.acct, self.table, pk, sk, condition=condition, values=values)
