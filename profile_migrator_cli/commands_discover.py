@@ -24,7 +24,7 @@ import yaml
 from profile_migrator.aws.session import Account, assume_role, operator_account
 from profile_migrator.estate import Scenario, ScenarioError, dump_scenario_yaml, parse_scenario
 
-from .main import EXIT_INVALID, cli
+from .main import EXIT_INVALID, cli, file_option
 
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 
@@ -120,19 +120,15 @@ def _migration(
 
 
 @cli.command("discover")
-@click.option(
+@file_option(
     "--ids",
     "ids_file",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="The ids file of `profile-migrator twin serve`: read the twin, every account with its keys.",
+    "The ids file of `profile-migrator twin serve`: read the twin, every account with its keys.",
 )
-@click.option(
+@file_option(
     "--accounts",
     "accounts_file",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="YAML: alias -> {id, role_arn}: read these AWS accounts, each through its role.",
+    "YAML: alias -> {id, role_arn}: read these AWS accounts, each through its role.",
 )
 @click.option(
     "--region", default=None, help="With --accounts: the AWS Region to read (Profiles are regional)."

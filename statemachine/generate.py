@@ -541,6 +541,22 @@ def onboard_task(
     }
 
 
+def skipped(reason_path: str) -> dict[str, Any]:
+    """The onboarding's outcome when the VPC is not associated: who, where, and why (``reason_path``)."""
+    return {
+        "Type": "Pass",
+        "Parameters": {
+            "vpc_id.$": "$.request.vpc_id",
+            "account.$": "$.request.account",
+            "region.$": "$.request.region",
+            "status": "SKIPPED",
+            "reason.$": reason_path,
+            "execution.$": "$$.Execution.Name",
+        },
+        "Next": "Done",
+    }
+
+
 def onboard_definition() -> dict[str, Any]:
     """A new VPC joins the Profile (EV-1): decide -> associate (CP-9) -> poll to COMPLETE (AS-1) ->
     probe (if the VPC has one) -> notify. The execution is named ``onboard-<vpc id>`` by the trigger."""
@@ -557,18 +573,7 @@ def onboard_definition() -> dict[str, Any]:
                 ],
                 "Default": "Skipped",
             },
-            "Skipped": {
-                "Type": "Pass",
-                "Parameters": {
-                    "vpc_id.$": "$.request.vpc_id",
-                    "account.$": "$.request.account",
-                    "region.$": "$.request.region",
-                    "status": "SKIPPED",
-                    "reason.$": "$.decision.reason",
-                    "execution.$": "$$.Execution.Name",
-                },
-                "Next": "Done",
-            },
+            "Skipped": skipped("$.decision.reason"),
             "Associate": onboard_task(
                 "OnboardAssociate", "$.association", "AssociationSettled", decision="$.decision"
             ),
@@ -581,18 +586,7 @@ def onboard_definition() -> dict[str, Any]:
                 ],
                 "Default": "PollWait",
             },
-            "SkippedLate": {
-                "Type": "Pass",
-                "Parameters": {
-                    "vpc_id.$": "$.request.vpc_id",
-                    "account.$": "$.request.account",
-                    "region.$": "$.request.region",
-                    "status": "SKIPPED",
-                    "reason.$": "$.association.reason",
-                    "execution.$": "$$.Execution.Name",
-                },
-                "Next": "Done",
-            },
+            "SkippedLate": skipped("$.association.reason"),
             "PollWait": {"Type": "Wait", "SecondsPath": "$.association.interval", "Next": "Poll"},
             "Poll": onboard_task(
                 "OnboardStatus", "$.association", "AssociationSettled", association="$.association"

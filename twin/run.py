@@ -15,8 +15,8 @@ from profile_migrator.vocabulary import ACTION_FUNCTIONS, WaitKind, spec
 
 from twin.clock import get_clock
 from twin.core import Twin
-from twin.deploy import deploy, execution_input
-from twin.rehearsal import ProgressFn, Result, finish, start_sampler
+from twin.deploy import execution_input
+from twin.rehearsal import ProgressFn, Result, deploy_armed, finish, start_sampler
 
 # Probe gates and polls of the rehearsal (simulated seconds): what a team would put in the input.
 GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 120, "proof_timeout_seconds": 900}
@@ -56,10 +56,10 @@ def rehearse_state_machine(
     """Deploy, run the migration execution to its end, report. ``abort_after_step``: stop the execution
     once that step is done and start a new one with the same input (it must converge)."""
     say = progress or (lambda _m: None)
-    from twin.asl import reset_accounting, state_listeners, transitions
-    from twin.dispatch import invocations, reset_invocations
+    from twin.asl import state_listeners, transitions
+    from twin.dispatch import invocations
     from twin.events import EventPlayer, rehearse_events_only
-    from twin.faults import api_calls, reset_api_calls
+    from twin.faults import api_calls
 
     if scn.migration is None:  # nothing to migrate: the rehearsal only plays `events`
         return rehearse_events_only(scn, progress, twin=twin)
@@ -67,12 +67,8 @@ def rehearse_state_machine(
     own = twin is None
     tw = twin or Twin(scn).start()
     try:
-        dep = deploy(tw)
+        dep = deploy_armed(tw)
         clock = get_clock()
-        reset_api_calls()
-        reset_invocations()
-        reset_accounting()
-        tw.arm_faults()
         _map_crash_faults()
         t_sim0, t_wall0 = clock.now(), time.monotonic()
         sampler = start_sampler(tw).start()

@@ -21,7 +21,7 @@ import pytest
 from dns_answers import NAME, PRIVATE, Ans
 
 from twin.clock import SimClock, get_clock, install_clock
-from twin.config import TwinSettings, get_settings, install_settings
+from twin.config import TwinSettings
 from twin.dns_server import ResolverFleet, VpcResolver
 
 pytestmark = pytest.mark.twin
@@ -48,14 +48,6 @@ def clock() -> Iterator[SimClock]:
     c = install_clock(SimClock(1000.0))  # practically frozen: tests move it with advance()
     yield c
     install_clock(before)
-
-
-@pytest.fixture
-def settings() -> Iterator[TwinSettings]:
-    before = get_settings()
-    s = install_settings(TwinSettings())
-    yield s
-    install_settings(before)
 
 
 @pytest.fixture

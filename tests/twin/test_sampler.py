@@ -10,7 +10,7 @@ import pytest
 from dns_answers import NAME, PRIVATE, Ans
 
 from twin.clock import SimClock, get_clock, install_clock
-from twin.config import TwinSettings, get_settings, install_settings
+from twin.config import TwinSettings
 from twin.dns_server import ResolverFleet
 from twin.sampler import Classified, DnsQuerier, Sampler
 
@@ -50,14 +50,6 @@ class MutableModel:
 
 def private_ips_of(name: str) -> set[str]:
     return set(PRIVATE) if name == NAME else set()
-
-
-@pytest.fixture
-def settings() -> Iterator[TwinSettings]:
-    before = get_settings()
-    s = install_settings(TwinSettings())
-    yield s
-    install_settings(before)
 
 
 @pytest.fixture

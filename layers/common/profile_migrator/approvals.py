@@ -111,32 +111,17 @@ class Refused(Exception):
         self.reason = reason
 
 
-class BadRequest(Refused):
-    status = 400
+def _refusal(name: str, status: int) -> type[Refused]:
+    return type(name, (Refused,), {"status": status, "__doc__": f"A refusal answered with HTTP {status}."})
 
 
-class BadSignature(Refused):
-    status = 401
-
-
-class StaleRequest(Refused):
-    status = 401
-
-
-class NotAllowed(Refused):
-    status = 403
-
-
-class UnknownApproval(Refused):
-    status = 404
-
-
-class AlreadyDecided(Refused):
-    status = 409
-
-
-class Expired(Refused):
-    status = 410
+BadRequest = _refusal("BadRequest", 400)
+BadSignature = _refusal("BadSignature", 401)
+StaleRequest = _refusal("StaleRequest", 401)
+NotAllowed = _refusal("NotAllowed", 403)
+UnknownApproval = _refusal("UnknownApproval", 404)
+AlreadyDecided = _refusal("AlreadyDecided", 409)
+Expired = _refusal("Expired", 410)
 
 
 # -- The message ---------------------------------------------------------------------------------------------

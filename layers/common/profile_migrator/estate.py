@@ -98,6 +98,14 @@ class Vpc(_Strict):
 EndpointState = Literal["Available", "Pending", "PendingAcceptance", "Deleting", "Failed", "Rejected"]
 
 
+def _dns_name(v: str, what: str) -> str:
+    """``v`` as a DNS name (no trailing dot, lower case), or a ValueError naming ``what``."""
+    v = v.rstrip(".").lower()
+    if not DNS_NAME_RE.match(v):
+        raise ValueError(f"{what} {v!r} is not a DNS name")
+    return v
+
+
 class Endpoint(_Strict):
     vpc: str
     service: str
@@ -115,12 +123,7 @@ class Endpoint(_Strict):
     @field_validator("dns_name")
     @classmethod
     def _dns(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        v = v.rstrip(".").lower()
-        if not DNS_NAME_RE.match(v):
-            raise ValueError(f"dns_name {v!r} is not a DNS name")
-        return v
+        return None if v is None else _dns_name(v, "dns_name")
 
 
 class Record(_Strict):
@@ -133,10 +136,7 @@ class Record(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        v = v.rstrip(".").lower()
-        if not DNS_NAME_RE.match(v):
-            raise ValueError(f"record name {v!r} is not a DNS name")
-        return v
+        return _dns_name(v, "record name")
 
     @model_validator(mode="after")
     def _one_target(self) -> Record:
@@ -167,10 +167,7 @@ class HostedZone(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        v = v.rstrip(".").lower()
-        if not DNS_NAME_RE.match(v):
-            raise ValueError(f"zone name {v!r} is not a DNS name")
-        return v
+        return _dns_name(v, "zone name")
 
 
 # RES-12 / CP-6: a Profile association's priority, 100-9900, lower evaluated first; 100 when omitted.

@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
+def _matching(pattern: str, v: str, what: str) -> str:
+    """``v`` when it matches ``pattern`` whole, else a ValueError saying it is not ``what``."""
+    if not re.fullmatch(pattern, v):
+        raise ValueError(f"{v!r} is not {what}")
+    return v
+
+
 class _Event(BaseModel):
     # A model's validator is built when it first validates, not at import: each function builds the one
     # or two models its events need, not the twenty of this module (issue 11: cold starts).
@@ -27,9 +34,7 @@ class AccountRef(_Model):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{12}", v):
-            raise ValueError(f"{v!r} is not a 12-digit account id")
-        return v
+        return _matching(r"\d{12}", v, "a 12-digit account id")
 
     @field_validator("role_arn")
     @classmethod
@@ -87,9 +92,7 @@ class MigrationInput(_Model):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", v):
-            raise ValueError(f"{v!r} is not an AWS region name")
-        return v
+        return _matching(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", v, "an AWS region name")
 
 
 class Ids(_Event):

@@ -401,31 +401,20 @@ class _Planner:
             self.zone_added.setdefault(step.zone, []).append(step.vpc)
         return step
 
+    def emit(self, action: Action, published_step: int, **targets: Any) -> Step:
+        """Add a step of ``action`` (step ``published_step`` of the published procedure) on ``targets``
+        (endpoint, vpc, zone, record, profile, account, priority, copy_of: the fields of :class:`Step`)."""
+        return self.add(Step(action, published_step=published_step, **targets))
+
     def zone_assoc(self, zone: str, vpc: str, pstep: int, endpoint: str) -> None:
         zacct = self.zone_of(zone).account
         vacct = self.vpc_account(vpc)
         if vacct != zacct:
             # CP-9: the zone's account authorises, then the VPC's account associates.
-            self.add(
-                Step(
-                    Action.AUTHORIZE_VPC_ASSOCIATION,
-                    endpoint=endpoint,
-                    zone=zone,
-                    vpc=vpc,
-                    account=zacct,
-                    published_step=pstep,
-                )
+            self.emit(
+                Action.AUTHORIZE_VPC_ASSOCIATION, pstep, endpoint=endpoint, zone=zone, vpc=vpc, account=zacct
             )
-        self.add(
-            Step(
-                Action.ASSOCIATE_VPC_WITH_ZONE,
-                endpoint=endpoint,
-                zone=zone,
-                vpc=vpc,
-                account=vacct,
-                published_step=pstep,
-            )
-        )
+        self.emit(Action.ASSOCIATE_VPC_WITH_ZONE, pstep, endpoint=endpoint, zone=zone, vpc=vpc, account=vacct)
 
     def bridge(self, zone: str, vpcs: list[str], endpoint: str, frees: str | None) -> list[str]:
         """Q-1: path 2's bridge associates ``zone`` directly with ``vpcs`` (steps 4-5 switch every VPC at
@@ -467,39 +456,28 @@ class _Planner:
                 pvpc += "-x"
             self.parking_account[pvpc] = hz.account
             self.parking[copy] = pvpc
-            self.add(
-                Step(
-                    Action.CREATE_PARKING_VPC,
-                    endpoint=endpoint,
-                    vpc=pvpc,
-                    zone=copy,
-                    account=hz.account,
-                    published_step=1,
-                )
+            self.emit(
+                Action.CREATE_PARKING_VPC, 1, endpoint=endpoint, vpc=pvpc, zone=copy, account=hz.account
             )
-            self.add(
-                Step(
-                    Action.CREATE_BRIDGE_ZONE,
-                    endpoint=endpoint,
-                    zone=copy,
-                    vpc=pvpc,
-                    copy_of=zone,
-                    account=hz.account,
-                    published_step=1,
-                )
+            self.emit(
+                Action.CREATE_BRIDGE_ZONE,
+                1,
+                endpoint=endpoint,
+                zone=copy,
+                vpc=pvpc,
+                copy_of=zone,
+                account=hz.account,
             )
             for rec in hz.records:
                 if rec.type not in ("SOA", "NS"):
-                    self.add(
-                        Step(
-                            Action.CREATE_ZONE_RECORD,
-                            endpoint=endpoint,
-                            zone=copy,
-                            record=rec.name,
-                            copy_of=zone,
-                            account=hz.account,
-                            published_step=1,
-                        )
+                    self.emit(
+                        Action.CREATE_ZONE_RECORD,
+                        1,
+                        endpoint=endpoint,
+                        zone=copy,
+                        record=rec.name,
+                        copy_of=zone,
+                        account=hz.account,
                     )
             for vpc in rest[start : start + per_copy]:
                 self.zone_assoc(copy, vpc, 1, endpoint)
@@ -522,15 +500,8 @@ class _Planner:
                 while pvpc in self.scn.vpcs:
                     pvpc += "-x"
                 self.parking_account[pvpc] = zacct
-                self.add(
-                    Step(
-                        Action.CREATE_PARKING_VPC,
-                        endpoint=endpoint,
-                        vpc=pvpc,
-                        zone=zone,
-                        account=zacct,
-                        published_step=pstep,
-                    )
+                self.emit(
+                    Action.CREATE_PARKING_VPC, pstep, endpoint=endpoint, vpc=pvpc, zone=zone, account=zacct
                 )
         else:
             pvpc = mig.parking_vpc
@@ -577,24 +548,20 @@ class _Planner:
         for vpc in self._joining(ctxs, profile):
             # CP-9: the VPC owner's account associates its own VPC with the shared Profile; CP-6: with a
             # Priority when the VPC keeps another Profile (RES-12).
-            self.add(
-                Step(
-                    Action.ASSOCIATE_VPC_WITH_PROFILE,
-                    vpc=vpc,
-                    profile=profile,
-                    account=self.vpc_account(vpc),
-                    priority=self.priorities.get(vpc),
-                    published_step=1,
-                )
+            self.emit(
+                Action.ASSOCIATE_VPC_WITH_PROFILE,
+                1,
+                vpc=vpc,
+                profile=profile,
+                account=self.vpc_account(vpc),
+                priority=self.priorities.get(vpc),
             )
         for ctx in ctxs:
             self.endpoint_steps(ctx, profile, vpc_order)
         # A parking VPC an aborted run left behind, whose zone is already gone, is deleted at the end.
         for vpc in sorted(self.own_parking - set(self.parking_account)):
             self.parking_account[vpc] = scn.vpcs[vpc].account
-            self.add(
-                Step(Action.DELETE_PARKING_VPC, vpc=vpc, account=scn.vpcs[vpc].account, published_step=7)
-            )
+            self.emit(Action.DELETE_PARKING_VPC, 7, vpc=vpc, account=scn.vpcs[vpc].account)
         self.assign_waves()
         plan = Plan(
             architecture,
@@ -655,15 +622,13 @@ class _Planner:
         attached: list[str] = list(carried)
         # Step 1: the zone reaches the endpoint's VPC through the Profile once it leaves it directly.
         if not ep.private_dns and s_zones and not carried and e not in prof.endpoints:
-            self.add(
-                Step(
-                    Action.ASSOCIATE_ZONE_WITH_PROFILE,
-                    endpoint=e,
-                    zone=s_zones[0],
-                    profile=profile,
-                    account=pacct,
-                    published_step=1,
-                )
+            self.emit(
+                Action.ASSOCIATE_ZONE_WITH_PROFILE,
+                1,
+                endpoint=e,
+                zone=s_zones[0],
+                profile=profile,
+                account=pacct,
             )
             attached.append(s_zones[0])
         # Step 1 (path 2): VPCs that get the zone only through the Profile are associated directly, so
@@ -684,42 +649,23 @@ class _Planner:
                 remaining = set(scn.hosted_zones[z].vpcs) - {ctx.vpc}
                 if not remaining and not self._assoc_added(z):
                     self.parking_for(z, e, 2)  # CP-3: a zone's last VPC cannot leave
-                self.add(
-                    Step(
-                        Action.DISASSOCIATE_VPC_FROM_ZONE,
-                        endpoint=e,
-                        zone=z,
-                        vpc=ctx.vpc,
-                        account=scn.hosted_zones[z].account,
-                        published_step=2,
-                    )
-                )
-            self.add(
-                Step(Action.ENABLE_PRIVATE_DNS, endpoint=e, vpc=ctx.vpc, account=eacct, published_step=3)
-            )
-        # Step 4: the zone leaves the Profile (CP-7: the Profile cannot carry the name twice).
-        for z in attached:
-            self.add(
-                Step(
-                    Action.DISASSOCIATE_ZONE_FROM_PROFILE,
+                self.emit(
+                    Action.DISASSOCIATE_VPC_FROM_ZONE,
+                    2,
                     endpoint=e,
                     zone=z,
-                    profile=profile,
-                    account=pacct,
-                    published_step=4,
+                    vpc=ctx.vpc,
+                    account=scn.hosted_zones[z].account,
                 )
+            self.emit(Action.ENABLE_PRIVATE_DNS, 3, endpoint=e, vpc=ctx.vpc, account=eacct)
+        # Step 4: the zone leaves the Profile (CP-7: the Profile cannot carry the name twice).
+        for z in attached:
+            self.emit(
+                Action.DISASSOCIATE_ZONE_FROM_PROFILE, 4, endpoint=e, zone=z, profile=profile, account=pacct
             )
         # Step 5: the endpoint joins the Profile (CP-8: Private DNS is on by now).
         if e not in prof.endpoints:
-            self.add(
-                Step(
-                    Action.ASSOCIATE_ENDPOINT_WITH_PROFILE,
-                    endpoint=e,
-                    profile=profile,
-                    account=pacct,
-                    published_step=5,
-                )
-            )
+            self.emit(Action.ASSOCIATE_ENDPOINT_WITH_PROFILE, 5, endpoint=e, profile=profile, account=pacct)
         # Step 6: the remaining VPCs leave the zone, canary first; the zone is parked before the last.
         retired = [*ctx.zones, *(c for z in ctx.zones for c in self.copies.get(z, []))]
         for z in retired:
@@ -748,43 +694,37 @@ class _Planner:
                     last,
                 )
             for vpc in leaving:
-                self.add(
-                    Step(
-                        Action.DISASSOCIATE_VPC_FROM_ZONE,
-                        endpoint=e,
-                        zone=z,
-                        vpc=vpc,
-                        account=self.zone_of(z).account,
-                        published_step=6,
-                    )
+                self.emit(
+                    Action.DISASSOCIATE_VPC_FROM_ZONE,
+                    6,
+                    endpoint=e,
+                    zone=z,
+                    vpc=vpc,
+                    account=self.zone_of(z).account,
                 )
         # Step 7: delete the alias record, then the zone (CP-4), then the tool's own parking VPC.
         for z in retired:
             zone = self.zone_of(z)  # a bridge copy holds the original's records
             for rec in zone.records:
                 if rec.type not in ("SOA", "NS"):
-                    self.add(
-                        Step(
-                            Action.DELETE_ZONE_RECORD,
-                            endpoint=e,
-                            zone=z,
-                            record=rec.name,
-                            account=zone.account,
-                            published_step=7,
-                        )
+                    self.emit(
+                        Action.DELETE_ZONE_RECORD,
+                        7,
+                        endpoint=e,
+                        zone=z,
+                        record=rec.name,
+                        account=zone.account,
                     )
-            self.add(Step(Action.DELETE_ZONE, endpoint=e, zone=z, account=zone.account, published_step=7))
+            self.emit(Action.DELETE_ZONE, 7, endpoint=e, zone=z, account=zone.account)
             pvpc = self.parking.get(z)
             if pvpc is not None and pvpc in self.parking_account:
-                self.add(
-                    Step(
-                        Action.DELETE_PARKING_VPC,
-                        endpoint=e,
-                        vpc=pvpc,
-                        zone=z,
-                        account=self.parking_account[pvpc],
-                        published_step=7,
-                    )
+                self.emit(
+                    Action.DELETE_PARKING_VPC,
+                    7,
+                    endpoint=e,
+                    vpc=pvpc,
+                    zone=z,
+                    account=self.parking_account[pvpc],
                 )
 
     def _assoc_added(self, zone: str) -> bool:

@@ -99,6 +99,15 @@ def _spec(
     return ActionSpec(function, perform, inverse, effect, frozenset(waits), destructive, cleanup, left_code)
 
 
+def _cleanup(
+    left_code: str, function: str, perform: str, inverse: Action | None, effect: Effect, *waits: WaitKind
+) -> ActionSpec:
+    """A deletion deferred after the point of no return (destructive; left as ``left_code`` if it fails)."""
+    return _spec(
+        function, perform, inverse, effect, *waits, destructive=True, cleanup=True, left_code=left_code
+    )
+
+
 A, W, E = Action, WaitKind, Effect
 
 # Each action runs in the function of its pair: an inverse-only action goes to its forward twin's
@@ -181,24 +190,16 @@ SPECS: dict[Action, ActionSpec] = {
     ),
     A.CREATE_PARKING_VPC: _spec("CreateParkingVpc", "_create_parking_vpc", A.DELETE_PARKING_VPC, E.ADD_VPC),
     # Cleanup: deleted only once no watched VPC resolves through it (workflow.CLEANUP).
-    A.DELETE_PARKING_VPC: _spec(
-        "DeleteParkingVpc",
-        "_delete_parking_vpc",
-        None,
-        E.REMOVE_VPC,
-        destructive=True,
-        cleanup=True,
-        left_code="PARKING_VPC_LEFT",
+    A.DELETE_PARKING_VPC: _cleanup(
+        "PARKING_VPC_LEFT", "DeleteParkingVpc", "_delete_parking_vpc", None, E.REMOVE_VPC
     ),
-    A.DELETE_ZONE_RECORD: _spec(
+    A.DELETE_ZONE_RECORD: _cleanup(
+        "RECORD_LEFT",
         "DeleteZoneRecord",
         "_delete_zone_record",
         A.CREATE_ZONE_RECORD,
         E.DELETE_RECORD,
         W.CHANGE,
-        destructive=True,
-        cleanup=True,
-        left_code="RECORD_LEFT",
     ),
     # The restore of a deleted record, or, forward, the endpoint alias UPSERTed into a bridge copy.
     A.CREATE_ZONE_RECORD: _spec(
@@ -206,16 +207,7 @@ SPECS: dict[Action, ActionSpec] = {
     ),
     # Irreversible: a new zone would get a new id (there is no performable create-zone; see
     # docs/state-machine.md) — deleted only once nothing resolves through it.
-    A.DELETE_ZONE: _spec(
-        "DeleteZone",
-        "_delete_zone",
-        None,
-        E.DELETE_ZONE,
-        W.CHANGE,
-        destructive=True,
-        cleanup=True,
-        left_code="ZONE_LEFT",
-    ),
+    A.DELETE_ZONE: _cleanup("ZONE_LEFT", "DeleteZone", "_delete_zone", None, E.DELETE_ZONE, W.CHANGE),
     A.CREATE_BRIDGE_ZONE: _spec(
         "CreateBridgeZone", "_create_bridge_zone", A.DELETE_BRIDGE_ZONE, E.CREATE_ZONE, W.CHANGE
     ),

@@ -57,15 +57,19 @@ class Account:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str) -> Any:
+        """The account's client for ``service``, made once (a client is thread-safe, a session is not)."""
         with self._lock:
             c = self._clients.get(service)
             if c is None:
                 region = _ROUTE53_REGION if service == "route53" else self.region
                 c = self.session.client(
-                    service, region_name=region, config=RETRY_CONFIG, **(self.credentials or {})
+                    service, region_name=region, config=RETRY_CONFIG, **self._client_args()
                 )
                 self._clients[service] = c
             return c
+
+    def _client_args(self) -> dict[str, Any]:
+        return dict(self.credentials or {})
 
     def id(self) -> str:
         if self.account_id is None:
@@ -158,20 +162,8 @@ class EndpointAccount(Account):
 
     endpoint_url: str | None = None
 
-    def client(self, service: str) -> Any:
-        with self._lock:
-            c = self._clients.get(service)
-            if c is None:
-                region = _ROUTE53_REGION if service == "route53" else self.region
-                c = self.session.client(
-                    service,
-                    region_name=region,
-                    config=RETRY_CONFIG,
-                    endpoint_url=self.endpoint_url,
-                    **(self.credentials or {}),
-                )
-                self._clients[service] = c
-            return c
+    def _client_args(self) -> dict[str, Any]:
+        return {**super()._client_args(), "endpoint_url": self.endpoint_url}
 
 
 def operator_account(

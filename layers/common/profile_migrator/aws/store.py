@@ -7,6 +7,7 @@ One table, ``pk``/``sk`` string keys: ``lock#<endpoint id>``/``lock``, ``run#<ex
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -35,17 +36,28 @@ def put_json(
     condition: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> None:
-    item = {"pk": _s(pk), "sk": _s(sk), "doc": _s(json.dumps(doc, sort_keys=True))}
-    for k, v in doc.items():
-        if isinstance(v, str) and k in ("execution", "execution_arn", "status"):
-            item[k] = _s(v)
+    item = {"pk": _s(pk), "sk": _s(sk), **{k: _s(v) for k, v in _attributes(doc).items()}}
     kwargs: dict[str, Any] = {"TableName": table, "Item": item}
     if condition:
         kwargs["ConditionExpression"] = condition
     if values:
         kwargs["ExpressionAttributeValues"] = {k: _s(v) for k, v in values.items()}
+    _conditional(pk, lambda: _ddb(acct).put_item(**kwargs))
+
+
+def _attributes(doc: dict[str, Any]) -> dict[str, str]:
+    """An item's attributes: the JSON document, and the fields conditions read (execution, status)."""
+    attrs = {"doc": json.dumps(doc, sort_keys=True)}
+    attrs.update(
+        {k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")}
+    )
+    return attrs
+
+
+def _conditional(pk: str, write: Callable[[], object]) -> None:
+    """Run a conditional ``write``; a failed condition is :class:`ConditionFailed`."""
     try:
-        _ddb(acct).put_item(**kwargs)
+        write()
     except ClientError as exc:
         if error_code(exc) == "ConditionalCheckFailedException":
             raise ConditionFailed(pk) from None
@@ -165,10 +177,7 @@ def upsert_json(
 ) -> None:
     """Write the item through UpdateItem (same attributes as :func:`put_json`) — for roles that may update
     items but not put them. Raises :class:`ConditionFailed` when ``condition`` fails."""
-    attrs = {"doc": json.dumps(doc, sort_keys=True)}
-    attrs.update(
-        {k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")}
-    )
+    attrs = _attributes(doc)
     all_names = {f"#a{i}": k for i, k in enumerate(attrs)}
     all_values: dict[str, Any] = {f":a{i}": _s(v) for i, v in enumerate(attrs.values())}
     all_names.update(names or {})
@@ -182,12 +191,7 @@ def upsert_json(
     }
     if condition:
         kwargs["ConditionExpression"] = condition
-    try:
-        _ddb(acct).update_item(**kwargs)
-    except ClientError as exc:
-        if error_code(exc) == "ConditionalCheckFailedException":
-            raise ConditionFailed(pk) from None
-        raise
+    _conditional(pk, lambda: _ddb(acct).update_item(**kwargs))
 
 
 class DynamoRunStore:
