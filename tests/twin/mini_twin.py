@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -36,6 +37,24 @@ def put_function(lam: Any, role: str, name: str, env: dict[str, str] | None = No
     except lam.exceptions.ResourceConflictException:  # the module shares one moto
         lam.update_function_configuration(FunctionName=name, Environment=variables)
     return str(lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+
+
+class Peak:
+    """How many handlers run at once: ``with peak:`` around each one's work; ``peak.max`` the most."""
+
+    def __init__(self) -> None:
+        self.now = self.max = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Peak:
+        with self._lock:
+            self.now += 1
+            self.max = max(self.max, self.now)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.now -= 1
 
 
 class MiniTwin:

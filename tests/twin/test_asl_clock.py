@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
-from mini_twin import MOTO_CONFIG, REGION, MiniTwin
+from mini_twin import MOTO_CONFIG, REGION, MiniTwin, Peak
 from moto import mock_aws
 
 from twin.asl import SimWait, patch_asl_clock, sim_datetime, transitions, waits
@@ -469,16 +468,11 @@ def test_intrinsic_functions_in_parameters(twin: MiniTwin) -> None:
 
 @pytest.mark.parametrize("style", ["Iterator", "ItemProcessor"])
 def test_map_max_concurrency_is_respected(twin: MiniTwin, style: str) -> None:
-    lock = threading.Lock()
-    running = {"now": 0, "max": 0}
+    running = Peak()
 
     def work(event: Any, context: Any) -> Any:
-        with lock:
-            running["now"] += 1
-            running["max"] = max(running["max"], running["now"])
-        get_clock().sleep(50)
-        with lock:
-            running["now"] -= 1
+        with running:
+            get_clock().sleep(50)
         return {"vpc": event["vpc"], "ok": True}
 
     fn = twin.function("work", work, env={"SHARED": "1"})
@@ -498,7 +492,7 @@ def test_map_max_concurrency_is_respected(twin: MiniTwin, style: str) -> None:
     result = twin.run(definition, {"vpcs": ["a", "b", "c", "d", "e"]})
     assert result["status"] == "SUCCEEDED"
     assert [item["vpc"] for item in json.loads(result["output"])] == ["a", "b", "c", "d", "e"]
-    assert running["max"] == 2
+    assert running.max == 2
 
 
 # -- SF-5: the execution history quota ------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from mini_twin import MOTO_CONFIG, REGION, MiniTwin
+from mini_twin import MOTO_CONFIG, REGION, MiniTwin, Peak
 from moto import mock_aws
 
 from twin.asl import patch_asl_clock
@@ -214,17 +214,12 @@ def test_backend_level_invocation_reaches_the_handler(twin: MiniTwin) -> None:
 
 
 def test_same_environment_handlers_run_concurrently(twin: MiniTwin) -> None:
-    lock = threading.Lock()
-    running = {"now": 0, "max": 0}
+    running = Peak()
 
     def probe(event: Any, context: Any) -> Any:
-        with lock:
-            running["now"] += 1
-            running["max"] = max(running["max"], running["now"])
-        assert os.environ["PROBE_VPC_MODE"] == "same"
-        time.sleep(0.05)
-        with lock:
-            running["now"] -= 1
+        with running:
+            assert os.environ["PROBE_VPC_MODE"] == "same"
+            time.sleep(0.05)
         return {}
 
     twin.function("probe-a", probe, env={"PROBE_VPC_MODE": "same"})
@@ -233,7 +228,7 @@ def test_same_environment_handlers_run_concurrently(twin: MiniTwin) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert running["max"] >= 2
+    assert running.max >= 2
     assert "PROBE_VPC_MODE" not in os.environ
 
 

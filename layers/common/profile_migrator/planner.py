@@ -30,6 +30,11 @@ Procedure = Literal["converge", "published"]
 MAX_WAVE = 5
 
 
+def _own_records(zone: HostedZone) -> list[str]:
+    """The names of a zone's records but its own SOA and NS (the endpoint alias, in a migrated zone)."""
+    return [rec.name for rec in zone.records if rec.type not in ("SOA", "NS")]
+
+
 @dataclass
 class Problem:
     code: str
@@ -468,17 +473,9 @@ class _Planner:
                 copy_of=zone,
                 account=hz.account,
             )
-            for rec in hz.records:
-                if rec.type not in ("SOA", "NS"):
-                    self.emit(
-                        Action.CREATE_ZONE_RECORD,
-                        1,
-                        endpoint=endpoint,
-                        zone=copy,
-                        record=rec.name,
-                        copy_of=zone,
-                        account=hz.account,
-                    )
+            for record in _own_records(hz):
+                copied = {"endpoint": endpoint, "zone": copy, "copy_of": zone, "account": hz.account}
+                self.emit(Action.CREATE_ZONE_RECORD, 1, record=record, **copied)
             for vpc in rest[start : start + per_copy]:
                 self.zone_assoc(copy, vpc, 1, endpoint)
         return []
@@ -705,16 +702,10 @@ class _Planner:
         # Step 7: delete the alias record, then the zone (CP-4), then the tool's own parking VPC.
         for z in retired:
             zone = self.zone_of(z)  # a bridge copy holds the original's records
-            for rec in zone.records:
-                if rec.type not in ("SOA", "NS"):
-                    self.emit(
-                        Action.DELETE_ZONE_RECORD,
-                        7,
-                        endpoint=e,
-                        zone=z,
-                        record=rec.name,
-                        account=zone.account,
-                    )
+            for record in _own_records(zone):
+                self.emit(
+                    Action.DELETE_ZONE_RECORD, 7, endpoint=e, zone=z, record=record, account=zone.account
+                )
             self.emit(Action.DELETE_ZONE, 7, endpoint=e, zone=z, account=zone.account)
             pvpc = self.parking.get(z)
             if pvpc is not None and pvpc in self.parking_account:
@@ -849,6 +840,12 @@ class _Planner:
             direct = st.direct.get(vpc, ())
             return any(k in direct for k in st.keys_named(name))
 
+        def refuse_second_zone_name(idx: int, action: str, vpc: str, zone: str) -> None:
+            # CP-2: a VPC cannot have two directly associated zones of the same name.
+            if direct_name(vpc, zname[zone]):
+                why = f"VPC {vpc!r} already has a zone named {zname[zone]} (ConflictingDomainExists)"
+                refused(idx, action, "CP-2", why, vpc)
+
         def carried_name(name: str) -> bool:
             carried = st.profile_zones.get(profile, ())
             return any(k in carried for k in st.keys_named(name))
@@ -898,15 +895,7 @@ class _Planner:
             elif effect in (Effect.ASSOCIATE_ZONE, Effect.DISASSOCIATE_ZONE):
                 assert step.zone is not None and step.vpc is not None
                 if effect is Effect.ASSOCIATE_ZONE:
-                    if direct_name(step.vpc, zname[step.zone]):
-                        refused(
-                            idx,
-                            a,
-                            "CP-2",
-                            f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
-                            "(ConflictingDomainExists)",
-                            step.vpc,
-                        )
+                    refuse_second_zone_name(idx, a, step.vpc, step.zone)
                     st.associate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] += 1
                     limit = self.zone_limit(step.zone)
@@ -961,15 +950,7 @@ class _Planner:
             elif effect is Effect.CREATE_ZONE:
                 # CreateHostedZone with its first VPC, the copy's own parking VPC (CP-2 checked as an association).
                 assert step.zone is not None and step.vpc is not None
-                if direct_name(step.vpc, zname[step.zone]):
-                    refused(
-                        idx,
-                        a,
-                        "CP-2",
-                        f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
-                        "(ConflictingDomainExists)",
-                        step.vpc,
-                    )
+                refuse_second_zone_name(idx, a, step.vpc, step.zone)
                 st.create_zone(step.zone, zname[step.zone], step.vpc)
                 zone_vpcs[step.zone] = 1
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
