@@ -51,8 +51,9 @@ DOCS: dict[str, dict[str, Any]] = {
         "title": "Interface VPC endpoints",
         "description": (
             "The interface endpoints whose DNS moves to the Profile: each one's id (vpce-...) or Name tag, "
-            "each once. A private hosted zone that serves one of them may hold only the alias record to the "
-            "endpoint (besides SOA and NS): anything else in it makes preflight refuse (FOREIGN_RECORDS)."
+            "each once (at most 250). A private hosted zone that serves one of them may hold only the alias "
+            "record to the endpoint (besides SOA and NS): anything else in it makes preflight refuse "
+            "(FOREIGN_RECORDS)."
         ),
         "examples": [["lambda"], ["vpce-0123456789abcdef0", "logs", "ssm"]],
     },
@@ -148,7 +149,9 @@ DOCS: dict[str, dict[str, Any]] = {
         "title": "Member role ARN",
         "description": (
             "The IAM role the state machine's functions assume in this account (deployed there by "
-            "member.yaml). Omit it for the account the state machine itself runs in."
+            "member.yaml). Omit it for the account the state machine itself runs in. It must be a role of "
+            "this very account (its id), in the partition of the input's region, named as the stack's "
+            "MemberRoleName: preflight refuses anything else before any AWS call."
         ),
         "examples": ["arn:aws:iam::222222222222:role/profile-migrator-member"],
     },

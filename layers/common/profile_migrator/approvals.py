@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import slack
 from .aws import functions as fn_adapter
 from .aws import notify, secrets, store
-from .aws.session import Account, default_account, error_code
+from .aws.session import Account, error_code, tool_account
 from .models import ApprovalRequest, Ctx
 
 LOG = logging.getLogger(__name__)
@@ -89,9 +89,8 @@ def table_name() -> str:
 
 
 def _home() -> Account:
-    return default_account(
-        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    )
+    """The stack's own account and Region (the table, the secrets, the topic, Step Functions)."""
+    return tool_account()
 
 
 def _iso(t: float) -> str:
@@ -340,9 +339,8 @@ def request_approval_with_chat(ev: ApprovalRequest) -> dict[str, Any]:
     ev = runtime.with_ctx(ev)  # the context by reference (the run bucket, SF-5)
     result = runtime.request_approval(ev)
     assert ev.ctx is not None
-    delivered = post_request(
-        default_account(ev.ctx.region), ChatSettings.from_env(), result["approval_id"], ev
-    )
+    # the topic and the bot token's secret are the stack's: its Region, never the estate's
+    delivered = post_request(_home(), ChatSettings.from_env(), result["approval_id"], ev)
     return {**result, **delivered}
 
 

@@ -16,7 +16,7 @@ from .discovery import discover
 from .estate import ScenarioError, parse_scenario
 from .models import Ctx, MigrationInput
 from .planner import plan
-from .runtime import accounts_for, store_run
+from .runtime import RoleRefused, accounts_for, check_roles, store_run
 
 
 class Refused(Exception):
@@ -50,6 +50,10 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     """Discover, plan, prove. Refuses (raises) before any change; ``ready: false`` while in flight."""
     req = parse_input(raw)
     ctx = Ctx(region=req.region, accounts=req.accounts)
+    try:
+        check_roles(ctx)  # before any AWS call: the roles are the accounts' own member roles
+    except RoleRefused as exc:
+        raise InvalidInput(f"execution input: accounts: {exc}") from None
     accounts = accounts_for(ctx)
     probes: dict[str, str] = {}
     for acct in accounts.values():
@@ -115,7 +119,7 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
         "watched": sorted(watched_names),
         "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints),
     }
-    run, sizes = store_run(req.region, execution, docs)
+    run, sizes = store_run(execution, docs)
     run.shared, run.lanes, run.cleanup = (
         run.prefix + n for n in ("shared.json", "lanes.json", "cleanup.json")
     )
