@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import runtime
-from .instrumentation import Handler, instrumented, logger, metrics
+from .instrumentation import Handler, instrumented, logger, metrics, sealed
 from .models import (
     ApprovalRequest,
     CompensateEvent,
@@ -83,9 +83,23 @@ def outcome(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return runtime.outcome(OutcomeEvent.model_validate(event))
 
 
-@instrumented
+class InvalidApprovalRequest(Exception):
+    """The approval request's event is malformed (named field by field, never with the values: a token)."""
+
+
+@sealed
 def approval_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # Store the token under a short id, then post the request to Slack / SNS (approvals.py).
+    # Store the token under a short id, then post the request to Slack / SNS (approvals.py). The event holds
+    # the task token: never logged (sealed), and a malformed one is refused without echoing its values.
+    from pydantic import ValidationError
+
     from . import approvals
 
-    return approvals.request_approval_with_chat(ApprovalRequest.model_validate(event))
+    try:
+        ev = ApprovalRequest.model_validate(event)
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False, include_input=False, include_context=False)
+        raise InvalidApprovalRequest(
+            "; ".join(f"{'.'.join(map(str, p['loc'])) or '(event)'}: {p['msg']}" for p in problems)
+        ) from None
+    return approvals.request_approval_with_chat(ev)

@@ -25,3 +25,16 @@ def instrumented(fn: Handler) -> Handler:
     """Logger with the execution name as correlation id, Tracer, Metrics — the Powertools stack."""
     wrapped = metrics.log_metrics(tracer.capture_lambda_handler(fn), raise_on_empty_metrics=False)
     return logger.inject_lambda_context(correlation_id_path="execution", clear_state=True)(wrapped)
+
+
+def sealed(fn: Handler) -> Handler:
+    """:func:`instrumented` for a function whose event carries a secret (an approval's task token, SF-1):
+    the event is never logged, whatever ``POWERTOOLS_LOGGER_LOG_EVENT`` says (an operator debugging the
+    other functions must not leak a token), and the tracer keeps neither the response nor an error's text."""
+    wrapped = metrics.log_metrics(
+        tracer.capture_lambda_handler(fn, capture_response=False, capture_error=False),
+        raise_on_empty_metrics=False,
+    )
+    return logger.inject_lambda_context(correlation_id_path="execution", clear_state=True, log_event=False)(
+        wrapped
+    )

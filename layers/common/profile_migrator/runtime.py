@@ -545,16 +545,23 @@ def _record(ev: OutcomeEvent, sk: str, doc: dict[str, Any]) -> None:
     store.put_json(_tool(), table_name(), f"run#{ev.execution}", sk, {**doc, "at": time.time()})
 
 
+# SF-1: an approval cannot outlive the longest approval timeout of the input (7 days).
+APPROVAL_LIFETIME = 7 * 24 * 3600
+
+
 def request_approval(ev: ApprovalRequest) -> dict[str, Any]:
     """Store the task token under a short approval id with an expiry (the token never leaves the table)."""
     home = _tool()
     approval_id = uuid.uuid4().hex[:12]
+    expires = time.time() + APPROVAL_LIFETIME
     doc = {
         "token": ev.token,
         "step": ev.step,
         "execution": ev.execution,
         "status": "pending",
-        "expires_at": time.time() + 7 * 24 * 3600,
+        "expires_at": expires,
+        # DynamoDB deletes the record (and its token) a day after it expired (the table's TTL attribute)
+        store.TTL_ATTRIBUTE: int(expires + 24 * 3600),
     }
     store.put_json(home, table_name(), f"approval#{approval_id}", "approval", doc)
     return {"approval_id": approval_id}

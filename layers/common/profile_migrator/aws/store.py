@@ -13,6 +13,15 @@ from botocore.exceptions import ClientError
 
 from .session import Account, error_code
 
+#: The table's TimeToLiveSpecification attribute (template.yaml): a doc with a numeric ``ttl`` (epoch
+#: seconds) is written with that Number attribute too, and DynamoDB deletes the item some time after it.
+TTL_ATTRIBUTE = "ttl"
+
+
+def _ttl(doc: dict[str, Any]) -> dict[str, str] | None:
+    v = doc.get(TTL_ATTRIBUTE)
+    return {"N": str(int(v))} if isinstance(v, int | float) and not isinstance(v, bool) else None
+
 
 class ConditionFailed(Exception):
     """A conditional write lost (someone else holds the item)."""
@@ -40,6 +49,8 @@ def put_json(
     for k, v in doc.items():
         if isinstance(v, str) and k in ("execution", "execution_arn", "status"):
             item[k] = _s(v)
+    if (ttl := _ttl(doc)) is not None:
+        item[TTL_ATTRIBUTE] = ttl
     kwargs: dict[str, Any] = {"TableName": table, "Item": item}
     if condition:
         kwargs["ConditionExpression"] = condition
@@ -170,14 +181,17 @@ def upsert_json(
     attrs.update(
         {k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")}
     )
-    all_names = {f"#a{i}": k for i, k in enumerate(attrs)}
-    all_values: dict[str, Any] = {f":a{i}": _s(v) for i, v in enumerate(attrs.values())}
+    typed: dict[str, dict[str, str]] = {k: _s(v) for k, v in attrs.items()}
+    if (ttl := _ttl(doc)) is not None:
+        typed[TTL_ATTRIBUTE] = ttl
+    all_names = {f"#a{i}": k for i, k in enumerate(typed)}
+    all_values: dict[str, Any] = {f":a{i}": v for i, v in enumerate(typed.values())}
     all_names.update(names or {})
     all_values.update({k: _s(v) for k, v in (values or {}).items()})
     kwargs: dict[str, Any] = {
         "TableName": table,
         "Key": {"pk": _s(pk), "sk": _s(sk)},
-        "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attrs))),
+        "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(typed))),
         "ExpressionAttributeNames": all_names,
         "ExpressionAttributeValues": all_values,
     }
