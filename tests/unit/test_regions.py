@@ -85,20 +85,22 @@ def test_the_tools_resources_are_in_the_stacks_region_whatever_the_inputs(stack:
     runtime._docs.clear()
     assert runtime.load_ctx(run).region == ESTATE, "the context keeps the estate's Region"
     # the approval: its token stored in the stack's table, the notification on the stack's topic
-    ev = ApprovalRequest.model_validate({"token": "tok", "step": STEP, "run": run.model_dump(), "execution": "e"})
+    ev = ApprovalRequest.model_validate(
+        {"token": "tok", "step": STEP, "run": run.model_dump(), "execution": "e"}
+    )
     out = approvals.request_approval_with_chat(ev)
     assert out["published"] is True
     assert _items(f"approval#{out['approval_id']}") == ["approval"]
     # the locks, the audit trail, the rollback's reading of it
     runtime.lock(LockEvent(op="acquire", keys=["vpce-1"], execution="exec-1", ctx=CTX))
     assert _items("lock#vpce-1") == ["lock"]
-    runtime.outcome(
-        OutcomeEvent(op="left", execution="exec-1", step=STEP, failure={"Error": "X"}, run=run)
-    )
+    runtime.outcome(OutcomeEvent(op="left", execution="exec-1", step=STEP, failure={"Error": "X"}, run=run))
     assert _items("run#exec-1") == ["left#00002"]
     undo = runtime.plan_undo(CompensateEvent(execution="exec-1", watched=["dev"], run=run))
     assert undo["undone_steps"] == 0 and undo["waves_key"] == "runs/exec-1/undo.json"
-    keys = [o["Key"] for o in boto3.client("s3", region_name=STACK).list_objects_v2(Bucket=BUCKET)["Contents"]]
+    keys = [
+        o["Key"] for o in boto3.client("s3", region_name=STACK).list_objects_v2(Bucket=BUCKET)["Contents"]
+    ]
     assert sorted(keys) == ["runs/exec-1/context.json", "runs/exec-1/undo.json"]
     # the callback (AWS_REGION) finds the approval the request stored
     assert store.get_json(approvals._home(), TABLE, f"approval#{out['approval_id']}", "approval")

@@ -299,7 +299,12 @@ def decide(req: OnboardRequest) -> dict[str, Any]:
     # RES-11: the Profile's zones answer only with both DNS attributes on; reported, not refused.
     out["dns_ready"] = vpc.dns_support and vpc.dns_hostnames
     out["vpc_name"] = vpc.name
+    # read in the VPC owner's account, and trusted only as a function of that account (see probe_problem)
     probe_arn = fn_adapter.registered_probes(acct).get(req.vpc_id)
+    refused = fn_adapter.probe_problem(probe_arn, req.account, req.region) if probe_arn else None
+    if refused:
+        out["probe_refused"] = refused
+        probe_arn = None
     if probe_arn is not None:
         plan = probe_plan(settings, req, probe_arn)
         if plan.names:
