@@ -269,6 +269,71 @@ def test_answer_from_another_channel_is_refused_403(env, sent, handler) -> None:
     assert status == 403 and sent == [] and pending(approval_id) is not None
 
 
+def _signed(payload: dict[str, Any]) -> dict[str, Any]:
+    body = form_body(payload)
+    return http_api_event(body, sign(SIGNING_SECRET, body))
+
+
+def test_a_payload_without_a_channel_is_refused_403(env, sent, handler) -> None:
+    """The channel check is not skipped when the payload names no channel."""
+    approval_id, msg = request(env)
+    payload = interaction_payload(msg, "approve", ALLOWED)
+    del payload["channel"]
+    status, body = call(handler, _signed(payload))
+    assert (status, body) == (403, "approvals are answered in the approval channel only")
+    assert sent == [] and pending(approval_id) is not None
+
+
+def test_no_configured_channel_refuses_every_answer_403(env, sent, handler, monkeypatch) -> None:
+    approval_id, msg = request(env)
+    monkeypatch.setenv("SLACK_CHANNEL", "")
+    status, body = call(handler, click(msg))
+    assert status == 403 and "no approval channel is configured" in body
+    assert sent == [] and pending(approval_id) is not None
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "reason"),
+    [
+        ("SLACK_TEAM_ID", "T0OURS", "the request comes from another Slack workspace"),
+        ("SLACK_APP_ID", "A0OURS", "the request is for another Slack app"),
+    ],
+)
+def test_another_workspace_or_app_is_refused_403_when_configured(
+    env, sent, handler, monkeypatch, setting: str, value: str, reason: str
+) -> None:
+    """Not configured: not checked (the signing secret binds the request to the app). Configured: the
+    payload's team.id / api_app_id must be the stack's."""
+    approval_id, msg = request(env)
+    monkeypatch.setenv(setting, value)
+    assert call(handler, click(msg)) == (403, reason)
+    assert sent == [] and pending(approval_id) is not None
+    payload = interaction_payload(msg, "approve", ALLOWED)
+    payload["team"]["id"], payload["api_app_id"] = "T0OURS", "A0OURS"
+    assert call(handler, _signed(payload))[0] == 200, "the stack's own workspace and app"
+
+
+def test_a_body_that_is_not_utf8_is_checked_for_its_signature_then_refused_400(env, sent, handler) -> None:
+    """The signature is verified over the raw bytes, then the body is decoded: 401 unsigned, 400 signed —
+    never a 500 from a decoding error before the signature check."""
+    import base64
+    import hashlib
+    import hmac
+
+    approval_id, _ = request(env)
+    raw = b"payload=%7B%22type%22%3A%22block_actions%22%7D\xff\xfe"
+    ts = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
+    event = http_api_event("", {"x-slack-request-timestamp": ts, "x-slack-signature": f"v0={digest}"})
+    event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
+    assert call(handler, event) == (400, "the body is not UTF-8")
+    event["headers"]["x-slack-signature"] = "v0=" + "0" * 64
+    assert call(handler, event) == (401, "signature does not match")
+    event["body"] = "not base64!"
+    assert call(handler, event)[0] == 400
+    assert sent == [] and pending(approval_id) is not None
+
+
 @pytest.mark.parametrize(
     "value", ["0123456789ab", "approval#x", "", "f" * 3000], ids=["absent", "malformed", "empty", "oversized"]
 )
