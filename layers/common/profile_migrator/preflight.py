@@ -46,6 +46,36 @@ def parse_input(raw: dict[str, Any]) -> MigrationInput:
         raise InvalidInput("execution input: " + "; ".join(problems)) from None
 
 
+def _named(
+    ids: dict[str, str],
+    tag_ids: dict[tuple[str, str], list[str]],
+    kind: str,
+    ref: str,
+    out: list[dict[str, str]],
+) -> str:
+    """The scenario name of what the input calls ``ref``: a name, an id, or a Name tag discovery could not
+    name by (any tag AWS accepts, spaces included: then its resource is named by its id). A Name tag that
+    several resources carry is never resolved to one of them: it is refused (``out``), naming their ids."""
+    if ref in ids:
+        return ref
+    by_id = {v: k for k, v in ids.items()}
+    if ref in by_id:
+        return by_id[ref]
+    tagged = tag_ids.get((kind, ref), [])
+    if len(tagged) == 1:
+        return by_id.get(tagged[0], tagged[0])
+    if len(tagged) > 1:
+        out.append(
+            {
+                "code": "AMBIGUOUS_NAME",
+                "resource": ref,
+                "message": f"{kind} {ref!r}: the Name tag {ref!r} is carried by {len(tagged)} resources "
+                f"({', '.join(tagged)}): name the one to migrate by its id",
+            }
+        )
+    return ref
+
+
 def owned_probes(
     scn_doc: dict[str, Any],
     vpc_ids: dict[str, str],
@@ -102,10 +132,11 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     found = discover(accounts, req.region, probes={v for r in registered.values() for v in r})
     scn_doc = found.scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     probes = owned_probes(scn_doc, found.vpc_ids, registered, req)
-    ep_by_id = {v: k for k, v in found.endpoint_ids.items()}
-    prof_by_id = {v: k for k, v in found.profile_ids.items()}
-    endpoints = [ep_by_id.get(e, e) for e in req.endpoints]
-    profile = prof_by_id.get(req.profile, req.profile)
+    ambiguous: list[dict[str, str]] = []
+    endpoints = [_named(found.endpoint_ids, found.tag_ids, "endpoint", e, ambiguous) for e in req.endpoints]
+    profile = _named(found.profile_ids, found.tag_ids, "Profile", req.profile, ambiguous)
+    if ambiguous:
+        raise Refused(json.dumps(ambiguous))
     scn_doc["migration"] = {
         "profile": profile,
         "endpoints": endpoints,

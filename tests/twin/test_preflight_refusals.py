@@ -123,3 +123,55 @@ def tw_probes(twin: Twin) -> Iterator[Twin]:
             twin.accounts()[alias].client("ssm").delete_parameter(
                 Name=f"{PROBE_PARAMETER_PREFIX}{twin.built.vpcs[name]}"
             )
+
+
+# -- names: any Name tag AWS accepts; a tag two resources carry is never silently one of them ------------
+
+
+def _retag(tw: Twin, endpoint: str, name: str) -> None:
+    assert tw.built is not None
+    acct = tw.accounts()["network"]  # the endpoints live in the shared services VPC (network account)
+    acct.client("ec2").create_tags(
+        Resources=[tw.built.endpoints[endpoint]], Tags=[{"Key": "Name", "Value": name}]
+    )
+
+
+def test_a_name_tag_with_spaces_names_its_endpoint_in_the_input(tw_probes: Twin, monkeypatch) -> None:
+    """AWS accepts spaces (and more) in a Name tag: discovery names that endpoint by its id, and the input
+    may still call it by its tag. Preflight plans (it stops only at the run bucket this test leaves out)."""
+    from profile_migrator.runtime import RunMissing
+
+    tw = tw_probes
+    _retag(tw, "lambda", "Lambda endpoint (prod)")
+    request = _request()
+    request["endpoints"] = ["Lambda endpoint (prod)", "logs", "ssm"]
+    monkeypatch.setenv("MEMBER_ROLE_NAME", "profile-migrator-member")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.delenv("RUN_BUCKET", raising=False)
+    try:
+        with pytest.raises(RunMissing):  # discovered, planned, proven safe: only the documents are left
+            preflight(request, "exec-names")
+    finally:
+        _retag(tw, "lambda", "lambda")
+
+
+def test_a_name_tag_two_endpoints_carry_is_refused_naming_both(tw_probes: Twin, monkeypatch) -> None:
+    tw = tw_probes
+    assert tw.built is not None
+    _retag(tw, "logs", "lambda")  # now two endpoints carry Name=lambda
+    request = _request()
+    request["endpoints"] = ["lambda"]
+    monkeypatch.setenv("MEMBER_ROLE_NAME", "profile-migrator-member")
+    monkeypatch.delenv("RUN_BUCKET", raising=False)
+    try:
+        with pytest.raises(Refused) as exc:
+            preflight(request, "exec-clash")
+    finally:
+        _retag(tw, "logs", "logs")
+    ids = [tw.built.endpoints["lambda"], tw.built.endpoints["logs"]]
+    (problem,) = json.loads(str(exc.value))
+    assert problem["code"] == "AMBIGUOUS_NAME" and problem["resource"] == "lambda"
+    assert problem["message"].startswith(
+        "endpoint 'lambda': the Name tag 'lambda' is carried by 2 resources ("
+    )
+    assert sorted(problem["message"].split("(")[1].split(")")[0].split(", ")) == sorted(ids)
