@@ -20,12 +20,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
-from profile_migrator import models  # noqa: E402
+from profile_migrator import arns, models  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "migration-input.schema.json"
 
 #: What ``MigrationInput._region`` accepts (``re.fullmatch``), as a schema pattern.
-REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+REGION_PATTERN = "^" + arns.REGION_PATTERN + "$"
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 
 # JSON pointer (inside the generated schema) -> keywords to add there.
@@ -156,7 +156,7 @@ DOCS: dict[str, dict[str, Any]] = {
         "examples": ["arn:aws:iam::222222222222:role/profile-migrator-member"],
     },
     "/$defs/AccountRef/properties/role_arn/anyOf/0": {
-        "pattern": models._ROLE_ARN.pattern,
+        "pattern": arns._ROLE_ARN.pattern,
     },
     "/$defs/GateConfig": {
         "title": "DNS probe gate",

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from profile_migrator import arns
 from profile_migrator.actions import Context
 from profile_migrator.aws import ec2 as ec2_adapter
 from profile_migrator.aws import profiles as profiles_adapter
@@ -159,10 +160,12 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
                 prio if prio != 100 or len(scn.profiles_of_vpc(vpc)) > 1 else None,
             )
         for zone in prof.hosted_zones:
-            profiles_adapter.associate_resource(pacct, info.id, r53.zone_arn(built.zones[zone]), zone)
+            profiles_adapter.associate_resource(
+                pacct, info.id, arns.zone_arn(region, built.zones[zone]), zone
+            )
         for ep in prof.endpoints:
             owner = scn.account_id(built.endpoint_accounts[ep])
-            arn = f"arn:aws:ec2:{region}:{owner}:vpc-endpoint/{built.endpoints[ep]}"
+            arn = arns.endpoint_arn(region, owner, built.endpoints[ep])
             profiles_adapter.associate_resource(pacct, info.id, arn, ep)
     return built
 

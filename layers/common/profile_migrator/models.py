@@ -8,45 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-# The AWS partitions and the Regions each holds (botocore's partitions.json: ``Session().get_available_partitions()``
-# and each partition's ``regionRegex``). An IAM role lives in one partition and is assumed from that partition
-# only ("You cannot use IAM credentials from one partition to interact with resources in a different
-# partition": AWS Fault Isolation Boundaries, Partitions).
-PARTITIONS: dict[str, str] = {
-    "aws": r"(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+",
-    "aws-cn": r"cn-\w+-\d+",
-    "aws-us-gov": r"us-gov-\w+-\d+",
-    "aws-iso": r"us-iso-\w+-\d+",
-    "aws-iso-b": r"us-isob-\w+-\d+",
-    "aws-iso-e": r"eu-isoe-\w+-\d+",
-    "aws-iso-f": r"us-isof-\w+-\d+",
-    "aws-eusc": r"eusc-de-\w+-\d+",
-}
-# IAM: a role name is 1-64 of [\w+=,.@-]; its path "/" or "/segments/" (at most 512 characters; we accept the
-# segments of the same characters as names, the conservative reading of IAM's printable-ASCII path).
-_ROLE_ARN = re.compile(
-    r"^arn:(" + "|".join(sorted(PARTITIONS, key=len, reverse=True)) + r")"  # names of [a-z-] only
-    r":iam::(\d{12}):role/((?:[\w+=,.@-]+/){0,32})([\w+=,.@-]{1,64})$"
-)
+from .arns import PARTITIONS, is_region, partition_of, role_parts
+
+__all__ = ["PARTITIONS", "partition_of", "role_parts"]
+
 MAX_ENDPOINTS = 250  # endpoints of one execution (the input's size and the plan's stay bounded)
 MAX_NAME = 256  # a Name tag's value is at most 256 characters; an id is shorter
-
-
-def partition_of(region: str) -> str | None:
-    """The partition whose Regions include ``region`` (None: no known partition)."""
-    # the iso/gov patterns are more specific than "aws" (us-iso-east-1 also matches us-\w+-\d+)
-    for name in sorted(PARTITIONS, key=lambda p: p == "aws"):
-        if re.fullmatch(PARTITIONS[name], region):
-            return name
-    return None
-
-
-def role_parts(arn: str) -> tuple[str, str, str] | None:
-    """``(partition, account id, role name)`` of a well-formed IAM role ARN; None for anything else."""
-    m = _ROLE_ARN.match(arn)
-    if m is None or len(m.group(3)) + 1 > 512:
-        return None
-    return m.group(1), m.group(2), m.group(4)
 
 
 class _Event(BaseModel):
@@ -160,7 +127,7 @@ class MigrationInput(_Model):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", v):
+        if not is_region(v):
             raise ValueError(f"{v!r} is not an AWS region name")
         return v
 

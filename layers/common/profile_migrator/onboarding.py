@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from . import arns
 from .aws import ec2, profiles
 from .aws import functions as fn_adapter
 from .aws import notify as notify_adapter
@@ -58,14 +59,6 @@ class NotConfigured(Exception):
 
 def _split(value: str | None) -> frozenset[str]:
     return frozenset(v.strip() for v in (value or "").split(",") if v.strip())
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 @dataclass(frozen=True)
@@ -108,7 +101,7 @@ class Settings:
         return self.regions or frozenset({self.home_region})
 
     def role_arn(self, account_id: str, region: str) -> str:
-        return f"arn:{_partition(region)}:iam::{account_id}:role/{self.member_role}"
+        return f"arn:{arns.partition(region)}:iam::{account_id}:role/{self.member_role}"
 
 
 # -- The trigger ---------------------------------------------------------------------------------------
