@@ -23,10 +23,9 @@ import click
 import yaml
 from profile_migrator.aws.session import Account, assume_role, operator_account
 from profile_migrator.estate import Scenario, ScenarioError, dump_scenario_yaml, parse_scenario
+from profile_migrator.models import role_parts
 
 from .main import EXIT_INVALID, cli, file_option
-
-_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 
 
 def _fail(message: str) -> NoReturn:
@@ -70,11 +69,11 @@ def read_accounts_file(path: str) -> dict[str, dict[str, str]]:
             _fail(f"{where}.id: {aid!r} is not a 12-digit account id (quote it in YAML)")
         role = entry.get("role_arn")
         if role is not None:
-            m = _ROLE_ARN.match(str(role))
-            if m is None:
+            parts = role_parts(str(role))  # a real partition, a role name IAM accepts (models.py)
+            if parts is None:
                 _fail(f"{where}.role_arn: {role!r} is not an IAM role ARN")
-            elif m.group(2) != aid:
-                _fail(f"{where}.role_arn: the role is in account {m.group(2)}, not {aid}")
+            elif parts[1] != aid:
+                _fail(f"{where}.role_arn: the role is in account {parts[1]}, not {aid}")
         out[str(alias)] = {"id": aid, **({"role_arn": str(role)} if role else {})}
     return out
 

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from profile_migrator import arns
 from profile_migrator.actions import Context
 from profile_migrator.aws import ec2 as ec2_adapter
 from profile_migrator.aws import profiles as profiles_adapter
@@ -159,12 +160,11 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
                 prio if prio != 100 or len(scn.profiles_of_vpc(vpc_name)) > 1 else None,
             )
         for zone_name in prof.hosted_zones:
-            profiles_adapter.associate_resource(
-                pacct, prof_info.id, r53.zone_arn(built.zones[zone_name]), zone_name
-            )
+            zone_arn = arns.zone_arn(region, built.zones[zone_name])
+            profiles_adapter.associate_resource(pacct, prof_info.id, zone_arn, zone_name)
         for ep_name in prof.endpoints:
             owner = scn.account_id(built.endpoint_accounts[ep_name])
-            arn = f"arn:aws:ec2:{region}:{owner}:vpc-endpoint/{built.endpoints[ep_name]}"
+            arn = arns.endpoint_arn(region, owner, built.endpoints[ep_name])
             profiles_adapter.associate_resource(pacct, prof_info.id, arn, ep_name)
     return built
 

@@ -19,6 +19,7 @@ from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
+from . import arns
 from .aws import ec2, profiles, route53
 from .aws.session import Account, error_code
 from .tags import BRIDGE_TAG, PARKING_TAG  # the tags on the parking VPCs and bridge zones the tool creates
@@ -86,7 +87,7 @@ def _bridge_zone_id(acct: Account, name: str) -> str | None:
 
 
 def _endpoint_arn(ctx: Context, endpoint: str, owner: str) -> str:
-    return f"arn:aws:ec2:{ctx.region}:{owner}:vpc-endpoint/{ctx.id_of('endpoints', endpoint)}"
+    return arns.endpoint_arn(ctx.region, owner, ctx.id_of("endpoints", endpoint))
 
 
 def _owner_id(ctx: Context, alias: str | None) -> str:
@@ -218,11 +219,13 @@ def _disassociate_resource(ctx: Context, step: StepDoc, arn: str) -> list[Wait]:
 
 
 def _associate_zone_with_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
-    return _associate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])), step["zone"])
+    return _associate_resource(
+        ctx, step, arns.zone_arn(ctx.region, ctx.id_of("zones", step["zone"])), step["zone"]
+    )
 
 
 def _disassociate_zone_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
-    return _disassociate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])))
+    return _disassociate_resource(ctx, step, arns.zone_arn(ctx.region, ctx.id_of("zones", step["zone"])))
 
 
 def _endpoint_owner(ctx: Context, endpoint: str) -> tuple[str, Account]:

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import slack
 from .aws import functions as fn_adapter
 from .aws import notify, secrets, store
-from .aws.session import Account, default_account, error_code
+from .aws.session import Account, error_code, tool_account
 from .models import ApprovalRequest, Ctx
 
 logger = Logger(child=True)  # the function's Powertools logger (instrumentation.logger)
@@ -68,6 +68,11 @@ class ChatSettings:
     allow_list: frozenset[str] = frozenset()
     topic_arn: str = ""
     api_url: str = slack.DEFAULT_API_URL
+    # The Slack workspace (team) and app the callbacks must come from. The signing secret already binds a
+    # request to the app; these, when set, also refuse a request of another workspace or app (an app
+    # installed in several workspaces, a reused signing secret). Empty: not checked.
+    team_id: str = ""
+    app_id: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ChatSettings:
@@ -80,6 +85,8 @@ class ChatSettings:
             allow_list=allow,
             topic_arn=env.get("APPROVAL_TOPIC_ARN", "").strip(),
             api_url=env.get("SLACK_API_URL") or slack.DEFAULT_API_URL,
+            team_id=env.get("SLACK_TEAM_ID", "").strip(),
+            app_id=env.get("SLACK_APP_ID", "").strip(),
         )
 
 
@@ -89,9 +96,8 @@ def table_name() -> str:
 
 
 def _home() -> Account:
-    return default_account(
-        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    )
+    """The stack's own account and Region (the table, the secrets, the topic, Step Functions)."""
+    return tool_account()
 
 
 def _iso(t: float) -> str:
@@ -328,9 +334,8 @@ def request_approval_with_chat(ev: ApprovalRequest) -> dict[str, Any]:
     ev = runtime.with_ctx(ev)  # the context by reference (the run bucket, SF-5)
     result = runtime.request_approval(ev)
     assert ev.ctx is not None
-    delivered = post_request(
-        default_account(ev.ctx.region), ChatSettings.from_env(), result["approval_id"], ev
-    )
+    # the topic and the bot token's secret are the stack's: its Region, never the estate's
+    delivered = post_request(_home(), ChatSettings.from_env(), result["approval_id"], ev)
     return {**result, **delivered}
 
 
@@ -380,6 +385,11 @@ class _Channel(BaseModel):
     id: str
 
 
+class _Team(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+
+
 class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
     ts: str
@@ -396,6 +406,8 @@ class Interaction(BaseModel):
     actions: list[_Action] = Field(min_length=1)
     channel: _Channel | None = None
     message: _Message | None = None
+    team: _Team | None = None
+    api_app_id: str = ""
 
     def choice(self) -> tuple[str, Verdict]:
         """(approval id, verdict) of the clicked button."""
@@ -409,8 +421,12 @@ class Interaction(BaseModel):
 
 
 def parse_interaction(raw_body: str | bytes) -> Interaction:
-    """The form-encoded body's ``payload=`` JSON, as an :class:`Interaction`."""
-    text = raw_body.decode("utf-8", "replace") if isinstance(raw_body, bytes) else raw_body
+    """The form-encoded body's ``payload=`` JSON, as an :class:`Interaction` (after the signature was checked
+    over the raw bytes: a body that is not UTF-8 is a bad request, 400, not a crash)."""
+    try:
+        text = raw_body.decode("utf-8") if isinstance(raw_body, bytes) else raw_body
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8") from None
     payload = urllib.parse.parse_qs(text, keep_blank_values=True).get("payload", [])
     if len(payload) != 1:
         raise BadRequest("expected exactly one payload field")
@@ -534,6 +550,22 @@ def _update_message(
         return False
 
 
+def check_origin(it: Interaction, settings: ChatSettings) -> None:
+    """403 unless the answer comes from an allowed approver, in the approval channel (a payload without a
+    channel is refused, and so is every answer when no channel is configured: no request was posted), and --
+    when configured -- from the stack's Slack workspace and app."""
+    if settings.team_id and (it.team is None or it.team.id != settings.team_id):
+        raise NotAllowed("the request comes from another Slack workspace")
+    if settings.app_id and it.api_app_id != settings.app_id:
+        raise NotAllowed("the request is for another Slack app")
+    if it.user.id not in settings.allow_list:
+        raise NotAllowed("this Slack user may not answer approvals")
+    if not settings.channel:
+        raise NotAllowed("no approval channel is configured (SlackChannel): approvals cannot be answered")
+    if it.channel is None or it.channel.id != settings.channel:
+        raise NotAllowed("approvals are answered in the approval channel only")
+
+
 def handle_interaction(
     headers: Mapping[str, str],
     raw_body: str | bytes,
@@ -550,10 +582,7 @@ def handle_interaction(
     acct = _home()
     verify_slack_request(headers, raw_body, secrets.get_secret(acct, settings.signing_secret_name), now)
     it = parse_interaction(raw_body)
-    if it.user.id not in settings.allow_list:
-        raise NotAllowed("this Slack user may not answer approvals")
-    if settings.channel and it.channel is not None and it.channel.id != settings.channel:
-        raise NotAllowed("approvals are answered in the approval channel only")
+    check_origin(it, settings)
     approval_id, verdict = it.choice()
     doc = consume(acct, table, approval_id, verdict, it.user.id, now)
     answer_task(acct, table, approval_id, doc, verdict, it.user.id, now)

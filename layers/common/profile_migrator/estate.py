@@ -625,29 +625,82 @@ def _json_duplicate_key(data: Any, path: str = "") -> tuple[str, str] | None:
     return None
 
 
-def _duplicate_key(node: yaml.Node, path: str = "") -> tuple[str, str] | None:
-    """(key path, reason) of the first mapping key given twice — YAML would keep the last one silently."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            sub = f"{path}.{key}" if path else str(key)
-            if key is not None:
-                if key in seen:
-                    return sub, (
-                        f"duplicate key {key!r} (line {key_node.start_mark.line + 1}; first given at "
-                        f"line {seen[key]})"
-                    )
-                seen[key] = key_node.start_mark.line + 1
-            found = _duplicate_key(value_node, sub)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _duplicate_key(item, f"{path}[{i}]")
-            if found:
-                return found
-    return None
+# A document's size once its aliases are expanded: what the model and the planner would walk. Far above any
+# real estate (1,000 VPCs x 50 endpoints is ~0.2 M nodes); a "billion laughs" document is refused instead.
+MAX_EXPANDED_NODES = 2_000_000
+
+
+def _yaml_problem(root: yaml.Node) -> tuple[str, str] | None:
+    """(key path, reason) of the first mapping key given twice (YAML would keep the last one silently), of a
+    recursive alias, or of a document that expands beyond :data:`MAX_EXPANDED_NODES` through its aliases.
+
+    Linear in the document's text: an aliased node is one node object, checked and sized once (memoized by
+    its identity), however many times the aliases repeat it."""
+    checked: set[int] = set()
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def walk(node: yaml.Node, path: str) -> tuple[str, str] | None:
+        if id(node) in checked:
+            return None  # an alias of a node already checked
+        checked.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                sub = f"{path}.{key}" if path else str(key)
+                if key is not None:
+                    if key in seen:
+                        return sub, (
+                            f"duplicate key {key!r} (line {key_node.start_mark.line + 1}; first given at "
+                            f"line {seen[key]})"
+                        )
+                    seen[key] = key_node.start_mark.line + 1
+                found = walk(value_node, sub)
+                if found:
+                    return found
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                found = walk(item, f"{path}[{i}]")
+                if found:
+                    return found
+        return None
+
+    def size(node: yaml.Node, path: str) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Expansion(path, "a recursive alias (a node that contains itself)")
+        active.add(key)
+        n = 1
+        if isinstance(node, yaml.MappingNode):
+            n += sum(size(k, path) + size(v, _sub(path, getattr(k, "value", "?"))) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n += sum(size(c, f"{path}[{i}]") for i, c in enumerate(node.value))
+        active.discard(key)
+        sizes[key] = n
+        if n > MAX_EXPANDED_NODES:
+            raise _Expansion(
+                path, f"expands to more than {MAX_EXPANDED_NODES:,} values through YAML aliases (anchors)"
+            )
+        return n
+
+    try:
+        size(root, "")
+    except _Expansion as exc:
+        return exc.path, exc.reason
+    return walk(root, "")
+
+
+def _sub(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+class _Expansion(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path, self.reason = path, reason
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -665,12 +718,14 @@ def load_scenario(path: str | Path) -> Scenario:
                 raise ScenarioError(str(p), *dup_json)
         else:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
-            dup = _duplicate_key(node) if node is not None else None
-            if dup is not None:
-                raise ScenarioError(str(p), *dup)
+            problem = _yaml_problem(node) if node is not None else None
+            if problem is not None:
+                raise ScenarioError(str(p), *problem)
             data = yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ScenarioError(str(p), "", f"not valid YAML/JSON: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(str(p), "", "nested too deeply") from None
     return parse_scenario(data, str(p))
 
 

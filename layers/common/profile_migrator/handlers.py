@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import runtime
-from .instrumentation import Handler, instrumented, logger, metrics, parsed
+from .instrumentation import Handler, InvalidEvent, instrumented, logger, metrics, parsed
 from .models import (
     ApprovalRequest,
     CompensateEvent,
@@ -87,9 +87,13 @@ def outcome(ev: OutcomeEvent, context: LambdaContext) -> dict[str, Any]:
     return runtime.outcome(ev)
 
 
-@parsed(ApprovalRequest)
+InvalidApprovalRequest = InvalidEvent  # the approval request's malformed event (named without its values)
+
+
+@parsed(ApprovalRequest, secret=True)
 def approval_request(ev: ApprovalRequest, context: LambdaContext) -> dict[str, Any]:
-    # Store the token under a short id, then post the request to Slack / SNS (approvals.py).
+    # Store the token under a short id, then post the request to Slack / SNS (approvals.py). The event holds
+    # the task token: never logged, and a malformed one is refused without echoing its values (secret).
     from . import approvals
 
     return approvals.request_approval_with_chat(ev)

@@ -99,6 +99,19 @@ def default_account(region: str) -> Account:
     return Account(shared_session(), region, credentials=creds)
 
 
+def stack_region() -> str:
+    """The Region the stack (and so this function) runs in: where the tool's own resources are -- the run
+    table, the run bucket, the topics, the secrets, the state machine. The estate's Region (the execution
+    input's ``region``) is for the estate's AWS calls only."""
+    env = os.environ
+    return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def tool_account() -> Account:
+    """The function's own account in the stack's Region: the client of the tool's own resources."""
+    return default_account(stack_region())
+
+
 # Assumed-role accounts are reused while their credentials are fresh (a warm Lambda does the same).
 _ROLE_CACHE: dict[tuple[str, str], tuple[float, Account]] = {}
 _ROLE_TTL = 45 * 60

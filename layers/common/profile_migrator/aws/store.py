@@ -17,6 +17,15 @@ from .session import Account, error_code
 
 __all__ = ["ConditionFailed", "DynamoRunStore"]
 
+#: The table's TimeToLiveSpecification attribute (template.yaml): a doc with a numeric ``ttl`` (epoch
+#: seconds) is written with that Number attribute too, and DynamoDB deletes the item some time after it.
+TTL_ATTRIBUTE = "ttl"
+
+
+def _ttl(doc: dict[str, Any]) -> dict[str, str] | None:
+    v = doc.get(TTL_ATTRIBUTE)
+    return {"N": str(int(v))} if isinstance(v, int | float) and not isinstance(v, bool) else None
+
 
 def _ddb(acct: Account) -> Any:
     return acct.client("dynamodb")
@@ -36,7 +45,7 @@ def put_json(
     condition: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> None:
-    item = {"pk": _s(pk), "sk": _s(sk), **{k: _s(v) for k, v in _attributes(doc).items()}}
+    item = {"pk": _s(pk), "sk": _s(sk), **_attributes(doc)}
     kwargs: dict[str, Any] = {"TableName": table, "Item": item}
     if condition:
         kwargs["ConditionExpression"] = condition
@@ -45,12 +54,19 @@ def put_json(
     _conditional(pk, lambda: _ddb(acct).put_item(**kwargs))
 
 
-def _attributes(doc: dict[str, Any]) -> dict[str, str]:
-    """An item's attributes: the JSON document, and the fields conditions read (execution, status)."""
-    attrs = {"doc": json.dumps(doc, sort_keys=True)}
+def _attributes(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """An item's typed attributes: the JSON document, the fields conditions read (execution, status) and
+    the ``ttl`` Number when the doc has one."""
+    attrs = {"doc": _s(json.dumps(doc, sort_keys=True))}
     attrs.update(
-        {k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")}
+        {
+            k: _s(v)
+            for k, v in doc.items()
+            if isinstance(v, str) and k in ("execution", "execution_arn", "status")
+        }
     )
+    if (ttl := _ttl(doc)) is not None:
+        attrs[TTL_ATTRIBUTE] = ttl
     return attrs
 
 
@@ -179,7 +195,7 @@ def upsert_json(
     items but not put them. Raises :class:`ConditionFailed` when ``condition`` fails."""
     attrs = _attributes(doc)
     all_names = {f"#a{i}": k for i, k in enumerate(attrs)}
-    all_values: dict[str, Any] = {f":a{i}": _s(v) for i, v in enumerate(attrs.values())}
+    all_values: dict[str, Any] = {f":a{i}": v for i, v in enumerate(attrs.values())}
     all_names.update(names or {})
     all_values.update({k: _s(v) for k, v in (values or {}).items()})
     kwargs: dict[str, Any] = {
