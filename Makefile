@@ -44,7 +44,8 @@ lint: $(STAMP)
 test: $(STAMP) validate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	# one worker per core: every test builds its own twin (free ports, its own loopback block)
+	$(BIN)/pytest -n auto
 
 plan: $(STAMP)
 	$(BIN)/profile-migrator plan examples/path1-direct-phz.yaml
