@@ -46,7 +46,8 @@ test: $(STAMP) validate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=layers/common $(BIN)/mypy
-	$(BIN)/pytest
+	# one worker per core: every test builds its own twin (free ports, its own loopback block)
+	$(BIN)/pytest -n auto
 
 plan: $(STAMP)
 	$(BIN)/profile-migrator plan examples/path1-direct-phz.yaml
