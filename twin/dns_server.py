@@ -32,7 +32,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -154,14 +154,29 @@ def _error_reply(data: bytes, rcode: int) -> bytes | None:
     return _HEADER.pack(qid, 0x8000 | opcode | rd | 0x0080 | rcode, 0, 0, 0, 0)
 
 
+@dataclass(frozen=True)
+class ResolverOptions:
+    """How a resolver serves; one value is shared by every resolver of a :class:`ResolverFleet`.
+
+    ``start`` is the simulated time of the rehearsal start: ``resolver-outage`` windows are
+    ``start + from .. start + to``. ``clock`` None uses the process clock
+    (:func:`twin.clock.get_clock`) at each query. ``negative_cache_ttl`` None reads
+    ``get_settings().negative_cache_ttl`` at each NXDOMAIN. ``answer_ttl`` is the TTL of A/AAAA
+    records (Route 53 gives endpoint alias records 60 s).
+    """
+
+    start: float = 0.0
+    clock: SimClock | None = None
+    negative_cache_ttl: float | None = None
+    answer_ttl: int = 60
+
+
 class VpcResolver:
     """One VPC's resolver: a DNS server on ``(address, port)`` answering from ``answer_fn``.
 
-    ``port`` 0 picks a free port (same number for UDP and TCP). ``start`` is the simulated time of
-    the rehearsal start: ``resolver-outage`` windows are ``start + from .. start + to``.
-    ``negative_cache_ttl`` None reads ``get_settings().negative_cache_ttl`` at each NXDOMAIN.
-    ``clock`` None uses the process clock (:func:`twin.clock.get_clock`) at each query.
-    ``answer_ttl`` is the TTL of A/AAAA records (Route 53 gives endpoint alias records 60 s).
+    ``port`` 0 picks a free port (same number for UDP and TCP); ``options`` None serves with the
+    defaults of :class:`ResolverOptions`. ``start_offset`` starts at ``options.start`` and may be
+    moved (the fleet does when the rehearsal starts).
     """
 
     def __init__(
@@ -170,22 +185,19 @@ class VpcResolver:
         answer_fn: AnswerFn,
         address: str = "127.0.1.1",
         port: int = 53,
-        *,
-        start: float = 0.0,
-        clock: SimClock | None = None,
-        negative_cache_ttl: float | None = None,
-        answer_ttl: int = 60,
+        options: ResolverOptions | None = None,
     ) -> None:
         if not ipaddress.IPv4Address(address).is_loopback:
             raise ValueError(f"VpcResolver binds loopback addresses only, got {address}")
+        options = options or ResolverOptions()
         self.vpc = vpc
         self.answer_fn = answer_fn
-        self.start_offset = start
-        self.answer_ttl = answer_ttl
+        self.start_offset = options.start
+        self.answer_ttl = options.answer_ttl
         self._address = address
         self._port = port
-        self._clock = clock
-        self._negative_cache_ttl = negative_cache_ttl
+        self._clock = options.clock
+        self._negative_cache_ttl = options.negative_cache_ttl
         self._lock = threading.Lock()
         self._negative: dict[str, tuple[float, Served]] = {}  # name -> (expiry, the NXDOMAIN served)
         self._recent: OrderedDict[tuple[int, str], Served] = OrderedDict()
@@ -534,7 +546,8 @@ class ResolverFleet:
     """One :class:`VpcResolver` per VPC, on consecutive loopback addresses from ``first_address``.
 
     VPCs can be added (and removed) while the fleet runs: a VPC created during a rehearsal gets the
-    next address. Addresses are never reused within one fleet.
+    next address. Addresses are never reused within one fleet. ``start``, ``clock``,
+    ``negative_cache_ttl`` and ``answer_ttl`` make the fleet's :class:`ResolverOptions`.
     """
 
     def __init__(
@@ -551,10 +564,7 @@ class ResolverFleet:
     ) -> None:
         self.answer_fn = answer_fn
         self.port = port
-        self._start_offset = start
-        self._clock = clock
-        self._negative_cache_ttl = negative_cache_ttl
-        self._answer_ttl = answer_ttl
+        self.options = ResolverOptions(start, clock, negative_cache_ttl, answer_ttl)
         self._next = iter(_addresses(first_address))
         self._resolvers: dict[str, VpcResolver] = {}
         self._lock = threading.Lock()
@@ -568,12 +578,12 @@ class ResolverFleet:
 
     @property
     def start_offset(self) -> float:
-        return self._start_offset
+        return self.options.start
 
     @start_offset.setter
     def start_offset(self, value: float) -> None:
         """The simulated time of the rehearsal start (``resolver-outage`` windows count from it)."""
-        self._start_offset = value
+        self.options = replace(self.options, start=value)
         for r in self._resolvers.values():
             r.start_offset = value
 
@@ -582,16 +592,7 @@ class ResolverFleet:
         with self._lock:
             if vpc in self._resolvers:
                 return self._resolvers[vpc].address
-            resolver = VpcResolver(
-                vpc,
-                self.answer_fn,
-                next(self._next),
-                self.port,
-                start=self._start_offset,
-                clock=self._clock,
-                negative_cache_ttl=self._negative_cache_ttl,
-                answer_ttl=self._answer_ttl,
-            )
+            resolver = VpcResolver(vpc, self.answer_fn, next(self._next), self.port, self.options)
             if self._running:
                 resolver.start()
             self._resolvers[vpc] = resolver

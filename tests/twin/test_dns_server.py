@@ -22,7 +22,7 @@ from dns_answers import NAME, PRIVATE, Ans
 
 from twin.clock import SimClock, get_clock, install_clock
 from twin.config import TwinSettings
-from twin.dns_server import ResolverFleet, VpcResolver
+from twin.dns_server import ResolverFleet, ResolverOptions, VpcResolver
 
 pytestmark = pytest.mark.twin
 
@@ -200,7 +200,7 @@ def test_res10_negative_cache_ttl_from_constructor(
     model: FakeModel, clock: SimClock, settings: TwinSettings
 ) -> None:
     model.set("dev", NAME, Ans("nxdomain", via="zone:lambda-zone"))
-    with VpcResolver("dev", model, "127.0.9.40", 0, negative_cache_ttl=10) as r:
+    with VpcResolver("dev", model, "127.0.9.40", 0, ResolverOptions(negative_cache_ttl=10)) as r:
         assert r.resolve(NAME).kind == "nxdomain"
         model.set("dev", NAME, Ans("private", PRIVATE))
         served = r.resolve(NAME)
@@ -249,7 +249,7 @@ def test_resolver_outage_counts_from_the_start_offset(
     model: FakeModel, clock: SimClock, settings: TwinSettings
 ) -> None:
     settings.faults = [{"kind": "resolver-outage", "vpc": "dev", "vpc_id": "vpc-0123", "from": 10, "to": 20}]
-    r = VpcResolver("vpc-0123", model, "127.0.9.41", 0, start=clock.now() + 100)
+    r = VpcResolver("vpc-0123", model, "127.0.9.41", 0, ResolverOptions(start=clock.now() + 100))
     assert not r.in_outage(clock.now() + 15)
     assert r.in_outage(clock.now() + 115)
     assert not r.in_outage(clock.now() + 120)
