@@ -244,7 +244,7 @@ class VpcResolver:
         for sock in (self._udp, self._tcp):
             if sock is not None:
                 with contextlib.suppress(OSError):
-                    s.close()
+                    sock.close()
         self._udp = self._tcp = None
         self._thread = None
 
