@@ -33,13 +33,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from dnslib import AAAA, EDNS0, QTYPE, RCODE, RR, SOA, A, DNSHeader, DNSLabel, DNSQuestion, DNSRecord
 
 from twin.clock import SimClock, get_clock
 from twin.config import get_settings
+from twin.running import Running
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class ResolverOptions:
     answer_ttl: int = 60
 
 
-class VpcResolver:
+class VpcResolver(Running):
     """One VPC's resolver: a DNS server on ``(address, port)`` answering from ``answer_fn``.
 
     ``port`` 0 picks a free port (same number for UDP and TCP); ``options`` None serves with the
@@ -219,7 +219,7 @@ class VpcResolver:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> VpcResolver:
+    def start(self) -> Self:
         if self.running:
             raise RuntimeError(f"resolver for {self.vpc} already started")
         self._stopping.clear()
@@ -247,14 +247,6 @@ class VpcResolver:
                     sock.close()
         self._udp = self._tcp = None
         self._thread = None
-
-    def __enter__(self) -> VpcResolver:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _bind(self) -> tuple[socket.socket, socket.socket]:
         attempts = 20 if self._port == 0 else 1
@@ -542,7 +534,7 @@ def _addresses(first: str) -> Iterable[str]:
     raise RuntimeError("out of loopback addresses")
 
 
-class ResolverFleet:
+class ResolverFleet(Running):
     """One :class:`VpcResolver` per VPC, on consecutive loopback addresses from ``first_address``.
 
     VPCs can be added (and removed) while the fleet runs: a VPC created during a rehearsal gets the
@@ -616,7 +608,7 @@ class ResolverFleet:
         resolver = self._resolvers.get(vpc)
         return resolver.served(qid, qname) if resolver is not None else None
 
-    def start(self) -> ResolverFleet:
+    def start(self) -> Self:
         with self._lock:
             started: list[VpcResolver] = []
             try:
@@ -637,11 +629,3 @@ class ResolverFleet:
             resolvers = list(self._resolvers.values())
         for r in resolvers:
             r.stop()
-
-    def __enter__(self) -> ResolverFleet:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

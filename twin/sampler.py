@@ -37,12 +37,12 @@ import threading
 import time
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, Self
 
 from dnslib import QTYPE, RCODE
 
 from twin.clock import SimClock, get_clock
+from twin.running import Running
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class SettleEvents(Protocol):
         ...
 
 
-class Sampler:
+class Sampler(Running):
     """Samples ``targets`` once per ``period`` simulated seconds from ``start`` (default: the
     simulated time at :meth:`start`). ``clock`` None uses the process clock."""
 
@@ -368,7 +368,7 @@ class Sampler:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> Sampler:
+    def start(self) -> Self:
         if self._thread is not None:
             raise RuntimeError("sampler already started")
         if self._start is None:
@@ -391,14 +391,6 @@ class Sampler:
         close = getattr(self.query, "close", None)
         if callable(close):
             close()
-
-    def __enter__(self) -> Sampler:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def wait_for_ticks(self, n: int, timeout: float = 10.0) -> bool:
         """Block until at least ``n`` ticks were sampled (tests)."""
