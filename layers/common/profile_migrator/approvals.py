@@ -472,9 +472,7 @@ def consume(
         table,
         pk,
         "approval",
-        condition="#s = :pending",
-        names={"#s": "status"},
-        values={":pending": "pending"},
+        store.Condition("#s = :pending", names={"#s": "status"}, values={":pending": "pending"}),
     )
     if taken is None:  # someone answered between our read and our delete
         raise AlreadyDecided("already decided")
@@ -493,7 +491,7 @@ def consume(
 def _restore(acct: Account, table: str, approval_id: str, doc: dict[str, Any]) -> None:
     """Put a taken approval back (Step Functions did not hear the answer): it can be answered again."""
     pk = f"approval#{approval_id}"
-    store.upsert_json(acct, table, pk, "approval", doc, condition="attribute_not_exists(pk)")
+    store.upsert_json(acct, table, pk, "approval", doc, store.Condition("attribute_not_exists(pk)"))
     store.delete(acct, table, pk, "decision")
 
 

@@ -7,7 +7,8 @@ One table, ``pk``/``sk`` string keys: ``lock#<endpoint id>``/``lock``, ``run#<ex
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,7 +16,7 @@ from botocore.exceptions import ClientError
 from ..ports import ConditionFailed, Doc
 from .session import Account, error_code
 
-__all__ = ["ConditionFailed", "DynamoRunStore"]
+__all__ = ["Condition", "ConditionFailed", "DynamoRunStore"]
 
 #: The table's TimeToLiveSpecification attribute (template.yaml): a doc with a numeric ``ttl`` (epoch
 #: seconds) is written with that Number attribute too, and DynamoDB deletes the item some time after it.
@@ -35,22 +36,28 @@ def _s(v: str) -> dict[str, str]:
     return {"S": v}
 
 
-def put_json(
-    acct: Account,
-    table: str,
-    pk: str,
-    sk: str,
-    doc: dict[str, Any],
-    *,
-    condition: str | None = None,
-    values: dict[str, Any] | None = None,
-) -> None:
+@dataclass(frozen=True)
+class Condition:
+    """A write's ``ConditionExpression`` with its ``#name`` and ``:value`` placeholders (string values)."""
+
+    expression: str
+    names: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def params(self) -> dict[str, Any]:
+        """The request parameters that carry the condition."""
+        out: dict[str, Any] = {"ConditionExpression": self.expression}
+        if self.names:
+            out["ExpressionAttributeNames"] = dict(self.names)
+        if self.values:
+            out["ExpressionAttributeValues"] = {k: _s(v) for k, v in self.values.items()}
+        return out
+
+
+def put_json(acct: Account, table: str, pk: str, sk: str, doc: Doc, when: Condition | None = None) -> None:
+    """PutItem; raises :class:`ConditionFailed` when ``when`` fails."""
     item = {"pk": _s(pk), "sk": _s(sk), **_attributes(doc)}
-    kwargs: dict[str, Any] = {"TableName": table, "Item": item}
-    if condition:
-        kwargs["ConditionExpression"] = condition
-    if values:
-        kwargs["ExpressionAttributeValues"] = {k: _s(v) for k, v in values.items()}
+    kwargs: dict[str, Any] = {"TableName": table, "Item": item, **(when.params() if when else {})}
     _conditional(pk, lambda: _ddb(acct).put_item(**kwargs))
 
 
@@ -86,40 +93,19 @@ def get_json(acct: Account, table: str, pk: str, sk: str) -> dict[str, Any] | No
     return json.loads(item["doc"]["S"]) if item else None
 
 
-def delete(
-    acct: Account,
-    table: str,
-    pk: str,
-    sk: str,
-    *,
-    condition: str | None = None,
-    values: dict[str, Any] | None = None,
-) -> bool:
+def delete(acct: Account, table: str, pk: str, sk: str, when: Condition | None = None) -> bool:
     """Delete (conditionally); False when the condition failed or the item was not there."""
-    return _delete(acct, table, pk, sk, condition, None, values) is not None
+    return _delete(acct, table, pk, sk, when) is not None
 
 
-def _delete(
-    acct: Account,
-    table: str,
-    pk: str,
-    sk: str,
-    condition: str | None,
-    names: dict[str, str] | None,
-    values: dict[str, Any] | None,
-) -> dict[str, Any] | None:
+def _delete(acct: Account, table: str, pk: str, sk: str, when: Condition | None) -> dict[str, Any] | None:
     """The deleted item's attributes; None when the condition failed or there was no item."""
     kwargs: dict[str, Any] = {
         "TableName": table,
         "Key": {"pk": _s(pk), "sk": _s(sk)},
         "ReturnValues": "ALL_OLD",
+        **(when.params() if when else {}),
     }
-    if condition:
-        kwargs["ConditionExpression"] = condition
-    if names:
-        kwargs["ExpressionAttributeNames"] = names
-    if values:
-        kwargs["ExpressionAttributeValues"] = {k: _s(v) for k, v in values.items()}
     try:
         resp = _ddb(acct).delete_item(**kwargs)
     except ClientError as exc:
@@ -129,84 +115,60 @@ def _delete(
     return resp.get("Attributes") or None
 
 
-def query_json(acct: Account, table: str, pk: str) -> list[dict[str, Any]]:
-    ddb = _ddb(acct)
-    out: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": _s(pk)},
-        "ConsistentRead": True,
-    }
+def _items(call: Callable[..., dict[str, Any]], **params: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a paginated Query or Scan (consistent reads), page after page."""
+    params["ConsistentRead"] = True
     while True:
-        resp = ddb.query(**kwargs)
-        out.extend(json.loads(i["doc"]["S"]) for i in resp.get("Items", []))
+        resp = call(**params)
+        yield from resp.get("Items", [])
         if "LastEvaluatedKey" not in resp:
-            return out
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+            return
+        params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def query_json(acct: Account, table: str, pk: str) -> list[dict[str, Any]]:
+    items = _items(
+        _ddb(acct).query,
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": _s(pk)},
+    )
+    return [json.loads(i["doc"]["S"]) for i in items]
 
 
 def scan_prefix(acct: Account, table: str, prefix: str) -> list[tuple[str, dict[str, Any]]]:
     """(pk, doc) of every item whose pk starts with ``prefix`` (small item sets: approvals)."""
-    ddb = _ddb(acct)
-    out: list[tuple[str, dict[str, Any]]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "FilterExpression": "begins_with(pk, :p)",
-        "ExpressionAttributeValues": {":p": _s(prefix)},
-        "ConsistentRead": True,
-    }
-    while True:
-        resp = ddb.scan(**kwargs)
-        out.extend((i["pk"]["S"], json.loads(i["doc"]["S"])) for i in resp.get("Items", []))
-        if "LastEvaluatedKey" not in resp:
-            return out
-        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    items = _items(
+        _ddb(acct).scan,
+        TableName=table,
+        FilterExpression="begins_with(pk, :p)",
+        ExpressionAttributeValues={":p": _s(prefix)},
+    )
+    return [(i["pk"]["S"], json.loads(i["doc"]["S"])) for i in items]
 
 
-def take_json(
-    acct: Account,
-    table: str,
-    pk: str,
-    sk: str,
-    *,
-    condition: str,
-    names: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-) -> dict[str, Any] | None:
+def take_json(acct: Account, table: str, pk: str, sk: str, when: Condition) -> dict[str, Any] | None:
     """Delete conditionally and return the deleted doc: whoever gets the doc consumed it, exactly once.
     None when the condition failed or the item was not there."""
-    item = _delete(acct, table, pk, sk, condition, names, values)
+    item = _delete(acct, table, pk, sk, when)
     return json.loads(item["doc"]["S"]) if item else None
 
 
-def upsert_json(
-    acct: Account,
-    table: str,
-    pk: str,
-    sk: str,
-    doc: dict[str, Any],
-    *,
-    condition: str | None = None,
-    names: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-) -> None:
+def upsert_json(acct: Account, table: str, pk: str, sk: str, doc: Doc, when: Condition | None = None) -> None:
     """Write the item through UpdateItem (same attributes as :func:`put_json`) — for roles that may update
-    items but not put them. Raises :class:`ConditionFailed` when ``condition`` fails."""
+    items but not put them. Raises :class:`ConditionFailed` when ``when`` fails."""
     attrs = _attributes(doc)
-    all_names = {f"#a{i}": k for i, k in enumerate(attrs)}
-    all_values: dict[str, Any] = {f":a{i}": v for i, v in enumerate(attrs.values())}
-    all_names.update(names or {})
-    all_values.update({k: _s(v) for k, v in (values or {}).items()})
+    names = {f"#a{i}": k for i, k in enumerate(attrs)}
+    values = {f":a{i}": v for i, v in enumerate(attrs.values())}
+    params = when.params() if when else {}
     kwargs: dict[str, Any] = {
         "TableName": table,
         "Key": {"pk": _s(pk), "sk": _s(sk)},
         "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attrs))),
-        "ExpressionAttributeNames": all_names,
-        "ExpressionAttributeValues": all_values,
+        **params,
+        "ExpressionAttributeNames": {**names, **params.get("ExpressionAttributeNames", {})},
+        "ExpressionAttributeValues": {**values, **params.get("ExpressionAttributeValues", {})},
     }
-    if condition:
-        kwargs["ConditionExpression"] = condition
     _conditional(pk, lambda: _ddb(acct).update_item(**kwargs))
 
 
@@ -217,19 +179,17 @@ class DynamoRunStore:
         self.acct, self.table = acct, table
 
     @staticmethod
-    def _condition(held_by: str | None, or_absent: bool) -> tuple[str | None, dict[str, Any] | None]:
+    def _condition(held_by: str | None, or_absent: bool) -> Condition | None:
         if held_by is None:
-            return ("attribute_not_exists(pk)" if or_absent else None), None
+            return Condition("attribute_not_exists(pk)") if or_absent else None
         held = "execution = :e"
-        return (f"attribute_not_exists(pk) OR {held}" if or_absent else held), {":e": held_by}
+        return Condition(f"attribute_not_exists(pk) OR {held}" if or_absent else held, values={":e": held_by})
 
     def put(self, pk: str, sk: str, doc: Doc, *, held_by: str | None = None, or_absent: bool = False) -> None:
-        condition, values = self._condition(held_by, or_absent)
-        put_json(self.acct, self.table, pk, sk, doc, condition=condition, values=values)
+        put_json(self.acct, self.table, pk, sk, doc, self._condition(held_by, or_absent))
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
         return get_json(self.acct, self.table, pk, sk)
 
     def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None:
-        condition, values = self._condition(held_by, False)
-        delete(self.acct, self.table, pk, sk, condition=condition, values=values)
+        delete(self.acct, self.table, pk, sk, self._condition(held_by, False))
