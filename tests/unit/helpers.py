@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import boto3
 from profile_migrator.estate import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,3 +82,20 @@ def plan_json(path: str | Path, *extra: str) -> tuple[int, dict[str, Any], str]:
     obj = json.loads(proc.stdout)  # the whole of stdout: nothing else may be printed there
     assert isinstance(obj, dict)
     return proc.returncode, obj, proc.stderr
+
+
+def create_run_table(region: str, table: str) -> None:
+    """The tool's DynamoDB table as template.yaml declares it (string ``pk`` hash, ``sk`` range keys), in the
+    current moto mock."""
+    boto3.client("dynamodb", region_name=region).create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+    )

@@ -33,6 +33,8 @@ from profile_migrator.models import ApprovalRequest
 from twin.approver import form_body, http_api_event, interaction_payload, sign
 from twin.slack import Message, SlackStandIn
 
+from .helpers import create_run_table
+
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 TABLE = "profile-migrator-test"
@@ -85,18 +87,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStandIn]:
     }.items():
         monkeypatch.setenv(k, v)
     with mock_aws():
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
+        create_run_table(REGION, TABLE)
         sm = boto3.client("secretsmanager", region_name=REGION)
         sm.create_secret(Name="test/signing", SecretString=SIGNING_SECRET)
         sm.create_secret(Name="test/bot", SecretString=slack.bot_token)

@@ -22,6 +22,8 @@ from profile_migrator.models import (
     OutcomeEvent,
 )
 
+from .helpers import create_run_table
+
 STACK, ESTATE = "eu-west-1", "us-east-1"
 TABLE, BUCKET = "profile-migrator-runs", "profile-migrator-run-bucket"
 STEP = {"index": 2, "action": "enable-private-dns", "endpoint": "lambda", "account": "network"}
@@ -44,18 +46,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     with mock_aws():
-        boto3.client("dynamodb", region_name=STACK).create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
+        create_run_table(STACK, TABLE)
         boto3.client("s3", region_name=STACK).create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": STACK}
         )
