@@ -6,7 +6,6 @@ import ipaddress
 import re
 import sys
 import types
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.ec2.models import ec2_backends
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto_server import moto_server
 
 from twin.clock import SimClock, get_clock, install_clock
 from twin.config import TwinSettings, get_settings, install_settings
@@ -570,29 +569,23 @@ def test_cp9_and_as2_in_moto_server_mode() -> None:
     install_clock(SimClock(FROZEN))
     install_settings(TwinSettings())
     patch_ec2_route53()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
     try:
-        ec2 = boto3.client("ec2", endpoint_url=url, **keys)
-        r53 = boto3.client("route53", endpoint_url=url, **keys)
-        vpc1, subnets = make_vpc(ec2)
-        vpc2, _ = make_vpc(ec2, "10.1.0.0/16")
-        zone = make_zone(r53, "example.internal", vpc1)
-        target = {"VPCRegion": REGION, "VPCId": vpc2}
-        r53.create_vpc_association_authorization(HostedZoneId=zone, VPC=target)
-        assert r53.list_vpc_association_authorizations(HostedZoneId=zone)["VPCs"] == [target]
-        r53.delete_vpc_association_authorization(HostedZoneId=zone, VPC=target)
+        with moto_server(REGION) as served:
+            ec2 = served.client("ec2")
+            r53 = served.client("route53")
+            vpc1, subnets = make_vpc(ec2)
+            vpc2, _ = make_vpc(ec2, "10.1.0.0/16")
+            zone = make_zone(r53, "example.internal", vpc1)
+            target = {"VPCRegion": REGION, "VPCId": vpc2}
+            r53.create_vpc_association_authorization(HostedZoneId=zone, VPC=target)
+            assert r53.list_vpc_association_authorizations(HostedZoneId=zone)["VPCs"] == [target]
+            r53.delete_vpc_association_authorization(HostedZoneId=zone, VPC=target)
 
-        endpoint_id = make_endpoint(ec2, vpc1, subnets, private_dns=False)
-        ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, PrivateDnsEnabled=True)
-        assert describe(ec2, endpoint_id)["State"] == "pending"
-        advance(61)
-        assert describe(ec2, endpoint_id)["State"] == "available"
+            endpoint_id = make_endpoint(ec2, vpc1, subnets, private_dns=False)
+            ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, PrivateDnsEnabled=True)
+            assert describe(ec2, endpoint_id)["State"] == "pending"
+            advance(61)
+            assert describe(ec2, endpoint_id)["State"] == "available"
     finally:
-        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-        server.stop()
         install_clock(old_clock)
         install_settings(old_settings)

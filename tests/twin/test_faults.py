@@ -13,7 +13,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
+from moto_server import moto_server
+from retry_probe import RetryProbe, throttled_once
 
 from twin.clock import SimClock, get_clock, install_clock
 from twin.config import TwinSettings, get_settings, install_settings
@@ -73,35 +74,6 @@ def client(service: str, attempts: int = 1, mode: str = "standard", **kwargs: An
     return boto3.client(service, region_name=REGION, config=config, **kwargs)
 
 
-class RetryProbe:
-    """Hooks a client's ``needs-retry`` event: classifies each failed attempt with botocore's own
-    retry checkers, and refills the throttle bucket (one simulated second) before the retry."""
-
-    def __init__(self, boto_client: Any, clock: FrozenClock | None = None) -> None:
-        self.verdicts: list[dict[str, Any]] = []
-        self._clock = clock
-        boto_client.meta.events.register_first("needs-retry", self)
-
-    def __call__(self, **kwargs: Any) -> None:
-        response = kwargs.get("response")
-        if response is None or response[0].status_code < 300:
-            return
-        context = standard.RetryEventAdapter().create_retry_context(**kwargs)
-        self.verdicts.append(
-            {
-                "code": context.get_error_code(),
-                "status": response[0].status_code,
-                "throttled": standard.ThrottledRetryableChecker().is_retryable(context),
-                "throttling_error": standard.ThrottlingErrorDetector(
-                    standard.RetryEventAdapter()
-                ).is_throttling_error_from_context(context),
-                "standard_retryable": standard.StandardRetryConditions().is_retryable(context),
-            }
-        )
-        if self._clock is not None:
-            self._clock.advance(1.0)
-
-
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore's retry sleeps are real seconds; the tests don't need them."""
@@ -127,18 +99,10 @@ def test_rl1_route53_throttle_is_retryable(
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
 
     retrying = client("route53", attempts=3)
-    probe = RetryProbe(retrying, clock)
+    probe = RetryProbe(retrying, refill=1.0)
     response = retrying.list_hosted_zones()  # throttled once, refilled by the probe, then served
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
-    assert probe.verdicts == [
-        {
-            "code": "Throttling",
-            "status": 400,
-            "throttled": True,
-            "throttling_error": True,
-            "standard_retryable": True,
-        }
-    ]
+    assert probe.verdicts == throttled_once("Throttling")
 
 
 def test_rl1_route53_throttle_is_retried_by_legacy_mode(
@@ -147,7 +111,7 @@ def test_rl1_route53_throttle_is_retried_by_legacy_mode(
     faults.append({"kind": "throttle", "service": "route53", "rate": 1})
     legacy = client("route53", attempts=3, mode="legacy")
     legacy.list_hosted_zones()
-    RetryProbe(legacy, clock)
+    RetryProbe(legacy, refill=1.0)
     assert legacy.list_hosted_zones()["ResponseMetadata"]["RetryAttempts"] == 1
 
 
@@ -163,7 +127,7 @@ def test_ec2_throttle_is_request_limit_exceeded_and_retryable(
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
 
     retrying = client("ec2", attempts=3)
-    probe = RetryProbe(retrying, clock)
+    probe = RetryProbe(retrying, refill=1.0)
     assert retrying.describe_vpcs()["ResponseMetadata"]["RetryAttempts"] == 1
     assert probe.verdicts[0]["code"] == "RequestLimitExceeded"
     assert probe.verdicts[0]["throttling_error"] and probe.verdicts[0]["standard_retryable"]
@@ -194,15 +158,7 @@ def test_rl2_route53profiles_throttle_is_retryable(no_backoff: None) -> None:
     probe = RetryProbe(profiles)
     response = profiles.list_profiles()
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
-    assert probe.verdicts == [
-        {
-            "code": "ThrottlingException",
-            "status": 400,
-            "throttled": True,
-            "throttling_error": True,
-            "standard_retryable": True,
-        }
-    ]
+    assert probe.verdicts == throttled_once("ThrottlingException")
 
 
 def test_rl2_route53profiles_throttle_through_moto(
@@ -219,7 +175,7 @@ def test_rl2_route53profiles_throttle_through_moto(
     assert isinstance(raised.value, profiles.exceptions.ThrottlingException)
 
     retrying = client("route53profiles", attempts=3)
-    probe = RetryProbe(retrying, clock)
+    probe = RetryProbe(retrying, refill=1.0)
     assert retrying.list_profiles()["ResponseMetadata"]["RetryAttempts"] == 1
     assert probe.verdicts[0]["throttling_error"] and probe.verdicts[0]["standard_retryable"]
     assert refused_calls() == {"route53profiles:ListProfiles": 2}
@@ -416,25 +372,13 @@ def test_is_mutating(operation: str, mutating: bool) -> None:
 
 def test_faults_apply_in_moto_server_mode(faults: list[dict[str, Any]], clock: FrozenClock) -> None:
     faults.append({"kind": "throttle", "service": "route53", "rate": 1})
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        r53 = boto3.client(
-            "route53",
-            region_name=REGION,
-            endpoint_url=f"http://{host}:{port}",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-        )
+    with moto_server(REGION) as served:
+        r53 = served.client("route53", config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
         r53.list_hosted_zones()
         with pytest.raises(ClientError) as raised:
             r53.list_hosted_zones()
         assert raised.value.response["Error"]["Code"] == "Throttling"
         assert api_calls()["route53:ListHostedZones"] == 2
-    finally:
-        server.stop()
 
 
 # --------------------------------------------------------------------------------------------------

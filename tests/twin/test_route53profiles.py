@@ -706,24 +706,13 @@ def test_tags_on_profiles_and_associations() -> None:
 
 
 def test_threaded_moto_server_serves_route53profiles() -> None:
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto_server import moto_server
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        rp = boto3.client(
-            "route53profiles",
-            region_name=REGION,
-            endpoint_url=f"http://{host}:{port}",
-            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-            aws_secret_access_key="secret",
-        )
+    with moto_server(REGION) as served:
+        rp = served.client("route53profiles")
         profile = rp.create_profile(Name="srv", ClientToken="srv")["Profile"]
         rp.tag_resource(ResourceArn=profile["Arn"], Tags={"a": "b"})  # ARN in the path
         assert rp.list_tags_for_resource(ResourceArn=profile["Arn"])["Tags"] == {"a": "b"}
         with pytest.raises(ClientError) as exc:
             rp.get_profile(ProfileId="rp-missing")
         assert error_code(exc) == "ResourceNotFoundException"
-    finally:
-        server.stop()

@@ -30,6 +30,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from profile_migrator.aws.session import shared_session
 from profile_migrator.estate import parse_scenario
+from retry_probe import RetryProbe, throttled_once
 
 from twin.clock import get_clock
 from twin.core import Twin
@@ -494,33 +495,6 @@ def test_resolver_outage_fault_is_servfail_inside_the_window() -> None:
 # RL-1 / RL-2: a scenario's throttle fault, answered by the twin in the service's real error format
 
 
-class _Throttled:
-    """``needs-retry`` hook: records each failed attempt as botocore's standard retry mode sees it,
-    and refills the bucket (one token's worth of simulated time) before botocore retries."""
-
-    def __init__(self, boto_client: Any, refill: float) -> None:
-        self.seen: list[dict[str, Any]] = []
-        self.refill = refill
-        boto_client.meta.events.register_first("needs-retry", self)
-
-    def __call__(self, **kwargs: Any) -> None:
-        response = kwargs.get("response")
-        if response is None or response[0].status_code < 300:
-            return
-        ctx = standard.RetryEventAdapter().create_retry_context(**kwargs)
-        self.seen.append(
-            {
-                "code": ctx.get_error_code(),
-                "status": response[0].status_code,
-                "throttling": standard.ThrottlingErrorDetector(
-                    standard.RetryEventAdapter()
-                ).is_throttling_error_from_context(ctx),
-                "retryable": standard.StandardRetryConditions().is_retryable(ctx),
-            }
-        )
-        get_clock().advance(self.refill)
-
-
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore sleeps real seconds between attempts; the bucket is refilled by the hook instead."""
@@ -574,10 +548,10 @@ class TestThrottleFault:
         # botocore's standard retry mode classifies it as throttling and retries it (after the hook
         # refilled the bucket with one token's worth of simulated time).
         retrying = client(tw, service, config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
-        probe = _Throttled(retrying, refill=1 / RATE)
+        probe = RetryProbe(retrying, refill=1 / RATE)
         resp = getattr(retrying, call)()
         assert resp["ResponseMetadata"]["RetryAttempts"] == 1
-        assert probe.seen == [{"code": code, "status": status, "throttling": True, "retryable": True}], rule
+        assert probe.verdicts == throttled_once(code, status), rule
 
     def test_rl1_rl2_throttle_leaves_unthrottled_services_alone(self, throttled_twin: Twin) -> None:
         sts = client(
