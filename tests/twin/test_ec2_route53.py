@@ -116,8 +116,19 @@ def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def test_res6_endpoint_enis_dns_entries_and_managed_zone(twin: TwinSettings) -> None:
-    ec2 = boto3.client("ec2", region_name=REGION)
+@pytest.fixture
+def ec2(twin: TwinSettings) -> Any:
+    """An EC2 client of the twin's default account."""
+    return boto3.client("ec2", region_name=REGION)
+
+
+@pytest.fixture
+def r53(twin: TwinSettings) -> Any:
+    """A Route 53 client of the twin's default account."""
+    return boto3.client("route53", region_name=REGION)
+
+
+def test_res6_endpoint_enis_dns_entries_and_managed_zone(ec2: Any) -> None:
     vpc_id, subnets = make_vpc(ec2)
     other = ec2.create_network_interface(SubnetId=subnets[0])["NetworkInterface"]["PrivateIpAddress"]
     endpoint_id = make_endpoint(ec2, vpc_id, subnets, private_dns=True)
@@ -188,8 +199,7 @@ def test_res6_private_dns_requires_vpc_dns_attributes(
     assert error_code(excinfo) == "InvalidParameter"
 
 
-def test_res6_private_dns_name_of_ecr_api_and_override(twin: TwinSettings) -> None:
-    ec2 = boto3.client("ec2", region_name=REGION)
+def test_res6_private_dns_name_of_ecr_api_and_override(ec2: Any) -> None:
     vpc_id, subnets = make_vpc(ec2)
     ecr = make_endpoint(ec2, vpc_id, subnets, private_dns=True, service="com.amazonaws.us-east-1.ecr.api")
     names = [e["DnsName"] for e in describe(ec2, ecr)["DnsEntries"]]
@@ -242,8 +252,7 @@ def test_as2_private_dns_change_is_pending_then_available(twin: TwinSettings) ->
     )
 
 
-def test_as2_stuck_fault_keeps_endpoint_pending(twin: TwinSettings) -> None:
-    ec2 = boto3.client("ec2", region_name=REGION)
+def test_as2_stuck_fault_keeps_endpoint_pending(twin: TwinSettings, ec2: Any) -> None:
     vpc_id, subnets = make_vpc(ec2)
     endpoint_id = make_endpoint(ec2, vpc_id, subnets, private_dns=False)
     twin.faults.append({"kind": "stuck", "endpoint": "lambda", "endpoint_id": endpoint_id})
@@ -330,9 +339,7 @@ def test_cp1_private_dns_refused_while_same_name_phz_directly_associated(twin: T
     assert "conflicting DNS domain" in excinfo.value.response["Error"]["Message"]
 
 
-def test_cp2_conflicting_domain_in_vpc(twin: TwinSettings) -> None:
-    ec2 = boto3.client("ec2", region_name=REGION)
-    r53 = boto3.client("route53", region_name=REGION)
+def test_cp2_conflicting_domain_in_vpc(ec2: Any, r53: Any) -> None:
     vpc1, subnets1 = make_vpc(ec2)
     vpc2, subnets2 = make_vpc(ec2, "10.1.0.0/16")
     zone1 = make_zone(r53, "example.internal", vpc1)
@@ -362,9 +369,7 @@ def test_cp2_conflicting_domain_in_vpc(twin: TwinSettings) -> None:
     assert error_code(excinfo) == "ConflictingDomainExists"
 
 
-def test_cp3_last_vpc_association(twin: TwinSettings) -> None:
-    ec2 = boto3.client("ec2", region_name=REGION)
-    r53 = boto3.client("route53", region_name=REGION)
+def test_cp3_last_vpc_association(ec2: Any, r53: Any) -> None:
     vpc1, _ = make_vpc(ec2)
     vpc2, _ = make_vpc(ec2, "10.1.0.0/16")
     zone = make_zone(r53, "example.internal", vpc1)
@@ -379,9 +384,7 @@ def test_cp3_last_vpc_association(twin: TwinSettings) -> None:
     assert error_code(excinfo) == "VPCAssociationNotFound"
 
 
-def test_cp4_hosted_zone_not_empty(twin: TwinSettings) -> None:
-    ec2 = boto3.client("ec2", region_name=REGION)
-    r53 = boto3.client("route53", region_name=REGION)
+def test_cp4_hosted_zone_not_empty(ec2: Any, r53: Any) -> None:
     vpc1, _ = make_vpc(ec2)
     zone = make_zone(r53, "example.internal", vpc1)
     record = {
@@ -403,9 +406,7 @@ def test_cp4_hosted_zone_not_empty(twin: TwinSettings) -> None:
     assert r53.list_hosted_zones_by_vpc(VPCId=vpc1, VPCRegion=REGION)["HostedZoneSummaries"] == []
 
 
-def test_cp5_prior_request_not_complete(twin: TwinSettings) -> None:
-    ec2 = boto3.client("ec2", region_name=REGION)
-    r53 = boto3.client("route53", region_name=REGION)
+def test_cp5_prior_request_not_complete(twin: TwinSettings, ec2: Any, r53: Any) -> None:
     vpc1, _ = make_vpc(ec2)
     vpc2, _ = make_vpc(ec2, "10.1.0.0/16")
     zone = make_zone(r53, "example.internal", vpc1)
