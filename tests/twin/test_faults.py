@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -84,11 +84,22 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 # --------------------------------------------------------------------------------------------------
 # Throttling, per service, in its wire format, recognised by botocore
 
+Throttle = Callable[[str, float], None]
 
-def test_rl1_route53_throttle_is_retryable(
-    aws: None, faults: list[dict[str, Any]], clock: FrozenClock, no_backoff: None
-) -> None:
-    faults.append({"kind": "throttle", "service": "route53", "rate": 2})
+
+@pytest.fixture
+def throttle(aws: None, faults: list[dict[str, Any]], clock: FrozenClock, no_backoff: None) -> Throttle:
+    """``throttle(service, rate)``: a throttle fault of ``rate`` calls per simulated second on ``service``,
+    in the mock account, on the frozen clock, with no real retry sleeps."""
+
+    def add(service: str, rate: float) -> None:
+        faults.append({"kind": "throttle", "service": service, "rate": rate})
+
+    return add
+
+
+def test_rl1_route53_throttle_is_retryable(throttle: Throttle) -> None:
+    throttle("route53", 2)
     r53 = client("route53")
     r53.list_hosted_zones()
     r53.list_hosted_zones()
@@ -105,32 +116,41 @@ def test_rl1_route53_throttle_is_retryable(
     assert probe.verdicts == throttled_once("Throttling")
 
 
-def test_rl1_route53_throttle_is_retried_by_legacy_mode(
-    aws: None, faults: list[dict[str, Any]], clock: FrozenClock, no_backoff: None
-) -> None:
-    faults.append({"kind": "throttle", "service": "route53", "rate": 1})
+def test_rl1_route53_throttle_is_retried_by_legacy_mode(throttle: Throttle) -> None:
+    throttle("route53", 1)
     legacy = client("route53", attempts=3, mode="legacy")
     legacy.list_hosted_zones()
     RetryProbe(legacy, refill=1.0)
     assert legacy.list_hosted_zones()["ResponseMetadata"]["RetryAttempts"] == 1
 
 
-def test_ec2_throttle_is_request_limit_exceeded_and_retryable(
-    aws: None, faults: list[dict[str, Any]], clock: FrozenClock, no_backoff: None
+@pytest.mark.parametrize(
+    ("service", "call", "operation", "code", "status", "modeled"),
+    [
+        ("ec2", "describe_vpcs", "DescribeVpcs", "RequestLimitExceeded", 503, False),  # EC2's own code
+        ("route53profiles", "list_profiles", "ListProfiles", "ThrottlingException", 400, True),  # RL-2
+    ],
+)
+def test_throttle_through_moto_is_refused_in_the_services_format_and_retried(
+    throttle: Throttle, service: str, call: str, operation: str, code: str, status: int, modeled: bool
 ) -> None:
-    faults.append({"kind": "throttle", "service": "ec2", "rate": 1})
-    ec2 = client("ec2")
-    ec2.describe_vpcs()
+    if service == "route53profiles":
+        pytest.importorskip("twin.moto_ext.route53profiles").register_route53profiles()
+    throttle(service, 1)
+    bare = client(service)
+    getattr(bare, call)()
     with pytest.raises(ClientError) as raised:
-        ec2.describe_vpcs()
-    assert raised.value.response["Error"]["Code"] == "RequestLimitExceeded"
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        getattr(bare, call)()
+    assert raised.value.response["Error"]["Code"] == code
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    if modeled:  # the service model names the error: botocore raises its own exception class
+        assert isinstance(raised.value, getattr(bare.exceptions, code))
 
-    retrying = client("ec2", attempts=3)
+    retrying = client(service, attempts=3)
     probe = RetryProbe(retrying, refill=1.0)
-    assert retrying.describe_vpcs()["ResponseMetadata"]["RetryAttempts"] == 1
-    assert probe.verdicts[0]["code"] == "RequestLimitExceeded"
-    assert probe.verdicts[0]["throttling_error"] and probe.verdicts[0]["standard_retryable"]
+    assert getattr(retrying, call)()["ResponseMetadata"]["RetryAttempts"] == 1
+    assert probe.verdicts == throttled_once(code, status)
+    assert refused_calls() == {f"{service}:{operation}": 2}
 
 
 def test_rl2_route53profiles_throttle_is_retryable(no_backoff: None) -> None:
@@ -159,26 +179,6 @@ def test_rl2_route53profiles_throttle_is_retryable(no_backoff: None) -> None:
     response = profiles.list_profiles()
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
     assert probe.verdicts == throttled_once("ThrottlingException")
-
-
-def test_rl2_route53profiles_throttle_through_moto(
-    aws: None, faults: list[dict[str, Any]], clock: FrozenClock, no_backoff: None
-) -> None:
-    register = pytest.importorskip("twin.moto_ext.route53profiles").register_route53profiles
-    register()
-    faults.append({"kind": "throttle", "service": "route53profiles", "rate": 1})
-    profiles = client("route53profiles")
-    profiles.list_profiles()
-    with pytest.raises(ClientError) as raised:
-        profiles.list_profiles()
-    assert raised.value.response["Error"]["Code"] == "ThrottlingException"
-    assert isinstance(raised.value, profiles.exceptions.ThrottlingException)
-
-    retrying = client("route53profiles", attempts=3)
-    probe = RetryProbe(retrying, refill=1.0)
-    assert retrying.list_profiles()["ResponseMetadata"]["RetryAttempts"] == 1
-    assert probe.verdicts[0]["throttling_error"] and probe.verdicts[0]["standard_retryable"]
-    assert refused_calls() == {"route53profiles:ListProfiles": 2}
 
 
 class _Raw:
