@@ -25,7 +25,7 @@ from profile_migrator.aws.session import Account, assume_role, operator_account
 from profile_migrator.estate import Scenario, ScenarioError, dump_scenario_yaml, parse_scenario
 from profile_migrator.models import role_parts
 
-from .main import EXIT_INVALID, cli, file_option
+from .main import EXIT_INVALID, cli, file_option, output_option
 
 
 def _fail(message: str) -> NoReturn:
@@ -142,13 +142,7 @@ def _migration(
     help="The Route 53 Profile to migrate to (scenario name or rp- id): writes `migration`.",
 )
 @click.option("--endpoints", default="", help="Comma-separated endpoints to migrate (names or vpce- ids).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the scenario here (default: stdout).",
-)
+@output_option("-o", "--output", help="Write the scenario here (default: stdout).")
 def discover_cmd(
     ids_file: str | None,
     accounts_file: str | None,

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import click
 
-from .main import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_REFUSED, _emit_json, _load, cli, procedure_option
+from .main import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_REFUSED,
+    _emit_json,
+    _load,
+    cli,
+    output_option,
+    procedure_option,
+)
 
 _EXIT = {"SUCCEEDED": EXIT_OK, "ROLLED_BACK": EXIT_FAILED, "FAILED": EXIT_FAILED, "REFUSED": EXIT_REFUSED}
 
@@ -21,11 +31,10 @@ _EXIT = {"SUCCEEDED": EXIT_OK, "ROLLED_BACK": EXIT_FAILED, "FAILED": EXIT_FAILED
 @procedure_option(
     "converge: the product's state machine; published: the manual procedure replayed literally."
 )
-@click.option(
+@output_option(
     "--report",
     "report_dir",
-    type=click.Path(file_okay=False),
-    default=None,
+    directory=True,
     help="Write a report (HTML + SVG) to this directory, with the published replay beside our run.",
 )
 @click.option(
@@ -97,11 +106,9 @@ def twin_group() -> None:
 @twin_group.command("serve")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--port", type=int, default=0, help="HTTP port on 127.0.0.1 (default: a free port).")
-@click.option(
+@output_option(
     "--ids",
     "ids_file",
-    type=click.Path(dir_okay=False),
-    default=None,
     help="Write the map of scenario names to AWS ids, credentials and resolver addresses here.",
 )
 @click.option(

@@ -41,6 +41,12 @@ def file_option(name: str, dest: str, help: str) -> Callable[[F], F]:
     return click.option(name, dest, type=click.Path(dir_okay=False, exists=True), default=None, help=help)
 
 
+def output_option(*decls: str, help: str, directory: bool = False) -> Callable[[F], F]:
+    """An option naming a file (or, with ``directory``, a directory) to write; ``None`` when not given."""
+    path = click.Path(file_okay=not directory, dir_okay=directory)
+    return click.option(*decls, type=path, default=None, help=help)
+
+
 def procedure_option(help: str) -> Callable[[F], F]:
     """``--procedure converge|published``."""
     choice = click.Choice(["converge", "published"])
