@@ -78,25 +78,20 @@ def endpoint_state(raw: str) -> str:
 
 def list_vpcs(acct: Account) -> list[VpcInfo]:
     ec2 = acct.client("ec2")
-    out = []
-    for v in paginate(ec2, "describe_vpcs", "Vpcs"):
-        vid = v["VpcId"]
-        sup = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-        host = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"][
-            "Value"
-        ]
-        out.append(
-            VpcInfo(
-                vid,
-                name_tag(v.get("Tags"), vid),
-                v["CidrBlock"],
-                v.get("OwnerId", ""),
-                bool(sup),
-                bool(host),
-                tags_dict(v.get("Tags")),
-            )
-        )
-    return out
+    return [_vpc_info(ec2, v) for v in paginate(ec2, "describe_vpcs", "Vpcs")]
+
+
+def _vpc_info(ec2: Any, v: dict[str, Any]) -> VpcInfo:
+    """A DescribeVpcs entry with its two DNS attributes (DescribeVpcAttribute, one call each)."""
+    vid = v["VpcId"]
+    sup = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
+    host = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"][
+        "Value"
+    ]
+    tags = v.get("Tags")
+    return VpcInfo(
+        vid, name_tag(tags, vid), v["CidrBlock"], v.get("OwnerId", ""), bool(sup), bool(host), tags_dict(tags)
+    )
 
 
 def _endpoint(e: dict[str, Any]) -> EndpointInfo:
@@ -184,17 +179,4 @@ def get_vpc(acct: Account, vpc_id: str) -> VpcInfo | None:
         raise
     if not vpcs:
         return None
-    v = vpcs[0]
-    sup = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-    host = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"][
-        "Value"
-    ]
-    return VpcInfo(
-        vpc_id,
-        name_tag(v.get("Tags"), vpc_id),
-        v["CidrBlock"],
-        v.get("OwnerId", ""),
-        bool(sup),
-        bool(host),
-        tags_dict(v.get("Tags")),
-    )
+    return _vpc_info(ec2, vpcs[0])
