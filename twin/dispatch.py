@@ -46,7 +46,7 @@ from profile_migrator.aws.session import invocation_credentials
 
 from twin.clock import get_clock
 from twin.config import get_settings
-from twin.iam import Denied, invoke_allowed
+from twin.iam import Denied, access_denied, invoke_allowed
 
 LOG = logging.getLogger(__name__)
 
@@ -400,9 +400,7 @@ def _invoke(
     try:
         invoke_allowed(headers, arn, self.region_name)  # lambda:InvokeFunction of the caller's role
     except Denied as exc:
-        from moto.core.exceptions import AccessDeniedError
-
-        raise AccessDeniedError(user_arn=exc.caller.session_arn, action=exc.action) from exc
+        raise access_denied("lambda", exc) from exc
     with _lock:
         _invocations[name] += 1
         role_credentials = _credentials.get(arn)

@@ -254,6 +254,12 @@ def _params(response: Any) -> dict[str, Any]:
     for k, v in (getattr(response, "querystring", None) or {}).items():
         out[k] = v[0] if isinstance(v, list) and len(v) == 1 else v
     body = getattr(response, "body", None)
+    params = getattr(response, "params", None)  # moto's parsed parameters, when the service has them
+    if isinstance(params, dict):
+        out.update(params)
+    if isinstance(body, dict):
+        out.update(body)
+        return out
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     if isinstance(body, str) and body.startswith("{"):
@@ -523,6 +529,8 @@ def request_of(response: Any, operation: str | None = None) -> tuple[Request, st
     body = getattr(response, "body", "") or ""
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
+    if not isinstance(body, str):
+        body = json.dumps(body, default=str)
     op = operation or response._get_action()
     if isinstance(op, list):
         op = op[0]
@@ -546,7 +554,6 @@ def install() -> None:
             return
         _installed = True
     from moto.core.authorization import ActionAuthenticatorMixin
-    from moto.core.exceptions import AccessDeniedError
     from moto.s3.exceptions import S3AccessDeniedError
     from moto.sts.models import STSBackend
 
@@ -579,9 +586,41 @@ def install() -> None:
         except Denied as exc:
             if req.service == "s3":
                 raise S3AccessDeniedError() from exc
-            raise AccessDeniedError(user_arn=caller.session_arn, action=exc.action) from exc
+            raise access_denied(req.service, exc) from exc
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
+
+
+_protocols: dict[str, str] = {}
+
+
+def access_denied(service: str, denied: Denied) -> Exception:
+    """The AccessDenied error in the service's own wire format (JSON services name it
+    ``AccessDeniedException``, query and XML ones ``AccessDenied``)."""
+    from moto.core.exceptions import JsonRESTError, _RESTError
+
+    protocol = _protocols.get(service)
+    if protocol is None:
+        import botocore.session
+
+        try:
+            protocol = str(botocore.session.get_session().get_service_model(service).protocol)
+        except Exception:
+            protocol = "query"
+        _protocols[service] = protocol
+    message = str(denied)
+    err: _RESTError
+    if protocol in ("json", "rest-json"):
+        err = JsonRESTError("AccessDeniedException", message)
+    else:
+        err = _RESTError("AccessDenied", message)
+        if protocol == "rest-xml":  # Route 53: <ErrorResponse><Error>…</Error></ErrorResponse>
+            from xmltodict import unparse
+
+            body = {"ErrorResponse": {"Error": {"Type": "Sender", "Code": "AccessDenied", "Message": message}}}
+            err.description = unparse(body, full_document=True)
+    err.code = 403
+    return err
 
 
 def _s3_operation(response: Any, req: Request) -> str:

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from profile_migrator.planner import plan
@@ -53,9 +54,11 @@ def rehearse_state_machine(
     approve: str = "scenario",
     twin: Twin | None = None,
     abort_after_step: int | None = None,
+    template: Path | None = None,
 ) -> Result:
     """Deploy, run the migration execution to its end, report. ``abort_after_step``: stop the execution
-    once that step is done and start a new one with the same input (it must converge)."""
+    once that step is done and start a new one with the same input (it must converge). ``template``: a
+    copy of template.yaml to deploy instead (what a changed template would do)."""
     say = progress or (lambda _m: None)
     from twin.asl import reset_accounting, state_listeners, transitions
     from twin.dispatch import invocations, reset_invocations
@@ -68,7 +71,7 @@ def rehearse_state_machine(
     own = twin is None
     tw = twin or Twin(scn).start()
     try:
-        dep = deploy(tw)
+        dep = deploy(tw) if template is None else deploy(tw, template=template)
         clock = get_clock()
         reset_api_calls()
         reset_invocations()
