@@ -235,7 +235,11 @@ def _load_handler(code_uri: str, handler: str, function_name: str, env: dict[str
 
 
 def deploy(
-    tw: Twin, central: str | None = None, template: Path = TEMPLATE, parameters: dict[str, str] | None = None
+    tw: Twin,
+    central: str | None = None,
+    template: Path = TEMPLATE,
+    parameters: dict[str, str] | None = None,
+    member_template: Path = MEMBER_TEMPLATE,
 ) -> Deployment:
     """Deploy the central stack into account alias ``central`` (default: the migration Profile's owner,
     else the first Profile's). ``parameters`` override the template's defaults and the twin's values."""
@@ -336,7 +340,7 @@ def deploy(
         lid: template_roles.create(iam, translated.roles[lid], name, resolve)
         for lid, name in role_names.items()
     }
-    deploy_member_roles(tw, central, template_profile_arns(tw))
+    deploy_member_roles(tw, central, template_profile_arns(tw), member_template)
     glob = tpl.get("Globals", {}).get("Function", {})
     key, secret, token = acct.access_key()
     cred_env = {

@@ -73,6 +73,13 @@ class Principal:
 _lock = threading.Lock()
 _sessions: dict[str, Principal] = {}  # access key id -> role session
 _installed = False
+_evaluated: dict[str, int] = {}  # action -> calls evaluated (since reset)
+
+
+def evaluated() -> dict[str, int]:
+    """Calls evaluated per action since the last :func:`reset` (what a rehearsal's roles did)."""
+    with _lock:
+        return dict(_evaluated)
 
 
 def principal_of(access_key_id: str) -> Principal | None:
@@ -83,6 +90,7 @@ def principal_of(access_key_id: str) -> Principal | None:
 def reset() -> None:
     with _lock:
         _sessions.clear()
+        _evaluated.clear()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -499,6 +507,8 @@ def _trust_document(role_arn: str) -> dict[str, Any] | None:
 def check(req: Request, caller: Principal) -> None:
     """Raise :class:`Denied` unless the caller's role may make this request."""
     action = req.action
+    with _lock:
+        _evaluated[action] = _evaluated.get(action, 0) + 1
     if action == "sts:GetCallerIdentity":  # always allowed (AWS)
         return
     resources = _resource_of(req)

@@ -55,10 +55,12 @@ def rehearse_state_machine(
     twin: Twin | None = None,
     abort_after_step: int | None = None,
     template: Path | None = None,
+    member_template: Path | None = None,
 ) -> Result:
     """Deploy, run the migration execution to its end, report. ``abort_after_step``: stop the execution
     once that step is done and start a new one with the same input (it must converge). ``template``: a
-    copy of template.yaml to deploy instead (what a changed template would do)."""
+    copy of template.yaml (``member_template``: of member.yaml) to deploy instead (what a changed template
+    would do)."""
     say = progress or (lambda _m: None)
     from twin.asl import reset_accounting, state_listeners, transitions
     from twin.dispatch import invocations, reset_invocations
@@ -71,7 +73,10 @@ def rehearse_state_machine(
     own = twin is None
     tw = twin or Twin(scn).start()
     try:
-        dep = deploy(tw) if template is None else deploy(tw, template=template)
+        templates: dict[str, Path] = {"template": template} if template is not None else {}
+        if member_template is not None:
+            templates["member_template"] = member_template
+        dep = deploy(tw, **templates)
         clock = get_clock()
         reset_api_calls()
         reset_invocations()
