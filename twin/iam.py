@@ -6,7 +6,7 @@
   in moto's IAM (:func:`create_roles`).
 * A principal is a session of such a role (an ``sts:AssumeRole`` the twin made for a function, or one a
   function made itself). Calls with any other credentials (the twin's own admin sessions, the
-  operator's test credentials) are not evaluated: they are the twin, not the project.
+  operator's or a test's own roles) are not evaluated: they are the twin, not the project.
 * moto's own evaluator (``moto/iam/access_control.py``) checks actions only, matches resources against
   ``*``, treats an unmet condition as an explicit deny and compares trust principals as strings. The twin
   replaces the check (``ActionAuthenticatorMixin._authenticate_and_authorize_action``) with the AWS
@@ -72,6 +72,15 @@ class Principal:
 
 _lock = threading.Lock()
 _sessions: dict[str, Principal] = {}  # access key id -> role session
+_enforced: set[str] = set()  # ARNs of the roles deployed from the templates (the only ones evaluated)
+
+
+def enforce(role_arn: str) -> None:
+    """Evaluate the calls of this role's sessions (a role the twin deployed from a template)."""
+    with _lock:
+        _enforced.add(role_arn)
+
+
 _installed = False
 _evaluated: dict[str, int] = {}  # action -> calls evaluated (since reset)
 
@@ -83,13 +92,16 @@ def evaluated() -> dict[str, int]:
 
 
 def principal_of(access_key_id: str) -> Principal | None:
+    """The template role session these credentials belong to (None: not a template role's)."""
     with _lock:
-        return _sessions.get(access_key_id)
+        found = _sessions.get(access_key_id)
+        return found if found is not None and found.role_arn in _enforced else None
 
 
 def reset() -> None:
     with _lock:
         _sessions.clear()
+        _enforced.clear()
         _evaluated.clear()
 
 
@@ -627,7 +639,9 @@ def access_denied(service: str, denied: Denied) -> Exception:
         if protocol == "rest-xml":  # Route 53: <ErrorResponse><Error>…</Error></ErrorResponse>
             from xmltodict import unparse
 
-            body = {"ErrorResponse": {"Error": {"Type": "Sender", "Code": "AccessDenied", "Message": message}}}
+            body = {
+                "ErrorResponse": {"Error": {"Type": "Sender", "Code": "AccessDenied", "Message": message}}
+            }
             err.description = unparse(body, full_document=True)
     err.code = 403
     return err

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from twin.iam import enforce
+
 _URI_KEYS = ("CodeUri", "DefinitionUri", "ContentUri")
 
 
@@ -124,6 +126,7 @@ def create(iam: Any, spec: RoleSpec, name: str, resolve: Callable[[Any], Any]) -
             )
         except Exception as exc:
             raise ValueError(f"role {name}: policy {policy}: {exc}") from exc
+    enforce(str(arn))
     return str(arn)
 
 

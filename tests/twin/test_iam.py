@@ -20,7 +20,7 @@ from profile_migrator.estate import load_scenario
 from twin.config import get_settings
 from twin.core import Twin
 from twin.deploy import Deployment, deploy
-from twin.iam import ORGANIZATION_ID, Principal, evaluate, trusts
+from twin.iam import ORGANIZATION_ID, Principal, enforce, evaluate, trusts
 from twin.roles import credentials
 
 pytestmark = pytest.mark.twin
@@ -81,6 +81,7 @@ def test_member_role_trusts_only_the_central_roles(twin: tuple[Twin, Deployment]
         "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
     }
     iam.put_role_policy(RoleName=f"{MEMBER}-other", PolicyName="p", PolicyDocument=json.dumps(allow_all))
+    enforce(f"arn:aws:iam::{NETWORK}:role/{MEMBER}-other")  # as if another stack had deployed it
     with pytest.raises(ClientError) as exc:
         central(tw, "other").client("sts").assume_role(
             RoleArn=f"arn:aws:iam::{WORKLOADS}:role/{MEMBER}", RoleSessionName="xx"
