@@ -157,6 +157,9 @@ class Twin:
         forget_roles()  # credentials of an earlier twin mean nothing to this one
         forget_function_credentials()
         reset_iam_sessions()
+        from twin.asl import state_machine_credentials
+
+        state_machine_credentials.clear()
         if self.server:
             from unittest.mock import patch
 

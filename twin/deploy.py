@@ -23,6 +23,7 @@ import yaml
 from profile_migrator.aws.functions import register_probe
 
 from twin import roles as template_roles
+from twin.asl import state_machine_credentials
 from twin.core import Twin
 from twin.dispatch import install_dispatcher, lambda_environment, set_function_credentials
 from twin.iam import ORGANIZATION_ID
@@ -412,6 +413,11 @@ def deploy(
             type=props.get("Type", "STANDARD"),
         )
         dep.state_machines[lid] = sm["stateMachineArn"]
+        sm_role = role_arns.get(translated.owner.get(lid, ""))
+        if sm_role is not None:  # the interpreter's own calls run with the state machine's role (twin.asl)
+            state_machine_credentials[sm["stateMachineArn"]] = template_roles.credentials(
+                acct.client("sts"), sm_role, lid
+            )
         # `state_machine_arn` is the migration's (the first one, unless one is called MigrationStateMachine).
         if lid == "MigrationStateMachine" or not dep.state_machine_arn:
             dep.state_machine_arn = sm["stateMachineArn"]

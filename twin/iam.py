@@ -516,14 +516,15 @@ def _trust_document(role_arn: str) -> dict[str, Any] | None:
     return json.loads(doc) if isinstance(doc, str) else doc
 
 
-def check(req: Request, caller: Principal) -> None:
-    """Raise :class:`Denied` unless the caller's role may make this request."""
+def check(req: Request, caller: Principal, resources_hint: list[str] | None = None) -> None:
+    """Raise :class:`Denied` unless the caller's role may make this request (``resources_hint``: the
+    resource moto named, S3's bucket or object)."""
     action = req.action
     with _lock:
         _evaluated[action] = _evaluated.get(action, 0) + 1
     if action == "sts:GetCallerIdentity":  # always allowed (AWS)
         return
-    resources = _resource_of(req)
+    resources = resources_hint or _resource_of(req)
     context = _context_of(req, caller)
     docs = _documents(caller.account, caller.role_name)
     first = resources[0] if resources else None
@@ -604,7 +605,7 @@ def install() -> None:
         if req.service == "s3":
             req.operation = _s3_operation(self, req)
         try:
-            check(req, caller)
+            check(req, caller, None if resource == "*" else [resource])
         except Denied as exc:
             if req.service == "s3":
                 raise S3AccessDeniedError() from exc
