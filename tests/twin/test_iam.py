@@ -11,11 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from profile_migrator.aws.session import Account, assume_role, forget_roles, shared_session
+from profile_migrator.aws.session import (
+    Account,
+    assume_role,
+    forget_roles,
+    invocation_credentials,
+    shared_session,
+)
 from profile_migrator.estate import load_scenario
+from profile_migrator.models import AccountRef, Ctx
+from profile_migrator.runtime import accounts_for
 
 from twin.config import get_settings
 from twin.core import Twin
@@ -202,4 +209,23 @@ def test_evaluation_rules() -> None:
     }
     ctx = {"route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"]}
     assert evaluate([{"Statement": [only]}], "ec2:DeleteVpc", vpc, ctx) == ""
-    _ = boto3  # (clients come from the twin's accounts)
+
+
+def test_an_account_without_role_arn_is_reached_through_its_member_role(
+    twin: tuple[Twin, Deployment],
+) -> None:
+    tw, _ = twin
+    forget_roles()
+    step = central(tw, "step")
+    ctx = Ctx(
+        region="us-east-1",
+        accounts={"network": AccountRef(id=NETWORK), "workloads": AccountRef(id=WORKLOADS)},
+    )
+    token = invocation_credentials.set(step.credentials)  # as in an invocation of a step function
+    try:
+        accounts = accounts_for(ctx)
+    finally:
+        invocation_credentials.reset(token)
+    for alias, account in (("network", NETWORK), ("workloads", WORKLOADS)):
+        arn = accounts[alias].client("sts").get_caller_identity()["Arn"]
+        assert arn.startswith(f"arn:aws:sts::{account}:assumed-role/{MEMBER}/"), arn

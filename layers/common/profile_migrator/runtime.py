@@ -56,16 +56,21 @@ def _home(region: str) -> Account:
     return default_account(region)
 
 
+def member_role_arn(account_id: str, region: str) -> str:
+    """The member role (member.yaml, named ``MEMBER_ROLE_NAME``) of an account, in the region's partition."""
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    name = os.environ.get("MEMBER_ROLE_NAME", "profile-migrator-member")
+    return f"arn:{partition}:iam::{account_id}:role/{name}"
+
+
 def accounts_for(ctx: Ctx) -> dict[str, Account]:
-    """One :class:`Account` per alias: through its role when the input names one (CP-9)."""
+    """One :class:`Account` per alias, always through a role (CP-9): the one the input names, else the
+    account's member role — the central account's too (the functions' own roles hold no estate rights)."""
     home = _home(ctx.region)
-    out: dict[str, Account] = {}
-    for alias, acct in ctx.accounts.items():
-        if acct.role_arn:
-            out[alias] = assume_role(home, acct.role_arn, "profile-migrator")
-        else:
-            out[alias] = Account(home.session, ctx.region, account_id=acct.id, credentials=home.credentials)
-    return out
+    return {
+        alias: assume_role(home, acct.role_arn or member_role_arn(acct.id, ctx.region), "profile-migrator")
+        for alias, acct in ctx.accounts.items()
+    }
 
 
 def action_context(ctx: Ctx) -> actions.Context:
