@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from moto.core.config import DefaultConfig
 from profile_migrator.actions import Context
 from profile_migrator.aws.session import Account, default_account, forget_roles
 from profile_migrator.discovery import Discovered, discover
@@ -31,7 +32,7 @@ from twin.dnsview import LiveDns, Names
 from twin.iam import reset as reset_iam_sessions
 from twin.roles import forget_credentials as forget_function_credentials
 
-MOTO_CONFIG: dict[str, Any] = {
+MOTO_CONFIG: DefaultConfig = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
 }

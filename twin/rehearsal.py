@@ -7,14 +7,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from profile_migrator import actions
 from profile_migrator.estate import Scenario, dump_scenario
 from profile_migrator.planner import Plan, plan
+from profile_migrator.vocabulary import step_doc
 
 from twin.clock import get_clock
 from twin.core import Twin
+
+if TYPE_CHECKING:
+    from twin.deploy import Deployment
 
 ProgressFn = Callable[[str], None]
 
@@ -74,6 +79,26 @@ def _step_target(step: dict[str, Any]) -> str:
 #: Above this many watched (VPC, name) pairs the sampler resolves at settle events plus a thin periodic
 #: sample (docs/twin.md) instead of every pair every simulated second.
 EVENT_SAMPLING_ABOVE = 200
+
+
+def deploy_armed(tw: Twin, template: Path | None = None, member_template: Path | None = None) -> Deployment:
+    """Deploy the stack into the twin, zero what a rehearsal counts (AWS API calls, Lambda invocations,
+    state transitions) and arm the scenario's faults. ``template`` / ``member_template``: copies of
+    template.yaml / member.yaml to deploy instead (what a changed template would do)."""
+    from twin.asl import reset_accounting
+    from twin.deploy import deploy
+    from twin.dispatch import reset_invocations
+    from twin.faults import reset_api_calls
+
+    templates: dict[str, Path] = {"template": template} if template is not None else {}
+    if member_template is not None:
+        templates["member_template"] = member_template
+    dep = deploy(tw, **templates)
+    reset_api_calls()
+    reset_invocations()
+    reset_accounting()
+    tw.arm_faults()
+    return dep
 
 
 def start_sampler(twin: Twin) -> Any:
@@ -166,7 +191,7 @@ def _console_action(
     for attempt in range(CONSOLE_RETRIES + 1):
         try:
             with get_clock().busy():
-                return actions.perform(ctx, step), attempt
+                return actions.perform(ctx, step_doc(step)), attempt
         except ClientError as exc:
             if attempt == CONSOLE_RETRIES:
                 raise
