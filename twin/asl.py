@@ -239,7 +239,7 @@ def _patch_lambda_calls() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils as leu
 
     original_client = leu.boto_client_for
-    cache: dict[tuple[str, str], Any] = {}
+    cache: dict[tuple[str, str, str], Any] = {}
     cache_lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
@@ -287,8 +287,8 @@ def _patch_lambda_calls() -> None:
         resource_eval_s3 as writer_s3,
     )
 
-    reader_s3.boto_client_for = boto_client_for  # type: ignore[attr-defined]
-    writer_s3.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+    reader_s3.boto_client_for = boto_client_for
+    writer_s3.boto_client_for = boto_client_for
     leu.exec_lambda_function = exec_lambda_function
     leu.execute_lambda_function_integration = execute_lambda_function_integration
 

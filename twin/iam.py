@@ -26,6 +26,7 @@ import json
 import re
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -131,7 +132,7 @@ def _resource_matches(patterns: Any, resources: list[str] | None) -> bool:
     return all(any(_match(str(p), r) for p in _as_list(patterns)) for r in resources)
 
 
-_OPERATORS = {
+_OPERATORS: dict[str, Callable[[str, str], bool]] = {
     "StringEquals": lambda v, p: v == p,
     "StringNotEquals": lambda v, p: v != p,
     "StringEqualsIgnoreCase": lambda v, p: v.lower() == p.lower(),
@@ -360,9 +361,9 @@ def _resource_of(req: Request) -> list[str] | None:
             return [_profile_arn(str(pid), account, region)]
         return None
     if s == "ssm":
-        name = p.get("Path") or p.get("Name")
-        if name:
-            return [_arn("ssm", region, account, "parameter/" + str(name).strip("/"))]
+        param = p.get("Path") or p.get("Name")
+        if param:
+            return [_arn("ssm", region, account, "parameter/" + str(param).strip("/"))]
         return None
     if s == "secretsmanager" and "SecretId" in p:
         sid = str(p["SecretId"])
@@ -513,7 +514,8 @@ def _trust_document(role_arn: str) -> dict[str, Any] | None:
     except Exception:
         return None
     doc = role.assume_role_policy_document
-    return json.loads(doc) if isinstance(doc, str) else doc
+    loaded = json.loads(doc) if isinstance(doc, str) else doc
+    return loaded if isinstance(loaded, dict) else None
 
 
 def check(req: Request, caller: Principal, resources_hint: list[str] | None = None) -> None:
@@ -590,7 +592,7 @@ def install() -> None:
                 _sessions[role.access_key_id] = Principal(role.role_arn, role.session_name)
         return role
 
-    STSBackend.assume_role = assume_role  # type: ignore[method-assign]
+    STSBackend.assume_role = assume_role
 
     def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
         if not get_settings().iam:
@@ -611,7 +613,7 @@ def install() -> None:
                 raise S3AccessDeniedError() from exc
             raise access_denied(req.service, exc) from exc
 
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize
 
 
 _protocols: dict[str, str] = {}

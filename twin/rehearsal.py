@@ -86,14 +86,11 @@ def deploy_armed(tw: Twin, template: Path | None = None, member_template: Path |
     state transitions) and arm the scenario's faults. ``template`` / ``member_template``: copies of
     template.yaml / member.yaml to deploy instead (what a changed template would do)."""
     from twin.asl import reset_accounting
-    from twin.deploy import deploy
+    from twin.deploy import MEMBER_TEMPLATE, TEMPLATE, deploy
     from twin.dispatch import reset_invocations
     from twin.faults import reset_api_calls
 
-    templates: dict[str, Path] = {"template": template} if template is not None else {}
-    if member_template is not None:
-        templates["member_template"] = member_template
-    dep = deploy(tw, **templates)
+    dep = deploy(tw, template=template or TEMPLATE, member_template=member_template or MEMBER_TEMPLATE)
     reset_api_calls()
     reset_invocations()
     reset_accounting()
