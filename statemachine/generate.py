@@ -94,12 +94,24 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
     catch_to = f"{p}StepLeft" if mode == "cleanup" else f"{p}ExplainFailure"
     catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": catch_to}]
     states: dict[str, Any] = {
-        f"{p}NeedsApproval": {
+        # One Choice: ask for approval first when the step needs it (then come back here), else run the
+        # step's function.
+        f"{p}Perform": {
             "Type": "Choice",
             "Choices": [
-                {"Variable": "$.step.approval", "BooleanEquals": True, "Next": f"{p}RequestApproval"}
+                {
+                    "And": [
+                        {"Variable": "$.step.approval", "BooleanEquals": True},
+                        {"Variable": "$.approval", "IsPresent": False},
+                    ],
+                    "Next": f"{p}RequestApproval",
+                },
+                *(
+                    {"Variable": "$.step.function", "StringEquals": fn, "Next": f"{p}Run{fn}"}
+                    for fn in STEP_FUNCTIONS
+                ),
             ],
-            "Default": f"{p}Perform",
+            "Default": f"{p}UnknownAction",
         },
         f"{p}RequestApproval": {
             "Type": "Task",
@@ -118,26 +130,19 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
             "Catch": catch,
             "Next": f"{p}Perform",
         },
-        f"{p}Perform": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.step.function", "StringEquals": fn, "Next": f"{p}Run{fn}"}
-                for fn in STEP_FUNCTIONS
-            ],
-            "Default": f"{p}UnknownAction",
-        },
         f"{p}UnknownAction": {
             "Type": "Fail",
             "Error": "ActionError",
             "Cause": "no function for this step action",
         },
-        # A change that ends FAILED (AS-1) makes the status function raise: only settled/pending here.
+        # The step's function waits for its changes in its own invocation while that is cheaper than a Wait
+        # state (runtime.settle); a longer wait comes back here as pending, with the seconds to wait. A change
+        # that ends FAILED (AS-1) makes the function raise: only settled/pending here.
         f"{p}Settled": {
             "Type": "Choice",
             "Choices": [{"Variable": "$.result.state", "StringEquals": "settled", "Next": f"{p}StepDone"}],
             "Default": f"{p}PollWait",
         },
-        # Wait-and-poll: the interval grows (the status function doubles it up to a maximum).
         f"{p}PollWait": {"Type": "Wait", "SecondsPath": "$.result.interval", "Next": f"{p}PollStatus"},
         f"{p}PollStatus": task(
             "${StatusFunctionArn}",
@@ -146,17 +151,9 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
             f"{p}Settled",
             Catch=catch,
         ),
-        f"{p}StepDone": {
-            "Type": "Pass",
-            "Parameters": {
-                "index.$": "$.step.index",
-                "action.$": "$.step.action",
-                "polls.$": "$.result.polls",
-                "interval.$": "$.result.interval",
-                "waited.$": "$.result.elapsed",
-            },
-            "End": True,
-        },
+        # One result shape from the step and status functions: {index, action, label, waits, state, polls,
+        # interval, elapsed}.
+        f"{p}StepDone": {"Type": "Succeed", "OutputPath": "$.result"},
     }
     if mode == "cleanup":
         # Left for a person: recorded in the run table; the summary turns it into a warning
@@ -207,11 +204,19 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
         }
     for fn in STEP_FUNCTIONS:
         states[f"{p}Run{fn}"] = task(f"${{{fn}FunctionArn}}", params, "$.result", f"{p}Settled", Catch=catch)
-    return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}NeedsApproval", "States": states}
+    return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}Perform", "States": states}
 
 
 def wave_processor(p: str, mode: str) -> dict[str, Any]:
     """One wave (a child execution): its steps together (bounded, RL-1), then the probe gate of its VPCs."""
+    gate_params = {
+        "vpcs.$": "$.wave.gate",
+        "run.$": "$.run",
+        "config.$": "$.config",
+        "mode.$": "$.mode",
+        "steps.$": "$.wave.steps",
+    }
+    gate_catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": f"{p}GateFailed"}]
     return {
         "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
         "StartAt": f"{p}RunSteps",
@@ -227,29 +232,25 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
             },
             f"{p}HasGate": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.wave.gate[0]", "IsPresent": True, "Next": f"{p}GateInit"}],
+                "Choices": [{"Variable": "$.wave.gate[0]", "IsPresent": True, "Next": f"{p}GateCheck"}],
                 "Default": f"{p}WaveDone",
             },
-            f"{p}GateInit": {
-                "Type": "Pass",
-                "Result": {"checks": 0, "elapsed": 0, "streaks": {}, "status": "pending"},
-                "ResultPath": "$.gate",
-                "Next": f"{p}GateCheck",
-            },
-            # The probe in each gated VPC resolves the service name; N consecutive private answers pass.
+            # The probe in each gated VPC resolves the service name; N consecutive private answers pass. The
+            # gate function checks again every interval in its own invocation; out of time, it returns its
+            # state (pending), and GateWait -> GateAgain goes on from there.
             f"{p}GateCheck": task(
                 "${GateFunctionArn}",
-                {
-                    "vpcs.$": "$.wave.gate",
-                    "run.$": "$.run",
-                    "config.$": "$.config",
-                    "state.$": "$.gate",
-                    "mode.$": "$.mode",
-                    "steps.$": "$.wave.steps",
-                },
+                gate_params,
                 "$.gate",
                 f"{p}GateDecide",
-                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": f"{p}GateFailed"}],
+                Catch=gate_catch,
+            ),
+            f"{p}GateAgain": task(
+                "${GateFunctionArn}",
+                {**gate_params, "state.$": "$.gate"},
+                "$.gate",
+                f"{p}GateDecide",
+                Catch=gate_catch,
             ),
             # The gate's words (which VPCs answered what) are recorded for the parent, then the wave fails.
             f"{p}GateFailed": task(
@@ -289,7 +290,7 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
             f"{p}GateWait": {
                 "Type": "Wait",
                 "SecondsPath": "$.config.gate.interval_seconds",
-                "Next": f"{p}GateCheck",
+                "Next": f"{p}GateAgain",
             },
             f"{p}WaveDone": {
                 "Type": "Pass",

@@ -23,6 +23,20 @@ GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 120, "proof_
 POLL = {"initial_seconds": 2, "max_seconds": 30, "timeout_seconds": 900}
 
 
+def poll_config(scn: Any) -> dict[str, Any]:
+    """The rehearsal's polls: :data:`POLL`, with the durations this estate's changes take (the scenario's
+    ``twin.durations``) as their expected durations — what a team puts in the input once it has seen its
+    account's changes settle (AS-1..AS-3: AWS is silent)."""
+    d = scn.twin.durations
+    expected = {
+        "change": d.phz_change,
+        "endpoint": d.endpoint_pending,
+        "profile-association": d.profile_association,
+        "resource-association": d.resource_association,
+    }
+    return {**POLL, "expected_seconds": expected}
+
+
 def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
     """The sum, over waves, of the longest AWS duration a step of the wave waits for (AS-1..AS-3)."""
     d = scn.twin.durations
@@ -87,7 +101,7 @@ def rehearse_state_machine(
             approver = approver_for(approve, tw, dep, scn.twin.approver.answer, scn.twin.approver.at).start()
         player = EventPlayer(tw, dep, t0=t_sim0, say=say).start() if scn.events else None
         sfn = tw.accounts()[dep.account].client("stepfunctions")
-        inp = json.dumps(execution_input(tw, dep, GATE, POLL))
+        inp = json.dumps(execution_input(tw, dep, GATE, poll_config(scn)))
         executions: list[str] = []
         try:
             while True:
@@ -219,7 +233,7 @@ class StepTimeline:
             return
         key = f"{arn}|{mode}|{step.get('index')}|{step.get('action')}"
         with self._lock:
-            if state.endswith(("NeedsApproval",)) and key not in self._open:
+            if state.endswith("Perform") and key not in self._open:
                 target = " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
                 entry = {
                     "index": step.get("index"),

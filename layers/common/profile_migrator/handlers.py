@@ -41,7 +41,7 @@ def step_handler(*actions: str) -> Handler:
         logger.info(
             "step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode}
         )
-        result = runtime.run_step(ev, allowed)
+        result = runtime.run_step(ev, allowed, runtime.Budget.of(context))
         metrics.add_metric(name="StepsPerformed", unit=MetricUnit.Count, value=1)
         return result
 
@@ -57,12 +57,12 @@ def preflight(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 @instrumented
 def status(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.poll_step(PollEvent.model_validate(event))
+    return runtime.poll_step(PollEvent.model_validate(event), runtime.Budget.of(context))
 
 
 @instrumented
 def gate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result = runtime.gate_check(GateEvent.model_validate(event))
+    result = runtime.gate_check(GateEvent.model_validate(event), runtime.Budget.of(context))
     metrics.add_metric(name="GateChecks", unit=MetricUnit.Count, value=1)
     return result
 
