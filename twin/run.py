@@ -51,7 +51,10 @@ def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
         "delete-zone-record": d.phz_change,
         "delete-zone": d.phz_change,
     }
-    return sum(max((per_action.get(s["action"], 0.0) for s in w["steps"]), default=0.0) for w in waves)
+    return sum(
+        max((per_action.get(s["action"], 0.0) for s in w["steps"] if s.get("wait") is not False), default=0.0)
+        for w in waves
+    )
 
 
 class _NoApprover:

@@ -83,6 +83,7 @@ class Step:
     published_step: int | None = None
     wave: int = 0
     gate: list[str] = field(default_factory=list)
+    with_prev: bool = False  # runs in the wave of the step before it (assign_waves)
 
     @property
     def destructive(self) -> bool:
@@ -622,6 +623,7 @@ class _Planner:
         for vpc in sorted(self.own_parking - set(self.parking_account)):
             self.parking_account[vpc] = scn.vpcs[vpc].account
             self.add(Step("delete-parking-vpc", vpc=vpc, account=scn.vpcs[vpc].account, published_step=7))
+        self.hoist_parking()
         self.assign_waves()
         plan = Plan(
             architecture,
@@ -815,14 +817,60 @@ class _Planner:
     def _assoc_added(self, zone: str) -> bool:
         return bool(self.zone_added.get(zone))
 
+    def hoist_parking(self) -> None:
+        """The parking of a zone at step 6 (its VPC created, then associated with the zone) changes no
+        watched VPC's answers — no workload VPC resolves through the parking VPC — so it runs beside the
+        endpoint's own earlier steps instead of in two waves of its own (issue 11): the VPC is created in
+        the wave of the endpoint's VPC leaving the zone (step 2, a Route 53 change; the creation is EC2's),
+        and associated with the zone in the wave that turns Private DNS on (step 3, EC2's: no other change
+        of the zone is in flight, CP-5). Zones with bridge copies (Q-1) keep the plain order."""
+        steps = self.steps
+        for park in list(steps):
+            if park.action != "create-parking-vpc" or park.published_step != 6 or park.zone in self.copies:
+                continue
+            i = steps.index(park)
+            nxt = steps[i + 1] if i + 1 < len(steps) else None
+            if not (
+                nxt is not None
+                and nxt.action == "associate-vpc-with-zone"
+                and nxt.vpc == park.vpc
+                and nxt.zone == park.zone
+            ):
+                continue
+            e = park.endpoint
+            step2 = next(
+                (
+                    j
+                    for j, s in enumerate(steps[:i])
+                    if s.endpoint == e and s.action == "disassociate-vpc-from-zone" and s.published_step == 2
+                ),
+                None,
+            )
+            step3 = next(
+                (j for j, s in enumerate(steps[:i]) if s.endpoint == e and s.action == "enable-private-dns"),
+                None,
+            )
+            if step2 is None or step3 is None or step3 != step2 + 1:
+                continue
+            assoc = steps.pop(i + 1)
+            steps.pop(i)
+            steps.insert(step2 + 1, park)  # beside step 2
+            steps.insert(step2 + 3, assoc)  # beside step 3 (now at step2 + 2)
+            park.with_prev = assoc.with_prev = True
+
     def assign_waves(self) -> None:
         """Group steps into waves: independent per-VPC associations run together (at most MAX_WAVE);
-        step-6 disassociations start with a canary alone, then waves that double (RL-1)."""
+        step-6 disassociations start with a canary alone, then waves that double (RL-1); a step marked
+        ``with_prev`` joins the wave before it (:meth:`hoist_parking`)."""
         wave = 0
         i = 0
         steps = self.steps
         while i < len(steps):
             s = steps[i]
+            if s.with_prev and i > 0:
+                s.wave = steps[i - 1].wave
+                i += 1
+                continue
             wave += 1
             s.wave = wave
             if s.action == "associate-vpc-with-profile":

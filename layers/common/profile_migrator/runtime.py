@@ -181,7 +181,9 @@ def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = Non
         "elapsed": 0.0,
         "called_at": called_at,
     }
-    if waits:
+    if waits and step.get("wait") is False:  # a change no watched VPC sees (workflow.phases)
+        res["unwaited"] = True
+    elif waits:
         settle(actx, res, ev.config.poll, ev.mode, budget or Budget.unlimited())
     return res
 
