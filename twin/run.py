@@ -23,6 +23,42 @@ GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 120, "proof_
 POLL = {"initial_seconds": 2, "max_seconds": 30, "timeout_seconds": 900}
 
 
+# Prices (us-east-1, on demand): Standard transitions (SF-5), Lambda requests and GB-seconds. In-task
+# polling is billed as the function's duration: the twin counts a handler's sleeps in simulated seconds.
+TRANSITION_USD = 0.025 / 1000
+LAMBDA_REQUEST_USD = 0.20 / 1_000_000
+LAMBDA_GB_SECOND_USD = 0.0000166667
+
+
+def cost_of(transitions: int, invocations: int, endpoints: int, pairs: int) -> dict[str, Any]:
+    """What the run cost: transitions, Lambda requests and GB-seconds (each handler's duration — work and
+    in-task sleeps, ``twin.dispatch.handler_seconds`` — times its memory), in total, per migrated endpoint
+    and per watched (VPC, name) pair."""
+    from twin.dispatch import handler_seconds
+
+    gb_s = sum(sec * mem / 1024 for sec, mem in handler_seconds().values())
+    usd = transitions * TRANSITION_USD + invocations * LAMBDA_REQUEST_USD + gb_s * LAMBDA_GB_SECOND_USD
+
+    def per(n: int) -> dict[str, float]:
+        n = max(n, 1)
+        return {
+            "transitions": round(transitions / n, 2),
+            "lambda_invocations": round(invocations / n, 2),
+            "usd": round(usd / n, 6),
+        }
+
+    return {
+        "usd": round(usd, 6),
+        "usd_transitions": round(transitions * TRANSITION_USD, 6),
+        "usd_lambda": round(invocations * LAMBDA_REQUEST_USD + gb_s * LAMBDA_GB_SECOND_USD, 6),
+        "lambda_gb_seconds": round(gb_s, 2),
+        "endpoints": endpoints,
+        "pairs": pairs,
+        "per_endpoint": per(endpoints),
+        "per_pair": per(pairs),
+    }
+
+
 def poll_config(scn: Any) -> dict[str, Any]:
     """The rehearsal's polls: :data:`POLL`, with the durations this estate's changes take (the scenario's
     ``twin.durations``) as their expected durations — what a team puts in the input once it has seen its
@@ -157,6 +193,12 @@ def rehearse_state_machine(
             result.state_transitions += sum(transitions(a) for a in player.executions())
         finish(tw, result, sampler, t_sim0, t_wall0)
         result.api_calls = dict(api_calls())
+        result.cost = cost_of(
+            result.state_transitions,
+            result.lambda_invocations,
+            len(scn.migration.endpoints),
+            len(result.resolution),
+        )
         return result
     finally:
         if own:

@@ -61,7 +61,17 @@ def test_pause_sleeps_on_the_installed_clock() -> None:
         pause.install(None)
 
 
-@pytest.mark.parametrize("example", ["path1-direct-phz.yaml", "path2-profile-phz.yaml", "multi-account.yaml"])
+@pytest.mark.parametrize(
+    "example",
+    [
+        "path1-direct-phz.yaml",
+        "path2-profile-phz.yaml",
+        "multi-account.yaml",
+        "two-profiles.yaml",
+        "greenfield.yaml",
+        "path2-bridge-copies.yaml",
+    ],
+)
 def test_parking_shares_the_waves_of_steps_2_and_3_and_the_plan_stays_proven(example: str) -> None:
     scn = load_scenario(EXAMPLES / example)
     p = plan(scn)
@@ -81,7 +91,7 @@ def test_parking_shares_the_waves_of_steps_2_and_3_and_the_plan_stays_proven(exa
                 "parking-"
             )
     # Path 1 and path 2: the parking VPC no longer takes two waves of its own.
-    if example != "multi-account.yaml":
+    if example in ("path1-direct-phz.yaml", "path2-profile-phz.yaml"):
         alone = [w for w in switch if [s["action"] for s in w["steps"]] == ["create-parking-vpc"]]
         assert not alone
     shared, lanes_, _ = lanes(p, "none")
@@ -96,3 +106,11 @@ def test_a_record_deleted_only_to_delete_its_zone_is_not_waited_for() -> None:
     steps = {s["action"]: s for w in cleanup for s in w["steps"]}
     assert steps["delete-zone-record"]["wait"] is False
     assert "wait" not in steps["delete-zone"]  # the parking VPC goes after the zone: that one is waited for
+
+
+def test_the_zone_joins_the_profile_in_the_wave_of_the_vpcs_that_join_it() -> None:
+    p = plan(load_scenario(EXAMPLES / "path1-direct-phz.yaml"))
+    first = phases(p, "none")[0][0]
+    assert [s["action"] for s in first["steps"]] == ["associate-vpc-with-profile"] * 3 + [
+        "associate-zone-with-profile"
+    ]

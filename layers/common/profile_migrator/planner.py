@@ -825,38 +825,47 @@ class _Planner:
         and associated with the zone in the wave that turns Private DNS on (step 3, EC2's: no other change
         of the zone is in flight, CP-5). Zones with bridge copies (Q-1) keep the plain order."""
         steps = self.steps
-        for park in list(steps):
-            if park.action != "create-parking-vpc" or park.published_step != 6 or park.zone in self.copies:
-                continue
-            i = steps.index(park)
-            nxt = steps[i + 1] if i + 1 < len(steps) else None
-            if not (
-                nxt is not None
-                and nxt.action == "associate-vpc-with-zone"
-                and nxt.vpc == park.vpc
-                and nxt.zone == park.zone
+        step2: dict[str | None, int] = {}
+        step3: dict[str | None, int] = {}
+        pairs: dict[
+            str | None, int
+        ] = {}  # endpoint -> index of its create-parking-vpc (then the association)
+        for i, st in enumerate(steps):
+            e = st.endpoint
+            if st.action == "disassociate-vpc-from-zone" and st.published_step == 2:
+                step2.setdefault(e, i)
+            elif st.action == "enable-private-dns":
+                step3.setdefault(e, i)
+            elif (
+                st.action == "create-parking-vpc"
+                and st.published_step == 6
+                and st.zone not in self.copies
+                and e not in pairs
+                and i + 1 < len(steps)
+                and steps[i + 1].action == "associate-vpc-with-zone"
+                and steps[i + 1].vpc == st.vpc
+                and steps[i + 1].zone == st.zone
             ):
+                pairs[e] = i
+        after: dict[int, Step] = {}  # index -> the parking step that now follows it
+        moved: set[int] = set()
+        for e, i in pairs.items():
+            two, three = step2.get(e), step3.get(e)
+            if two is None or three is None or three != two + 1 or not three < i:
                 continue
-            e = park.endpoint
-            step2 = next(
-                (
-                    j
-                    for j, s in enumerate(steps[:i])
-                    if s.endpoint == e and s.action == "disassociate-vpc-from-zone" and s.published_step == 2
-                ),
-                None,
-            )
-            step3 = next(
-                (j for j, s in enumerate(steps[:i]) if s.endpoint == e and s.action == "enable-private-dns"),
-                None,
-            )
-            if step2 is None or step3 is None or step3 != step2 + 1:
+            after[two], after[three] = steps[i], steps[i + 1]
+            moved.update((i, i + 1))
+            steps[i].with_prev = steps[i + 1].with_prev = True
+        if not moved:
+            return
+        out: list[Step] = []
+        for i, st in enumerate(steps):
+            if i in moved:
                 continue
-            assoc = steps.pop(i + 1)
-            steps.pop(i)
-            steps.insert(step2 + 1, park)  # beside step 2
-            steps.insert(step2 + 3, assoc)  # beside step 3 (now at step2 + 2)
-            park.with_prev = assoc.with_prev = True
+            out.append(st)
+            if i in after:
+                out.append(after[i])
+        self.steps = out
 
     def assign_waves(self) -> None:
         """Group steps into waves: independent per-VPC associations run together (at most MAX_WAVE);
@@ -876,6 +885,19 @@ class _Planner:
             if s.action == "associate-vpc-with-profile":
                 j = i + 1
                 while j < len(steps) and steps[j].action == s.action and j - i < MAX_WAVE:
+                    steps[j].wave = wave
+                    j += 1
+                # The zone that follows the joins onto the Profile goes with the last of them when the wave
+                # has room (issue 11): a VPC that sees the zone directly and through the Profile answers from
+                # the same zone (RES-3: local wins; the records are one), so the order inside the wave
+                # changes no answer; the calls are Profiles API calls on other resources (RL-2: at most
+                # MAX_WAVE together).
+                if (
+                    j < len(steps)
+                    and j - i < MAX_WAVE
+                    and steps[j].action == "associate-zone-with-profile"
+                    and (j + 1 == len(steps) or steps[j + 1].action != "associate-vpc-with-profile")
+                ):
                     steps[j].wave = wave
                     j += 1
                 i = j
