@@ -114,3 +114,9 @@ def test_the_zone_joins_the_profile_in_the_wave_of_the_vpcs_that_join_it() -> No
     assert [s["action"] for s in first["steps"]] == ["associate-vpc-with-profile"] * 3 + [
         "associate-zone-with-profile"
     ]
+
+
+def test_greenfield_turns_private_dns_on_while_the_vpc_joins_the_profile() -> None:
+    p = plan(load_scenario(EXAMPLES / "greenfield.yaml"))
+    first = phases(p, "none")[0][0]
+    assert [s["action"] for s in first["steps"]] == ["associate-vpc-with-profile", "enable-private-dns"]

@@ -867,6 +867,28 @@ class _Planner:
                 out.append(after[i])
         self.steps = out
 
+    def _profile_carries_none(self, j: int) -> bool:
+        """The migration's Profile carries no zone and no endpoint named like step ``j``'s endpoint (or a
+        parent of its name, RES-2) at the start, and every step before it is a VPC joining the Profile."""
+        step = self.steps[j]
+        mig = self.scn.migration
+        if mig is None or step.endpoint is None:
+            return False
+        name = self.scn.endpoint_dns_name(step.endpoint).rstrip(".").lower()
+        prof = self.scn.profiles[mig.profile]
+
+        def covers(other: str) -> bool:
+            other = other.rstrip(".").lower()
+            return name == other or name.endswith("." + other)
+
+        if any(
+            covers(self.scn.hosted_zones[z].name) for z in prof.hosted_zones if z in self.scn.hosted_zones
+        ):
+            return False
+        if any(covers(self.scn.endpoint_dns_name(e)) for e in prof.endpoints if e in self.scn.endpoints):
+            return False
+        return j > 0 and all(s.action == "associate-vpc-with-profile" for s in self.steps[:j])
+
     def assign_waves(self) -> None:
         """Group steps into waves: independent per-VPC associations run together (at most MAX_WAVE);
         step-6 disassociations start with a canary alone, then waves that double (RL-1); a step marked
@@ -892,10 +914,16 @@ class _Planner:
                 # the same zone (RES-3: local wins; the records are one), so the order inside the wave
                 # changes no answer; the calls are Profiles API calls on other resources (RL-2: at most
                 # MAX_WAVE together).
+                # Likewise an endpoint's Private DNS turned on right after the joins (greenfield) when the
+                # Profile carries nothing of its name: the joins change no answer of that name, and Private
+                # DNS answers in the endpoint's own VPC from its managed zone (RES-7), whatever the Profile.
                 if (
                     j < len(steps)
                     and j - i < MAX_WAVE
-                    and steps[j].action == "associate-zone-with-profile"
+                    and (
+                        steps[j].action == "associate-zone-with-profile"
+                        or (steps[j].action == "enable-private-dns" and self._profile_carries_none(j))
+                    )
                     and (j + 1 == len(steps) or steps[j + 1].action != "associate-vpc-with-profile")
                 ):
                     steps[j].wave = wave
