@@ -402,7 +402,15 @@ def definition() -> dict[str, Any]:
                 },
                 "Next": "AcquireLock",
             },
-            "AcquireLock": lock("acquire", "JoinProfile"),
+            "AcquireLock": lock("acquire", "HasSharedWaves"),
+            # A map run costs seconds to start even with no items: skip it when no VPC joins the Profile.
+            "HasSharedWaves": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.summary.shared_waves", "NumericGreaterThan": 0, "Next": "JoinProfile"}
+                ],
+                "Default": "MigrateEndpoints",
+            },
             # Up to the point of no return: any failure rolls back.
             # The VPCs that resolve through the Profile join it (shared by every endpoint), a wave at a time.
             "JoinProfile": waves_map(

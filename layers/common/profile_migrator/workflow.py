@@ -246,6 +246,7 @@ def run_documents(
         "waves": len(switch) + len(cleanup),
         "lanes": len(forward),
         "lanes_at_once": lanes_at_once(concurrency, len(forward)),
+        "shared_waves": len(shared),  # none: the state machine skips the JoinProfile map
         # a person reads the first ones; every warning is in plan.json
         "warnings": warnings[:20],
         "warnings_total": len(warnings),
