@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 
-.PHONY: setup test lint validate rehearse plan bench clean
+.PHONY: setup test lint validate build rehearse plan bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -27,14 +27,27 @@ validate: $(SAM)
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template member.yaml
 
+# The Lambda runtime is python3.13 on arm64: sam build refuses another interpreter, so a python3.13 must be
+# on the PATH (pyenv's when there is one). Dependencies come from the package index as arm64 wheels; no Docker.
+PY313 ?= $(shell for p in $(HOME)/.pyenv/versions/3.13*/bin/python3.13 $$(command -v python3.13); do "$$p" -c '' 2>/dev/null && echo "$$p" && break; done)
+
+build: $(SAM)
+	@test -n "$(PY313)" || { echo "make build needs a python3.13 (the Lambda runtime's) on the PATH or in pyenv"; exit 2; }
+	PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build --template template.yaml --build-dir .aws-sam/build
+	PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build --template member.yaml --build-dir .aws-sam/build-member
+	$(PY) bench/build_size.py .aws-sam/build
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=layers/common $(BIN)/mypy
 
 test: $(STAMP) validate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	PYTHONPATH=layers/common $(BIN)/mypy
+	# one worker per core: every test builds its own twin (free ports, its own loopback block)
+	$(BIN)/pytest -n auto
 
 plan: $(STAMP)
 	$(BIN)/profile-migrator plan examples/path1-direct-phz.yaml

@@ -10,6 +10,7 @@ the region and the deployed state machine). Imported by ``main()``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -17,19 +18,38 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 from profile_migrator.aws.session import Account, error_code, operator_account
 
-from .main import EXIT_FAILED, EXIT_INVALID, cli
+from .main import EXIT_FAILED, EXIT_INVALID, cli, file_option
 from .progress import Outcome, Tracker, render
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERRUPTED = 130
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where the CLI's AWS calls go and with which credentials: the connection options of every command."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    ids_file: str | None = None
+    account: str | None = None
+
+
 def _connection_options(f: F) -> F:
+    """The connection options, handed to the command as one ``where: Where``."""
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        fields = ("profile", "region", "endpoint_url", "ids_file", "account")
+        where = Where(**{k: kwargs.pop(k) for k in fields})
+        return f(*args, where=where, **kwargs)
+
     for option in reversed(
         [
             click.option("--profile", default=None, help="Named AWS profile (~/.aws/config) to use."),
@@ -41,12 +61,10 @@ def _connection_options(f: F) -> F:
             click.option(
                 "--endpoint-url", default=None, help="Send every AWS call here (e.g. the local twin)."
             ),
-            click.option(
+            file_option(
                 "--ids",
                 "ids_file",
-                type=click.Path(dir_okay=False, exists=True),
-                default=None,
-                help="The ids file of `profile-migrator twin serve`: endpoint URL, region, state machine "
+                "The ids file of `profile-migrator twin serve`: endpoint URL, region, state machine "
                 "and each account's keys.",
             ),
             click.option(
@@ -57,8 +75,8 @@ def _connection_options(f: F) -> F:
             ),
         ]
     ):
-        f = option(f)
-    return f
+        command = option(command)
+    return cast(F, command)
 
 
 @dataclass
@@ -67,7 +85,7 @@ class Connection:
     ids: dict[str, Any]
 
 
-def _fail(message: str, code: int = EXIT_INVALID) -> None:
+def _fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -77,17 +95,10 @@ def _arn_region(arn: str | None) -> str | None:
     return parts[3] if len(parts) > 4 and parts[0] == "arn" and parts[3] else None
 
 
-def connect(
-    *,
-    profile: str | None,
-    region: str | None,
-    endpoint_url: str | None,
-    ids_file: str | None,
-    account: str | None,
-    arn: str | None = None,
-    fallback_region: str | None = None,
-) -> Connection:
+def connect(where: Where, *, arn: str | None = None, fallback_region: str | None = None) -> Connection:
     """An :class:`Account` for the person at the terminal; exits 2 on a usage mistake."""
+    profile, region, endpoint_url = where.profile, where.region, where.endpoint_url
+    ids_file, account = where.ids_file, where.account
     ids: dict[str, Any] = {}
     credentials: dict[str, str] | None = None
     if ids_file:
@@ -194,22 +205,14 @@ def start_cmd(
     name: str | None,
     then_watch: bool,
     plain: bool,
-    profile: str | None,
-    region: str | None,
-    endpoint_url: str | None,
-    ids_file: str | None,
-    account: str | None,
+    where: Where,
 ) -> None:
     """Check REQUEST.json (the execution input) and start a migration; prints the execution ARN."""
     if state_machine_arn and stack_name:
         _fail("--state-machine-arn and --stack-name both name the state machine: use one")
     doc = _read_request(request)
     conn = connect(
-        profile=profile,
-        region=region,
-        endpoint_url=endpoint_url,
-        ids_file=ids_file,
-        account=account,
+        where,
         arn=state_machine_arn,
         fallback_region=str(doc.get("region", "us-east-1")),
     )
@@ -354,11 +357,7 @@ def watch_cmd(
     execution_arn: str,
     interval: float,
     plain: bool,
-    profile: str | None,
-    region: str | None,
-    endpoint_url: str | None,
-    ids_file: str | None,
-    account: str | None,
+    where: Where,
 ) -> None:
     """Follow a migration execution until it ends: the step in progress, AWS polls, probe gates, outcome.
 
@@ -368,14 +367,7 @@ def watch_cmd(
         _fail(
             f"{execution_arn!r} is not an execution ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME)"
         )
-    conn = connect(
-        profile=profile,
-        region=region,
-        endpoint_url=endpoint_url,
-        ids_file=ids_file,
-        account=account,
-        arn=execution_arn,
-    )
+    conn = connect(where, arn=execution_arn)
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

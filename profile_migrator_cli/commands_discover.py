@@ -17,19 +17,18 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
 from profile_migrator.aws.session import Account, assume_role, operator_account
 from profile_migrator.estate import Scenario, ScenarioError, dump_scenario_yaml, parse_scenario
+from profile_migrator.models import role_parts
 
-from .main import EXIT_INVALID, cli
-
-_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+from .main import EXIT_INVALID, cli, file_option
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_INVALID)
 
@@ -70,11 +69,11 @@ def read_accounts_file(path: str) -> dict[str, dict[str, str]]:
             _fail(f"{where}.id: {aid!r} is not a 12-digit account id (quote it in YAML)")
         role = entry.get("role_arn")
         if role is not None:
-            m = _ROLE_ARN.match(str(role))
-            if m is None:
+            parts = role_parts(str(role))  # a real partition, a role name IAM accepts (models.py)
+            if parts is None:
                 _fail(f"{where}.role_arn: {role!r} is not an IAM role ARN")
-            elif m.group(2) != aid:
-                _fail(f"{where}.role_arn: the role is in account {m.group(2)}, not {aid}")
+            elif parts[1] != aid:
+                _fail(f"{where}.role_arn: the role is in account {parts[1]}, not {aid}")
         out[str(alias)] = {"id": aid, **({"role_arn": str(role)} if role else {})}
     return out
 
@@ -112,7 +111,6 @@ def _migration(
         _fail(
             f"no {kind[:-1]} {value!r} in the discovered estate (it has {', '.join(sorted(names)) or 'none'})"
         )
-        return value
 
     return {
         "profile": resolve("profiles", profile, scn.profiles),
@@ -121,19 +119,15 @@ def _migration(
 
 
 @cli.command("discover")
-@click.option(
+@file_option(
     "--ids",
     "ids_file",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="The ids file of `profile-migrator twin serve`: read the twin, every account with its keys.",
+    "The ids file of `profile-migrator twin serve`: read the twin, every account with its keys.",
 )
-@click.option(
+@file_option(
     "--accounts",
     "accounts_file",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="YAML: alias -> {id, role_arn}: read these AWS accounts, each through its role.",
+    "YAML: alias -> {id, role_arn}: read these AWS accounts, each through its role.",
 )
 @click.option(
     "--region", default=None, help="With --accounts: the AWS Region to read (Profiles are regional)."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .main import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_REFUSED, _emit_json, _load, cli
+from .main import EXIT_FAILED, EXIT_INVALID, EXIT_OK, EXIT_REFUSED, _emit_json, _load, cli, procedure_option
 
 _EXIT = {"SUCCEEDED": EXIT_OK, "ROLLED_BACK": EXIT_FAILED, "FAILED": EXIT_FAILED, "REFUSED": EXIT_REFUSED}
 
@@ -18,12 +18,8 @@ _EXIT = {"SUCCEEDED": EXIT_OK, "ROLLED_BACK": EXIT_FAILED, "FAILED": EXIT_FAILED
 @cli.command("rehearse")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON object on stdout.")
-@click.option(
-    "--procedure",
-    type=click.Choice(["converge", "published"]),
-    default="converge",
-    show_default=True,
-    help="converge: the product's state machine; published: the manual procedure replayed literally.",
+@procedure_option(
+    "converge: the product's state machine; published: the manual procedure replayed literally."
 )
 @click.option(
     "--report",

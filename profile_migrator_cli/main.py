@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from profile_migrator.estate import Scenario, ScenarioError, load_scenario
 from profile_migrator.planner import Plan, plan
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -33,16 +36,21 @@ def cli() -> None:
     """Move interface VPC endpoint DNS from private hosted zones to Route 53 Profiles, with zero downtime."""
 
 
+def file_option(name: str, dest: str, help: str) -> Callable[[F], F]:
+    """An option naming an existing file (``--ids``, ``--accounts``), ``None`` when not given."""
+    return click.option(name, dest, type=click.Path(dir_okay=False, exists=True), default=None, help=help)
+
+
+def procedure_option(help: str) -> Callable[[F], F]:
+    """``--procedure converge|published``."""
+    choice = click.Choice(["converge", "published"])
+    return click.option("--procedure", type=choice, default="converge", show_default=True, help=help)
+
+
 @cli.command("plan")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as the contract's JSON object.")
-@click.option(
-    "--procedure",
-    type=click.Choice(["converge", "published"]),
-    default="converge",
-    show_default=True,
-    help="converge: the proven plan; published: the literal published order.",
-)
+@procedure_option("converge: the proven plan; published: the literal published order.")
 def plan_cmd(scenario: str, as_json: bool, procedure: str) -> None:
     """Plan the migration of SCENARIO and prove it step by step. Changes nothing."""
     scn = _load(scenario)

@@ -129,7 +129,7 @@ class Tracker:
     def _event(self, ev: dict[str, Any]) -> None:
         kind = str(ev["type"])
         if kind.endswith("StateEntered"):
-            det = ev.get("stateEnteredEventDetails", {})
+            det: dict[str, Any] = ev.get("stateEnteredEventDetails", {})
             self._entered(str(det.get("name", "")), _json(det.get("input")))
         elif kind.endswith("StateExited"):
             det = ev.get("stateExitedEventDetails", {})
@@ -188,7 +188,8 @@ class Tracker:
             view = StepView(int(step["index"]), str(step["action"]), _target(step), mode, step.get("wave"))
             self.steps[key] = view
         before = view.describe()
-        result = inp.get("result") if isinstance(inp.get("result"), dict) else {}
+        found = inp.get("result")
+        result: dict[str, Any] = found if isinstance(found, dict) else {}
         if "RequestApproval" in name:
             view.phase = "awaiting approval"
         elif name.endswith("PollWait"):

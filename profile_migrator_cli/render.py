@@ -46,8 +46,8 @@ def render_plan(scn: Scenario, result: Plan, console: Console | None = None) -> 
             f"  VPC [cyan]{vpc}[/cyan] keeps Profile {others}: joins at priority [bold]{prio}[/bold] (RES-12)"
         )
     by_step: dict[int, list[tuple[str, str, str]]] = {}
-    for p in result.predicted:
-        by_step.setdefault(p.after_step, []).append((p.vpc, p.answer, p.via))
+    for pred in result.predicted:
+        by_step.setdefault(pred.after_step, []).append((pred.vpc, pred.answer, pred.via))
     start = Table(title="Resolution at the start", expand=False)
     start.add_column("VPC")
     start.add_column("answer")

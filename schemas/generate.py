@@ -20,12 +20,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
-from profile_migrator import models  # noqa: E402
+from profile_migrator import arns, models  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "migration-input.schema.json"
 
 #: What ``MigrationInput._region`` accepts (``re.fullmatch``), as a schema pattern.
-REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+REGION_PATTERN = "^" + arns.REGION_PATTERN + "$"
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 
 # JSON pointer (inside the generated schema) -> keywords to add there.
@@ -51,8 +51,9 @@ DOCS: dict[str, dict[str, Any]] = {
         "title": "Interface VPC endpoints",
         "description": (
             "The interface endpoints whose DNS moves to the Profile: each one's id (vpce-...) or Name tag, "
-            "each once. A private hosted zone that serves one of them may hold only the alias record to the "
-            "endpoint (besides SOA and NS): anything else in it makes preflight refuse (FOREIGN_RECORDS)."
+            "each once (at most 250). A private hosted zone that serves one of them may hold only the alias "
+            "record to the endpoint (besides SOA and NS): anything else in it makes preflight refuse "
+            "(FOREIGN_RECORDS)."
         ),
         "examples": [["lambda"], ["vpce-0123456789abcdef0", "logs", "ssm"]],
     },
@@ -148,12 +149,14 @@ DOCS: dict[str, dict[str, Any]] = {
         "title": "Member role ARN",
         "description": (
             "The IAM role the state machine's functions assume in this account (deployed there by "
-            "member.yaml). Omit it for the account the state machine itself runs in."
+            "member.yaml). Omit it for the account the state machine itself runs in. It must be a role of "
+            "this very account (its id), in the partition of the input's region, named as the stack's "
+            "MemberRoleName: preflight refuses anything else before any AWS call."
         ),
         "examples": ["arn:aws:iam::222222222222:role/profile-migrator-member"],
     },
     "/$defs/AccountRef/properties/role_arn/anyOf/0": {
-        "pattern": models._ROLE_ARN.pattern,
+        "pattern": arns._ROLE_ARN.pattern,
     },
     "/$defs/GateConfig": {
         "title": "DNS probe gate",

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
 from profile_migrator.planner import MAX_WAVE  # noqa: E402
-from profile_migrator.workflow import STEP_FUNCTIONS  # noqa: E402
+from profile_migrator.workflow import STEP_ERRORS, STEP_FUNCTIONS  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "migrate.asl.json"
 
@@ -36,27 +36,54 @@ STEP_TIMEOUT_SECONDS = 60
 
 # Errors a retry cannot fix: the step refuses, or the request is wrong. Everything else (throttling,
 # PriorRequestNotComplete, a crashed runtime, Lambda service errors) is retried with backoff+jitter.
-FINAL_ERRORS = [
-    "Refused",
-    "InvalidInput",
-    "ActionError",
-    "UnsafeToDelete",
-    "ChangeFailed",
-    "PollTimeout",
-    "GateFailed",
-    "Locked",
-]
-TRANSIENT_RETRY: list[dict[str, Any]] = [
-    {"ErrorEquals": FINAL_ERRORS, "MaxAttempts": 0},
-    {
-        "ErrorEquals": ["States.ALL"],
-        "IntervalSeconds": 2,
-        "MaxAttempts": 4,
-        "BackoffRate": 2.0,
-        "MaxDelaySeconds": 30,
-        "JitterStrategy": "FULL",
-    },
-]
+FINAL_ERRORS = ["Refused", "InvalidInput", *STEP_ERRORS]
+
+
+def retry(final: list[str]) -> list[dict[str, Any]]:
+    """No retry of the ``final`` errors; everything else retried with backoff and full jitter."""
+    return [
+        {"ErrorEquals": final, "MaxAttempts": 0},
+        {
+            "ErrorEquals": ["States.ALL"],
+            "IntervalSeconds": 2,
+            "MaxAttempts": 4,
+            "BackoffRate": 2.0,
+            "MaxDelaySeconds": 30,
+            "JitterStrategy": "FULL",
+        },
+    ]
+
+
+TRANSIENT_RETRY = retry(FINAL_ERRORS)
+
+
+def catch_all(result_path: str, next_: str) -> list[dict[str, Any]]:
+    """A Catch that sends every error, kept at ``result_path``, to ``next_``."""
+    return [{"ErrorEquals": ["States.ALL"], "ResultPath": result_path, "Next": next_}]
+
+
+def fail(error: str, *, cause: str | None = None, cause_path: str | None = None) -> dict[str, Any]:
+    """A Fail state: a fixed cause, or the cause read from the state (``CausePath``)."""
+    out: dict[str, Any] = {"Type": "Fail", "Error": error}
+    if cause is not None:
+        out["Cause"] = cause
+    if cause_path is not None:
+        out["CausePath"] = cause_path
+    return out
+
+
+def failed_states(name: str) -> dict[str, dict[str, Any]]:
+    """The two ends of a failed step or wave: ``name`` fails in the outcome function's words (what it
+    explained), ``nameAsIs`` with the error as it came (when explaining failed too)."""
+    return {
+        name: {"Type": "Fail", "ErrorPath": "$.explained.error", "CausePath": "$.explained.cause"},
+        f"{name}AsIs": {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"},
+    }
+
+
+def set_mode(mode: str, next_: str) -> dict[str, Any]:
+    """A Pass state that sets ``$.mode`` (forward, cleanup, undo) for the waves that follow."""
+    return {"Type": "Pass", "Result": mode, "ResultPath": "$.mode", "Next": next_}
 
 
 def task(
@@ -92,7 +119,7 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
     """
     params = {"step.$": "$.step", **ITEM}
     catch_to = f"{p}StepLeft" if mode == "cleanup" else f"{p}ExplainFailure"
-    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": catch_to}]
+    catch = catch_all("$.failure", catch_to)
     states: dict[str, Any] = {
         # One Choice: ask for approval first when the step needs it (then come back here), else run the
         # step's function.
@@ -130,11 +157,7 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
             "Catch": catch,
             "Next": f"{p}Perform",
         },
-        f"{p}UnknownAction": {
-            "Type": "Fail",
-            "Error": "ActionError",
-            "Cause": "no function for this step action",
-        },
+        f"{p}UnknownAction": fail("ActionError", cause="no function for this step action"),
         # The step's function waits for its changes in its own invocation while that is cheaper than a Wait
         # state (runtime.settle); a longer wait comes back here as pending, with the seconds to wait. A change
         # that ends FAILED (AS-1) makes the function raise: only settled/pending here.
@@ -184,24 +207,9 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
             },
             "$.explained",
             f"{p}StepFailed",
-            Catch=[
-                {
-                    "ErrorEquals": ["States.ALL"],
-                    "ResultPath": "$.explain_failure",
-                    "Next": f"{p}StepFailedAsIs",
-                }
-            ],
+            Catch=catch_all("$.explain_failure", f"{p}StepFailedAsIs"),
         )
-        states[f"{p}StepFailed"] = {
-            "Type": "Fail",
-            "ErrorPath": "$.explained.error",
-            "CausePath": "$.explained.cause",
-        }
-        states[f"{p}StepFailedAsIs"] = {
-            "Type": "Fail",
-            "ErrorPath": "$.failure.Error",
-            "CausePath": "$.failure.Cause",
-        }
+        states.update(failed_states(f"{p}StepFailed"))
     for fn in STEP_FUNCTIONS:
         states[f"{p}Run{fn}"] = task(f"${{{fn}FunctionArn}}", params, "$.result", f"{p}Settled", Catch=catch)
     return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}Perform", "States": states}
@@ -216,7 +224,7 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
         "mode.$": "$.mode",
         "steps.$": "$.wave.steps",
     }
-    gate_catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": f"{p}GateFailed"}]
+    gate_catch = catch_all("$.failure", f"{p}GateFailed")
     return {
         "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
         "StartAt": f"{p}RunSteps",
@@ -264,24 +272,9 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
                 },
                 "$.explained",
                 f"{p}WaveFailed",
-                Catch=[
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "ResultPath": "$.explain_failure",
-                        "Next": f"{p}WaveFailedAsIs",
-                    }
-                ],
+                Catch=catch_all("$.explain_failure", f"{p}WaveFailedAsIs"),
             ),
-            f"{p}WaveFailed": {
-                "Type": "Fail",
-                "ErrorPath": "$.explained.error",
-                "CausePath": "$.explained.cause",
-            },
-            f"{p}WaveFailedAsIs": {
-                "Type": "Fail",
-                "ErrorPath": "$.failure.Error",
-                "CausePath": "$.failure.Cause",
-            },
+            **failed_states(f"{p}WaveFailed"),
             f"{p}GateDecide": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.gate.status", "StringEquals": "passed", "Next": f"{p}WaveDone"}],
@@ -368,7 +361,7 @@ def lock(op: str, next_: str) -> dict[str, Any]:
 
 
 def definition() -> dict[str, Any]:
-    rollback = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "LetStepsInFlightEnd"}]
+    rollback = catch_all("$.failure", "LetStepsInFlightEnd")
     return {
         "Comment": "profile-migrator: move interface endpoint DNS from private hosted zones to a Route 53 "
         "Profile with zero DNS downtime (generated by statemachine/generate.py)",
@@ -432,13 +425,13 @@ def definition() -> dict[str, Any]:
             ),
             # After the point of no return every watched VPC resolves through the Profile: a cleanup step that
             # keeps failing is left (a warning), never undone.
-            "StartCleanup": {"Type": "Pass", "Result": "cleanup", "ResultPath": "$.mode", "Next": "Cleanup"},
+            "StartCleanup": set_mode("cleanup", "Cleanup"),
             "Cleanup": lanes_map(
                 "Cleanup",
                 "$.run.cleanup",
                 "cleanup",
                 ResultPath="$.cleanup",
-                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.cleanup", "Next": "Summarize"}],
+                Catch=catch_all("$.cleanup", "Summarize"),
                 Next="Summarize",
             ),
             "Summarize": task(
@@ -451,13 +444,7 @@ def definition() -> dict[str, Any]:
                 },
                 "$.outcome",
                 "ReleaseLock",
-                Catch=[
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "ResultPath": "$.summarize_failure",
-                        "Next": "SummaryUnknown",
-                    }
-                ],
+                Catch=catch_all("$.summarize_failure", "SummaryUnknown"),
             ),
             "SummaryUnknown": {
                 "Type": "Pass",
@@ -494,32 +481,20 @@ def definition() -> dict[str, Any]:
                 {"execution.$": "$$.Execution.Name", "run.$": "$.run", "failure.$": "$.failure"},
                 "$.undo",
                 "StartUndo",
-                Catch=[
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "ResultPath": "$.rollback_failure",
-                        "Next": "ExplainRollbackFailure",
-                    }
-                ],
+                Catch=catch_all("$.rollback_failure", "ExplainRollbackFailure"),
             ),
-            "StartUndo": {"Type": "Pass", "Result": "undo", "ResultPath": "$.mode", "Next": "Undo"},
+            "StartUndo": set_mode("undo", "Undo"),
             "Undo": waves_map(
                 "Undo",
                 "$.undo.waves_key",
                 "undo",
                 ResultPath="$.undone",
                 Next="ReleaseAfterUndo",
-                Catch=[
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "ResultPath": "$.rollback_failure",
-                        "Next": "ExplainRollbackFailure",
-                    }
-                ],
+                Catch=catch_all("$.rollback_failure", "ExplainRollbackFailure"),
             ),
             "ReleaseAfterUndo": lock("release", "RolledBack"),
             # Why (which step, resource, AWS error) and what the rollback proved.
-            "RolledBack": {"Type": "Fail", "Error": "RolledBack", "CausePath": "$.undo.rolled_back"},
+            "RolledBack": fail("RolledBack", cause_path="$.undo.rolled_back"),
             "ExplainRollbackFailure": task(
                 "${OutcomeFunctionArn}",
                 {
@@ -531,20 +506,12 @@ def definition() -> dict[str, Any]:
                 },
                 "$.outcome",
                 "RollbackFailed",
-                Catch=[
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "ResultPath": "$.explain_failure",
-                        "Next": "RollbackFailedUnexplained",
-                    }
-                ],
+                Catch=catch_all("$.explain_failure", "RollbackFailedUnexplained"),
             ),
-            "RollbackFailed": {"Type": "Fail", "Error": "RollbackFailed", "CausePath": "$.outcome.cause"},
-            "RollbackFailedUnexplained": {
-                "Type": "Fail",
-                "Error": "RollbackFailed",
-                "Cause": "the rollback could not be completed or proven; the lock is kept",
-            },
+            "RollbackFailed": fail("RollbackFailed", cause_path="$.outcome.cause"),
+            "RollbackFailedUnexplained": fail(
+                "RollbackFailed", cause="the rollback could not be completed or proven; the lock is kept"
+            ),
         },
     }
 
@@ -553,18 +520,8 @@ ONBOARD_OUT = Path(__file__).resolve().parent / "onboard.asl.json"
 
 # Onboarding errors a retry cannot fix (profile_migrator.onboarding): they end the run FAILED at once.
 ONBOARD_FINAL_ERRORS = ["AssociationFailed", "PollTimeout", "ProbeFailed", "NotConfigured", "ValidationError"]
-ONBOARD_RETRY: list[dict[str, Any]] = [
-    {"ErrorEquals": ONBOARD_FINAL_ERRORS, "MaxAttempts": 0},
-    {
-        "ErrorEquals": ["States.ALL"],
-        "IntervalSeconds": 2,
-        "MaxAttempts": 4,
-        "BackoffRate": 2.0,
-        "MaxDelaySeconds": 30,
-        "JitterStrategy": "FULL",
-    },
-]
-ONBOARD_CATCH = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "NotifyFailure"}]
+ONBOARD_RETRY = retry(ONBOARD_FINAL_ERRORS)
+ONBOARD_CATCH = catch_all("$.failure", "NotifyFailure")
 
 
 def onboard_task(
@@ -593,6 +550,22 @@ def onboard_task(
     }
 
 
+def skipped(reason_path: str) -> dict[str, Any]:
+    """The onboarding's outcome when the VPC is not associated: who, where, and why (``reason_path``)."""
+    return {
+        "Type": "Pass",
+        "Parameters": {
+            "vpc_id.$": "$.request.vpc_id",
+            "account.$": "$.request.account",
+            "region.$": "$.request.region",
+            "status": "SKIPPED",
+            "reason.$": reason_path,
+            "execution.$": "$$.Execution.Name",
+        },
+        "Next": "Done",
+    }
+
+
 def onboard_definition() -> dict[str, Any]:
     """A new VPC joins the Profile (EV-1): decide -> associate (CP-9) -> poll to COMPLETE (AS-1) ->
     probe (if the VPC has one) -> notify. The execution is named ``onboard-<vpc id>`` by the trigger."""
@@ -609,18 +582,7 @@ def onboard_definition() -> dict[str, Any]:
                 ],
                 "Default": "Skipped",
             },
-            "Skipped": {
-                "Type": "Pass",
-                "Parameters": {
-                    "vpc_id.$": "$.request.vpc_id",
-                    "account.$": "$.request.account",
-                    "region.$": "$.request.region",
-                    "status": "SKIPPED",
-                    "reason.$": "$.decision.reason",
-                    "execution.$": "$$.Execution.Name",
-                },
-                "Next": "Done",
-            },
+            "Skipped": skipped("$.decision.reason"),
             "Associate": onboard_task(
                 "OnboardAssociate", "$.association", "AssociationSettled", decision="$.decision"
             ),
@@ -633,18 +595,7 @@ def onboard_definition() -> dict[str, Any]:
                 ],
                 "Default": "PollWait",
             },
-            "SkippedLate": {
-                "Type": "Pass",
-                "Parameters": {
-                    "vpc_id.$": "$.request.vpc_id",
-                    "account.$": "$.request.account",
-                    "region.$": "$.request.region",
-                    "status": "SKIPPED",
-                    "reason.$": "$.association.reason",
-                    "execution.$": "$$.Execution.Name",
-                },
-                "Next": "Done",
-            },
+            "SkippedLate": skipped("$.association.reason"),
             "PollWait": {"Type": "Wait", "SecondsPath": "$.association.interval", "Next": "Poll"},
             "Poll": onboard_task(
                 "OnboardStatus", "$.association", "AssociationSettled", association="$.association"
@@ -692,20 +643,12 @@ def onboard_definition() -> dict[str, Any]:
                 "Failed",
                 constants={"status": "FAILED"},
                 failure="$.failure",
-                catch=[
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "ResultPath": "$.notify_failure",
-                        "Next": "FailedUnnotified",
-                    }
-                ],
+                catch=catch_all("$.notify_failure", "FailedUnnotified"),
             ),
-            "Failed": {"Type": "Fail", "Error": "OnboardingFailed", "CausePath": "$.outcome.reason"},
-            "FailedUnnotified": {
-                "Type": "Fail",
-                "Error": "OnboardingFailed",
-                "Cause": "the onboarding failed and its notification failed too",
-            },
+            "Failed": fail("OnboardingFailed", cause_path="$.outcome.reason"),
+            "FailedUnnotified": fail(
+                "OnboardingFailed", cause="the onboarding failed and its notification failed too"
+            ),
         },
     }
 

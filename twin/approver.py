@@ -42,6 +42,7 @@ CALLBACK_FUNCTION = "ApprovalCallbackFunction"
 TWIN_APPROVER = "U0TWINAPPROVER"  # the Slack user id of the twin's approver (the only one allowed)
 TWIN_CHANNEL = "C0TWINAPPROVALS"
 TWIN_TEAM = "T0TWIN"
+TWIN_APP = "A0TWIN"
 TWIN_TOPIC = "profile-migrator-approvals"
 
 
@@ -67,7 +68,7 @@ def interaction_payload(
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": TWIN_TEAM},
-        "api_app_id": "A0TWIN",
+        "api_app_id": TWIN_APP,
         "team": {"id": TWIN_TEAM, "domain": "twin"},
         "container": {
             "type": "message",
@@ -194,7 +195,12 @@ class SlackApprover:
             (
                 CALLBACK_FUNCTION,
                 cb_env,
-                {"SLACK_SIGNING_SECRET_NAME": signing_name, "APPROVER_ALLOW_LIST": self.user_id},
+                {
+                    "SLACK_SIGNING_SECRET_NAME": signing_name,
+                    "APPROVER_ALLOW_LIST": self.user_id,
+                    "SLACK_TEAM_ID": TWIN_TEAM,  # the callback checks the workspace and the app too
+                    "SLACK_APP_ID": TWIN_APP,
+                },
             ),
         ):
             lam.update_function_configuration(

@@ -243,7 +243,7 @@ def _patch_parser() -> None:
         with get_clock().busy():
             return original(definition, *args, **kwargs)
 
-    asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+    asl_parser.AmazonStateLanguageParser.parse = staticmethod(parse)
 
 
 def _patch_wait_states() -> None:
@@ -313,12 +313,12 @@ def _patch_timeouts() -> None:
     # `threading.Event()`; give that module a `threading` whose Event waits in simulated seconds.
     proxy = types.ModuleType("threading_simclock")
     proxy.__dict__.update(real_threading.__dict__)
-    proxy.Event = SimEvent  # type: ignore[attr-defined]
-    es_mod.threading = proxy  # type: ignore[attr-defined]
+    proxy.Event = SimEvent
+    es_mod.threading = proxy
 
     # waitForTaskToken TimeoutSeconds and HeartbeatSeconds (and activities): every Event in the
     # callback module (CallbackEndpoint, HeartbeatEndpoint, ActivityTaskStartEndpoint) is simulated.
-    cb_mod.Event = SimEvent  # type: ignore[attr-defined]
+    cb_mod.Event = SimEvent
 
     # The state machine's top-level TimeoutSeconds: Program.eval joins its worker thread.
     def _program_eval(self: Any, env: Any) -> None:
@@ -429,7 +429,8 @@ def _patch_execution_names() -> None:
         execution_input: str | None = None,
         trace_header: str | None = None,
     ) -> Any:
-        return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+        # moto annotates both as str, yet passes None when the request has no input or trace header
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)  # type: ignore[arg-type]
 
     StepFunctionsParserBackend.start_execution = start_execution
 
@@ -523,7 +524,8 @@ def _patch_distributed_map() -> None:
                 env=env,
                 error_name=StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold),
                 event_type=HistoryEventType.MapRunFailed,
-                event_details=EventDetails(
+                # moto's EventDetails is a total TypedDict of every detail kind; an event holds one
+                event_details=EventDetails(  # type: ignore[typeddict-item]
                     executionFailedEventDetails=ExecutionFailedEventDetails(
                         error=EXCEED_TOLERATED, cause=cause
                     )

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from profile_migrator import arns
 from profile_migrator.actions import Context
 from profile_migrator.aws import ec2 as ec2_adapter
 from profile_migrator.aws import profiles as profiles_adapter
@@ -112,22 +113,22 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
         built.zones[name] = zid
         if zone.max_vpcs != DEFAULT_ZONE_MAX_VPCS:
             set_zone_vpc_limit(zid, zone.max_vpcs)  # as if the quota had been changed on request
-        for vpc in zone.vpcs:
-            if vpc == first:
+        for vpc_name in zone.vpcs:
+            if vpc_name == first:
                 continue
-            vacct_alias = scn.vpcs[vpc].account
+            vacct_alias = scn.vpcs[vpc_name].account
             if vacct_alias != zone.account:
-                r53.authorize_vpc(zacct, zid, built.vpcs[vpc], region)  # CP-9
-            r53.associate_vpc(accounts[vacct_alias], zid, built.vpcs[vpc], region)
+                r53.authorize_vpc(zacct, zid, built.vpcs[vpc_name], region)  # CP-9
+            r53.associate_vpc(accounts[vacct_alias], zid, built.vpcs[vpc_name], region)
         if holder is not None and zone.vpcs:
             r53.disassociate_vpc(zacct, zid, holder, region)
         for rec in zone.records:
             body: dict[str, Any]
             if rec.alias_to is not None:
-                ep = ec2_adapter.get_endpoint(
+                info = ec2_adapter.get_endpoint(
                     accounts[built.endpoint_accounts[rec.alias_to]], built.endpoints[rec.alias_to]
                 )
-                target = ep.regional_dns_name
+                target = info.regional_dns_name
                 body = r53.alias_record(rec.name, target, _endpoint_zone_id(accounts, built, rec.alias_to))
                 body["Type"] = rec.type
             else:
@@ -140,30 +141,31 @@ def build(scn: Scenario, base: Account, accounts: dict[str, Account] | None = No
             r53.change_record(zacct, zid, "CREATE", body)
     for name, prof in scn.profiles.items():
         pacct = accounts[prof.account]
-        info = profiles_adapter.create_profile(pacct, name)
-        pacct.client("route53profiles").tag_resource(ResourceArn=info.arn, Tags={"Name": name})
-        built.profiles[name] = info.id
-        built.profile_arns[name] = info.arn
+        prof_info = profiles_adapter.create_profile(pacct, name)
+        pacct.client("route53profiles").tag_resource(ResourceArn=prof_info.arn, Tags={"Name": name})
+        built.profiles[name] = prof_info.id
+        built.profile_arns[name] = prof_info.arn
         if prof.shared_with:
             ram_adapter.share_with_accounts(
-                pacct, f"{name}-share", info.arn, [scn.accounts[a] for a in prof.shared_with]
+                pacct, f"{name}-share", prof_info.arn, [scn.accounts[a] for a in prof.shared_with]
             )
-        for vpc, prio in prof.priorities.items():
+        for vpc_name, prio in prof.priorities.items():
             # CP-9: the VPC owner's account associates its own VPC with the (shared) Profile; RES-12: at the
             # scenario's priority (given only when not the default, so a lone association looks as AWS makes it).
             profiles_adapter.associate_vpc(
-                accounts[scn.vpcs[vpc].account],
-                info.id,
-                built.vpcs[vpc],
-                vpc,
-                prio if prio != 100 or len(scn.profiles_of_vpc(vpc)) > 1 else None,
+                accounts[scn.vpcs[vpc_name].account],
+                prof_info.id,
+                built.vpcs[vpc_name],
+                vpc_name,
+                prio if prio != 100 or len(scn.profiles_of_vpc(vpc_name)) > 1 else None,
             )
-        for zone in prof.hosted_zones:
-            profiles_adapter.associate_resource(pacct, info.id, r53.zone_arn(built.zones[zone]), zone)
-        for ep in prof.endpoints:
-            owner = scn.account_id(built.endpoint_accounts[ep])
-            arn = f"arn:aws:ec2:{region}:{owner}:vpc-endpoint/{built.endpoints[ep]}"
-            profiles_adapter.associate_resource(pacct, info.id, arn, ep)
+        for zone_name in prof.hosted_zones:
+            zone_arn = arns.zone_arn(region, built.zones[zone_name])
+            profiles_adapter.associate_resource(pacct, prof_info.id, zone_arn, zone_name)
+        for ep_name in prof.endpoints:
+            owner = scn.account_id(built.endpoint_accounts[ep_name])
+            arn = arns.endpoint_arn(region, owner, built.endpoints[ep_name])
+            profiles_adapter.associate_resource(pacct, prof_info.id, arn, ep_name)
     return built
 
 

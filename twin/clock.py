@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from twin.current import Current
+
 
 class SimClock:
     """Simulated seconds, advancing at ``1 / time_scale`` per real second while the twin *waits*
@@ -90,16 +92,6 @@ class SimClock:
             self._anchor_sim += simulated_seconds
 
 
-_clock: SimClock = SimClock(time_scale=0.01)
-_clock_lock = threading.Lock()
-
-
-def install_clock(clock: SimClock) -> SimClock:
-    global _clock
-    with _clock_lock:
-        _clock = clock
-    return clock
-
-
-def get_clock() -> SimClock:
-    return _clock
+_clock: Current[SimClock] = Current(SimClock(time_scale=0.01))
+install_clock = _clock.install
+get_clock = _clock.get

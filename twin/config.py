@@ -6,9 +6,10 @@ installs them from a scenario with :func:`install_settings`. Durations are simul
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from twin.current import Current
 
 DEFAULT_PROFILE_MAX_VPCS = 1000
 
@@ -52,16 +53,6 @@ class TwinSettings:
         return [(i, f) for i, f in enumerate(self.faults) if f.get("kind") == kind]
 
 
-_settings = TwinSettings()
-_lock = threading.Lock()
-
-
-def install_settings(settings: TwinSettings) -> TwinSettings:
-    global _settings
-    with _lock:
-        _settings = settings
-    return settings
-
-
-def get_settings() -> TwinSettings:
-    return _settings
+_settings: Current[TwinSettings] = Current(TwinSettings())
+install_settings = _settings.install
+get_settings = _settings.get

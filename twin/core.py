@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from moto.core.config import DefaultConfig
 from profile_migrator.actions import Context
 from profile_migrator.aws.session import Account, default_account, forget_roles
 from profile_migrator.discovery import Discovered, discover
@@ -29,7 +30,7 @@ from twin.clock import SimClock, get_clock, install_clock
 from twin.config import Durations, TwinSettings, get_settings, install_settings
 from twin.dnsview import LiveDns, Names
 
-MOTO_CONFIG: dict[str, Any] = {
+MOTO_CONFIG: DefaultConfig = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
 }

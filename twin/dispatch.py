@@ -373,7 +373,10 @@ def _invoke(
     handler = _resolve(function_name)
     if handler is None:
         assert _original_invoke is not None
-        return _original_invoke(self, function_name, qualifier, body, headers, response_headers)
+        out: bytes | str | None = _original_invoke(
+            self, function_name, qualifier, body, headers, response_headers
+        )
+        return out
 
     name = _split(function_name)[0]
     fn = _function_config(self, function_name, qualifier)

@@ -229,8 +229,8 @@ class VpcResolver:
             self._thread.join(timeout)
             if self._thread.is_alive():  # pragma: no cover - would be a bug in _serve
                 log.warning("resolver thread for %s did not stop in %.1fs", self.vpc, timeout)
-        for s in (self._udp, self._tcp):
-            if s is not None:
+        for sock in (self._udp, self._tcp):
+            if sock is not None:
                 with contextlib.suppress(OSError):
                     s.close()
         self._udp = self._tcp = None
@@ -409,10 +409,10 @@ class VpcResolver:
             reply.add_auth(RR(owner, QTYPE.SOA, ttl=neg, rdata=soa))
         if q.edns:
             reply.add_ar(EDNS0(udp_len=4096))
-        packed = reply.pack()
+        packed = bytes(reply.pack())
         if limit is not None and len(packed) > limit:  # too big for UDP: truncate, client retries on TCP
             header.tc = 1
-            packed = DNSRecord(header, q=DNSQuestion(qname, q.qtype, q.qclass)).pack()
+            packed = bytes(DNSRecord(header, q=DNSQuestion(qname, q.qtype, q.qclass)).pack())
         return packed
 
     # -- server loop -----------------------------------------------------------------------------

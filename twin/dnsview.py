@@ -147,7 +147,7 @@ class LiveDns:
         with self._lock:
             if self._live is None or now - self._built_at >= self.refresh:
                 try:
-                    with route53_zones.LOCK:
+                    with ec2_endpoints.LOCK:
                         self._live = live_state(self.region, self.names)
                 except RuntimeError:
                     # moto's dicts mutate under us (another thread creating a backend): keep serving the

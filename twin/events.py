@@ -38,13 +38,12 @@ from twin.deploy import (
     Deployment,
     _Resolver,
     create_event_resources,
-    deploy,
     deployed,
     evaluate_conditions,
     load_template,
     parameter_values,
 )
-from twin.rehearsal import ProgressFn, Result, finish, start_sampler
+from twin.rehearsal import ProgressFn, Result, deploy_armed, finish, start_sampler
 
 MEMBER_TEMPLATE = ROOT / "member.yaml"
 ONBOARD_STATE_MACHINE = "OnboardStateMachine"
@@ -172,7 +171,8 @@ class EventRouter:
             for rule in events.list_rules(EventBusName=bus).get("Rules", []):
                 if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                     continue
-                if not self._pattern.load(rule["EventPattern"]).matches_event(event):
+                # moto types the event as its EventMessageType TypedDict; this is EventBridge's JSON event.
+                if not self._pattern.load(rule["EventPattern"]).matches_event(event):  # type: ignore[arg-type]
                     continue
                 targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus).get("Targets", [])
                 for target in targets:
@@ -395,20 +395,16 @@ def rehearse_events_only(
     """
     from profile_migrator.planner import plan
 
-    from twin.asl import reset_accounting, transitions
-    from twin.dispatch import invocations, reset_invocations
-    from twin.faults import api_calls, reset_api_calls
+    from twin.asl import transitions
+    from twin.dispatch import invocations
+    from twin.faults import api_calls
 
     say = progress or (lambda _m: None)
     own = twin is None
     tw = twin or Twin(scn).start()
     try:
-        dep = deploy(tw)
+        dep = deploy_armed(tw)
         clock = get_clock()
-        reset_api_calls()
-        reset_invocations()
-        reset_accounting()
-        tw.arm_faults()
         t_sim0, t_wall0 = clock.now(), time.monotonic()
         sampler = start_sampler(tw).start()
         player = EventPlayer(tw, dep, t0=t_sim0, say=say, on_created=on_created).start()

@@ -7,14 +7,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from profile_migrator import actions
 from profile_migrator.estate import Scenario, dump_scenario
 from profile_migrator.planner import Plan, plan
+from profile_migrator.vocabulary import step_doc
 
 from twin.clock import get_clock
 from twin.core import Twin
+
+if TYPE_CHECKING:
+    from twin.deploy import Deployment
 
 ProgressFn = Callable[[str], None]
 
@@ -78,6 +82,22 @@ def _step_target(step: dict[str, Any]) -> str:
 #: Above this many watched (VPC, name) pairs the sampler resolves at settle events plus a thin periodic
 #: sample (docs/twin.md) instead of every pair every simulated second.
 EVENT_SAMPLING_ABOVE = 200
+
+
+def deploy_armed(tw: Twin) -> Deployment:
+    """Deploy the stack into the twin, zero what a rehearsal counts (AWS API calls, Lambda invocations,
+    state transitions) and arm the scenario's faults."""
+    from twin.asl import reset_accounting
+    from twin.deploy import deploy
+    from twin.dispatch import reset_invocations
+    from twin.faults import reset_api_calls
+
+    dep = deploy(tw)
+    reset_api_calls()
+    reset_invocations()
+    reset_accounting()
+    tw.arm_faults()
+    return dep
 
 
 def start_sampler(twin: Twin) -> Any:
@@ -170,7 +190,7 @@ def _console_action(
     for attempt in range(CONSOLE_RETRIES + 1):
         try:
             with get_clock().busy():
-                return actions.perform(ctx, step), attempt
+                return actions.perform(ctx, step_doc(step)), attempt
         except ClientError as exc:
             if attempt == CONSOLE_RETRIES:
                 raise

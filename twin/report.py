@@ -552,7 +552,7 @@ def _draw_panel(svg: _Svg, run: _Run, y0: float, span: float) -> float:
 
 
 def _draw_legend(svg: _Svg, y: float) -> None:
-    x = LABEL_X
+    x: float = LABEL_X
     svg.add('<g class="legend">')
     for kind, text in _LEGEND:
         svg.rect(x, y + 6, 14, 12, _colour(kind), cls=f"legend-swatch {kind}")
@@ -598,7 +598,7 @@ def _render(runs: list[_Run], title: str) -> str:
     svg.add(f"<title>{escape('Rehearsal timeline: ' + title if title else 'Rehearsal timeline')}</title>")
     svg.rect(0, 0, WIDTH, height, "#ffffff")
     _draw_legend(svg, 8)
-    y = 10 + LEGEND_H
+    y: float = 10 + LEGEND_H
     for run in runs:
         y = _draw_panel(svg, run, y, span) + PANEL_GAP
     svg.add("</svg>")

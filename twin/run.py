@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from profile_migrator.planner import plan
-from profile_migrator.workflow import ACTION_FUNCTIONS
+from profile_migrator.vocabulary import ACTION_FUNCTIONS, WaitKind, spec
 
 from twin.clock import get_clock
 from twin.core import Twin
-from twin.deploy import deploy, execution_input
-from twin.rehearsal import ProgressFn, Result, finish, start_sampler
+from twin.deploy import execution_input
+from twin.rehearsal import ProgressFn, Result, deploy_armed, finish, start_sampler
 
 # Probe gates and polls of the rehearsal (simulated seconds): what a team would put in the input.
 GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 120, "proof_timeout_seconds": 900}
@@ -76,19 +76,19 @@ def poll_config(scn: Any) -> dict[str, Any]:
 def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
     """The sum, over waves, of the longest AWS duration a step of the wave waits for (AS-1..AS-3)."""
     d = scn.twin.durations
-    per_action = {
-        "associate-vpc-with-profile": d.profile_association,
-        "associate-zone-with-profile": d.resource_association,
-        "disassociate-zone-from-profile": d.resource_association,
-        "associate-endpoint-with-profile": max(d.resource_association, d.endpoint_pending),
-        "enable-private-dns": d.endpoint_pending,
-        "associate-vpc-with-zone": d.phz_change,
-        "disassociate-vpc-from-zone": d.phz_change,
-        "delete-zone-record": d.phz_change,
-        "delete-zone": d.phz_change,
+    per_wait = {
+        WaitKind.PROFILE_ASSOCIATION: d.profile_association,
+        WaitKind.RESOURCE_ASSOCIATION: d.resource_association,
+        WaitKind.ENDPOINT: d.endpoint_pending,
+        WaitKind.CHANGE: d.phz_change,
     }
+
+    def longest(action: str) -> float:  # the waits of an action's spec (vocabulary.SPECS)
+        return max((per_wait.get(k, 0.0) for k in spec(action).waits), default=0.0)
+
+    # A step whose change is not waited for (``wait: false``, workflow.phases) is not on the critical path.
     return sum(
-        max((per_action.get(s["action"], 0.0) for s in w["steps"] if s.get("wait") is not False), default=0.0)
+        max((longest(s["action"]) for s in w["steps"] if s.get("wait") is not False), default=0.0)
         for w in waves
     )
 
@@ -110,10 +110,10 @@ def rehearse_state_machine(
     """Deploy, run the migration execution to its end, report. ``abort_after_step``: stop the execution
     once that step is done and start a new one with the same input (it must converge)."""
     say = progress or (lambda _m: None)
-    from twin.asl import reset_accounting, state_listeners, transitions
-    from twin.dispatch import invocations, reset_invocations
+    from twin.asl import state_listeners, transitions
+    from twin.dispatch import invocations
     from twin.events import EventPlayer, rehearse_events_only
-    from twin.faults import api_calls, reset_api_calls
+    from twin.faults import api_calls
 
     if scn.migration is None:  # nothing to migrate: the rehearsal only plays `events`
         return rehearse_events_only(scn, progress, twin=twin)
@@ -121,12 +121,8 @@ def rehearse_state_machine(
     own = twin is None
     tw = twin or Twin(scn).start()
     try:
-        dep = deploy(tw)
+        dep = deploy_armed(tw)
         clock = get_clock()
-        reset_api_calls()
-        reset_invocations()
-        reset_accounting()
-        tw.arm_faults()
         _map_crash_faults()
         t_sim0, t_wall0 = clock.now(), time.monotonic()
         sampler = start_sampler(tw).start()

@@ -228,11 +228,11 @@ class DnsQuerier:
                     if len(data) < 2:
                         continue
                     (qid,) = struct.unpack_from(">H", data)
-                    i = pending.pop((peer, qid), None)
-                    if i is None:
+                    at = pending.pop((peer, qid), None)
+                    if at is None:
                         continue
-                    vpc, name = targets[i]
-                    results[i] = self.classify(data, vpc, name, qid)
+                    vpc, name = targets[at]
+                    results[at] = self.classify(data, vpc, name, qid)
         return results
 
     def classify(self, data: bytes, vpc: str, name: str, qid: int) -> Classified:

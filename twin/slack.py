@@ -73,7 +73,7 @@ class SlackStandIn:
         """The ``SLACK_API_URL`` of this stand-in."""
         assert self._server is not None, "start() first"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}/api"
 
     # -- what the approver reads -------------------------------------------------------------------------
     def wait_for_messages(self, seen: int, timeout: float) -> list[Message]:

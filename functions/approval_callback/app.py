@@ -1,11 +1,13 @@
 """Slack interactivity callback (HTTP API v2): POST /slack/interactions -> an approval decided once.
 
 Thin: the checks and the decision live in :mod:`profile_migrator.approvals`; this maps them to HTTP
-(401 signature/timestamp, 403 approver, 404 unknown, 409 already decided, 410 expired, 200 decided).
+(400 malformed, 401 signature/timestamp, 403 approver/channel/workspace/app, 404 unknown, 409 already decided, 410 expired, 200 decided).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -21,15 +23,26 @@ tracer = Tracer()
 app = APIGatewayHttpResolver()
 
 
+@app.exception_handler(approvals.Refused)
+def refused(exc: approvals.Refused) -> Response:
+    logger.warning("approval refused", extra={"status": exc.status, "reason": exc.reason})
+    return Response(exc.status, content_types.TEXT_PLAIN, exc.reason)
+
+
 @app.post("/slack/interactions")
 @tracer.capture_method
 def slack_interaction() -> Response:
     ev = app.current_event
     try:
-        d = approvals.handle_interaction(ev.headers, ev.decoded_body or "")
-    except approvals.Refused as exc:
-        logger.warning("approval refused", extra={"status": exc.status, "reason": exc.reason})
-        return Response(exc.status, content_types.TEXT_PLAIN, exc.reason)
+        # the signature is over the raw bytes (SF-4): checked before the body is decoded as text
+        raw = (
+            base64.b64decode(ev.body or "", validate=True)
+            if ev.is_base64_encoded
+            else (ev.body or "").encode()
+        )
+    except (binascii.Error, ValueError):
+        raise approvals.BadRequest("the body is not valid base64") from None
+    d = approvals.handle_interaction(ev.headers, raw)
     logger.info(
         "approval decided",
         extra={

@@ -2,4 +2,4 @@
 
 from profile_migrator.handlers import step_handler
 
-lambda_handler = step_handler("associate-endpoint-with-profile", "disassociate-endpoint-from-profile")
+lambda_handler = step_handler("AssociateEndpointWithProfile")

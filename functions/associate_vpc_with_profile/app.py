@@ -2,4 +2,4 @@
 
 from profile_migrator.handlers import step_handler
 
-lambda_handler = step_handler("associate-vpc-with-profile", "disassociate-vpc-from-profile")
+lambda_handler = step_handler("AssociateVpcWithProfile")

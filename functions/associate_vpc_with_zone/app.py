@@ -2,4 +2,4 @@
 
 from profile_migrator.handlers import step_handler
 
-lambda_handler = step_handler("associate-vpc-with-zone")
+lambda_handler = step_handler("AssociateVpcWithZone")

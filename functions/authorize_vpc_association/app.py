@@ -2,4 +2,4 @@
 
 from profile_migrator.handlers import step_handler
 
-lambda_handler = step_handler("authorize-vpc-association", "revoke-vpc-association")
+lambda_handler = step_handler("AuthorizeVpcAssociation")

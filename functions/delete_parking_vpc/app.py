@@ -2,4 +2,4 @@
 
 from profile_migrator.handlers import step_handler
 
-lambda_handler = step_handler("delete-parking-vpc")
+lambda_handler = step_handler("DeleteParkingVpc")

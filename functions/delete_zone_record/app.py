@@ -2,4 +2,4 @@
 
 from profile_migrator.handlers import step_handler
 
-lambda_handler = step_handler("delete-zone-record", "create-zone-record")
+lambda_handler = step_handler("DeleteZoneRecord")

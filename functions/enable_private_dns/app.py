@@ -2,4 +2,4 @@
 
 from profile_migrator.handlers import step_handler
 
-lambda_handler = step_handler("enable-private-dns", "disable-private-dns")
+lambda_handler = step_handler("EnablePrivateDns")

@@ -5,9 +5,6 @@ back from another into a scenario file that ``plan`` and ``rehearse`` accept and
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from test_start_watch import CLI, ROOT, _cli, _env, _free_resolver_port
+from test_start_watch import ROOT, _cli, twin_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -29,44 +26,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     doc["hosted_zones"]["corp"]["max_vpcs"] = 500  # a raised Q-1 quota: discover reads it back
     scenario = tmp / "estate.yaml"
     scenario.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    ids_file = tmp / "ids.json"
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [
-            *CLI,
-            "twin",
-            "serve",
-            str(scenario),
-            "--ids",
-            str(ids_file),
-            "--resolver-port",
-            str(_free_resolver_port()),
-        ],
-        cwd=ROOT,
-        env=_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not ids_file.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"twin serve did not start:\n{(tmp / 'serve.log').read_text()}")
-            time.sleep(0.2)
-        yield {
-            "ids_file": str(ids_file),
-            "ids": json.loads(ids_file.read_text()),
-            "tmp": tmp,
-            "doc": doc,
-            "scenario": scenario,
-        }
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with twin_serve(scenario, tmp) as serving:
+        yield {**serving, "tmp": tmp, "doc": doc, "scenario": scenario}
 
 
 def _plan(path: Path) -> dict[str, Any]:

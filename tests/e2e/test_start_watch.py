@@ -4,6 +4,7 @@ endpoint with the project's state machine and functions deployed from template.y
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -56,24 +57,15 @@ def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """``profile-migrator twin serve examples/path1-direct-phz.yaml --deploy`` until the module ends."""
-    tmp = tmp_path_factory.mktemp("twin")
+@contextlib.contextmanager
+def twin_serve(scenario: Path, tmp: Path, *extra: str) -> Iterator[dict[str, Any]]:
+    """``profile-migrator twin serve SCENARIO`` in its own process until the block ends: its ids (AWS ids,
+    endpoint URL, accounts), the ids file and its log."""
     ids_file = tmp / "ids.json"
     log = (tmp / "serve.log").open("w")
+    args = [*CLI, "twin", "serve", str(scenario), "--ids", str(ids_file)]
     proc = subprocess.Popen(
-        [
-            *CLI,
-            "twin",
-            "serve",
-            str(SCENARIO),
-            "--ids",
-            str(ids_file),
-            "--resolver-port",
-            str(_free_resolver_port()),
-            "--deploy",
-        ],
+        [*args, "--resolver-port", str(_free_resolver_port()), *extra],
         cwd=ROOT,
         env=_env(),
         stdout=log,
@@ -98,6 +90,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """``profile-migrator twin serve examples/path1-direct-phz.yaml --deploy`` until the module ends."""
+    with twin_serve(SCENARIO, tmp_path_factory.mktemp("twin"), "--deploy") as serving:
+        yield serving
 
 
 def test_serve_deploy_writes_the_state_machine_into_the_ids(served: dict[str, Any]) -> None:

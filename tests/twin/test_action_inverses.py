@@ -10,34 +10,21 @@ from typing import Any
 
 import pytest
 import yaml
+from performing import FAST, settle
 from profile_migrator import actions
 from profile_migrator.estate import dump_scenario, parse_scenario
-from profile_migrator.planner import INVERSE, plan
+from profile_migrator.planner import plan
+from profile_migrator.vocabulary import INVERSE
 from profile_migrator.workflow import phases, undo_waves
 
-from twin.clock import get_clock
 from twin.core import Twin
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-FAST = {
-    "time_scale": 0.005,
-    "durations": {
-        "endpoint_pending": 4,
-        "profile_association": 2,
-        "resource_association": 2,
-        "phz_change": 2,
-    },
-}
 performed_actions: set[str] = set()
 
 
 def _settle(ctx: actions.Context, waits: list[actions.Wait]) -> None:
-    clock = get_clock()
-    t0 = clock.now()
-    while (state := actions.poll_all(ctx, waits)) == "pending":
-        assert clock.now() - t0 < 600, waits
-        clock.sleep(1)
-    assert state == "settled", waits
+    assert settle(ctx, waits) == "settled", waits
 
 
 def _estate(tw: Twin) -> dict[str, Any]:

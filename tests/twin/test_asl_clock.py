@@ -7,16 +7,14 @@ simulated time and on ordering; the only wall-clock bound is one coarse upper bo
 from __future__ import annotations
 
 import datetime
-import io
 import json
-import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from mini_twin import MOTO_CONFIG, REGION, MiniTwin, Peak
 from moto import mock_aws
 
 from twin.asl import SimWait, patch_asl_clock, sim_datetime, transitions, waits
@@ -25,68 +23,6 @@ from twin.config import TwinSettings, install_settings
 from twin.dispatch import install_dispatcher
 
 pytestmark = pytest.mark.twin
-
-MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-REGION = "us-east-1"
-
-
-class Twin:
-    """moto with Step Functions executing ASL and Lambda dispatched to Python callables."""
-
-    def __init__(self) -> None:
-        self.handlers: dict[str, Callable[[Any, Any], Any]] = {}
-        self.sfn = boto3.client("stepfunctions", region_name=REGION)
-        self.lam = boto3.client("lambda", region_name=REGION)
-        iam = boto3.client("iam", region_name=REGION)
-        self.role = iam.create_role(RoleName="twin", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        install_dispatcher(self.handlers.get)
-
-    def function(
-        self, name: str, handler: Callable[[Any, Any], Any], env: dict[str, str] | None = None
-    ) -> str:
-        self.handlers[name] = handler
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as archive:
-            archive.writestr("app.py", "def handler(event, context):\n    return event\n")
-        try:
-            self.lam.create_function(
-                FunctionName=name,
-                Runtime="python3.13",
-                Role=self.role,
-                Handler="app.handler",
-                Code={"ZipFile": buf.getvalue()},
-                Environment={"Variables": env or {}},
-            )
-        except self.lam.exceptions.ResourceConflictException:  # the module shares one moto
-            self.lam.update_function_configuration(FunctionName=name, Environment={"Variables": env or {}})
-        return self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-
-    def machine(self, definition: dict[str, Any]) -> str:
-        return self.sfn.create_state_machine(
-            name=f"sm-{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=self.role
-        )["stateMachineArn"]
-
-    def execute(self, machine_arn: str, payload: Any = None) -> str:
-        return self.sfn.start_execution(stateMachineArn=machine_arn, input=json.dumps(payload or {}))[
-            "executionArn"
-        ]
-
-    def start(self, definition: dict[str, Any], payload: Any = None) -> str:
-        return self.execute(self.machine(definition), payload)
-
-    def wait(self, execution_arn: str, while_running: Callable[[], None] | None = None) -> dict[str, Any]:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            described = self.sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING":
-                return described
-            if while_running is not None:
-                while_running()
-            time.sleep(0.005)
-        raise AssertionError(f"{execution_arn} still RUNNING")
-
-    def run(self, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
-        return self.wait(self.start(definition, payload))
 
 
 @pytest.fixture
@@ -97,16 +33,16 @@ def clock() -> Iterator[SimClock]:
 
 
 @pytest.fixture(scope="module")
-def moto_twin() -> Iterator[Twin]:
+def moto_twin() -> Iterator[MiniTwin]:
     patch_asl_clock()
     with mock_aws(config=MOTO_CONFIG):
-        yield Twin()
+        yield MiniTwin()
 
 
 @pytest.fixture
-def twin(moto_twin: Twin, clock: SimClock) -> Iterator[Twin]:
+def twin(moto_twin: MiniTwin, clock: SimClock) -> Iterator[MiniTwin]:
     install_settings(TwinSettings())
-    install_dispatcher(moto_twin.handlers.get)
+    install_dispatcher(moto_twin.resolve)
     moto_twin.handlers.clear()
     yield moto_twin
     install_settings(TwinSettings())
@@ -124,7 +60,7 @@ def recorder(log: list[tuple[str, float]], label_key: str = "label") -> Callable
 # Wait states
 
 
-def test_wait_600_simulated_seconds_is_fast_in_real_time(twin: Twin) -> None:
+def test_wait_600_simulated_seconds_is_fast_in_real_time(twin: MiniTwin) -> None:
     marks: list[tuple[str, float]] = []
     mark = twin.function("mark", recorder(marks))
     definition = {
@@ -147,7 +83,7 @@ def test_wait_600_simulated_seconds_is_fast_in_real_time(twin: Twin) -> None:
     assert waits(arn) == [SimWait(state="Wait", kind="wait", seconds=600.0)]
 
 
-def test_seconds_path_waits_order_parallel_branches_by_simulated_time(twin: Twin) -> None:
+def test_seconds_path_waits_order_parallel_branches_by_simulated_time(twin: MiniTwin) -> None:
     marks: list[tuple[str, float]] = []
     mark = twin.function("mark", recorder(marks))
 
@@ -180,7 +116,7 @@ def test_seconds_path_waits_order_parallel_branches_by_simulated_time(twin: Twin
 
 
 @pytest.mark.parametrize("field", ["Timestamp", "TimestampPath"])
-def test_timestamp_waits_compare_with_simulated_now(twin: Twin, field: str) -> None:
+def test_timestamp_waits_compare_with_simulated_now(twin: MiniTwin, field: str) -> None:
     target = (sim_datetime() + datetime.timedelta(seconds=301)).replace(microsecond=0)
     stamp = target.strftime("%Y-%m-%dT%H:%M:%SZ")
     wait: dict[str, Any] = {"Type": "Wait", "End": True}
@@ -190,7 +126,7 @@ def test_timestamp_waits_compare_with_simulated_now(twin: Twin, field: str) -> N
     assert sim_datetime() >= target
 
 
-def test_timestamp_in_the_past_does_not_wait(twin: Twin) -> None:
+def test_timestamp_in_the_past_does_not_wait(twin: MiniTwin) -> None:
     stamp = (sim_datetime() - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     start = get_clock().now()
     result = twin.run({"StartAt": "W", "States": {"W": {"Type": "Wait", "Timestamp": stamp, "End": True}}})
@@ -198,7 +134,7 @@ def test_timestamp_in_the_past_does_not_wait(twin: Twin) -> None:
     assert get_clock().now() - start < 100
 
 
-def test_advancing_the_clock_ends_a_running_wait(twin: Twin, clock: SimClock) -> None:
+def test_advancing_the_clock_ends_a_running_wait(twin: MiniTwin, clock: SimClock) -> None:
     arn = twin.start({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 86400, "End": True}}})
     time.sleep(0.05)
     assert twin.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
@@ -214,7 +150,7 @@ class Throttled(Exception):
     pass
 
 
-def test_sf3_retry_intervals_are_simulated_and_retries_count_as_transitions(twin: Twin) -> None:
+def test_sf3_retry_intervals_are_simulated_and_retries_count_as_transitions(twin: MiniTwin) -> None:
     calls: list[float] = []
 
     def flaky(event: Any, context: Any) -> Any:
@@ -253,7 +189,7 @@ def test_sf3_retry_intervals_are_simulated_and_retries_count_as_transitions(twin
     assert transitions(arn) == 2 + 3  # Call, Done + three retries
 
 
-def test_retry_full_jitter_stays_within_the_interval(twin: Twin) -> None:
+def test_retry_full_jitter_stays_within_the_interval(twin: MiniTwin) -> None:
     attempts = {"n": 0}
 
     def flaky(event: Any, context: Any) -> Any:
@@ -277,7 +213,7 @@ def test_retry_full_jitter_stays_within_the_interval(twin: Twin) -> None:
     assert all(0.0 <= w.seconds <= 40.0 and w.kind == "retry" for w in waits(arn))
 
 
-def test_task_timeout_seconds_is_simulated(twin: Twin) -> None:
+def test_task_timeout_seconds_is_simulated(twin: MiniTwin) -> None:
     def slow(event: Any, context: Any) -> Any:
         get_clock().sleep(500)
         return {}
@@ -292,7 +228,7 @@ def test_task_timeout_seconds_is_simulated(twin: Twin) -> None:
     assert get_clock().now() - start < 500
 
 
-def test_state_machine_timeout_seconds_is_simulated(twin: Twin) -> None:
+def test_state_machine_timeout_seconds_is_simulated(twin: MiniTwin) -> None:
     definition = {
         "TimeoutSeconds": 100,
         "StartAt": "W",
@@ -303,7 +239,7 @@ def test_state_machine_timeout_seconds_is_simulated(twin: Twin) -> None:
     assert 100 <= get_clock().now() - start < 100000
 
 
-def test_sf3_transitions_count_map_iterations(twin: Twin) -> None:
+def test_sf3_transitions_count_map_iterations(twin: MiniTwin) -> None:
     definition = {
         "StartAt": "Each",
         "States": {
@@ -321,7 +257,7 @@ def test_sf3_transitions_count_map_iterations(twin: Twin) -> None:
     assert transitions(arn) == 1 + 3 + 1
 
 
-def test_unnamed_executions_get_distinct_arns(twin: Twin) -> None:
+def test_unnamed_executions_get_distinct_arns(twin: MiniTwin) -> None:
     machine = twin.sfn.create_state_machine(
         name="unnamed",
         definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
@@ -362,7 +298,7 @@ def _approval_machine(fn: str, **task: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def tokens(twin: Twin) -> tuple[list[str], str]:
+def tokens(twin: MiniTwin) -> tuple[list[str], str]:
     issued: list[str] = []
 
     def request_approval(event: Any, context: Any) -> Any:
@@ -372,7 +308,7 @@ def tokens(twin: Twin) -> tuple[list[str], str]:
     return issued, twin.function("request-approval", request_approval)
 
 
-def test_wait_for_task_token_send_task_success(twin: Twin, tokens: tuple[list[str], str]) -> None:
+def test_wait_for_task_token_send_task_success(twin: MiniTwin, tokens: tuple[list[str], str]) -> None:
     issued, fn = tokens
 
     def answer() -> None:
@@ -386,7 +322,9 @@ def test_wait_for_task_token_send_task_success(twin: Twin, tokens: tuple[list[st
     assert output["outcome"] == "approved"
 
 
-def test_wait_for_task_token_send_task_failure_is_caught(twin: Twin, tokens: tuple[list[str], str]) -> None:
+def test_wait_for_task_token_send_task_failure_is_caught(
+    twin: MiniTwin, tokens: tuple[list[str], str]
+) -> None:
     issued, fn = tokens
 
     def reject() -> None:
@@ -400,7 +338,7 @@ def test_wait_for_task_token_send_task_failure_is_caught(twin: Twin, tokens: tup
 
 
 def test_wait_for_task_token_times_out_in_simulated_seconds(
-    twin: Twin, tokens: tuple[list[str], str]
+    twin: MiniTwin, tokens: tuple[list[str], str]
 ) -> None:
     issued, fn = tokens
     start = get_clock().now()
@@ -412,7 +350,7 @@ def test_wait_for_task_token_times_out_in_simulated_seconds(
 
 
 def test_wait_for_task_token_heartbeat_in_simulated_seconds(
-    twin: Twin, tokens: tuple[list[str], str]
+    twin: MiniTwin, tokens: tuple[list[str], str]
 ) -> None:
     issued, fn = tokens
     start = get_clock().now()
@@ -421,7 +359,7 @@ def test_wait_for_task_token_heartbeat_in_simulated_seconds(
     assert 200 <= get_clock().now() - start < 3600
 
 
-def test_send_task_success_with_unknown_token_is_invalid_token(twin: Twin) -> None:
+def test_send_task_success_with_unknown_token_is_invalid_token(twin: MiniTwin) -> None:
     with pytest.raises(twin.sfn.exceptions.InvalidToken):
         twin.sfn.send_task_success(taskToken="nope", output="{}")
 
@@ -430,7 +368,7 @@ def test_send_task_success_with_unknown_token_is_invalid_token(twin: Twin) -> No
 # ASL features the project's state machines use (JSONPath mode)
 
 
-def test_choice_and_catch_and_result_selector(twin: Twin) -> None:
+def test_choice_and_catch_and_result_selector(twin: MiniTwin) -> None:
     class Broken(Exception):
         pass
 
@@ -489,7 +427,7 @@ def test_choice_and_catch_and_result_selector(twin: Twin) -> None:
     assert (pending["status"], pending["error"]) == ("FAILED", "NotSettled")
 
 
-def test_intrinsic_functions_in_parameters(twin: Twin) -> None:
+def test_intrinsic_functions_in_parameters(twin: MiniTwin) -> None:
     definition = {
         "StartAt": "Shape",
         "States": {
@@ -529,17 +467,12 @@ def test_intrinsic_functions_in_parameters(twin: Twin) -> None:
 
 
 @pytest.mark.parametrize("style", ["Iterator", "ItemProcessor"])
-def test_map_max_concurrency_is_respected(twin: Twin, style: str) -> None:
-    lock = threading.Lock()
-    running = {"now": 0, "max": 0}
+def test_map_max_concurrency_is_respected(twin: MiniTwin, style: str) -> None:
+    running = Peak()
 
     def work(event: Any, context: Any) -> Any:
-        with lock:
-            running["now"] += 1
-            running["max"] = max(running["max"], running["now"])
-        get_clock().sleep(50)
-        with lock:
-            running["now"] -= 1
+        with running:
+            get_clock().sleep(50)
         return {"vpc": event["vpc"], "ok": True}
 
     fn = twin.function("work", work, env={"SHARED": "1"})
@@ -559,7 +492,7 @@ def test_map_max_concurrency_is_respected(twin: Twin, style: str) -> None:
     result = twin.run(definition, {"vpcs": ["a", "b", "c", "d", "e"]})
     assert result["status"] == "SUCCEEDED"
     assert [item["vpc"] for item in json.loads(result["output"])] == ["a", "b", "c", "d", "e"]
-    assert running["max"] == 2
+    assert running.max == 2
 
 
 # -- SF-5: the execution history quota ------------------------------------------------------------------
@@ -578,13 +511,13 @@ COUNTER_LOOP: dict[str, Any] = {
 }
 
 
-def _history(t: Twin, arn: str) -> list[dict[str, Any]]:
+def _history(t: MiniTwin, arn: str) -> list[dict[str, Any]]:
     return (
         t.sfn.get_paginator("get_execution_history").paginate(executionArn=arn).build_full_result()["events"]
     )
 
 
-def test_sf5_an_execution_whose_history_reaches_the_quota_fails(twin: Twin) -> None:
+def test_sf5_an_execution_whose_history_reaches_the_quota_fails(twin: MiniTwin) -> None:
     assert TwinSettings().history_limit == 25_000  # the quota; lowered here so the loop stays short
     limit = 300
     install_settings(TwinSettings(history_limit=limit))
@@ -614,7 +547,7 @@ def test_sf5_an_execution_whose_history_reaches_the_quota_fails(twin: Twin) -> N
     assert events[-1]["type"] == "ExecutionFailed"
 
 
-def test_sf5_a_short_execution_is_untouched(twin: Twin) -> None:
+def test_sf5_a_short_execution_is_untouched(twin: MiniTwin) -> None:
     install_settings(TwinSettings(history_limit=200))
     loop = json.loads(json.dumps(COUNTER_LOOP))
     loop["States"]["More?"]["Choices"][0]["NumericLessThan"] = 10
@@ -666,7 +599,7 @@ def _items(key: str, items: list[Any]) -> None:
     s3.put_object(Bucket="dmap-items", Key=key, Body=json.dumps(items).encode())
 
 
-def test_sf5_a_failed_child_fails_the_map_run_and_stops_the_others(twin: Twin) -> None:
+def test_sf5_a_failed_child_fails_the_map_run_and_stops_the_others(twin: MiniTwin) -> None:
     """moto lets a map run with a failed child succeed; AWS (ToleratedFailureCount 0) fails it with
     States.ExceedToleratedFailureThreshold and stops the children still running."""
     marks: list[tuple[str, float]] = []
@@ -699,7 +632,7 @@ def test_sf5_a_failed_child_fails_the_map_run_and_stops_the_others(twin: Twin) -
     assert marks == [], "the running child was stopped"
 
 
-def test_sf5_each_child_has_its_own_history_and_quota(twin: Twin) -> None:
+def test_sf5_each_child_has_its_own_history_and_quota(twin: MiniTwin) -> None:
     from twin.asl import history_events, reset_history_events
 
     reset_history_events()

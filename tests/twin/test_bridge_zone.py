@@ -10,40 +10,23 @@ from typing import Any
 
 import pytest
 import yaml
+from performing import FAST, settle
 from profile_migrator import actions
 from profile_migrator.aws import route53
 from profile_migrator.estate import parse_scenario
 from profile_migrator.tags import BRIDGE_TAG
 
-from twin.clock import get_clock
 from twin.core import Twin
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "path2-bridge-copies.yaml"
-FAST = {
-    "time_scale": 0.005,
-    "durations": {
-        "endpoint_pending": 4,
-        "profile_association": 2,
-        "resource_association": 2,
-        "phz_change": 2,
-    },
-}
 COPY = "lambda-zone-bridge-1"
 PARKING = f"parking-{COPY}"
-
-
-def _settle(ctx: actions.Context, waits: list[actions.Wait]) -> None:
-    clock = get_clock()
-    t0 = clock.now()
-    while actions.poll_all(ctx, waits) == "pending":
-        assert clock.now() - t0 < 600, waits
-        clock.sleep(1)
 
 
 def _do(ctx: actions.Context, action: str, **step: Any) -> dict[str, Any]:
     saved: dict[str, Any] = {}
     full = {"action": action, "endpoint": "lambda", "account": "network", **step}
-    _settle(ctx, actions.perform(ctx, full, saved))
+    settle(ctx, actions.perform(ctx, full, saved))
     return saved
 
 

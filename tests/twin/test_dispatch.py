@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from mini_twin import MOTO_CONFIG, REGION, MiniTwin, Peak
 from moto import mock_aws
 
 from twin.asl import patch_asl_clock
@@ -29,79 +28,20 @@ from twin.dispatch import (
 
 pytestmark = pytest.mark.twin
 
-MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-REGION = "us-east-1"
-
 
 class Throttled(Exception):
     pass
 
 
-class Twin:
-    def __init__(self) -> None:
-        self.handlers: dict[str, Callable[[Any, Any], Any]] = {}
-        self.asked: list[str] = []
-        self.lam = boto3.client("lambda", region_name=REGION)
-        self.sfn = boto3.client("stepfunctions", region_name=REGION)
-        iam = boto3.client("iam", region_name=REGION)
-        self.role = iam.create_role(RoleName="twin", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-
-    def resolve(self, name_or_arn: str) -> Callable[[Any, Any], Any] | None:
-        self.asked.append(name_or_arn)
-        return self.handlers.get(name_or_arn)
-
-    def function(
-        self, name: str, handler: Callable[[Any, Any], Any] | None, env: dict[str, str] | None = None
-    ) -> str:
-        if handler is not None:
-            self.handlers[name] = handler
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as archive:
-            archive.writestr("app.py", "def handler(event, context):\n    return event\n")
-        try:
-            self.lam.create_function(
-                FunctionName=name,
-                Runtime="python3.13",
-                Role=self.role,
-                Handler="app.handler",
-                Code={"ZipFile": buf.getvalue()},
-                Environment={"Variables": env or {}},
-                Timeout=30,
-                MemorySize=256,
-            )
-        except self.lam.exceptions.ResourceConflictException:
-            self.lam.update_function_configuration(FunctionName=name, Environment={"Variables": env or {}})
-        return self.lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-
-    def invoke(self, name: str, event: Any) -> tuple[str | None, Any]:
-        response = self.lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())
-        return response.get("FunctionError"), json.loads(response["Payload"].read())
-
-    def run(self, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
-        machine = self.sfn.create_state_machine(
-            name=f"sm-{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=self.role
-        )["stateMachineArn"]
-        arn = self.sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))[
-            "executionArn"
-        ]
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            described = self.sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING":
-                return described
-            time.sleep(0.005)
-        raise AssertionError("execution still RUNNING")
-
-
 @pytest.fixture(scope="module")
-def moto_twin() -> Iterator[Twin]:
+def moto_twin() -> Iterator[MiniTwin]:
     patch_asl_clock()
     with mock_aws(config=MOTO_CONFIG):
-        yield Twin()
+        yield MiniTwin(Timeout=30, MemorySize=256)
 
 
 @pytest.fixture
-def twin(moto_twin: Twin) -> Iterator[Twin]:
+def twin(moto_twin: MiniTwin) -> Iterator[MiniTwin]:
     previous = get_clock()
     install_clock(SimClock(time_scale=0.001))
     install_settings(TwinSettings())
@@ -114,7 +54,7 @@ def twin(moto_twin: Twin) -> Iterator[Twin]:
     install_clock(previous)
 
 
-def test_handler_gets_decoded_event_context_and_function_environment(twin: Twin) -> None:
+def test_handler_gets_decoded_event_context_and_function_environment(twin: MiniTwin) -> None:
     seen: dict[str, Any] = {}
 
     def handler(event: Any, context: LambdaContext) -> Any:
@@ -139,7 +79,7 @@ def test_handler_gets_decoded_event_context_and_function_environment(twin: Twin)
     assert 0 < context.get_remaining_time_in_millis() <= 30_000
 
 
-def test_exception_becomes_unhandled_error_payload(twin: Twin) -> None:
+def test_exception_becomes_unhandled_error_payload(twin: MiniTwin) -> None:
     def handler(event: Any, context: Any) -> Any:
         raise Throttled("Rate exceeded")
 
@@ -152,7 +92,7 @@ def test_exception_becomes_unhandled_error_payload(twin: Twin) -> None:
 
 
 @pytest.mark.parametrize("style", ["lambda-arn", "lambda:invoke"])
-def test_asl_retry_and_catch_match_the_exception_class_name(twin: Twin, style: str) -> None:
+def test_asl_retry_and_catch_match_the_exception_class_name(twin: MiniTwin, style: str) -> None:
     attempts = {"n": 0}
 
     def throttled_then_broken(event: Any, context: Any) -> Any:
@@ -192,7 +132,7 @@ def test_asl_retry_and_catch_match_the_exception_class_name(twin: Twin, style: s
     assert invocations() == {"flaky": 3}
 
 
-def test_uncaught_handler_error_fails_the_execution_with_its_class_name(twin: Twin) -> None:
+def test_uncaught_handler_error_fails_the_execution_with_its_class_name(twin: MiniTwin) -> None:
     def handler(event: Any, context: Any) -> Any:
         raise Throttled("x")
 
@@ -201,7 +141,7 @@ def test_uncaught_handler_error_fails_the_execution_with_its_class_name(twin: Tw
     assert (result["status"], result["error"]) == ("FAILED", "Throttled")
 
 
-def test_crash_fault_raises_twin_crash_before_the_handler_n_times(twin: Twin) -> None:
+def test_crash_fault_raises_twin_crash_before_the_handler_n_times(twin: MiniTwin) -> None:
     ran: list[int] = []
     twin.function("enable-private-dns", lambda event, context: ran.append(1) or {"done": True})
     install_settings(TwinSettings(faults=[{"kind": "crash", "function": "enable-private-dns", "times": 2}]))
@@ -217,7 +157,7 @@ def test_crash_fault_raises_twin_crash_before_the_handler_n_times(twin: Twin) ->
     assert TwinCrash.__name__ == "TwinCrash"
 
 
-def test_crash_fault_is_retried_by_asl(twin: Twin) -> None:
+def test_crash_fault_is_retried_by_asl(twin: MiniTwin) -> None:
     arn = twin.function("status", lambda event, context: {"state": "available"})
     install_settings(TwinSettings(faults=[{"kind": "crash", "function": "status", "times": 1}]))
     definition = {
@@ -237,14 +177,14 @@ def test_crash_fault_is_retried_by_asl(twin: Twin) -> None:
     assert invocations() == {"status": 2}
 
 
-def test_resolver_is_asked_with_the_arn_then_the_name(twin: Twin) -> None:
+def test_resolver_is_asked_with_the_arn_then_the_name(twin: MiniTwin) -> None:
     arn = twin.function("probe", lambda event, context: "pong")
     response = twin.lam.invoke(FunctionName=arn, Payload=b"{}")
     assert json.loads(response["Payload"].read()) == "pong"
     assert twin.asked[-2:] == [arn, "probe"]
 
 
-def test_unknown_function_keeps_moto_behaviour(twin: Twin) -> None:
+def test_unknown_function_keeps_moto_behaviour(twin: MiniTwin) -> None:
     twin.function("not-ours", None)
     error, payload = twin.invoke("not-ours", {"echo": 1})
     assert error is None
@@ -252,7 +192,7 @@ def test_unknown_function_keeps_moto_behaviour(twin: Twin) -> None:
     assert invocations() == {}
 
 
-def test_backend_level_invocation_reaches_the_handler(twin: Twin) -> None:
+def test_backend_level_invocation_reaches_the_handler(twin: MiniTwin) -> None:
     # moto's internal callers (events.notifications._invoke_lambda, secretsmanager rotation) call
     # the backend's invoke directly, not the HTTP API. (moto's PutEvents does not deliver to Lambda
     # or Step Functions targets at all: the twin has to deliver EV-1 events itself.)
@@ -273,18 +213,13 @@ def test_backend_level_invocation_reaches_the_handler(twin: Twin) -> None:
     assert "x-amz-function-error" not in response_headers
 
 
-def test_same_environment_handlers_run_concurrently(twin: Twin) -> None:
-    lock = threading.Lock()
-    running = {"now": 0, "max": 0}
+def test_same_environment_handlers_run_concurrently(twin: MiniTwin) -> None:
+    running = Peak()
 
     def probe(event: Any, context: Any) -> Any:
-        with lock:
-            running["now"] += 1
-            running["max"] = max(running["max"], running["now"])
-        assert os.environ["PROBE_VPC_MODE"] == "same"
-        time.sleep(0.05)
-        with lock:
-            running["now"] -= 1
+        with running:
+            assert os.environ["PROBE_VPC_MODE"] == "same"
+            time.sleep(0.05)
         return {}
 
     twin.function("probe-a", probe, env={"PROBE_VPC_MODE": "same"})
@@ -293,11 +228,11 @@ def test_same_environment_handlers_run_concurrently(twin: Twin) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert running["max"] >= 2
+    assert running.max >= 2
     assert "PROBE_VPC_MODE" not in os.environ
 
 
-def test_conflicting_environments_do_not_interleave(twin: Twin) -> None:
+def test_conflicting_environments_do_not_interleave(twin: MiniTwin) -> None:
     observed: list[tuple[str, str, str]] = []
 
     def make(expected: str) -> Callable[[Any, Any], Any]:
@@ -320,7 +255,7 @@ def test_conflicting_environments_do_not_interleave(twin: Twin) -> None:
     assert all(expected == before == after for expected, before, after in observed)
 
 
-def test_nested_invoke_from_a_handler_gets_its_own_environment(twin: Twin) -> None:
+def test_nested_invoke_from_a_handler_gets_its_own_environment(twin: MiniTwin) -> None:
     seen: list[tuple[str, str]] = []
 
     def inner(event: Any, context: Any) -> Any:
@@ -380,14 +315,14 @@ def test_remaining_time_counts_simulated_time() -> None:
         install_clock(SimClock(time_scale=0.01))
 
 
-def test_unserialisable_result_is_a_marshal_error(twin: Twin) -> None:
+def test_unserialisable_result_is_a_marshal_error(twin: MiniTwin) -> None:
     twin.function("bad-result", lambda event, context: {"when": object()})
     error, payload = twin.invoke("bad-result", {})
     assert error == "Unhandled"
     assert payload["errorType"] == "Runtime.MarshalError"
 
 
-def test_event_invocation_runs_the_handler_and_hides_its_error(twin: Twin) -> None:
+def test_event_invocation_runs_the_handler_and_hides_its_error(twin: MiniTwin) -> None:
     ran: list[Any] = []
 
     def handler(event: Any, context: Any) -> Any:
@@ -401,7 +336,7 @@ def test_event_invocation_runs_the_handler_and_hides_its_error(twin: Twin) -> No
     assert ran == [{"a": 1}]
 
 
-def test_dry_run_does_not_run_the_handler(twin: Twin) -> None:
+def test_dry_run_does_not_run_the_handler(twin: MiniTwin) -> None:
     ran: list[Any] = []
     twin.function("dry", lambda event, context: ran.append(event))
     response = twin.lam.invoke(FunctionName="dry", InvocationType="DryRun", Payload=b"{}")
@@ -409,7 +344,7 @@ def test_dry_run_does_not_run_the_handler(twin: Twin) -> None:
     assert ran == []
 
 
-def test_powertools_decorated_handler_runs(twin: Twin, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_powertools_decorated_handler_runs(twin: MiniTwin, monkeypatch: pytest.MonkeyPatch) -> None:
     from aws_lambda_powertools import Logger, Metrics, Tracer
     from aws_lambda_powertools.metrics import MetricUnit
 
@@ -433,7 +368,7 @@ def test_powertools_decorated_handler_runs(twin: Twin, monkeypatch: pytest.Monke
 
 
 def test_worker_threads_of_a_handler_invoke_concurrently_without_waiting_for_its_lease(
-    twin: Twin, caplog: pytest.LogCaptureFixture
+    twin: MiniTwin, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The gate's pattern: a handler invokes functions whose variables conflict with its own and with
     each other's from worker threads (copied context); none waits for the caller's lease, each gets the

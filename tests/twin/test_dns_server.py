@@ -18,23 +18,13 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 import pytest
+from dns_answers import NAME, PRIVATE, Ans
 
 from twin.clock import SimClock, get_clock, install_clock
-from twin.config import TwinSettings, get_settings, install_settings
+from twin.config import TwinSettings
 from twin.dns_server import ResolverFleet, VpcResolver
 
 pytestmark = pytest.mark.twin
-
-NAME = "lambda.us-east-1.amazonaws.com"
-PRIVATE = ("10.0.0.5", "10.0.1.5")
-
-
-@dataclass(frozen=True)
-class Ans:
-    kind: str
-    ips: tuple[str, ...] = ()
-    via: str = "zone:lambda-zone"
-    negative_ttl: float = 900.0
 
 
 class FakeModel:
@@ -58,14 +48,6 @@ def clock() -> Iterator[SimClock]:
     c = install_clock(SimClock(1000.0))  # practically frozen: tests move it with advance()
     yield c
     install_clock(before)
-
-
-@pytest.fixture
-def settings() -> Iterator[TwinSettings]:
-    before = get_settings()
-    s = install_settings(TwinSettings())
-    yield s
-    install_settings(before)
 
 
 @pytest.fixture

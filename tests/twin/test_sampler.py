@@ -5,27 +5,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
+from dns_answers import NAME, PRIVATE, Ans
 
 from twin.clock import SimClock, get_clock, install_clock
-from twin.config import TwinSettings, get_settings, install_settings
+from twin.config import TwinSettings
 from twin.dns_server import ResolverFleet
 from twin.sampler import Classified, DnsQuerier, Sampler
 
 pytestmark = pytest.mark.twin
-
-NAME = "lambda.us-east-1.amazonaws.com"
-PRIVATE = ("10.0.0.5", "10.0.1.5")
-
-
-@dataclass(frozen=True)
-class Ans:
-    kind: str
-    ips: tuple[str, ...] = ()
-    via: str = "zone:lambda-zone"
-    negative_ttl: float = 900.0
 
 
 PRIV = Ans("private", PRIVATE)
@@ -64,14 +53,6 @@ def private_ips_of(name: str) -> set[str]:
 
 
 @pytest.fixture
-def settings() -> Iterator[TwinSettings]:
-    before = get_settings()
-    s = install_settings(TwinSettings())
-    yield s
-    install_settings(before)
-
-
-@pytest.fixture
 def frozen() -> Iterator[SimClock]:
     before = get_clock()
     c = install_clock(SimClock(1000.0))  # real time barely moves it: tests step it with advance()
@@ -85,6 +66,20 @@ def fast() -> Iterator[SimClock]:
     c = install_clock(SimClock(0.002))  # one simulated second = 2 ms
     yield c
     install_clock(before)
+
+
+def play_dev_outage(sampler: Sampler, model: MutableModel, clock: SimClock) -> None:
+    """30 ticks, the state each second k sampled at tick k: dev loses the name for 10..14, is public
+    15..17, private through its zone before and through the Profile after; then the sampler stops."""
+    try:
+        assert sampler.wait_for_ticks(1)
+        for k in range(1, 31):
+            model.answers["dev"] = (
+                NX if 10 <= k < 15 else PUB if 15 <= k < 18 else PRIV if k < 10 else PRIV_EP
+            )
+            step(sampler, clock)
+    finally:
+        sampler.stop()
 
 
 def step(sampler: Sampler, clock: SimClock, seconds: int = 1) -> None:
@@ -103,16 +98,7 @@ def test_downtime_is_counted_exactly_in_simulated_seconds(frozen: SimClock, sett
     targets = [("dev", NAME), ("prod", NAME), ("shared", NAME)]
     with ResolverFleet(["dev", "prod", "shared"], model, first_address="127.0.9.101", port=0) as fleet:
         sampler = Sampler.over_dns(targets, fleet, private_ips_of, frozen).start()
-        try:
-            assert sampler.wait_for_ticks(1)
-            # the state each second k (sampled at tick k): dev loses the name for 10..14, is public 15..17
-            for k in range(1, 31):
-                model.answers["dev"] = (
-                    NX if 10 <= k < 15 else PUB if 15 <= k < 18 else PRIV if k < 10 else PRIV_EP
-                )
-                step(sampler, frozen)
-        finally:
-            sampler.stop()
+        play_dev_outage(sampler, model, frozen)
     dev = row(sampler, "dev")
     assert dev == {
         "vpc": "dev", "name": NAME, "samples": 31, "private": 23, "public": 3, "nxdomain": 5, "other": 0,
@@ -297,15 +283,7 @@ def test_settle_event_sampling_counts_like_every_second_with_fewer_queries(
     with ResolverFleet(["dev", "prod", "shared"], model, first_address="127.0.9.111", port=0) as fleet:
         sampler = Sampler.over_dns(targets, fleet, private_ips_of, frozen, events=ModelEvents(model), thin=1)
         sampler.start()
-        try:
-            assert sampler.wait_for_ticks(1)
-            for k in range(1, 31):
-                model.answers["dev"] = (
-                    NX if 10 <= k < 15 else PUB if 15 <= k < 18 else PRIV if k < 10 else PRIV_EP
-                )
-                step(sampler, frozen)
-        finally:
-            sampler.stop()
+        play_dev_outage(sampler, model, frozen)
     assert row(sampler, "dev") == {
         "vpc": "dev", "name": NAME, "samples": 31, "private": 23, "public": 3, "nxdomain": 5, "other": 0,
         "downtime_seconds": 8.0, "watched": True,

@@ -41,6 +41,7 @@ CHANNEL = "C0APPROVALS"
 ALLOWED, OTHER_ALLOWED, INTRUDER = "U0ALLOWED", "U0SECOND", "U0INTRUDER"
 NAME = "lambda.us-east-1.amazonaws.com"
 TOKEN = "AAAAKgAAAAIAAAAAAAAAAtwinTOKEN-" + "x" * 200  # what $$.Task.Token looks like: long and opaque
+APPROVAL_ID_RE = approvals.APPROVAL_ID
 
 STEP = {
     "index": 3,
@@ -268,6 +269,71 @@ def test_answer_from_another_channel_is_refused_403(env, sent, handler) -> None:
     assert status == 403 and sent == [] and pending(approval_id) is not None
 
 
+def _signed(payload: dict[str, Any]) -> dict[str, Any]:
+    body = form_body(payload)
+    return http_api_event(body, sign(SIGNING_SECRET, body))
+
+
+def test_a_payload_without_a_channel_is_refused_403(env, sent, handler) -> None:
+    """The channel check is not skipped when the payload names no channel."""
+    approval_id, msg = request(env)
+    payload = interaction_payload(msg, "approve", ALLOWED)
+    del payload["channel"]
+    status, body = call(handler, _signed(payload))
+    assert (status, body) == (403, "approvals are answered in the approval channel only")
+    assert sent == [] and pending(approval_id) is not None
+
+
+def test_no_configured_channel_refuses_every_answer_403(env, sent, handler, monkeypatch) -> None:
+    approval_id, msg = request(env)
+    monkeypatch.setenv("SLACK_CHANNEL", "")
+    status, body = call(handler, click(msg))
+    assert status == 403 and "no approval channel is configured" in body
+    assert sent == [] and pending(approval_id) is not None
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "reason"),
+    [
+        ("SLACK_TEAM_ID", "T0OURS", "the request comes from another Slack workspace"),
+        ("SLACK_APP_ID", "A0OURS", "the request is for another Slack app"),
+    ],
+)
+def test_another_workspace_or_app_is_refused_403_when_configured(
+    env, sent, handler, monkeypatch, setting: str, value: str, reason: str
+) -> None:
+    """Not configured: not checked (the signing secret binds the request to the app). Configured: the
+    payload's team.id / api_app_id must be the stack's."""
+    approval_id, msg = request(env)
+    monkeypatch.setenv(setting, value)
+    assert call(handler, click(msg)) == (403, reason)
+    assert sent == [] and pending(approval_id) is not None
+    payload = interaction_payload(msg, "approve", ALLOWED)
+    payload["team"]["id"], payload["api_app_id"] = "T0OURS", "A0OURS"
+    assert call(handler, _signed(payload))[0] == 200, "the stack's own workspace and app"
+
+
+def test_a_body_that_is_not_utf8_is_checked_for_its_signature_then_refused_400(env, sent, handler) -> None:
+    """The signature is verified over the raw bytes, then the body is decoded: 401 unsigned, 400 signed —
+    never a 500 from a decoding error before the signature check."""
+    import base64
+    import hashlib
+    import hmac
+
+    approval_id, _ = request(env)
+    raw = b"payload=%7B%22type%22%3A%22block_actions%22%7D\xff\xfe"
+    ts = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
+    event = http_api_event("", {"x-slack-request-timestamp": ts, "x-slack-signature": f"v0={digest}"})
+    event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
+    assert call(handler, event) == (400, "the body is not UTF-8")
+    event["headers"]["x-slack-signature"] = "v0=" + "0" * 64
+    assert call(handler, event) == (401, "signature does not match")
+    event["body"] = "not base64!"
+    assert call(handler, event)[0] == 400
+    assert sent == [] and pending(approval_id) is not None
+
+
 @pytest.mark.parametrize(
     "value", ["0123456789ab", "approval#x", "", "f" * 3000], ids=["absent", "malformed", "empty", "oversized"]
 )
@@ -328,8 +394,22 @@ def test_token_step_functions_no_longer_waits_for_is_410(env, handler, monkeypat
     assert call(handler, click(msg))[0] == 410, "and stays expired"
 
 
+def _ttl(approval_id: str) -> int:
+    """The raw item's TTL attribute (a Number, what DynamoDB's TimeToLiveSpecification reads)."""
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=TABLE, Key={"pk": {"S": f"approval#{approval_id}"}, "sk": {"S": "approval"}}
+    )["Item"]
+    return int(item[store.TTL_ATTRIBUTE]["N"])
+
+
 def test_step_functions_error_puts_the_approval_back(env, sent, handler, monkeypatch) -> None:
     approval_id, msg = request(env)
+    doc = pending(approval_id)
+    assert doc is not None
+    ttl = _ttl(approval_id)
+    assert ttl == int(doc["expires_at"] + 24 * 3600) and doc["expires_at"] > time.time() + 6 * 24 * 3600, (
+        "the approval record (it holds the token) expires from the table a day after the approval"
+    )
 
     def throttled(*_a: Any) -> None:
         raise ClientError(
@@ -340,6 +420,7 @@ def test_step_functions_error_puts_the_approval_back(env, sent, handler, monkeyp
     with pytest.raises(RuntimeError):
         handler(click(msg), CONTEXT)
     assert pending(approval_id) is not None
+    assert _ttl(approval_id) == ttl, "put back with its expiry"
     monkeypatch.setattr(
         fn_adapter, "send_task_success", lambda acct, token, output: sent.append(("success", token))
     )
@@ -420,3 +501,44 @@ def test_verify_slack_request_matches_slacks_documented_example() -> None:
         approvals.verify_slack_request(headers, body, SIGNING_SECRET, now=1531420618 + 301)
     with pytest.raises(approvals.BadSignature):
         approvals.verify_slack_request(headers, body + "&x=1", SIGNING_SECRET, now=1531420618)
+
+
+# -- the request function never logs the token ----------------------------------------------------------------
+
+
+def test_the_request_function_never_logs_the_token_even_when_events_are_logged(
+    env, monkeypatch, caplog
+) -> None:
+    """The approval-request function's event holds the task token: an operator who turns on event logging
+    (POWERTOOLS_LOGGER_LOG_EVENT, for the other functions) must not leak it, nor may a malformed event's
+    error echo it (the error reaches the execution history and the Lambda log)."""
+    import importlib
+
+    from profile_migrator import handlers, instrumentation
+
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")  # read when the handlers are decorated
+    records: list[logging.LogRecord] = []
+    sink = logging.Handler()
+    sink.emit = records.append  # type: ignore[method-assign]
+    service = instrumentation.logger._logger
+    service.addHandler(sink)
+    caplog.set_level(logging.DEBUG)
+    try:
+        fresh = importlib.reload(handlers)
+        event = {"token": TOKEN, "step": STEP, "ctx": CTX, "execution": "exec-1"}
+        out = fresh.approval_request(event, CONTEXT)
+        with pytest.raises(fresh.InvalidApprovalRequest) as bad:
+            fresh.approval_request({**event, "token": TOKEN * 20}, CONTEXT)  # over 2048 characters
+        # the other functions do log their events when asked (and the sink sees them)
+        instrumentation.instrumented(lambda e, c: {})({"execution": "exec-2", "marker": "logged"}, CONTEXT)
+    finally:
+        service.removeHandler(sink)
+        monkeypatch.delenv("POWERTOOLS_LOGGER_LOG_EVENT")
+        importlib.reload(handlers)
+    assert APPROVAL_ID_RE.fullmatch(out["approval_id"]) and out["channel"] == CHANNEL
+    assert str(bad.value) == "token: String should have at most 2048 characters"
+    ours = [*records, *(r for r in caplog.records if not r.name.startswith(("botocore", "boto3", "urllib3")))]
+    logs = "\n".join(r.getMessage() + json.dumps(r.__dict__, default=str) for r in ours)
+    assert "logged" in logs and "exec-2" in logs, "event logging is on, and the sink sees it"
+    for where in (logs, str(bad.value), json.dumps(out)):
+        assert TOKEN[:20] not in where and TOKEN[-20:] not in where

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from profile_migrator.models import MigrationInput
+from profile_migrator.models import MigrationInput, partition_of
 from profile_migrator.preflight import InvalidInput, parse_input
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,7 +154,32 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
         "accounts.network.role_arn",
         "not an IAM role ARN",
     ),
+    (
+        "role ARN of no partition",
+        _with("accounts.network.role_arn", "arn:awsome:iam::111111111111:role/profile-migrator-member"),
+        "accounts.network.role_arn",
+        "not an IAM role ARN",
+    ),
+    (
+        "role ARN with a wildcard",
+        _with("accounts.network.role_arn", "arn:aws:iam::111111111111:role/profile-migrator-*"),
+        "accounts.network.role_arn",
+        "not an IAM role ARN",
+    ),
+    (
+        "role name longer than IAM allows",
+        _with("accounts.network.role_arn", "arn:aws:iam::111111111111:role/" + "r" * 65),
+        "accounts.network.role_arn",
+        "not an IAM role ARN",
+    ),
     ("no endpoint", _with("endpoints", []), "endpoints", "at least 1 item"),
+    (
+        "too many endpoints",
+        _with("endpoints", [f"e{i}" for i in range(251)]),
+        "endpoints",
+        "at most 250 items",
+    ),
+    ("endpoint name too long", _with("endpoints", ["e" * 257]), "endpoints.0", "at most 256 characters"),
     ("duplicate endpoint", _with("endpoints", ["lambda", "lambda"]), "endpoints", "listed twice"),
     ("bad region", _with("region", "us-east"), "region", "not an AWS region name"),
     ("region in capitals", _with("region", "US-EAST-1"), "region", "not an AWS region name"),
@@ -184,6 +209,85 @@ def test_the_schema_rejects_what_preflight_rejects(
     assert errors, f"the schema accepts {case}"
 
 
+# What only preflight can check (JSON Schema does not compare two fields): a role ARN must be the account's
+# own role, in the partition of the input's region (confused deputy).
+CROSS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "role of another account",
+        _with("accounts.network.role_arn", "arn:aws:iam::999999999999:role/profile-migrator-member"),
+        "account 'network': role_arn 'arn:aws:iam::999999999999:role/profile-migrator-member' is a role of "
+        "account 999999999999, not of the account's id 111111111111",
+    ),
+    (
+        "role of another partition",
+        _with("accounts.network.role_arn", "arn:aws-cn:iam::111111111111:role/profile-migrator-member"),
+        "is in partition aws-cn, but region us-east-1 is in partition aws",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "doc", "reason"), CROSS, ids=[c[0] for c in CROSS])
+def test_preflight_refuses_a_role_that_is_not_the_accounts_own(
+    case: str, doc: dict[str, Any], reason: str
+) -> None:
+    assert not list(_validator().iter_errors(doc)), "well-formed for the schema"
+    with pytest.raises(InvalidInput) as exc:
+        parse_input(doc)
+    assert str(exc.value).startswith("execution input: accounts: "), exc.value
+    assert reason in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::111111111111:role/profile-migrator-member",
+        "arn:aws:iam::111111111111:role/ops/dns/profile-migrator-member",
+        "arn:aws-us-gov:iam::111111111111:role/profile-migrator-member",
+        "arn:aws-iso-b:iam::111111111111:role/profile-migrator-member",
+    ],
+)
+def test_schema_and_model_accept_the_same_role_arns(arn: str) -> None:
+    region = {"aws-us-gov": "us-gov-west-1", "aws-iso-b": "us-isob-east-1"}.get(
+        arn.split(":")[1], "us-east-1"
+    )
+    doc = _with("accounts.network.role_arn", arn)
+    doc["region"] = region
+    assert not list(_validator().iter_errors(doc))
+    assert parse_input(doc).accounts["network"].role_arn == arn
+
+
+def test_preflight_refuses_a_role_not_named_as_the_stacks_member_role_before_any_aws_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stack says which role its member roles are (MemberRoleName): any other role of the account
+    (an administrator's) is refused, naming the account alias and the reason, with no AWS call made (every
+    endpoint points at a closed loopback port: a call would fail with a connection error instead)."""
+    from profile_migrator.preflight import preflight
+
+    monkeypatch.setenv("MEMBER_ROLE_NAME", "profile-migrator-member")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    doc = _with("accounts.network.role_arn", "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole")
+    with pytest.raises(InvalidInput) as exc:
+        preflight(doc, "exec-1")
+    assert str(exc.value) == (
+        "execution input: accounts: account 'network': role_arn "
+        "'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole' names role "
+        "'OrganizationAccountAccessRole', but this stack assumes only its member role "
+        "'profile-migrator-member' (MemberRoleName)"
+    )
+
+
+def test_endpoint_duplicates_are_found_in_linear_time() -> None:
+    """The bound keeps the input small; the duplicate check is O(n) anyway (a Counter, not list.count)."""
+    import time
+
+    many = [f"vpce-{i:017x}" for i in range(200_000)] + ["vpce-00000000000000001"]
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="'vpce-00000000000000001' listed twice"):
+        MigrationInput._endpoints(many)
+    assert time.perf_counter() - t0 < 1.0
+
+
 def test_input_that_is_not_an_object_is_named() -> None:
     with pytest.raises(InvalidInput, match=r"^execution input: \(input\): "):
         parse_input(["profile", "central"])  # type: ignore[arg-type]
@@ -203,5 +307,7 @@ def test_input_that_is_not_an_object_is_named() -> None:
 )
 def test_schema_and_model_accept_the_same_regions(region: str) -> None:
     doc = _with("region", region)
+    for acct in doc["accounts"].values():  # a role of the region's own partition
+        acct["role_arn"] = acct["role_arn"].replace("arn:aws:", f"arn:{partition_of(region)}:")
     assert not list(_validator().iter_errors(doc))
     assert parse_input(doc).region == region

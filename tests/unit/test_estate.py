@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -369,6 +370,66 @@ def test_yaml_duplicate_key_is_an_error_not_a_silent_overwrite(tmp_path: Path) -
     assert info.value.path == "vpcs.dev"
     assert "duplicate key 'dev'" in info.value.reason
     assert "line 4" in info.value.reason
+
+
+def _laughs(levels: int, where: str) -> str:
+    """A "billion laughs" document: each level's list holds the previous level ten times (10**levels values
+    once expanded, a few hundred bytes of text), placed at ``where``."""
+    lol = ", ".join(['"lol"'] * 10)
+    lines = ['accounts: {network: "111111111111"}', "x-laughs:", f"  - &l0 [{lol}]"]
+    for i in range(1, levels + 1):
+        lines.append(f"  - &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]")
+    if where == "vpcs":  # inside a field the model reads (a VPC's tags), not only an unknown key
+        lines += ["vpcs:", f"  dev: {{account: network, cidr: 10.1.0.0/16, tags: {{big: *l{levels}}}}}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("where", ["unknown-key", "vpcs"])
+def test_a_billion_laughs_document_is_refused_fast(tmp_path: Path, where: str) -> None:
+    """Aliases make a small text expand exponentially: the loader checks each node once (linear in the text)
+    and refuses a document that would expand past MAX_EXPANDED_NODES, in well under a second."""
+    path = tmp_path / "laughs.yaml"
+    path.write_text(_laughs(9, where), encoding="utf-8")  # 10**9 values expanded
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert time.perf_counter() - t0 < 0.5
+    assert "expands to more than 2,000,000 values through YAML aliases" in info.value.reason
+    assert info.value.path.startswith("x-laughs[")
+
+
+def test_aliases_that_expand_a_little_load_fast_and_duplicate_keys_inside_them_are_found(
+    tmp_path: Path,
+) -> None:
+    """Below the bound, a document with aliases loads (or is refused by the model) quickly, and the duplicate
+    key check still sees inside an aliased mapping (once)."""
+    path = tmp_path / "small.yaml"
+    path.write_text(_laughs(5, "unknown-key"), encoding="utf-8")  # 10**5 values: allowed by the loader
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert time.perf_counter() - t0 < 0.5
+    assert info.value.path == "x-laughs", "the model refuses the unknown key, not the loader"
+    path.write_text(
+        'accounts: {network: "111111111111"}\n'
+        "base: &b {account: network, cidr: 10.1.0.0/16, cidr: 10.2.0.0/16}\n"
+        "vpcs: {dev: *b, prod: *b}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert (info.value.path, info.value.reason) == (
+        "base.cidr",
+        "duplicate key 'cidr' (line 2; first given at line 2)",
+    )
+
+
+def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text('accounts: {network: "111111111111"}\nloop: &a [1, *a]\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert "recursive alias" in info.value.reason
 
 
 def test_json_duplicate_key_is_an_error(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from profile_migrator.estate import ScenarioError, load_scenario, parse_scenario
-from profile_migrator.planner import DESTRUCTIVE, INVERSE, MAX_WAVE, PARKING_TAG, plan
+from profile_migrator.planner import MAX_WAVE, PARKING_TAG, plan
+from profile_migrator.vocabulary import DESTRUCTIVE, INVERSE
 
 from .helpers import ESTATES, EXAMPLES, LAMBDA, dns, path1, path2, plan_json, scenario, write
 from .replay import AwsRefusal, Replay, check_plan

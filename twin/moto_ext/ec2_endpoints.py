@@ -342,7 +342,7 @@ def _new_endpoint_eni(backend: EC2Backend, endpoint: VPCEndPoint, subnet_id: str
     eni = backend.create_network_interface(subnet, ip, description=f"VPC Endpoint Interface {endpoint.id}")
     eni.interface_type = "vpc_endpoint"
     eni.requester_managed = True
-    subnet.request_ip(ip, eni)
+    subnet.request_ip(ip, eni)  # type: ignore[arg-type]  # moto annotates an Instance; any holder of the IP works
     return eni
 
 
@@ -552,7 +552,7 @@ def _patched_delete_vpc_endpoints(orig: Callable[..., None]) -> Callable[..., No
 
 def _patched_modify_response(orig: Callable[[VPCsResponse], Any]) -> Callable[[VPCsResponse], Any]:
     def modify_vpc_endpoint(self: VPCsResponse) -> Any:
-        enabled = self._get_bool_param("PrivateDnsEnabled")
+        enabled: bool | None = self._get_bool_param("PrivateDnsEnabled")  # None when the request omits it
         if enabled is None:
             return orig(self)
         endpoint_id = self._get_param("VpcEndpointId")
@@ -572,11 +572,11 @@ def patch_ec2_endpoints() -> None:
     if getattr(VPCBackend, "_twin_endpoints_patched", False):
         return
     # AS-2: State computed lazily from the simulated clock.
-    VPCEndPoint.state = property(_state_get, _state_set)  # type: ignore[assignment,method-assign]
+    VPCEndPoint.state = property(_state_get, _state_set)
     # AWS-shaped DnsEntries; RES-6 private name while Private DNS is in force.
-    VPCEndPoint.dns_entries = property(_dns_entries_get, _dns_entries_set)  # type: ignore[assignment,method-assign]
-    VPCBackend.create_vpc_endpoint = _patched_create_vpc_endpoint(VPCBackend.create_vpc_endpoint)  # type: ignore[method-assign]
-    VPCBackend.modify_vpc_endpoint = _patched_modify_vpc_endpoint(VPCBackend.modify_vpc_endpoint)  # type: ignore[method-assign]
-    VPCBackend.delete_vpc_endpoints = _patched_delete_vpc_endpoints(VPCBackend.delete_vpc_endpoints)  # type: ignore[method-assign]
-    VPCsResponse.modify_vpc_endpoint = _patched_modify_response(VPCsResponse.modify_vpc_endpoint)  # type: ignore[method-assign]
-    VPCBackend._twin_endpoints_patched = True  # type: ignore[attr-defined]
+    VPCEndPoint.dns_entries = property(_dns_entries_get, _dns_entries_set)
+    VPCBackend.create_vpc_endpoint = _patched_create_vpc_endpoint(VPCBackend.create_vpc_endpoint)
+    VPCBackend.modify_vpc_endpoint = _patched_modify_vpc_endpoint(VPCBackend.modify_vpc_endpoint)
+    VPCBackend.delete_vpc_endpoints = _patched_delete_vpc_endpoints(VPCBackend.delete_vpc_endpoints)
+    VPCsResponse.modify_vpc_endpoint = _patched_modify_response(VPCsResponse.modify_vpc_endpoint)
+    VPCBackend._twin_endpoints_patched = True

@@ -63,5 +63,5 @@ def patch_ram_list_resources() -> None:
     from moto.ram.responses import ResourceAccessManagerResponse
 
     if _PATH not in urls.url_paths:
-        ResourceAccessManagerResponse.list_resources = list_resources  # type: ignore[attr-defined]
+        ResourceAccessManagerResponse.list_resources = list_resources
         urls.url_paths[_PATH] = ResourceAccessManagerResponse.dispatch

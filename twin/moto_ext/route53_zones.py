@@ -49,6 +49,7 @@ from profile_migrator.estate import DEFAULT_ZONE_MAX_VPCS
 from twin.clock import get_clock
 from twin.config import get_settings
 from twin.moto_ext.ec2_endpoints import LOCK, find_vpc, managed_zone_conflict
+from twin.moto_ext.errors import error_class
 
 _ALNUM_UPPER = string.ascii_uppercase + string.digits
 _tls = threading.local()
@@ -59,48 +60,28 @@ _tls = threading.local()
 # --------------------------------------------------------------------------------------------------
 
 
-class PriorRequestNotComplete(Route53ClientError):
-    code = "PriorRequestNotComplete"
-    message = "The request was rejected because Route 53 was still processing a prior request."
+def _error(code: str, message: str | None = None) -> type[Route53ClientError]:
+    return error_class(Route53ClientError, code, message)
 
 
-class NotAuthorizedException(Route53ClientError):
-    code = "NotAuthorizedException"
-
-
-class LimitsExceeded(Route53ClientError):
-    code = "LimitsExceeded"
-
-
-class TooManyVPCAssociationAuthorizations(Route53ClientError):
-    code = "TooManyVPCAssociationAuthorizations"
-
-
-class InvalidInput(Route53ClientError):
-    code = "InvalidInput"
-
+PriorRequestNotComplete = _error(
+    "PriorRequestNotComplete",
+    "The request was rejected because Route 53 was still processing a prior request.",
+)
+NotAuthorizedException = _error("NotAuthorizedException")
+LimitsExceeded = _error("LimitsExceeded")
+TooManyVPCAssociationAuthorizations = _error("TooManyVPCAssociationAuthorizations")
+InvalidInput = _error("InvalidInput")
+ConflictingDomainExists = _error("ConflictingDomainExists")
+VPCAssociationNotFound = _error("VPCAssociationNotFound")
+VPCAssociationAuthorizationNotFound = _error("VPCAssociationAuthorizationNotFound")
+NoSuchChange = _error("NoSuchChange")
 
 # Q-1: VPC associations per private hosted zone (default quota; raised per zone on request).
 DEFAULT_MAX_VPCS_BY_ZONE = DEFAULT_ZONE_MAX_VPCS
 # Q-3: cross-account VPC association authorisations per zone.
 MAX_AUTHORIZATIONS_BY_ZONE = 1000
 MAX_RRSETS_BY_ZONE = 10000
-
-
-class ConflictingDomainExists(Route53ClientError):
-    code = "ConflictingDomainExists"
-
-
-class VPCAssociationNotFound(Route53ClientError):
-    code = "VPCAssociationNotFound"
-
-
-class VPCAssociationAuthorizationNotFound(Route53ClientError):
-    code = "VPCAssociationAuthorizationNotFound"
-
-
-class NoSuchChange(Route53ClientError):
-    code = "NoSuchChange"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -582,9 +563,9 @@ def _vpc_param(response: Route53) -> tuple[str, str | None]:
     return str(response._get_param("VPC.VPCId") or ""), response._get_param("VPC.VPCRegion")
 
 
-def _associate_response(self: Route53) -> ActionResult:
-    """AssociateVPCWithHostedZone with CP-9/CP-10: another account's VPC needs its owner's call and the
-    zone owner's authorization; the association is recorded in the zone owner's backend."""
+def _zone_vpc_request(self: Route53) -> tuple[str, str, str | None, str, str, Route53Backend]:
+    """An association request's zone id, VPC id and region, the caller, the zone's owner and its backend
+    (NoSuchHostedZone when the zone is nowhere)."""
     zone_id = _bare(self._get_param("HostedZoneId"))
     vpc_id, vpc_region = _vpc_param(self)
     caller = self.current_account
@@ -592,6 +573,13 @@ def _associate_response(self: Route53) -> ActionResult:
     if found_zone is None:
         raise NoSuchHostedZone(zone_id)
     zone_owner, backend, _zone = found_zone
+    return zone_id, vpc_id, vpc_region, caller, zone_owner, backend
+
+
+def _associate_response(self: Route53) -> ActionResult:
+    """AssociateVPCWithHostedZone with CP-9/CP-10: another account's VPC needs its owner's call and the
+    zone owner's authorization; the association is recorded in the zone owner's backend."""
+    zone_id, vpc_id, vpc_region, caller, zone_owner, backend = _zone_vpc_request(self)
     found_vpc = find_vpc(vpc_id, vpc_region)
     if found_vpc is None:
         raise InvalidVPCId()
@@ -606,8 +594,13 @@ def _associate_response(self: Route53) -> ActionResult:
             f"Account {caller} is not authorized to associate VPC {vpc_id} (account {vpc_owner}) with "
             f"hosted zone {zone_id} (account {zone_owner})."
         )
+    return _change_info(self, lambda: backend.associate_vpc_with_hosted_zone(zone_id, vpc_id, region))
+
+
+def _change_info(self: Route53, call: Callable[[], object]) -> ActionResult:
+    """Run the backend ``call`` and answer the Route 53 change it made, with the request's Comment (AS-3)."""
     _take_last_change()
-    backend.associate_vpc_with_hosted_zone(zone_id, vpc_id, region)
+    call()
     change = _take_last_change()
     assert change is not None
     change.comment = self._get_param("Comment")
@@ -616,23 +609,12 @@ def _associate_response(self: Route53) -> ActionResult:
 
 def _disassociate_response(self: Route53) -> ActionResult:
     """DisassociateVPCFromHostedZone: the zone's account or the VPC's account may call it (CP-10)."""
-    zone_id = _bare(self._get_param("HostedZoneId"))
-    vpc_id, vpc_region = _vpc_param(self)
-    caller = self.current_account
-    found_zone = find_zone(zone_id, prefer_account=caller)
-    if found_zone is None:
-        raise NoSuchHostedZone(zone_id)
-    zone_owner, backend, _zone = found_zone
+    zone_id, vpc_id, vpc_region, caller, zone_owner, backend = _zone_vpc_request(self)
     found_vpc = find_vpc(vpc_id, vpc_region)
     vpc_owner = found_vpc[0] if found_vpc else None
     if caller not in (zone_owner, vpc_owner):
         raise NotAuthorizedException(f"Account {caller} owns neither hosted zone {zone_id} nor VPC {vpc_id}.")
-    _take_last_change()
-    backend.disassociate_vpc_from_hosted_zone(zone_id, vpc_id)
-    change = _take_last_change()
-    assert change is not None
-    change.comment = self._get_param("Comment")
-    return ActionResult({"ChangeInfo": change.info()})
+    return _change_info(self, lambda: backend.disassociate_vpc_from_hosted_zone(zone_id, vpc_id))
 
 
 def _get_change_response(self: Route53) -> ActionResult:
@@ -749,22 +731,26 @@ def patch_route53_zones() -> None:
     if getattr(Route53Backend, "_twin_zones_patched", False):
         return
     b = Route53Backend
-    b.create_hosted_zone = _patched_create_hosted_zone(b.create_hosted_zone)  # type: ignore[method-assign]
-    b.associate_vpc_with_hosted_zone = _patched_associate(b.associate_vpc_with_hosted_zone)  # type: ignore[method-assign]
-    b.disassociate_vpc_from_hosted_zone = _patched_disassociate(b.disassociate_vpc_from_hosted_zone)  # type: ignore[method-assign]
-    b.change_resource_record_sets = _patched_change_rrsets(b.change_resource_record_sets)  # type: ignore[method-assign]
-    b.delete_hosted_zone = _patched_delete_hosted_zone(b.delete_hosted_zone)  # type: ignore[method-assign]
+    b.create_hosted_zone = _patched_create_hosted_zone(b.create_hosted_zone)
+    b.associate_vpc_with_hosted_zone = _patched_associate(b.associate_vpc_with_hosted_zone)
+    b.disassociate_vpc_from_hosted_zone = _patched_disassociate(b.disassociate_vpc_from_hosted_zone)
+    b.change_resource_record_sets = _patched_change_rrsets(b.change_resource_record_sets)
+    b.delete_hosted_zone = _patched_delete_hosted_zone(b.delete_hosted_zone)
     r = Route53
-    r.create_hosted_zone = _with_change_info(_create_zone_response(r.create_hosted_zone))  # type: ignore[method-assign]
-    r.delete_hosted_zone = _with_change_info(r.delete_hosted_zone)  # type: ignore[method-assign]
-    r.change_resource_record_sets = _with_change_info(r.change_resource_record_sets)  # type: ignore[method-assign]
-    r.associate_vpc_with_hosted_zone = _associate_response  # type: ignore[method-assign]
-    r.disassociate_vpc_from_hosted_zone = _disassociate_response  # type: ignore[method-assign]
-    r.get_change = _get_change_response  # type: ignore[method-assign]
-    r.list_hosted_zones_by_vpc = _list_zones_by_vpc_response  # type: ignore[method-assign]
-    r.create_vpc_association_authorization = _create_authorization_response  # type: ignore[attr-defined]
-    r.delete_vpc_association_authorization = _delete_authorization_response  # type: ignore[attr-defined]
-    r.list_vpc_association_authorizations = _list_authorizations_response  # type: ignore[attr-defined]
-    r.get_hosted_zone_limit = _get_hosted_zone_limit_response  # type: ignore[attr-defined]
+    responses: dict[str, Callable[[Route53], ActionResult]] = {
+        "create_hosted_zone": _with_change_info(_create_zone_response(r.create_hosted_zone)),
+        "delete_hosted_zone": _with_change_info(r.delete_hosted_zone),
+        "change_resource_record_sets": _with_change_info(r.change_resource_record_sets),
+        "associate_vpc_with_hosted_zone": _associate_response,
+        "disassociate_vpc_from_hosted_zone": _disassociate_response,
+        "get_change": _get_change_response,
+        "list_hosted_zones_by_vpc": _list_zones_by_vpc_response,
+        "create_vpc_association_authorization": _create_authorization_response,
+        "delete_vpc_association_authorization": _delete_authorization_response,
+        "list_vpc_association_authorizations": _list_authorizations_response,
+        "get_hosted_zone_limit": _get_hosted_zone_limit_response,
+    }
+    for name, response in responses.items():
+        setattr(r, name, response)
     route53_urls.url_paths.update(_AUTH_URLS)  # CP-9 operations' routes
-    b._twin_zones_patched = True  # type: ignore[attr-defined]
+    b._twin_zones_patched = True

@@ -12,15 +12,18 @@ of a zone only if the tool created it (tag ``profile-migrator:bridge``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
+from . import arns
 from .aws import ec2, profiles, route53
 from .aws.session import Account, error_code
 from .tags import BRIDGE_TAG, PARKING_TAG  # the tags on the parking VPCs and bridge zones the tool creates
+from .vocabulary import SPECS, Action, StepDoc, WaitKind
 
 PARKING_CIDR = "100.68.0.0/28"
 
@@ -84,7 +87,7 @@ def _bridge_zone_id(acct: Account, name: str) -> str | None:
 
 
 def _endpoint_arn(ctx: Context, endpoint: str, owner: str) -> str:
-    return f"arn:aws:ec2:{ctx.region}:{owner}:vpc-endpoint/{ctx.id_of('endpoints', endpoint)}"
+    return arns.endpoint_arn(ctx.region, owner, ctx.id_of("endpoints", endpoint))
 
 
 def _owner_id(ctx: Context, alias: str | None) -> str:
@@ -99,42 +102,49 @@ def _zone_vpcs(acct: Account, zone_id: str) -> list[str]:
 # resource (and name, CP-7), so an undo must remove it, and "gone" means DELETED or no longer listed.
 
 
+A = TypeVar("A", profiles.ResourceAssociation, profiles.ProfileAssociation)
+
+
+def _listed(found: Iterable[A], match: Callable[[A], bool], failed: bool) -> A | None:
+    """The first association ``match`` accepts that is not DELETED (nor FAILED, unless ``failed``)."""
+    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
+    return next((a for a in found if match(a) and a.status not in skip), None)
+
+
 def _resource_assoc(
     acct: Account, profile_id: str, arn: str, failed: bool = False
 ) -> profiles.ResourceAssociation | None:
-    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
-    for r in profiles.list_resource_associations(acct, profile_id):
-        if r.resource_arn == arn and r.status not in skip:
-            return r
-    return None
+    return _listed(
+        profiles.list_resource_associations(acct, profile_id), lambda r: r.resource_arn == arn, failed
+    )
 
 
 def _vpc_assoc(
     acct: Account, profile_id: str, vpc_id: str, failed: bool = False
 ) -> profiles.ProfileAssociation | None:
-    skip = ("DELETED",) if failed else ("DELETED", "FAILED")
-    for a in profiles.list_vpc_associations(acct, profile_id):
-        if a.vpc_id == vpc_id and a.status not in skip:
-            return a
-    return None
+    return _listed(profiles.list_vpc_associations(acct, profile_id), lambda a: a.vpc_id == vpc_id, failed)
 
 
-def perform(ctx: Context, step: dict[str, Any], saved: dict[str, Any] | None = None) -> list[Wait]:
+def perform(ctx: Context, step: StepDoc, saved: dict[str, Any] | None = None) -> list[Wait]:
     """Do ``step`` (a plan step's JSON) if it is not already done. Returns what to wait for.
 
     ``saved`` receives what an inverse needs (e.g. the deleted record set).
     """
-    a = step["action"]
-    handler = _ACTIONS.get(a)
-    if handler is None:
-        raise ActionError(f"unknown action {a!r}")
-    return handler(ctx, step, saved if saved is not None else {})
+    try:
+        action = Action(step["action"])
+    except ValueError:
+        raise ActionError(f"unknown action {step['action']!r}") from None
+    waits = _ACTIONS[action](ctx, step, saved if saved is not None else {})
+    unexpected = {str(w["kind"]) for w in waits} - SPECS[action].waits
+    if unexpected:  # a bug: the spec says what the state machine polls for
+        raise ActionError(f"{action} returned waits its spec does not name: {', '.join(sorted(unexpected))}")
+    return waits
 
 
 # -- Profiles -----------------------------------------------------------------------------------------
 
 
-def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _associate_vpc_with_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-9: the VPC owner's account associates its VPC
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
     existing = _vpc_assoc(acct, pid, vid, failed=True)
@@ -155,20 +165,29 @@ def _associate_vpc_with_profile(ctx: Context, step: dict[str, Any], saved: dict[
     return [{"kind": "profile-association", "account": step.get("account"), "id": existing.id}]
 
 
-def _disassociate_vpc_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _remove(
+    existing: profiles.ResourceAssociation | profiles.ProfileAssociation | None,
+    disassociate: Callable[[], object],
+) -> None:
+    """Disassociate ``existing`` — a FAILED association too (AS-1) — unless it is gone or going already
+    ("not found" is success: idempotent, SF-2)."""
+    if existing is None or existing.status == "DELETING":
+        return
+    try:
+        disassociate()
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+
+
+def _disassociate_vpc_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid, vid = ctx.id_of("profiles", step.get("profile")), ctx.id_of("vpcs", step["vpc"])
-    existing = _vpc_assoc(acct, pid, vid, failed=True)  # a FAILED association is removed too
-    if existing is not None and existing.status != "DELETING":
-        try:
-            profiles.disassociate_vpc(acct, pid, vid)
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+    _remove(_vpc_assoc(acct, pid, vid, failed=True), lambda: profiles.disassociate_vpc(acct, pid, vid))
     return [{"kind": "profile-association-gone", "account": step.get("account"), "profile": pid, "vpc": vid}]
 
 
-def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str) -> list[Wait]:
+def _associate_resource(ctx: Context, step: StepDoc, arn: str, name: str) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid = ctx.id_of("profiles", step.get("profile"))
     existing = _resource_assoc(acct, pid, arn, failed=True)
@@ -190,25 +209,23 @@ def _associate_resource(ctx: Context, step: dict[str, Any], arn: str, name: str)
     return [{"kind": "resource-association", "account": step.get("account"), "id": existing.id}]
 
 
-def _disassociate_resource(ctx: Context, step: dict[str, Any], arn: str) -> list[Wait]:
+def _disassociate_resource(ctx: Context, step: StepDoc, arn: str) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     pid = ctx.id_of("profiles", step.get("profile"))
-    existing = _resource_assoc(acct, pid, arn, failed=True)  # a FAILED association is removed too
-    if existing is not None and existing.status != "DELETING":
-        try:
-            profiles.disassociate_resource(acct, pid, arn)
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+    _remove(
+        _resource_assoc(acct, pid, arn, failed=True), lambda: profiles.disassociate_resource(acct, pid, arn)
+    )
     return [{"kind": "resource-association-gone", "account": step.get("account"), "profile": pid, "arn": arn}]
 
 
-def _associate_zone_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
-    return _associate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])), step["zone"])
+def _associate_zone_with_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
+    return _associate_resource(
+        ctx, step, arns.zone_arn(ctx.region, ctx.id_of("zones", step["zone"])), step["zone"]
+    )
 
 
-def _disassociate_zone_from_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
-    return _disassociate_resource(ctx, step, route53.zone_arn(ctx.id_of("zones", step["zone"])))
+def _disassociate_zone_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
+    return _disassociate_resource(ctx, step, arns.zone_arn(ctx.region, ctx.id_of("zones", step["zone"])))
 
 
 def _endpoint_owner(ctx: Context, endpoint: str) -> tuple[str, Account]:
@@ -218,7 +235,7 @@ def _endpoint_owner(ctx: Context, endpoint: str) -> tuple[str, Account]:
     return alias, ctx.account(alias)
 
 
-def _associate_endpoint_with_profile(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _associate_endpoint_with_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     owner_alias = _endpoint_owner(ctx, step["endpoint"])[0]
     arn = _endpoint_arn(ctx, step["endpoint"], _owner_id(ctx, owner_alias))
     waits = _associate_resource(ctx, step, arn, step["endpoint"])
@@ -227,9 +244,7 @@ def _associate_endpoint_with_profile(ctx: Context, step: dict[str, Any], saved: 
     return waits
 
 
-def _disassociate_endpoint_from_profile(
-    ctx: Context, step: dict[str, Any], saved: dict[str, Any]
-) -> list[Wait]:
+def _disassociate_endpoint_from_profile(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     owner_alias = _endpoint_owner(ctx, step["endpoint"])[0]
     arn = _endpoint_arn(ctx, step["endpoint"], _owner_id(ctx, owner_alias))
     return _disassociate_resource(ctx, step, arn)
@@ -238,7 +253,7 @@ def _disassociate_endpoint_from_profile(
 # -- Route 53 zones -----------------------------------------------------------------------------------
 
 
-def _authorization(ctx: Context, step: dict[str, Any], call: Any, done_codes: tuple[str, ...]) -> list[Wait]:
+def _authorization(ctx: Context, step: StepDoc, call: Any, done_codes: tuple[str, ...]) -> list[Wait]:
     """Create or delete a VPC association authorisation in the zone's account (CP-9); ``done_codes``
     mean it is already as wanted."""
     try:
@@ -254,19 +269,19 @@ def _authorization(ctx: Context, step: dict[str, Any], call: Any, done_codes: tu
     return []
 
 
-def _authorize(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _authorize(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _authorization(
         ctx, step, route53.authorize_vpc, ("ConflictingDomainExists", "VPCAssociationAuthorizationExists")
     )
 
 
-def _revoke(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _revoke(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _authorization(
         ctx, step, route53.revoke_vpc, ("VPCAssociationAuthorizationNotFound", "NoSuchHostedZone")
     )
 
 
-def _associate_vpc_with_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _associate_vpc_with_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-10: the VPC's account associates
     zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
     try:
@@ -304,9 +319,7 @@ def _vpc_owner(ctx: Context, vpc_id: str) -> str | None:
     return None
 
 
-def _associate_across_accounts(
-    ctx: Context, step: dict[str, Any], zid: str, vid: str, owner: str
-) -> list[Wait]:
+def _associate_across_accounts(ctx: Context, step: StepDoc, zid: str, vid: str, owner: str) -> list[Wait]:
     zone_acct = ctx.account(step.get("account"))
     try:
         route53.authorize_vpc(zone_acct, zid, vid, ctx.region)
@@ -322,7 +335,7 @@ def _associate_across_accounts(
     return [{"kind": "change", "account": owner, "id": change}]
 
 
-def _disassociate_vpc_from_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _disassociate_vpc_from_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))  # CP-10: either account may disassociate
     zid, vid = ctx.id_of("zones", step["zone"]), ctx.id_of("vpcs", step["vpc"])
     try:
@@ -354,7 +367,7 @@ def _is_endpoint_alias(ctx: Context, endpoint: str, rec: route53.RecordInfo) -> 
     return rec.alias_target is not None and rec.alias_target in {d.rstrip(".").lower() for d in ep.dns_names}
 
 
-def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_zone_record(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     try:
         zid = ctx.id_of("zones", step["zone"])
@@ -380,11 +393,11 @@ def _delete_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _create_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _create_zone_record(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     """Restore a deleted record (the undo of ``delete-zone-record``), or, forward with ``copy_of``, UPSERT
     the original zone's endpoint alias into its bridge copy (only that alias is ever copied)."""
     acct = ctx.account(step.get("account"))
-    raw = saved.get("record") or step.get("saved_record")
+    raw = saved.get("record")
     if not raw and step.get("copy_of"):
         src = _endpoint_record(acct, ctx.id_of("zones", step["copy_of"]), step["record"])
         if src is None or not step.get("endpoint") or not _is_endpoint_alias(ctx, step["endpoint"], src):
@@ -400,7 +413,7 @@ def _create_zone_record(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _delete_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     zid = ctx.id_of("zones", step["zone"])
     try:
@@ -421,7 +434,7 @@ def _delete_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> l
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _create_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _create_bridge_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     """A bridge copy of ``copy_of`` (Q-1): same name, created on its own parking VPC (CP-2; never on a
     workload VPC: it would answer NXDOMAIN there until its record exists, RES-3/RES-4), tagged as the
     tool's (``BRIDGE_TAG`` = the original's id) and named by its ``Name`` tag."""
@@ -445,7 +458,7 @@ def _create_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return [{"kind": "change", "account": step.get("account"), "id": change}]
 
 
-def _delete_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_bridge_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     """Undo of ``create-bridge-zone``: only a zone carrying the tool's ``BRIDGE_TAG``, only while its one VPC
     is its parking VPC; the endpoint alias goes first, then the zone (CP-4)."""
     acct = ctx.account(step.get("account"))
@@ -486,7 +499,7 @@ def _delete_bridge_zone(ctx: Context, step: dict[str, Any], saved: dict[str, Any
 # -- EC2 ------------------------------------------------------------------------------------------------
 
 
-def _set_private_dns(ctx: Context, step: dict[str, Any], enabled: bool) -> list[Wait]:
+def _set_private_dns(ctx: Context, step: StepDoc, enabled: bool) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     eid = ctx.id_of("endpoints", step["endpoint"])
     ep = ec2.get_endpoint(acct, eid)
@@ -495,15 +508,15 @@ def _set_private_dns(ctx: Context, step: dict[str, Any], enabled: bool) -> list[
     return [{"kind": "endpoint", "account": step.get("account"), "id": eid}]  # AS-2
 
 
-def _enable_private_dns(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _enable_private_dns(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _set_private_dns(ctx, step, True)
 
 
-def _disable_private_dns(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _disable_private_dns(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     return _set_private_dns(ctx, step, False)
 
 
-def _create_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _create_parking_vpc(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     name = step["vpc"]
     vid = ec2.find_vpc_by_name(acct, name)
@@ -514,7 +527,7 @@ def _create_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return []
 
 
-def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any]) -> list[Wait]:
+def _delete_parking_vpc(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     vid = ctx.vpcs.get(step["vpc"]) or ec2.find_vpc_by_name(acct, step["vpc"])
     if vid is None:
@@ -542,27 +555,10 @@ def _delete_parking_vpc(ctx: Context, step: dict[str, Any], saved: dict[str, Any
     return []
 
 
-_ACTIONS = {
-    "associate-vpc-with-profile": _associate_vpc_with_profile,
-    "disassociate-vpc-from-profile": _disassociate_vpc_from_profile,
-    "associate-zone-with-profile": _associate_zone_with_profile,
-    "disassociate-zone-from-profile": _disassociate_zone_from_profile,
-    "associate-endpoint-with-profile": _associate_endpoint_with_profile,
-    "disassociate-endpoint-from-profile": _disassociate_endpoint_from_profile,
-    "authorize-vpc-association": _authorize,
-    "revoke-vpc-association": _revoke,
-    "associate-vpc-with-zone": _associate_vpc_with_zone,
-    "disassociate-vpc-from-zone": _disassociate_vpc_from_zone,
-    "enable-private-dns": _enable_private_dns,
-    "disable-private-dns": _disable_private_dns,
-    "delete-zone-record": _delete_zone_record,
-    "create-zone-record": _create_zone_record,
-    "delete-zone": _delete_zone,
-    "create-bridge-zone": _create_bridge_zone,
-    "delete-bridge-zone": _delete_bridge_zone,
-    "create-parking-vpc": _create_parking_vpc,
-    "delete-parking-vpc": _delete_parking_vpc,
-}
+Performer = Callable[[Context, StepDoc, dict[str, Any]], list[Wait]]
+
+# The perform table, read from the vocabulary: each action's spec names its function here.
+_ACTIONS: dict[Action, Performer] = {a: globals()[s.perform] for a, s in SPECS.items()}
 
 
 # -- polling ----------------------------------------------------------------------------------------------
@@ -572,24 +568,24 @@ def poll(ctx: Context, wait: Wait) -> str:
     """``settled`` | ``pending`` | ``failed`` for one wait (AS-1, AS-2, AS-3)."""
     kind = wait["kind"]
     acct = ctx.account(wait.get("account"))
-    if kind == "change":
+    if kind == WaitKind.CHANGE:
         return "settled" if route53.change_status(acct, wait["id"]) == "INSYNC" else "pending"
-    if kind == "endpoint":
+    if kind == WaitKind.ENDPOINT:
         state = ec2.get_endpoint(acct, wait["id"]).state
         return (
             "settled"
             if state == "Available"
             else ("failed" if state in ("Failed", "Rejected") else "pending")
         )
-    if kind == "profile-association":
+    if kind == WaitKind.PROFILE_ASSOCIATION:
         status = profiles.get_vpc_association(acct, wait["id"]).status
         return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
-    if kind == "resource-association":
+    if kind == WaitKind.RESOURCE_ASSOCIATION:
         status = profiles.get_resource_association(acct, wait["id"]).status
         return {"COMPLETE": "settled", "FAILED": "failed"}.get(status, "pending")
-    if kind == "profile-association-gone":
+    if kind == WaitKind.PROFILE_ASSOCIATION_GONE:
         return "settled" if _vpc_assoc(acct, wait["profile"], wait["vpc"], failed=True) is None else "pending"
-    if kind == "resource-association-gone":
+    if kind == WaitKind.RESOURCE_ASSOCIATION_GONE:
         return (
             "settled"
             if _resource_assoc(acct, wait["profile"], wait["arn"], failed=True) is None
@@ -607,16 +603,16 @@ def failure_reasons(ctx: Context, waits: list[Wait]) -> list[str]:
             continue
         acct = ctx.account(wait.get("account"))
         kind = wait["kind"]
-        if kind == "resource-association":
+        if kind == WaitKind.RESOURCE_ASSOCIATION:
             r = profiles.get_resource_association(acct, wait["id"])
             out.append(
                 f"Profile resource association {r.id} ({r.name}) ended FAILED — "
                 f"{r.status_message or 'no status message'}"
             )
-        elif kind == "profile-association":
+        elif kind == WaitKind.PROFILE_ASSOCIATION:
             a = profiles.get_vpc_association(acct, wait["id"])
             out.append(f"Profile association {a.id} (VPC {a.vpc_id}) ended FAILED")
-        elif kind == "endpoint":
+        elif kind == WaitKind.ENDPOINT:
             out.append(f"endpoint {wait['id']} ended {ec2.get_endpoint(acct, wait['id']).state}")
         else:
             out.append(f"{kind} {wait.get('id', '')} failed")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import os
 import re
 import time
@@ -31,16 +30,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import slack
 from .aws import functions as fn_adapter
 from .aws import notify, secrets, store
-from .aws.session import Account, default_account, error_code
+from .aws.session import Account, error_code, tool_account
 from .models import ApprovalRequest, Ctx
 
-LOG = logging.getLogger(__name__)
+logger = Logger(child=True)  # the function's Powertools logger (instrumentation.logger)
 
 SIGNATURE_VERSION = "v0"
 MAX_SKEW_SECONDS = 300  # SF-4: a request older (or newer) than 5 minutes is a replay
@@ -68,6 +68,11 @@ class ChatSettings:
     allow_list: frozenset[str] = frozenset()
     topic_arn: str = ""
     api_url: str = slack.DEFAULT_API_URL
+    # The Slack workspace (team) and app the callbacks must come from. The signing secret already binds a
+    # request to the app; these, when set, also refuse a request of another workspace or app (an app
+    # installed in several workspaces, a reused signing secret). Empty: not checked.
+    team_id: str = ""
+    app_id: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ChatSettings:
@@ -80,6 +85,8 @@ class ChatSettings:
             allow_list=allow,
             topic_arn=env.get("APPROVAL_TOPIC_ARN", "").strip(),
             api_url=env.get("SLACK_API_URL") or slack.DEFAULT_API_URL,
+            team_id=env.get("SLACK_TEAM_ID", "").strip(),
+            app_id=env.get("SLACK_APP_ID", "").strip(),
         )
 
 
@@ -89,9 +96,8 @@ def table_name() -> str:
 
 
 def _home() -> Account:
-    return default_account(
-        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    )
+    """The stack's own account and Region (the table, the secrets, the topic, Step Functions)."""
+    return tool_account()
 
 
 def _iso(t: float) -> str:
@@ -111,32 +117,17 @@ class Refused(Exception):
         self.reason = reason
 
 
-class BadRequest(Refused):
-    status = 400
+def _refusal(name: str, status: int) -> type[Refused]:
+    return type(name, (Refused,), {"status": status, "__doc__": f"A refusal answered with HTTP {status}."})
 
 
-class BadSignature(Refused):
-    status = 401
-
-
-class StaleRequest(Refused):
-    status = 401
-
-
-class NotAllowed(Refused):
-    status = 403
-
-
-class UnknownApproval(Refused):
-    status = 404
-
-
-class AlreadyDecided(Refused):
-    status = 409
-
-
-class Expired(Refused):
-    status = 410
+BadRequest = _refusal("BadRequest", 400)
+BadSignature = _refusal("BadSignature", 401)
+StaleRequest = _refusal("StaleRequest", 401)
+NotAllowed = _refusal("NotAllowed", 403)
+UnknownApproval = _refusal("UnknownApproval", 404)
+AlreadyDecided = _refusal("AlreadyDecided", 409)
+Expired = _refusal("Expired", 410)
 
 
 # -- The message ---------------------------------------------------------------------------------------------
@@ -310,9 +301,12 @@ def post_request(
 ) -> dict[str, Any]:
     """Post the request to Slack (when a channel is set) and SNS (when a topic is set); where it went."""
     out: dict[str, Any] = {}
+    ctx = ev.ctx
+    if ctx is None:
+        raise ValueError("the approval request has no run context (ctx): it is read before posting")
     if settings.channel:
         token = secrets.get_secret(acct, settings.bot_token_name)
-        msg = request_message(approval_id, ev.step, ev.ctx, ev.execution)
+        msg = request_message(approval_id, ev.step, ctx, ev.execution)
         answer = slack.call(
             "chat.postMessage", token, {"channel": settings.channel, **msg}, base_url=settings.api_url
         )
@@ -322,14 +316,14 @@ def post_request(
             notify.publish_json(
                 acct,
                 settings.topic_arn,
-                q_notification(approval_id, ev.step, ev.ctx, ev.execution),
+                q_notification(approval_id, ev.step, ctx, ev.execution),
                 subject=f"Approval needed: {ev.step.get('action', '?')}",
             )
             out["published"] = True
         except ClientError:
             if not out:  # nobody else was told: the request must fail loudly
                 raise
-            LOG.warning("approval %s: SNS publish failed; the Slack message was posted", approval_id)
+            logger.warning("approval %s: SNS publish failed; the Slack message was posted", approval_id)
     return out
 
 
@@ -340,9 +334,8 @@ def request_approval_with_chat(ev: ApprovalRequest) -> dict[str, Any]:
     ev = runtime.with_ctx(ev)  # the context by reference (the run bucket, SF-5)
     result = runtime.request_approval(ev)
     assert ev.ctx is not None
-    delivered = post_request(
-        default_account(ev.ctx.region), ChatSettings.from_env(), result["approval_id"], ev
-    )
+    # the topic and the bot token's secret are the stack's: its Region, never the estate's
+    delivered = post_request(_home(), ChatSettings.from_env(), result["approval_id"], ev)
     return {**result, **delivered}
 
 
@@ -392,6 +385,11 @@ class _Channel(BaseModel):
     id: str
 
 
+class _Team(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+
+
 class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
     ts: str
@@ -408,6 +406,8 @@ class Interaction(BaseModel):
     actions: list[_Action] = Field(min_length=1)
     channel: _Channel | None = None
     message: _Message | None = None
+    team: _Team | None = None
+    api_app_id: str = ""
 
     def choice(self) -> tuple[str, Verdict]:
         """(approval id, verdict) of the clicked button."""
@@ -421,8 +421,12 @@ class Interaction(BaseModel):
 
 
 def parse_interaction(raw_body: str | bytes) -> Interaction:
-    """The form-encoded body's ``payload=`` JSON, as an :class:`Interaction`."""
-    text = raw_body.decode("utf-8", "replace") if isinstance(raw_body, bytes) else raw_body
+    """The form-encoded body's ``payload=`` JSON, as an :class:`Interaction` (after the signature was checked
+    over the raw bytes: a body that is not UTF-8 is a bad request, 400, not a crash)."""
+    try:
+        text = raw_body.decode("utf-8") if isinstance(raw_body, bytes) else raw_body
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8") from None
     payload = urllib.parse.parse_qs(text, keep_blank_values=True).get("payload", [])
     if len(payload) != 1:
         raise BadRequest("expected exactly one payload field")
@@ -542,8 +546,24 @@ def _update_message(
         slack.call("chat.update", token, body, base_url=settings.api_url)
         return True
     except (slack.SlackError, ClientError) as exc:  # the decision stands; the message is cosmetic
-        LOG.warning("chat.update failed: %s", exc)
+        logger.warning("chat.update failed: %s", exc)
         return False
+
+
+def check_origin(it: Interaction, settings: ChatSettings) -> None:
+    """403 unless the answer comes from an allowed approver, in the approval channel (a payload without a
+    channel is refused, and so is every answer when no channel is configured: no request was posted), and --
+    when configured -- from the stack's Slack workspace and app."""
+    if settings.team_id and (it.team is None or it.team.id != settings.team_id):
+        raise NotAllowed("the request comes from another Slack workspace")
+    if settings.app_id and it.api_app_id != settings.app_id:
+        raise NotAllowed("the request is for another Slack app")
+    if it.user.id not in settings.allow_list:
+        raise NotAllowed("this Slack user may not answer approvals")
+    if not settings.channel:
+        raise NotAllowed("no approval channel is configured (SlackChannel): approvals cannot be answered")
+    if it.channel is None or it.channel.id != settings.channel:
+        raise NotAllowed("approvals are answered in the approval channel only")
 
 
 def handle_interaction(
@@ -562,10 +582,7 @@ def handle_interaction(
     acct = _home()
     verify_slack_request(headers, raw_body, secrets.get_secret(acct, settings.signing_secret_name), now)
     it = parse_interaction(raw_body)
-    if it.user.id not in settings.allow_list:
-        raise NotAllowed("this Slack user may not answer approvals")
-    if settings.channel and it.channel is not None and it.channel.id != settings.channel:
-        raise NotAllowed("approvals are answered in the approval channel only")
+    check_origin(it, settings)
     approval_id, verdict = it.choice()
     doc = consume(acct, table, approval_id, verdict, it.user.id, now)
     answer_task(acct, table, approval_id, doc, verdict, it.user.id, now)

@@ -38,6 +38,9 @@ class Discovered:
     named_by_id: list[str] = field(
         default_factory=list
     )  # resources whose Name tag could not name them, and why
+    # (kind, Name tag) -> ids of the resources named by their id although they carry that tag (a tag that is
+    # not a valid scenario name, or one several resources carry): how an input naming such a tag resolves
+    tag_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 class _Names:
@@ -49,10 +52,15 @@ class _Names:
         self.counts = Counter(tag for _kind, tag, rid in set(tagged) if tag != rid)
         self.reserved = reserved
         self.why: list[str] = []
+        self.by_tag: dict[tuple[str, str], list[str]] = {}
 
     def take(self, kind: str, tag: str, rid: str) -> str:
         if tag == rid:
             return rid
+        if not NAME_RE.match(tag) or self.counts[tag] > 1 or tag in self.reserved:
+            ids = self.by_tag.setdefault((kind, tag), [])
+            if rid not in ids:
+                ids.append(rid)
         if not NAME_RE.match(tag):
             self.why.append(f"{kind} {rid}: Name tag {tag!r} is not a valid scenario name")
             return rid
@@ -148,7 +156,7 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
                     zvpcs.append(vpc_name[vid])
                 else:
                     out.skipped.append(f"zone {z.id}: VPC {vid} is not in a discovered account")
-            records = []
+            records: list[dict[str, Any]] = []
             for r in route53.list_records(acct, z.id):
                 if r.type in ("SOA", "NS") and r.name == z.name:
                     continue
@@ -194,16 +202,16 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
         ]
         pzones: list[str] = []
         peps: list[str] = []
-        for r in profiles.list_resource_associations(acct, p.id):
-            if r.status not in _LIVE:
+        for ra in profiles.list_resource_associations(acct, p.id):
+            if ra.status not in _LIVE:
                 continue
-            rid = r.resource_arn.rsplit("/", 1)[-1]
-            if ":hostedzone/" in r.resource_arn and rid in zone_name:
+            rid = ra.resource_arn.rsplit("/", 1)[-1]
+            if ":hostedzone/" in ra.resource_arn and rid in zone_name:
                 pzones.append(zone_name[rid])
-            elif ":vpc-endpoint/" in r.resource_arn and rid in ep_name:
+            elif ":vpc-endpoint/" in ra.resource_arn and rid in ep_name:
                 peps.append(ep_name[rid])
             else:
-                out.skipped.append(f"profile {p.id}: resource {r.resource_arn} not represented")
+                out.skipped.append(f"profile {p.id}: resource {ra.resource_arn} not represented")
         shared = []
         for acct_id in ram.shared_with(acct, p.arn):
             if acct_id not in alias_of:
@@ -218,5 +226,6 @@ def discover(accounts: dict[str, Account], region: str, probes: set[str] | None 
             "shared_with": shared,
         }
     out.named_by_id = names.why
+    out.tag_ids = names.by_tag
     out.scenario = parse_scenario(doc, "<discovered estate>")
     return out

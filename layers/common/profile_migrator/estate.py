@@ -98,6 +98,14 @@ class Vpc(_Strict):
 EndpointState = Literal["Available", "Pending", "PendingAcceptance", "Deleting", "Failed", "Rejected"]
 
 
+def _dns_name(v: str, what: str) -> str:
+    """``v`` as a DNS name (no trailing dot, lower case), or a ValueError naming ``what``."""
+    v = v.rstrip(".").lower()
+    if not DNS_NAME_RE.match(v):
+        raise ValueError(f"{what} {v!r} is not a DNS name")
+    return v
+
+
 class Endpoint(_Strict):
     vpc: str
     service: str
@@ -115,12 +123,7 @@ class Endpoint(_Strict):
     @field_validator("dns_name")
     @classmethod
     def _dns(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        v = v.rstrip(".").lower()
-        if not DNS_NAME_RE.match(v):
-            raise ValueError(f"dns_name {v!r} is not a DNS name")
-        return v
+        return None if v is None else _dns_name(v, "dns_name")
 
 
 class Record(_Strict):
@@ -133,10 +136,7 @@ class Record(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        v = v.rstrip(".").lower()
-        if not DNS_NAME_RE.match(v):
-            raise ValueError(f"record name {v!r} is not a DNS name")
-        return v
+        return _dns_name(v, "record name")
 
     @model_validator(mode="after")
     def _one_target(self) -> Record:
@@ -167,10 +167,7 @@ class HostedZone(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        v = v.rstrip(".").lower()
-        if not DNS_NAME_RE.match(v):
-            raise ValueError(f"zone name {v!r} is not a DNS name")
-        return v
+        return _dns_name(v, "zone name")
 
 
 # RES-12 / CP-6: a Profile association's priority, 100-9900, lower evaluated first; 100 when omitted.
@@ -330,7 +327,7 @@ class CreateVpcEvent(_Strict):
     @field_validator("cidr")
     @classmethod
     def _cidr(cls, v: str) -> str:
-        return Vpc._cidr(v)  # type: ignore[operator]
+        return Vpc._cidr(v)
 
 
 def _account_id(v: Any) -> str:
@@ -414,9 +411,9 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
             yield path, f"unknown account {alias!r} (declared accounts: {sorted(accounts) or 'none'})"
 
     nets: list[tuple[ipaddress.IPv4Network, str, str]] = []
-    for name, vpc in scn.vpcs.items():
-        yield from acct(f"vpcs.{name}.account", vpc.account)
-        nets.append((vpc.network, name, vpc.account))
+    for name, vpc_model in scn.vpcs.items():
+        yield from acct(f"vpcs.{name}.account", vpc_model.account)
+        nets.append((vpc_model.network, name, vpc_model.account))
     for name, ep in scn.endpoints.items():
         if ep.vpc not in scn.vpcs:
             yield f"endpoints.{name}.vpc", f"unknown VPC {ep.vpc!r}"
@@ -497,28 +494,28 @@ def _refs(scn: Scenario) -> Iterator[tuple[str, str]]:
                 f"{len(prof.vpc_names)} VPCs exceed the Profile's max_vpcs {prof.max_vpcs} (Q-2)",
             )
         carried: dict[str, str] = {}
-        for i, zone in enumerate(prof.hosted_zones):
-            if zone not in scn.hosted_zones:
-                yield f"profiles.{name}.hosted_zones[{i}]", f"unknown hosted zone {zone!r}"
+        for i, zone_name in enumerate(prof.hosted_zones):
+            if zone_name not in scn.hosted_zones:
+                yield f"profiles.{name}.hosted_zones[{i}]", f"unknown hosted zone {zone_name!r}"
                 continue
-            zname = scn.hosted_zones[zone].name
+            zname = scn.hosted_zones[zone_name].name
             if zname in carried:
                 yield (
                     f"profiles.{name}.hosted_zones[{i}]",
                     f"the Profile already carries {zname} ({carried[zname]!r}) (CP-7)",
                 )
-            carried[zname] = zone
-        for i, ep in enumerate(prof.endpoints):
-            if ep not in scn.endpoints:
-                yield f"profiles.{name}.endpoints[{i}]", f"unknown endpoint {ep!r}"
+            carried[zname] = zone_name
+        for i, ep_name in enumerate(prof.endpoints):
+            if ep_name not in scn.endpoints:
+                yield f"profiles.{name}.endpoints[{i}]", f"unknown endpoint {ep_name!r}"
                 continue
-            ename = scn.endpoint_dns_name(ep)
+            ename = scn.endpoint_dns_name(ep_name)
             if ename in carried:
                 yield (
                     f"profiles.{name}.endpoints[{i}]",
                     f"the Profile already carries {ename} ({carried[ename]!r}) (CP-7)",
                 )
-            carried[ename] = ep
+            carried[ename] = ep_name
         for i, alias in enumerate(prof.shared_with):
             yield from acct(f"profiles.{name}.shared_with[{i}]", alias)
     if scn.migration is not None:
@@ -628,29 +625,82 @@ def _json_duplicate_key(data: Any, path: str = "") -> tuple[str, str] | None:
     return None
 
 
-def _duplicate_key(node: yaml.Node, path: str = "") -> tuple[str, str] | None:
-    """(key path, reason) of the first mapping key given twice — YAML would keep the last one silently."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            sub = f"{path}.{key}" if path else str(key)
-            if key is not None:
-                if key in seen:
-                    return sub, (
-                        f"duplicate key {key!r} (line {key_node.start_mark.line + 1}; first given at "
-                        f"line {seen[key]})"
-                    )
-                seen[key] = key_node.start_mark.line + 1
-            found = _duplicate_key(value_node, sub)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _duplicate_key(item, f"{path}[{i}]")
-            if found:
-                return found
-    return None
+# A document's size once its aliases are expanded: what the model and the planner would walk. Far above any
+# real estate (1,000 VPCs x 50 endpoints is ~0.2 M nodes); a "billion laughs" document is refused instead.
+MAX_EXPANDED_NODES = 2_000_000
+
+
+def _yaml_problem(root: yaml.Node) -> tuple[str, str] | None:
+    """(key path, reason) of the first mapping key given twice (YAML would keep the last one silently), of a
+    recursive alias, or of a document that expands beyond :data:`MAX_EXPANDED_NODES` through its aliases.
+
+    Linear in the document's text: an aliased node is one node object, checked and sized once (memoized by
+    its identity), however many times the aliases repeat it."""
+    checked: set[int] = set()
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def walk(node: yaml.Node, path: str) -> tuple[str, str] | None:
+        if id(node) in checked:
+            return None  # an alias of a node already checked
+        checked.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                sub = f"{path}.{key}" if path else str(key)
+                if key is not None:
+                    if key in seen:
+                        return sub, (
+                            f"duplicate key {key!r} (line {key_node.start_mark.line + 1}; first given at "
+                            f"line {seen[key]})"
+                        )
+                    seen[key] = key_node.start_mark.line + 1
+                found = walk(value_node, sub)
+                if found:
+                    return found
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                found = walk(item, f"{path}[{i}]")
+                if found:
+                    return found
+        return None
+
+    def size(node: yaml.Node, path: str) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Expansion(path, "a recursive alias (a node that contains itself)")
+        active.add(key)
+        n = 1
+        if isinstance(node, yaml.MappingNode):
+            n += sum(size(k, path) + size(v, _sub(path, getattr(k, "value", "?"))) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            n += sum(size(c, f"{path}[{i}]") for i, c in enumerate(node.value))
+        active.discard(key)
+        sizes[key] = n
+        if n > MAX_EXPANDED_NODES:
+            raise _Expansion(
+                path, f"expands to more than {MAX_EXPANDED_NODES:,} values through YAML aliases (anchors)"
+            )
+        return n
+
+    try:
+        size(root, "")
+    except _Expansion as exc:
+        return exc.path, exc.reason
+    return walk(root, "")
+
+
+def _sub(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+class _Expansion(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path, self.reason = path, reason
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -668,19 +718,22 @@ def load_scenario(path: str | Path) -> Scenario:
                 raise ScenarioError(str(p), *dup_json)
         else:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
-            dup = _duplicate_key(node) if node is not None else None
-            if dup is not None:
-                raise ScenarioError(str(p), *dup)
+            problem = _yaml_problem(node) if node is not None else None
+            if problem is not None:
+                raise ScenarioError(str(p), *problem)
             data = yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ScenarioError(str(p), "", f"not valid YAML/JSON: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(str(p), "", "nested too deeply") from None
     return parse_scenario(data, str(p))
 
 
 def dump_scenario(scn: Scenario) -> dict[str, Any]:
     """The scenario as plain data (defaults omitted) — ``parse_scenario(dump_scenario(s)) == s``."""
-    return scn.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+    doc: dict[str, Any] = scn.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+    return doc
 
 
 def dump_scenario_yaml(scn: Scenario) -> str:
-    return yaml.safe_dump(dump_scenario(scn), sort_keys=False, default_flow_style=None)
+    return str(yaml.safe_dump(dump_scenario(scn), sort_keys=False, default_flow_style=None))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import runtime
-from .instrumentation import Handler, instrumented, logger, metrics
+from .instrumentation import Handler, InvalidEvent, instrumented, logger, metrics, parsed
 from .models import (
     ApprovalRequest,
     CompensateEvent,
@@ -22,8 +22,10 @@ from .models import (
     LockEvent,
     OutcomeEvent,
     PollEvent,
+    PreflightEvent,
     StepEvent,
 )
+from .vocabulary import actions_of_function
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,13 +33,15 @@ if TYPE_CHECKING:
 __all__ = ["Handler", "instrumented", "step_handler"]
 
 
-def step_handler(*actions: str) -> Handler:
-    """A step action's function: it performs ``actions[0]`` and its inverse(s)."""
-    allowed = frozenset(actions)
+def step_handler(function: str) -> Handler:
+    """The step function ``function`` (its template.yaml logical id without ``Function``): it performs the
+    actions whose spec names it (a forward action and its inverse)."""
+    allowed = actions_of_function(function)
+    if not allowed:
+        raise ValueError(f"no step action is performed by function {function!r} (vocabulary.SPECS)")
 
-    @instrumented
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        ev = StepEvent.model_validate(event)
+    @parsed(StepEvent)
+    def lambda_handler(ev: StepEvent, context: LambdaContext) -> dict[str, Any]:
         logger.info(
             "step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode}
         )
@@ -48,44 +52,48 @@ def step_handler(*actions: str) -> Handler:
     return lambda_handler
 
 
-@instrumented
-def preflight(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@parsed(PreflightEvent)
+def preflight(ev: PreflightEvent, context: LambdaContext) -> dict[str, Any]:
     from . import preflight  # the planner, the estate model, discovery: only this function needs them
 
-    return preflight.preflight(event.get("request", {}), str(event.get("execution", "")))
+    return preflight.preflight(ev.request, ev.execution)
 
 
-@instrumented
-def status(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.poll_step(PollEvent.model_validate(event), runtime.Budget.of(context))
+@parsed(PollEvent)
+def status(ev: PollEvent, context: LambdaContext) -> dict[str, Any]:
+    return runtime.poll_step(ev, runtime.Budget.of(context))
 
 
-@instrumented
-def gate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result = runtime.gate_check(GateEvent.model_validate(event), runtime.Budget.of(context))
+@parsed(GateEvent)
+def gate(ev: GateEvent, context: LambdaContext) -> dict[str, Any]:
+    result = runtime.gate_check(ev, budget=runtime.Budget.of(context))
     metrics.add_metric(name="GateChecks", unit=MetricUnit.Count, value=1)
     return result
 
 
-@instrumented
-def lock(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.lock(LockEvent.model_validate(event))
+@parsed(LockEvent)
+def lock(ev: LockEvent, context: LambdaContext) -> dict[str, Any]:
+    return runtime.lock(ev)
 
 
-@instrumented
-def compensate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@parsed(CompensateEvent)
+def compensate(ev: CompensateEvent, context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="Rollbacks", unit=MetricUnit.Count, value=1)
-    return runtime.plan_undo(CompensateEvent.model_validate(event))
+    return runtime.plan_undo(ev)
 
 
-@instrumented
-def outcome(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return runtime.outcome(OutcomeEvent.model_validate(event))
+@parsed(OutcomeEvent)
+def outcome(ev: OutcomeEvent, context: LambdaContext) -> dict[str, Any]:
+    return runtime.outcome(ev)
 
 
-@instrumented
-def approval_request(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # Store the token under a short id, then post the request to Slack / SNS (approvals.py).
+InvalidApprovalRequest = InvalidEvent  # the approval request's malformed event (named without its values)
+
+
+@parsed(ApprovalRequest, secret=True)
+def approval_request(ev: ApprovalRequest, context: LambdaContext) -> dict[str, Any]:
+    # Store the token under a short id, then post the request to Slack / SNS (approvals.py). The event holds
+    # the task token: never logged, and a malformed one is refused without echoing its values (secret).
     from . import approvals
 
-    return approvals.request_approval_with_chat(ApprovalRequest.model_validate(event))
+    return approvals.request_approval_with_chat(ev)

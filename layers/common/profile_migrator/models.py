@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from collections import Counter
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+from .arns import PARTITIONS, is_region, partition_of, role_parts
+
+__all__ = ["PARTITIONS", "partition_of", "role_parts"]
+
+MAX_ENDPOINTS = 250  # endpoints of one execution (the input's size and the plan's stay bounded)
+MAX_NAME = 256  # a Name tag's value is at most 256 characters; an id is shorter
+
+
+def _matching(pattern: str, v: str, what: str) -> str:
+    """``v`` when it matches ``pattern`` whole, else a ValueError saying it is not ``what``."""
+    if not re.fullmatch(pattern, v):
+        raise ValueError(f"{v!r} is not {what}")
+    return v
 
 
 class _Event(BaseModel):
@@ -27,16 +40,46 @@ class AccountRef(_Model):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{12}", v):
-            raise ValueError(f"{v!r} is not a 12-digit account id")
-        return v
+        return _matching(r"\d{12}", v, "a 12-digit account id")
 
     @field_validator("role_arn")
     @classmethod
     def _role(cls, v: str | None) -> str | None:
-        if v is not None and not _ROLE_ARN.match(v):
-            raise ValueError(f"{v!r} is not an IAM role ARN")
+        if v is not None and role_parts(v) is None:
+            raise ValueError(
+                f"{v!r} is not an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>, "
+                f"partition one of {', '.join(PARTITIONS)})"
+            )
         return v
+
+
+def role_problem(alias: str, acct: AccountRef, region: str | None, member_role: str = "") -> str | None:
+    """Why account ``alias``'s role must not be assumed (None: it may). Confused deputy: the role ARN comes
+    from the execution input, so it must be that account's own role (its id), in the partition of the
+    input's Region, and -- when the stack names its member role (``member_role``) -- that role."""
+    if acct.role_arn is None:
+        return None
+    parts = role_parts(acct.role_arn)
+    if parts is None:
+        return f"account {alias!r}: role_arn {acct.role_arn!r} is not an IAM role ARN"
+    partition, account, name = parts
+    if account != acct.id:
+        return (
+            f"account {alias!r}: role_arn {acct.role_arn!r} is a role of account {account}, "
+            f"not of the account's id {acct.id}"
+        )
+    region_partition = partition_of(region) if region else None
+    if region_partition is not None and partition != region_partition:
+        return (
+            f"account {alias!r}: role_arn {acct.role_arn!r} is in partition {partition}, but region "
+            f"{region} is in partition {region_partition}"
+        )
+    if member_role and name != member_role:
+        return (
+            f"account {alias!r}: role_arn {acct.role_arn!r} names role {name!r}, but this stack assumes "
+            f"only its member role {member_role!r} (MemberRoleName)"
+        )
+    return None
 
 
 class GateConfig(_Model):
@@ -86,8 +129,10 @@ class ConcurrencyConfig(_Model):
 class MigrationInput(_Model):
     """The execution input (what a person pastes in the Step Functions console)."""
 
-    profile: str = Field(min_length=1)
-    endpoints: list[str] = Field(min_length=1)
+    profile: str = Field(min_length=1, max_length=MAX_NAME)
+    endpoints: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
+        min_length=1, max_length=MAX_ENDPOINTS
+    )
     approvals: Literal["none", "destructive", "every-step"] = "none"
     parking_vpc: str = "auto"
     region: str = "us-east-1"
@@ -100,7 +145,7 @@ class MigrationInput(_Model):
     @field_validator("endpoints")
     @classmethod
     def _endpoints(cls, v: list[str]) -> list[str]:
-        dupes = sorted({e for e in v if v.count(e) > 1})
+        dupes = sorted(e for e, n in Counter(v).items() if n > 1)  # O(n): the list is bounded too
         if dupes:
             raise ValueError(f"{', '.join(map(repr, dupes))} listed twice")
         return v
@@ -108,8 +153,20 @@ class MigrationInput(_Model):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", v):
+        if not is_region(v):
             raise ValueError(f"{v!r} is not an AWS region name")
+        return v
+
+    @field_validator("accounts")
+    @classmethod
+    def _roles(cls, v: dict[str, AccountRef], info: ValidationInfo) -> dict[str, AccountRef]:
+        # Confused deputy: a role ARN comes from the input, so it must be the named account's own role, in
+        # the partition of the input's Region; refused here, before any AWS call.
+        region = info.data.get("region")
+        for alias, acct in v.items():
+            problem = role_problem(alias, acct, region if isinstance(region, str) else None)
+            if problem:
+                raise ValueError(problem)
         return v
 
 
@@ -160,6 +217,14 @@ class RunEvent(_Event):
 
     ctx: Ctx | None = None
     run: RunRef | None = None
+
+
+class PreflightEvent(_Event):
+    """The preflight's event: the migration request (parsed by :func:`preflight.parse_input`, which words
+    its errors for a person) and the execution's name."""
+
+    request: dict[str, Any] = Field(default_factory=dict)
+    execution: str = ""
 
 
 class StepEvent(RunEvent):

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from . import arns
 from .aws import ec2, profiles
 from .aws import functions as fn_adapter
 from .aws import notify as notify_adapter
@@ -58,14 +59,6 @@ class NotConfigured(Exception):
 
 def _split(value: str | None) -> frozenset[str]:
     return frozenset(v.strip() for v in (value or "").split(",") if v.strip())
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 @dataclass(frozen=True)
@@ -108,7 +101,7 @@ class Settings:
         return self.regions or frozenset({self.home_region})
 
     def role_arn(self, account_id: str, region: str) -> str:
-        return f"arn:{_partition(region)}:iam::{account_id}:role/{self.member_role}"
+        return f"arn:{arns.partition(region)}:iam::{account_id}:role/{self.member_role}"
 
 
 # -- The trigger ---------------------------------------------------------------------------------------
@@ -299,7 +292,12 @@ def decide(req: OnboardRequest) -> dict[str, Any]:
     # RES-11: the Profile's zones answer only with both DNS attributes on; reported, not refused.
     out["dns_ready"] = vpc.dns_support and vpc.dns_hostnames
     out["vpc_name"] = vpc.name
+    # read in the VPC owner's account, and trusted only as a function of that account (see probe_problem)
     probe_arn = fn_adapter.registered_probes(acct).get(req.vpc_id)
+    refused = fn_adapter.probe_problem(probe_arn, req.account, req.region) if probe_arn else None
+    if refused:
+        out["probe_refused"] = refused
+        probe_arn = None
     if probe_arn is not None:
         plan = probe_plan(settings, req, probe_arn)
         if plan.names:

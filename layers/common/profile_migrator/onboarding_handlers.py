@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import onboarding
-from .instrumentation import Handler, instrumented, logger, metrics
+from .instrumentation import Handler, logger, metrics, parsed
 from .models import OnboardStepEvent
 
 if TYPE_CHECKING:
@@ -22,9 +22,8 @@ if TYPE_CHECKING:
 def step(fn: Callable[[OnboardStepEvent], dict[str, Any]], metric: str | None = None) -> Handler:
     """One onboarding step: the event is the execution's state (``request`` + what earlier steps found)."""
 
-    @instrumented
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        ev = OnboardStepEvent.model_validate(event)
+    @parsed(OnboardStepEvent)
+    def lambda_handler(ev: OnboardStepEvent, context: LambdaContext) -> dict[str, Any]:
         result = fn(ev)
         logger.info(fn.__name__, extra={"vpc_id": ev.request.vpc_id, "result": result})
         if metric:

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from .aws import functions as fn_adapter
 from .aws.session import default_account
-from .instrumentation import logger, metrics, tracer
+from .instrumentation import logger, metrics, parsed
 from .models import CreateVpcDetail, OnboardRequest
 from .onboarding import NotConfigured, Settings, execution_name
 
@@ -28,7 +27,7 @@ class CreateVpcEvent(EventBridgeModel):
     """Powertools parser model of the EventBridge event (source ``aws.ec2``, detail-type ``AWS API Call
     via CloudTrail``) whose detail is a CreateVpc / CreateDefaultVpc call (EV-1)."""
 
-    detail: CreateVpcDetail  # type: ignore[assignment]
+    detail: CreateVpcDetail
 
 
 def request_from_event(event: CreateVpcEvent) -> OnboardRequest | None:
@@ -69,10 +68,7 @@ def start(event: CreateVpcEvent, settings: Settings) -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(raise_on_empty_metrics=False)
-@event_parser(model=CreateVpcEvent)
+@parsed(CreateVpcEvent, correlation_paths.EVENT_BRIDGE)
 def trigger(event: CreateVpcEvent, context: LambdaContext) -> dict[str, Any]:
     """EventBridge target: start the VPC's onboarding execution, named from the VPC id."""
     result = start(event, Settings.from_env())

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from .estate import DEFAULT_ZONE_MAX_VPCS, MAX_PRIORITY, MIN_PRIORITY, HostedZone, Scenario
 from .resolution import PRECEDENCES, Answer, DnsState, Precedence, _suffixes
 from .tags import PARKING_TAG  # the tool's parking tag (re-exported: planner.PARKING_TAG)
+from .vocabulary import DESTRUCTIVE, SPECS, Action, Effect  # the one vocabulary of actions
 
 Procedure = Literal["converge", "published"]
 
@@ -29,34 +30,9 @@ Procedure = Literal["converge", "published"]
 MAX_WAVE = 5
 
 
-DESTRUCTIVE = frozenset(
-    {
-        "disassociate-vpc-from-zone",
-        "disassociate-zone-from-profile",
-        "delete-zone-record",
-        "delete-zone",
-        "delete-parking-vpc",
-    }
-)
-
-# What undoes each forward action (the state machine's compensation uses the same table). ``None``:
-# irreversible — only ever performed after the point of no return (workflow.CLEANUP), never undone.
-INVERSE: dict[str, str | None] = {
-    "associate-vpc-with-profile": "disassociate-vpc-from-profile",
-    "associate-zone-with-profile": "disassociate-zone-from-profile",
-    "authorize-vpc-association": "revoke-vpc-association",
-    "associate-vpc-with-zone": "disassociate-vpc-from-zone",
-    "disassociate-vpc-from-zone": "associate-vpc-with-zone",
-    "enable-private-dns": "disable-private-dns",
-    "disassociate-zone-from-profile": "associate-zone-with-profile",
-    "associate-endpoint-with-profile": "disassociate-endpoint-from-profile",
-    "create-parking-vpc": "delete-parking-vpc",
-    "create-bridge-zone": "delete-bridge-zone",  # only a zone with the tool's BRIDGE_TAG
-    "create-zone-record": "delete-zone-record",  # the alias UPSERTed into a bridge copy
-    "delete-zone-record": "create-zone-record",
-    "delete-zone": None,  # a new zone would get a new id: deleted only once nothing resolves through it
-    "delete-parking-vpc": None,
-}
+def _own_records(zone: HostedZone) -> list[str]:
+    """The names of a zone's records but its own SOA and NS (the endpoint alias, in a migrated zone)."""
+    return [rec.name for rec in zone.records if rec.type not in ("SOA", "NS")]
 
 
 @dataclass
@@ -71,7 +47,7 @@ class Problem:
 
 @dataclass
 class Step:
-    action: str
+    action: Action
     endpoint: str | None = None
     vpc: str | None = None
     zone: str | None = None
@@ -90,7 +66,7 @@ class Step:
         return self.action in DESTRUCTIVE
 
     def to_json(self, index: int) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": index, "action": self.action}
+        out: dict[str, Any] = {"index": index, "action": self.action.value}
         for key in ("endpoint", "vpc", "zone", "record", "profile", "account", "priority", "copy_of"):
             val = getattr(self, key)
             if val is not None:
@@ -427,35 +403,24 @@ class _Planner:
     # -- step building ---------------------------------------------------------------------------
     def add(self, step: Step) -> Step:
         self.steps.append(step)
-        if step.action == "associate-vpc-with-zone" and step.zone is not None and step.vpc is not None:
+        if step.action == Action.ASSOCIATE_VPC_WITH_ZONE and step.zone is not None and step.vpc is not None:
             self.zone_added.setdefault(step.zone, []).append(step.vpc)
         return step
+
+    def emit(self, action: Action, published_step: int, **targets: Any) -> Step:
+        """Add a step of ``action`` (step ``published_step`` of the published procedure) on ``targets``
+        (endpoint, vpc, zone, record, profile, account, priority, copy_of: the fields of :class:`Step`)."""
+        return self.add(Step(action, published_step=published_step, **targets))
 
     def zone_assoc(self, zone: str, vpc: str, pstep: int, endpoint: str) -> None:
         zacct = self.zone_of(zone).account
         vacct = self.vpc_account(vpc)
         if vacct != zacct:
             # CP-9: the zone's account authorises, then the VPC's account associates.
-            self.add(
-                Step(
-                    "authorize-vpc-association",
-                    endpoint=endpoint,
-                    zone=zone,
-                    vpc=vpc,
-                    account=zacct,
-                    published_step=pstep,
-                )
+            self.emit(
+                Action.AUTHORIZE_VPC_ASSOCIATION, pstep, endpoint=endpoint, zone=zone, vpc=vpc, account=zacct
             )
-        self.add(
-            Step(
-                "associate-vpc-with-zone",
-                endpoint=endpoint,
-                zone=zone,
-                vpc=vpc,
-                account=vacct,
-                published_step=pstep,
-            )
-        )
+        self.emit(Action.ASSOCIATE_VPC_WITH_ZONE, pstep, endpoint=endpoint, zone=zone, vpc=vpc, account=vacct)
 
     def bridge(self, zone: str, vpcs: list[str], endpoint: str, frees: str | None) -> list[str]:
         """Q-1: path 2's bridge associates ``zone`` directly with ``vpcs`` (steps 4-5 switch every VPC at
@@ -497,40 +462,21 @@ class _Planner:
                 pvpc += "-x"
             self.parking_account[pvpc] = hz.account
             self.parking[copy] = pvpc
-            self.add(
-                Step(
-                    "create-parking-vpc",
-                    endpoint=endpoint,
-                    vpc=pvpc,
-                    zone=copy,
-                    account=hz.account,
-                    published_step=1,
-                )
+            self.emit(
+                Action.CREATE_PARKING_VPC, 1, endpoint=endpoint, vpc=pvpc, zone=copy, account=hz.account
             )
-            self.add(
-                Step(
-                    "create-bridge-zone",
-                    endpoint=endpoint,
-                    zone=copy,
-                    vpc=pvpc,
-                    copy_of=zone,
-                    account=hz.account,
-                    published_step=1,
-                )
+            self.emit(
+                Action.CREATE_BRIDGE_ZONE,
+                1,
+                endpoint=endpoint,
+                zone=copy,
+                vpc=pvpc,
+                copy_of=zone,
+                account=hz.account,
             )
-            for rec in hz.records:
-                if rec.type not in ("SOA", "NS"):
-                    self.add(
-                        Step(
-                            "create-zone-record",
-                            endpoint=endpoint,
-                            zone=copy,
-                            record=rec.name,
-                            copy_of=zone,
-                            account=hz.account,
-                            published_step=1,
-                        )
-                    )
+            for record in _own_records(hz):
+                copied = {"endpoint": endpoint, "zone": copy, "copy_of": zone, "account": hz.account}
+                self.emit(Action.CREATE_ZONE_RECORD, 1, record=record, **copied)
             for vpc in rest[start : start + per_copy]:
                 self.zone_assoc(copy, vpc, 1, endpoint)
         return []
@@ -552,15 +498,8 @@ class _Planner:
                 while pvpc in self.scn.vpcs:
                     pvpc += "-x"
                 self.parking_account[pvpc] = zacct
-                self.add(
-                    Step(
-                        "create-parking-vpc",
-                        endpoint=endpoint,
-                        vpc=pvpc,
-                        zone=zone,
-                        account=zacct,
-                        published_step=pstep,
-                    )
+                self.emit(
+                    Action.CREATE_PARKING_VPC, pstep, endpoint=endpoint, vpc=pvpc, zone=zone, account=zacct
                 )
         else:
             pvpc = mig.parking_vpc
@@ -607,22 +546,20 @@ class _Planner:
         for vpc in self._joining(ctxs, profile):
             # CP-9: the VPC owner's account associates its own VPC with the shared Profile; CP-6: with a
             # Priority when the VPC keeps another Profile (RES-12).
-            self.add(
-                Step(
-                    "associate-vpc-with-profile",
-                    vpc=vpc,
-                    profile=profile,
-                    account=self.vpc_account(vpc),
-                    priority=self.priorities.get(vpc),
-                    published_step=1,
-                )
+            self.emit(
+                Action.ASSOCIATE_VPC_WITH_PROFILE,
+                1,
+                vpc=vpc,
+                profile=profile,
+                account=self.vpc_account(vpc),
+                priority=self.priorities.get(vpc),
             )
         for ctx in ctxs:
             self.endpoint_steps(ctx, profile, vpc_order)
         # A parking VPC an aborted run left behind, whose zone is already gone, is deleted at the end.
         for vpc in sorted(self.own_parking - set(self.parking_account)):
             self.parking_account[vpc] = scn.vpcs[vpc].account
-            self.add(Step("delete-parking-vpc", vpc=vpc, account=scn.vpcs[vpc].account, published_step=7))
+            self.emit(Action.DELETE_PARKING_VPC, 7, vpc=vpc, account=scn.vpcs[vpc].account)
         self.hoist_parking()
         self.assign_waves()
         plan = Plan(
@@ -684,15 +621,13 @@ class _Planner:
         attached: list[str] = list(carried)
         # Step 1: the zone reaches the endpoint's VPC through the Profile once it leaves it directly.
         if not ep.private_dns and s_zones and not carried and e not in prof.endpoints:
-            self.add(
-                Step(
-                    "associate-zone-with-profile",
-                    endpoint=e,
-                    zone=s_zones[0],
-                    profile=profile,
-                    account=pacct,
-                    published_step=1,
-                )
+            self.emit(
+                Action.ASSOCIATE_ZONE_WITH_PROFILE,
+                1,
+                endpoint=e,
+                zone=s_zones[0],
+                profile=profile,
+                account=pacct,
             )
             attached.append(s_zones[0])
         # Step 1 (path 2): VPCs that get the zone only through the Profile are associated directly, so
@@ -713,40 +648,23 @@ class _Planner:
                 remaining = set(scn.hosted_zones[z].vpcs) - {ctx.vpc}
                 if not remaining and not self._assoc_added(z):
                     self.parking_for(z, e, 2)  # CP-3: a zone's last VPC cannot leave
-                self.add(
-                    Step(
-                        "disassociate-vpc-from-zone",
-                        endpoint=e,
-                        zone=z,
-                        vpc=ctx.vpc,
-                        account=scn.hosted_zones[z].account,
-                        published_step=2,
-                    )
-                )
-            self.add(Step("enable-private-dns", endpoint=e, vpc=ctx.vpc, account=eacct, published_step=3))
-        # Step 4: the zone leaves the Profile (CP-7: the Profile cannot carry the name twice).
-        for z in attached:
-            self.add(
-                Step(
-                    "disassociate-zone-from-profile",
+                self.emit(
+                    Action.DISASSOCIATE_VPC_FROM_ZONE,
+                    2,
                     endpoint=e,
                     zone=z,
-                    profile=profile,
-                    account=pacct,
-                    published_step=4,
+                    vpc=ctx.vpc,
+                    account=scn.hosted_zones[z].account,
                 )
+            self.emit(Action.ENABLE_PRIVATE_DNS, 3, endpoint=e, vpc=ctx.vpc, account=eacct)
+        # Step 4: the zone leaves the Profile (CP-7: the Profile cannot carry the name twice).
+        for z in attached:
+            self.emit(
+                Action.DISASSOCIATE_ZONE_FROM_PROFILE, 4, endpoint=e, zone=z, profile=profile, account=pacct
             )
         # Step 5: the endpoint joins the Profile (CP-8: Private DNS is on by now).
         if e not in prof.endpoints:
-            self.add(
-                Step(
-                    "associate-endpoint-with-profile",
-                    endpoint=e,
-                    profile=profile,
-                    account=pacct,
-                    published_step=5,
-                )
-            )
+            self.emit(Action.ASSOCIATE_ENDPOINT_WITH_PROFILE, 5, endpoint=e, profile=profile, account=pacct)
         # Step 6: the remaining VPCs leave the zone, canary first; the zone is parked before the last.
         retired = [*ctx.zones, *(c for z in ctx.zones for c in self.copies.get(z, []))]
         for z in retired:
@@ -775,43 +693,31 @@ class _Planner:
                     last,
                 )
             for vpc in leaving:
-                self.add(
-                    Step(
-                        "disassociate-vpc-from-zone",
-                        endpoint=e,
-                        zone=z,
-                        vpc=vpc,
-                        account=self.zone_of(z).account,
-                        published_step=6,
-                    )
+                self.emit(
+                    Action.DISASSOCIATE_VPC_FROM_ZONE,
+                    6,
+                    endpoint=e,
+                    zone=z,
+                    vpc=vpc,
+                    account=self.zone_of(z).account,
                 )
         # Step 7: delete the alias record, then the zone (CP-4), then the tool's own parking VPC.
         for z in retired:
             zone = self.zone_of(z)  # a bridge copy holds the original's records
-            for rec in zone.records:
-                if rec.type not in ("SOA", "NS"):
-                    self.add(
-                        Step(
-                            "delete-zone-record",
-                            endpoint=e,
-                            zone=z,
-                            record=rec.name,
-                            account=zone.account,
-                            published_step=7,
-                        )
-                    )
-            self.add(Step("delete-zone", endpoint=e, zone=z, account=zone.account, published_step=7))
+            for record in _own_records(zone):
+                self.emit(
+                    Action.DELETE_ZONE_RECORD, 7, endpoint=e, zone=z, record=record, account=zone.account
+                )
+            self.emit(Action.DELETE_ZONE, 7, endpoint=e, zone=z, account=zone.account)
             pvpc = self.parking.get(z)
             if pvpc is not None and pvpc in self.parking_account:
-                self.add(
-                    Step(
-                        "delete-parking-vpc",
-                        endpoint=e,
-                        vpc=pvpc,
-                        zone=z,
-                        account=self.parking_account[pvpc],
-                        published_step=7,
-                    )
+                self.emit(
+                    Action.DELETE_PARKING_VPC,
+                    7,
+                    endpoint=e,
+                    vpc=pvpc,
+                    zone=z,
+                    account=self.parking_account[pvpc],
                 )
 
     def _assoc_added(self, zone: str) -> bool:
@@ -832,17 +738,17 @@ class _Planner:
         ] = {}  # endpoint -> index of its create-parking-vpc (then the association)
         for i, st in enumerate(steps):
             e = st.endpoint
-            if st.action == "disassociate-vpc-from-zone" and st.published_step == 2:
+            if st.action == Action.DISASSOCIATE_VPC_FROM_ZONE and st.published_step == 2:
                 step2.setdefault(e, i)
-            elif st.action == "enable-private-dns":
+            elif st.action == Action.ENABLE_PRIVATE_DNS:
                 step3.setdefault(e, i)
             elif (
-                st.action == "create-parking-vpc"
+                st.action == Action.CREATE_PARKING_VPC
                 and st.published_step == 6
                 and st.zone not in self.copies
                 and e not in pairs
                 and i + 1 < len(steps)
-                and steps[i + 1].action == "associate-vpc-with-zone"
+                and steps[i + 1].action == Action.ASSOCIATE_VPC_WITH_ZONE
                 and steps[i + 1].vpc == st.vpc
                 and steps[i + 1].zone == st.zone
             ):
@@ -887,7 +793,7 @@ class _Planner:
             return False
         if any(covers(self.scn.endpoint_dns_name(e)) for e in prof.endpoints if e in self.scn.endpoints):
             return False
-        return j > 0 and all(s.action == "associate-vpc-with-profile" for s in self.steps[:j])
+        return j > 0 and all(s.action == Action.ASSOCIATE_VPC_WITH_PROFILE for s in self.steps[:j])
 
     def assign_waves(self) -> None:
         """Group steps into waves: independent per-VPC associations run together (at most MAX_WAVE);
@@ -904,7 +810,7 @@ class _Planner:
                 continue
             wave += 1
             s.wave = wave
-            if s.action == "associate-vpc-with-profile":
+            if s.action == Action.ASSOCIATE_VPC_WITH_PROFILE:
                 j = i + 1
                 while j < len(steps) and steps[j].action == s.action and j - i < MAX_WAVE:
                     steps[j].wave = wave
@@ -921,17 +827,17 @@ class _Planner:
                     j < len(steps)
                     and j - i < MAX_WAVE
                     and (
-                        steps[j].action == "associate-zone-with-profile"
-                        or (steps[j].action == "enable-private-dns" and self._profile_carries_none(j))
+                        steps[j].action == Action.ASSOCIATE_ZONE_WITH_PROFILE
+                        or (steps[j].action == Action.ENABLE_PRIVATE_DNS and self._profile_carries_none(j))
                     )
-                    and (j + 1 == len(steps) or steps[j + 1].action != "associate-vpc-with-profile")
+                    and (j + 1 == len(steps) or steps[j + 1].action != Action.ASSOCIATE_VPC_WITH_PROFILE)
                 ):
                     steps[j].wave = wave
                     j += 1
                 i = j
                 continue
             if (
-                s.action == "disassociate-vpc-from-zone"
+                s.action == Action.DISASSOCIATE_VPC_FROM_ZONE
                 and s.published_step == 6
                 and self.procedure == "converge"
             ):
@@ -1032,6 +938,12 @@ class _Planner:
             direct = st.direct.get(vpc, ())
             return any(k in direct for k in st.keys_named(name))
 
+        def refuse_second_zone_name(idx: int, action: str, vpc: str, zone: str) -> None:
+            # CP-2: a VPC cannot have two directly associated zones of the same name.
+            if direct_name(vpc, zname[zone]):
+                why = f"VPC {vpc!r} already has a zone named {zname[zone]} (ConflictingDomainExists)"
+                refused(idx, action, "CP-2", why, vpc)
+
         def carried_name(name: str) -> bool:
             carried = st.profile_zones.get(profile, ())
             return any(k in carried for k in st.keys_named(name))
@@ -1045,14 +957,15 @@ class _Planner:
             touched: set[str]
             affected: list[str]
             a = step.action
-            if a == "associate-vpc-with-profile":
+            effect = SPECS[a].effect
+            if effect is Effect.JOIN_PROFILE:
                 assert step.vpc is not None
                 st.associate_vpc_profile(step.vpc, profile, 100 if step.priority is None else step.priority)
                 members.setdefault(profile, set()).add(step.vpc)
                 touched, affected = {step.vpc}, all_names
-            elif a in ("associate-zone-with-profile", "disassociate-zone-from-profile"):
+            elif effect in (Effect.ATTACH_ZONE, Effect.DETACH_ZONE):
                 assert step.zone is not None
-                if a.startswith("associate"):
+                if effect is Effect.ATTACH_ZONE:
                     if carried_name(zname[step.zone]):
                         refused(
                             idx,
@@ -1065,7 +978,7 @@ class _Planner:
                 else:
                     st.detach_from_profile(profile, f"zone:{step.zone}")
                 touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
-            elif a == "associate-endpoint-with-profile":
+            elif effect is Effect.ATTACH_ENDPOINT:
                 assert step.endpoint is not None
                 if carried_name(names[step.endpoint]):
                     refused(
@@ -1077,18 +990,10 @@ class _Planner:
                     )
                 st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
                 touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
-            elif a in ("associate-vpc-with-zone", "disassociate-vpc-from-zone"):
+            elif effect in (Effect.ASSOCIATE_ZONE, Effect.DISASSOCIATE_ZONE):
                 assert step.zone is not None and step.vpc is not None
-                if a.startswith("associate"):
-                    if direct_name(step.vpc, zname[step.zone]):
-                        refused(
-                            idx,
-                            a,
-                            "CP-2",
-                            f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
-                            "(ConflictingDomainExists)",
-                            step.vpc,
-                        )
+                if effect is Effect.ASSOCIATE_ZONE:
+                    refuse_second_zone_name(idx, a, step.vpc, step.zone)
                     st.associate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] += 1
                     limit = self.zone_limit(step.zone)
@@ -1114,7 +1019,7 @@ class _Planner:
                             step.zone,
                         )
                 touched, affected = {step.vpc}, names_under(zname[step.zone])
-            elif a == "enable-private-dns":
+            elif effect is Effect.ENABLE_PRIVATE_DNS:
                 assert step.endpoint is not None and step.vpc is not None
                 if direct_name(step.vpc, names[step.endpoint]):
                     refused(
@@ -1127,44 +1032,38 @@ class _Planner:
                     )
                 st.set_private_dns(step.endpoint, step.vpc, True)
                 touched, affected = {step.vpc}, names_under(names[step.endpoint])
-            elif a in ("delete-zone-record", "delete-zone"):
+            elif effect in (Effect.DELETE_RECORD, Effect.DELETE_ZONE):
                 assert step.zone is not None
                 touched = st.vpcs_seeing(f"zone:{step.zone}")
-                if a == "delete-zone-record":
+                if effect is Effect.DELETE_RECORD:
                     assert step.record is not None
                     st.delete_record(step.zone, step.record)
                 else:
                     st.delete_zone(step.zone)
                 affected = names_under(zname[step.zone])
-            elif a == "create-parking-vpc":
+            elif effect is Effect.ADD_VPC:
                 assert step.vpc is not None
                 st.add_vpc(step.vpc)
                 touched, affected = set(), []
-            elif a == "create-bridge-zone":
+            elif effect is Effect.CREATE_ZONE:
                 # CreateHostedZone with its first VPC, the copy's own parking VPC (CP-2 checked as an association).
                 assert step.zone is not None and step.vpc is not None
-                if direct_name(step.vpc, zname[step.zone]):
-                    refused(
-                        idx,
-                        a,
-                        "CP-2",
-                        f"VPC {step.vpc!r} already has a zone named {zname[step.zone]} "
-                        "(ConflictingDomainExists)",
-                        step.vpc,
-                    )
+                refuse_second_zone_name(idx, a, step.vpc, step.zone)
                 st.create_zone(step.zone, zname[step.zone], step.vpc)
                 zone_vpcs[step.zone] = 1
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
-            elif a == "create-zone-record":
+            elif effect is Effect.COPY_RECORD:
                 assert step.zone is not None and step.record is not None and step.copy_of is not None
                 st.copy_record(step.copy_of, step.zone, step.record)
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
-            elif a == "delete-parking-vpc":
+            elif effect is Effect.REMOVE_VPC:
                 assert step.vpc is not None
                 st.remove_vpc(step.vpc)
                 touched, affected = set(), []
-            else:  # authorize-vpc-association: no DNS effect
+            elif effect is Effect.NONE:  # authorize-vpc-association: no DNS effect
                 touched, affected = set(), []
+            else:  # Effect.UNDO_ONLY: the planner never emits it
+                raise ValueError(f"step {idx} ({a}) is an undo-only action: a plan never performs it")
             gate: set[str] = set()
             for vpc in touched:
                 if vpc not in watched_set:
@@ -1184,7 +1083,7 @@ class _Planner:
                     if primary:
                         plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
                     if (vpc, n) in start_private and not ans.private:
-                        window = a == "delete-zone-record" and self.parking.get(step.zone or "") is None
+                        window = effect is Effect.DELETE_RECORD and self.parking.get(step.zone or "") is None
                         if window:
                             in_window[(vpc, n)] = idx
                         else:

@@ -16,7 +16,7 @@ from .discovery import discover
 from .estate import ScenarioError, parse_scenario
 from .models import Ctx, MigrationInput
 from .planner import plan
-from .runtime import accounts_for, store_run
+from .runtime import RoleRefused, accounts_for, check_roles, store_run
 
 
 class Refused(Exception):
@@ -46,20 +46,97 @@ def parse_input(raw: dict[str, Any]) -> MigrationInput:
         raise InvalidInput("execution input: " + "; ".join(problems)) from None
 
 
+def _named(
+    ids: dict[str, str],
+    tag_ids: dict[tuple[str, str], list[str]],
+    kind: str,
+    ref: str,
+    out: list[dict[str, str]],
+) -> str:
+    """The scenario name of what the input calls ``ref``: a name, an id, or a Name tag discovery could not
+    name by (any tag AWS accepts, spaces included: then its resource is named by its id). A Name tag that
+    several resources carry is never resolved to one of them: it is refused (``out``), naming their ids."""
+    if ref in ids:
+        return ref
+    by_id = {v: k for k, v in ids.items()}
+    if ref in by_id:
+        return by_id[ref]
+    tagged = tag_ids.get((kind, ref), [])
+    if len(tagged) == 1:
+        return by_id.get(tagged[0], tagged[0])
+    if len(tagged) > 1:
+        out.append(
+            {
+                "code": "AMBIGUOUS_NAME",
+                "resource": ref,
+                "message": f"{kind} {ref!r}: the Name tag {ref!r} is carried by {len(tagged)} resources "
+                f"({', '.join(tagged)}): name the one to migrate by its id",
+            }
+        )
+    return ref
+
+
+def owned_probes(
+    scn_doc: dict[str, Any],
+    vpc_ids: dict[str, str],
+    registered: dict[str, dict[str, str]],
+    req: MigrationInput,
+) -> dict[str, str]:
+    """VPC id -> probe ARN of the probes to trust: each registered in the account that owns the VPC, a
+    function of that account in the estate's Region. A registration by another account, or of another
+    account's function, is refused (a probe that always answers "private" would defeat the proof); the
+    discovered document's ``probe`` flags are set to what is trusted."""
+    name_of = {vid: name for name, vid in vpc_ids.items()}
+    trusted: dict[str, str] = {}
+    problems: list[dict[str, str]] = []
+    for alias, regs in registered.items():
+        for vid, arn in sorted(regs.items()):
+            name = name_of.get(vid)
+            if name is None:
+                continue  # not a VPC of this estate (another Region, an account not in the input)
+            owner = str(scn_doc["vpcs"][name]["account"])
+            param = f"{fn_adapter.PROBE_PARAMETER_PREFIX}{vid}"
+            if alias != owner:
+                why = (
+                    f"account {alias!r} registered a probe for it ({param} = {arn}), but the VPC belongs to "
+                    f"account {owner!r}: only a VPC's owner may register its probe; delete {param} in "
+                    f"account {alias!r}"
+                )
+            else:
+                why = fn_adapter.probe_problem(arn, req.accounts[owner].id, req.region) or ""
+                if why:
+                    why = f"account {alias!r} registered it as {param}: {why}"
+            if why:
+                problems.append(
+                    {"code": "PROBE_NOT_OWNED", "message": f"VPC {name} ({vid}): {why}", "resource": name}
+                )
+            else:
+                trusted[vid] = arn
+    if problems:
+        raise Refused(json.dumps(problems))
+    for name, entry in scn_doc["vpcs"].items():
+        entry["probe"] = vpc_ids.get(name) in trusted
+    return trusted
+
+
 def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     """Discover, plan, prove. Refuses (raises) before any change; ``ready: false`` while in flight."""
     req = parse_input(raw)
     ctx = Ctx(region=req.region, accounts=req.accounts)
+    try:
+        check_roles(ctx)  # before any AWS call: the roles are the accounts' own member roles
+    except RoleRefused as exc:
+        raise InvalidInput(f"execution input: accounts: {exc}") from None
     accounts = accounts_for(ctx)
-    probes: dict[str, str] = {}
-    for acct in accounts.values():
-        probes.update(fn_adapter.registered_probes(acct))
-    found = discover(accounts, req.region, probes=set(probes))
+    registered = {alias: fn_adapter.registered_probes(acct) for alias, acct in accounts.items()}
+    found = discover(accounts, req.region, probes={v for r in registered.values() for v in r})
     scn_doc = found.scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    ep_by_id = {v: k for k, v in found.endpoint_ids.items()}
-    prof_by_id = {v: k for k, v in found.profile_ids.items()}
-    endpoints = [ep_by_id.get(e, e) for e in req.endpoints]
-    profile = prof_by_id.get(req.profile, req.profile)
+    probes = owned_probes(scn_doc, found.vpc_ids, registered, req)
+    ambiguous: list[dict[str, str]] = []
+    endpoints = [_named(found.endpoint_ids, found.tag_ids, "endpoint", e, ambiguous) for e in req.endpoints]
+    profile = _named(found.profile_ids, found.tag_ids, "Profile", req.profile, ambiguous)
+    if ambiguous:
+        raise Refused(json.dumps(ambiguous))
     scn_doc["migration"] = {
         "profile": profile,
         "endpoints": endpoints,
@@ -115,7 +192,7 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
         "watched": sorted(watched_names),
         "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints),
     }
-    run, sizes = store_run(req.region, execution, docs)
+    run, sizes = store_run(execution, docs)
     run.shared, run.lanes, run.cleanup = (
         run.prefix + n for n in ("shared.json", "lanes.json", "cleanup.json")
     )

@@ -147,21 +147,21 @@ class DnsState:
                 else:
                     src.records[rec.name] = ("values", tuple(rec.values or ()))
             st.zones[src.key] = src
-            for vpc in zone.vpcs:
-                st.direct[vpc].add(src.key)
+            for vpc_name in zone.vpcs:
+                st.direct[vpc_name].add(src.key)
         for name, ep in scn.endpoints.items():
             dns = scn.endpoint_dns_name(name)
             st.add_endpoint(name, dns)
             if ep.private_dns:
                 st.direct[ep.vpc].add(f"managed-zone:{name}")  # RES-6
         for pname, prof in scn.profiles.items():
-            for vpc, prio in prof.priorities.items():
-                st.profiles_of[vpc][pname] = prio
-            for zone in prof.hosted_zones:
-                st.profile_zones[pname].add(f"zone:{zone}")
-            for ep in prof.endpoints:
+            for vpc_name, prio in prof.priorities.items():
+                st.profiles_of[vpc_name][pname] = prio
+            for zone_name in prof.hosted_zones:
+                st.profile_zones[pname].add(f"zone:{zone_name}")
+            for ep_name in prof.endpoints:
                 # RES-7: treated as a Profile-carried zone of the service name. CP-8 keeps Private DNS on.
-                st.profile_zones[pname].add(f"endpoint:{ep}")
+                st.profile_zones[pname].add(f"endpoint:{ep_name}")
         return st
 
     def add_endpoint(self, name: str, dns_name: str) -> None:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from . import actions, pause, workflow
 from .aws import functions as fn_adapter
 from .aws import objects, store
-from .aws.session import Account, assume_role, default_account
+from .aws.session import Account, assume_role, default_account, stack_region, tool_account
 from .models import (
     ApprovalRequest,
     CompensateEvent,
@@ -36,7 +36,10 @@ from .models import (
     RunEvent,
     RunRef,
     StepEvent,
+    role_problem,
 )
+from .ports import ConditionFailed, ExecutionStatus, ProbeInvoker, RunStore
+from .vocabulary import StepDoc, step_doc
 
 
 class Locked(Exception):
@@ -56,11 +59,37 @@ def table_name() -> str:
 
 
 def _home(region: str) -> Account:
+    """The function's own credentials in the estate's Region (``region``): STS, probe invocations."""
     return default_account(region)
+
+
+def _tool() -> Account:
+    """The function's own credentials in the stack's Region: the run table, the run bucket. Never the
+    input's Region: the audit trail, locks and approvals live where the stack is, whatever the estate's."""
+    return tool_account()
+
+
+class RoleRefused(Exception):
+    """An account's role must not be assumed (another account's, another partition's, not the member
+    role): refused before any AWS call."""
+
+
+def member_role_name() -> str:
+    """The role name the stack's member roles have (``MemberRoleName``); empty: not configured."""
+    return os.environ.get("MEMBER_ROLE_NAME", "").strip()
+
+
+def check_roles(ctx: Ctx) -> None:
+    """Refuse a role of another account, partition or name than the stack's member role (confused deputy)."""
+    for alias, acct in ctx.accounts.items():
+        problem = role_problem(alias, acct, ctx.region, member_role_name())
+        if problem:
+            raise RoleRefused(problem)
 
 
 def accounts_for(ctx: Ctx) -> dict[str, Account]:
     """One :class:`Account` per alias: through its role when the input names one (CP-9)."""
+    check_roles(ctx)
     home = _home(ctx.region)
     out: dict[str, Account] = {}
     for alias, acct in ctx.accounts.items():
@@ -107,7 +136,7 @@ def load_doc(run: RunRef, name: str) -> Any:
     with _docs_lock:
         if key in _docs:
             return _docs[key]
-    doc = objects.get_json(_home(run.region), run.bucket, run.prefix + name)
+    doc = objects.get_json(_tool(), run.bucket, run.prefix + name)
     with _docs_lock:
         if len(_docs) > 64:
             _docs.clear()
@@ -137,15 +166,14 @@ def ctx_of(ev: RunEvent) -> Ctx:
     return ctx
 
 
-def store_run(region: str, execution: str, docs: dict[str, Any]) -> tuple[RunRef, dict[str, int]]:
+def store_run(execution: str, docs: dict[str, Any]) -> tuple[RunRef, dict[str, int]]:
     """Write the run's documents under ``runs/<execution>/``; the reference and each document's size."""
     bucket = run_bucket()
     if not bucket:
         raise RunMissing("RUN_BUCKET is not set: the stack's run bucket is missing")
     prefix = f"runs/{execution}/"
-    home = _home(region)
-    sizes = {name: objects.put_json(home, bucket, prefix + name, doc) for name, doc in docs.items()}
-    return RunRef(bucket=bucket, prefix=prefix, region=region), sizes
+    sizes = {name: objects.put_json(_tool(), bucket, prefix + name, doc) for name, doc in docs.items()}
+    return RunRef(bucket=bucket, prefix=prefix, region=stack_region()), sizes
 
 
 # -- Steps and polling -------------------------------------------------------------------------------------
@@ -154,9 +182,9 @@ def store_run(region: str, execution: str, docs: dict[str, Any]) -> tuple[RunRef
 def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = None) -> dict[str, Any]:
     """Perform one step (idempotent), record it in the audit trail, then wait for its changes in this
     invocation while that is cheaper than a Wait state (:func:`settle`)."""
-    step = ev.step
-    if step["action"] not in allowed:
-        raise actions.ActionError(f"this function does not perform {step['action']!r}")
+    if ev.step.get("action") not in allowed:
+        raise actions.ActionError(f"this function does not perform {ev.step.get('action')!r}")
+    step = step_doc(ev.step)
     ctx = ctx_of(ev)
     actx = action_context(ctx)
     saved: dict[str, Any] = dict(step.get("saved") or {})
@@ -164,12 +192,12 @@ def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = Non
     if ev.mode != "undo":  # the audit trail: what a rollback undoes, what a person restores by hand
         # Written before the AWS call: a step stopped in flight (another lane failed, the run was aborted)
         # is undone too — every inverse is idempotent ("already gone" is success).
-        rec = _audit_intent(ctx.region, ev.execution, step, ev.mode)
+        rec = _audit_intent(ev.execution, step, ev.mode)
     called_at = pause.now()
     waits = actions.perform(actx, step, saved)
     if rec is not None:
         rec.update(saved=saved, status="done")
-        store.put_json(_home(ctx.region), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
+        store.put_json(_tool(), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
     res: dict[str, Any] = {
         "index": step.get("index"),
         "action": step.get("action"),
@@ -278,14 +306,14 @@ def settle(actx: actions.Context, res: dict[str, Any], cfg: PollConfig, mode: st
         pause.sleep(interval)
 
 
-def _audit_key(step: dict[str, Any]) -> str:
+def _audit_key(step: StepDoc) -> str:
     return f"step#{int(step['index']):05d}#{step['action']}"
 
 
-def _audit_intent(region: str, execution: str, step: dict[str, Any], mode: str) -> dict[str, Any]:
+def _audit_intent(execution: str, step: StepDoc, mode: str) -> dict[str, Any]:
     """The step's audit record, written before its AWS call; ``at`` (when it first started) orders the undo
     across lanes and survives retries and redrives (SF-2)."""
-    home = _home(region)
+    home = _tool()
     pk, sk = f"run#{execution}", _audit_key(step)
     old = store.get_json(home, table_name(), pk, sk)
     rec = {**step, "saved": {}, "mode": mode, "status": "started", "at": time.time()}
@@ -314,7 +342,9 @@ def poll_step(ev: PollEvent, budget: Budget | None = None) -> dict[str, Any]:
 # -- Probe gates -------------------------------------------------------------------------------------------
 
 
-def gate_check(ev: GateEvent, budget: Budget | None = None) -> dict[str, Any]:
+def gate_check(
+    ev: GateEvent, probes: ProbeInvoker | None = None, budget: Budget | None = None
+) -> dict[str, Any]:
     """Invoke the probe of each gated VPC (``gate.concurrency`` at a time), again every ``interval_seconds``
     in this invocation while it has time (:class:`Budget`); pass when every (VPC, name) watched there has
     answered privately ``consecutive`` times in a row. Out of time, the state so far goes back to the
@@ -333,9 +363,10 @@ def gate_check(ev: GateEvent, budget: Budget | None = None) -> dict[str, Any]:
         if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))
     ]
     needed = [f"{v}|{n}" for v in ev.vpcs for n in watched(v) if v in ctx.probes]
+    invoker = probes or fn_adapter.LambdaProbes(_home(ctx.region))
     timeout = cfg.proof_timeout_seconds if ev.mode == "undo" else cfg.timeout_seconds
     while True:
-        answers_of = probe_vpcs(_home(ctx.region), gated, cfg.concurrency)
+        answers_of = probe_vpcs(invoker, gated, cfg.concurrency)
         last: dict[str, str] = {}
         for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
             answers = answers_of[g.vpc]
@@ -391,16 +422,14 @@ class _GatedVpc:
     expected: dict[str, list[str]]
 
 
-def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[str, dict[str, Any]]:
+def probe_vpcs(probes: ProbeInvoker, gated: list[_GatedVpc], concurrency: int) -> dict[str, dict[str, Any]]:
     """VPC -> the answers of its probe, invoking at most ``concurrency`` probes at once (a gate over
     1,000 VPCs takes seconds, not minutes). A probe that errors or cannot be invoked answers
     ``probe-error:<type>`` for each of its names: a failed check for that VPC, never a pass."""
 
     def one(g: _GatedVpc) -> dict[str, Any]:
         try:
-            answers = fn_adapter.invoke_json(acct, g.probe_arn, {"names": g.names, "expected": g.expected})[
-                "answers"
-            ]
+            answers = probes.invoke(g.probe_arn, {"names": g.names, "expected": g.expected})["answers"]
             if not isinstance(answers, dict):
                 raise TypeError(f"probe answers are a {type(answers).__name__}, not an object")
             return answers
@@ -409,7 +438,6 @@ def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[
 
     if not gated:
         return {}
-    acct.client("lambda")  # made once, here: the workers share it (a client is thread-safe, a session is not)
     workers = max(1, min(concurrency, len(gated)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
         # Each invocation runs in a copy of this context (what Powertools and the tracer keep there).
@@ -420,56 +448,34 @@ def probe_vpcs(acct: Account, gated: list[_GatedVpc], concurrency: int) -> dict[
 # -- Locks, compensation, approvals ----------------------------------------------------------------------
 
 
-def lock(ev: LockEvent) -> dict[str, Any]:
+def lock(
+    ev: LockEvent, runs: RunStore | None = None, executions: ExecutionStatus | None = None
+) -> dict[str, Any]:
     """Per-endpoint locks by conditional write; a lock held by an execution that is no longer running
     (aborted, failed) is taken over, so a new execution can converge after an abort."""
-    home = _home(os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
-    table = table_name()
+    home = _tool()
+    runs = runs or store.DynamoRunStore(home, table_name())
+    executions = executions or fn_adapter.StepFunctionsExecutions(home)
     taken: list[str] = []
     keys = list(ev.keys) or (list(load_doc(ev.run, "context.json")["lock_keys"]) if ev.run else [])
     for key in keys:
         pk = f"lock#{key}"
         if ev.op == "release":
-            store.delete(home, table, pk, "lock", condition="execution = :me", values={":me": ev.execution})
+            runs.delete(pk, "lock", held_by=ev.execution)
             continue
         doc = {"execution": ev.execution, "execution_arn": ev.execution_arn, "at": time.time()}
         try:
-            store.put_json(
-                home,
-                table,
-                pk,
-                "lock",
-                doc,
-                condition="attribute_not_exists(pk) OR execution = :me",
-                values={":me": ev.execution},
-            )
-        except store.ConditionFailed:
-            holder = store.get_json(home, table, pk, "lock") or {}
-            status = (
-                fn_adapter.execution_status(home, str(holder.get("execution_arn", ""))) if holder else "GONE"
-            )
+            runs.put(pk, "lock", doc, held_by=ev.execution, or_absent=True)
+        except ConditionFailed:
+            holder = runs.get(pk, "lock") or {}
+            status = executions.status(str(holder.get("execution_arn", ""))) if holder else "GONE"
             if status == "RUNNING":
                 for k in taken:  # leave nothing half-taken
-                    store.delete(
-                        home,
-                        table,
-                        f"lock#{k}",
-                        "lock",
-                        condition="execution = :me",
-                        values={":me": ev.execution},
-                    )
+                    runs.delete(f"lock#{k}", "lock", held_by=ev.execution)
                 raise Locked(
                     f"endpoint {key} is being migrated by execution {holder.get('execution')}"
                 ) from None
-            store.put_json(
-                home,
-                table,
-                pk,
-                "lock",
-                doc,
-                condition="execution = :old",
-                values={":old": str(holder.get("execution", ""))},
-            )
+            runs.put(pk, "lock", doc, held_by=str(holder.get("execution", "")))
         taken.append(key)
     return {"op": ev.op, "keys": len(keys)}
 
@@ -478,8 +484,7 @@ def plan_undo(ev: CompensateEvent) -> dict[str, Any]:
     """The inverses of what the audit trail says this execution did, newest first, then the proof. With a
     run reference the undo waves go to the run bucket (``undo.json``, read by the Undo map) and the state
     gets their key."""
-    ctx = ctx_of(ev)
-    home = _home(ctx.region)
+    home = _tool()
     records = store.query_json(home, table_name(), f"run#{ev.execution}")
     performed = [r for r in records if "action" in r and "index" in r]
     watched = list(ev.watched) or (list(load_doc(ev.run, "context.json")["watched"]) if ev.run else [])
@@ -547,7 +552,7 @@ def outcome(ev: OutcomeEvent) -> dict[str, Any]:
         ):
             left = [
                 r
-                for r in store.query_json(_home(ev.run.region), table_name(), f"run#{ev.execution}")
+                for r in store.query_json(_tool(), table_name(), f"run#{ev.execution}")
                 if r.get("kind") == "left"
             ]
             return {
@@ -592,10 +597,7 @@ def outcome(ev: OutcomeEvent) -> dict[str, Any]:
         and (ev.run is not None or ev.ctx is not None)
     ):
         # an undo wave's failure reaches the parent as the map run's: the undo step recorded its words
-        region = ev.run.region if ev.run else ev.ctx.region if ev.ctx else ""
-        why = (
-            _told(store.query_json(_home(region), table_name(), f"run#{ev.execution}"), forward=False) or why
-        )
+        why = _told(store.query_json(_tool(), table_name(), f"run#{ev.execution}"), forward=False) or why
     cause = (
         f"{reason}; the rollback failed too: {why}; the estate may be half-way (the audit trail "
         f"run#{ev.execution} in the table lists what was done and saved); the lock is kept until a new "
@@ -615,22 +617,26 @@ def _told(records: list[dict[str, Any]], *, forward: bool) -> str:
 
 
 def _record(ev: OutcomeEvent, sk: str, doc: dict[str, Any]) -> None:
-    region = (
-        ev.run.region if ev.run else (ev.ctx.region if ev.ctx else os.environ.get("AWS_REGION", "us-east-1"))
-    )
-    store.put_json(_home(region), table_name(), f"run#{ev.execution}", sk, {**doc, "at": time.time()})
+    store.put_json(_tool(), table_name(), f"run#{ev.execution}", sk, {**doc, "at": time.time()})
+
+
+# SF-1: an approval cannot outlive the longest approval timeout of the input (7 days).
+APPROVAL_LIFETIME = 7 * 24 * 3600
 
 
 def request_approval(ev: ApprovalRequest) -> dict[str, Any]:
     """Store the task token under a short approval id with an expiry (the token never leaves the table)."""
-    home = _home(ctx_of(ev).region)
+    home = _tool()
     approval_id = uuid.uuid4().hex[:12]
+    expires = time.time() + APPROVAL_LIFETIME
     doc = {
         "token": ev.token,
         "step": ev.step,
         "execution": ev.execution,
         "status": "pending",
-        "expires_at": time.time() + 7 * 24 * 3600,
+        "expires_at": expires,
+        # DynamoDB deletes the record (and its token) a day after it expired (the table's TTL attribute)
+        store.TTL_ATTRIBUTE: int(expires + 24 * 3600),
     }
     store.put_json(home, table_name(), f"approval#{approval_id}", "approval", doc)
     return {"approval_id": approval_id}

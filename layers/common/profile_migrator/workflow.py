@@ -15,52 +15,31 @@ warning naming what was left. Before that point every performed action has a per
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
+
+from .vocabulary import (
+    ACTION_FUNCTIONS,
+    CLEANUP,
+    DESTRUCTIVE,
+    INVERSE,
+    LEFT_CODES,
+    STEP_FUNCTIONS,
+    Action,
+    StepDoc,
+)
 
 if TYPE_CHECKING:
     from .planner import Plan
 
-# The planner's action tables (DESTRUCTIVE, INVERSE) are imported where they are read: the step
-# functions import this module for step_label() and must not load the planner and the estate model.
+__all__ = ["ACTION_FUNCTIONS", "CLEANUP", "LEFT_CODES", "STEP_FUNCTIONS", "StepDoc"]
 
-# Each action runs in the function of its pair: an inverse-only action goes to its forward twin's
-# function (one function per step action, each able to undo what it does).
-ACTION_FUNCTIONS: dict[str, str] = {
-    "associate-vpc-with-profile": "AssociateVpcWithProfile",
-    "disassociate-vpc-from-profile": "AssociateVpcWithProfile",
-    "associate-zone-with-profile": "AssociateZoneWithProfile",
-    "disassociate-zone-from-profile": "DisassociateZoneFromProfile",
-    "authorize-vpc-association": "AuthorizeVpcAssociation",
-    "revoke-vpc-association": "AuthorizeVpcAssociation",
-    "associate-vpc-with-zone": "AssociateVpcWithZone",
-    "disassociate-vpc-from-zone": "DisassociateVpcFromZone",
-    "enable-private-dns": "EnablePrivateDns",
-    "disable-private-dns": "EnablePrivateDns",
-    "associate-endpoint-with-profile": "AssociateEndpointWithProfile",
-    "disassociate-endpoint-from-profile": "AssociateEndpointWithProfile",
-    "create-parking-vpc": "CreateParkingVpc",
-    "delete-parking-vpc": "DeleteParkingVpc",
-    "delete-zone-record": "DeleteZoneRecord",
-    "create-zone-record": "DeleteZoneRecord",
-    "delete-zone": "DeleteZone",
-    "create-bridge-zone": "CreateBridgeZone",
-    "delete-bridge-zone": "CreateBridgeZone",
-}
-
-# After the point of no return: deletions of what no watched VPC resolves through any more. Deferring
-# them to the end changes no watched VPC's answers (the planner deletes a zone only once its last
-# association is the parking VPC), and it keeps every step before the switch reversible.
-CLEANUP: frozenset[str] = frozenset({"delete-zone-record", "delete-zone", "delete-parking-vpc"})
-
-# The warning code of a cleanup step that was left undone (rehearse --json ``warnings``).
-LEFT_CODES: dict[str, str] = {
-    "delete-zone-record": "RECORD_LEFT",
-    "delete-zone": "ZONE_LEFT",
-    "delete-parking-vpc": "PARKING_VPC_LEFT",
-}
-
-# The function names (logical ids) in the order the state machine's Choice lists them.
-STEP_FUNCTIONS: list[str] = list(dict.fromkeys(ACTION_FUNCTIONS.values()))
+# The action tables are the vocabulary's (one spec per action), re-exported here for the workflow's readers.
+# After the point of no return (CLEANUP): deletions of what no watched VPC resolves through any more.
+# Deferring them to the end changes no watched VPC's answers (the planner deletes a zone only once its
+# last association is the parking VPC), and it keeps every step before the switch reversible.
+# LEFT_CODES: the warning code of a cleanup step that was left undone (rehearse --json ``warnings``).
+# STEP_FUNCTIONS: the function names (logical ids) in the order the state machine's Choice lists them.
 
 
 class IrreversibleStep(Exception):
@@ -74,8 +53,6 @@ def needs_approval(action: str, mode: str) -> bool:
     if mode == "every-step":
         return True
     if mode == "destructive":
-        from .planner import DESTRUCTIVE
-
         return action in DESTRUCTIVE
     return False
 
@@ -259,8 +236,6 @@ def run_documents(
 def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
     """The inverses of ``performed`` steps (as recorded, with what they saved), newest first, one per
     wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back."""
-    from .planner import INVERSE
-
     out: list[dict[str, Any]] = []
     # Newest first by the time each step started (its audit record is written before its AWS call): lanes
     # ran side by side, so plan indexes are not the order things happened in.
@@ -275,7 +250,9 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
             for k, v in rec.items()
             if k not in ("action", "approval", "function", "gate", "wave", "mode")
         }
-        step.update(action=inverse, function=ACTION_FUNCTIONS[inverse], approval=False, undo_of=rec["index"])
+        step.update(
+            action=inverse.value, function=ACTION_FUNCTIONS[inverse], approval=False, undo_of=rec["index"]
+        )
         # No gate per undo step: a VPC whose resolver is failing (the reason for the rollback, maybe)
         # must not block the undo; the last wave proves every watched VPC at once.
         out.append({"wave": len(out) + 1, "steps": [step], "gate": []})
@@ -294,7 +271,7 @@ _TARGETS = (
 )
 
 
-def step_label(step: dict[str, Any]) -> str:
+def step_label(step: Mapping[str, Any]) -> str:
     """``step 8 associate-endpoint-with-profile (endpoint lambda, Profile central)``; an undo step says
     which step it undoes."""
     what = ", ".join(f"{word} {step[key]}" for key, word in _TARGETS if step.get(key))
@@ -304,19 +281,11 @@ def step_label(step: dict[str, Any]) -> str:
     return f"{head} ({what})" if what else head
 
 
+# The errors profile_migrator raises for a step: final (the state machine does not retry them,
+# statemachine/generate.py FINAL_ERRORS) and already a sentence for a person.
+STEP_ERRORS = ("ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout", "GateFailed", "Locked")
 # Errors whose message is already a sentence for a person (profile_migrator's own, and botocore's).
-_OWN_WORDS = frozenset(
-    {
-        "ClientError",
-        "ActionError",
-        "UnsafeToDelete",
-        "ChangeFailed",
-        "PollTimeout",
-        "GateFailed",
-        "Locked",
-        "IrreversibleStep",
-    }
-)
+_OWN_WORDS = frozenset({"ClientError", "IrreversibleStep", *STEP_ERRORS})
 _LABELS = ("step ", "undo of step ", "probe gate ")
 
 
@@ -360,11 +329,11 @@ def left_warning(
     """The warning for a cleanup step that was left undone: code, resource, and what to do."""
     action = str(step.get("action", ""))
     code = LEFT_CODES.get(action, "CLEANUP_LEFT")
-    if action == "delete-parking-vpc":
+    if action == Action.DELETE_PARKING_VPC:
         resource = str(step.get("vpc", ""))
         aws_id = ids.get("vpcs", {}).get(resource, "")
         todo = f"delete the parking VPC {resource}{' (' + aws_id + ')' if aws_id else ''} by hand"
-    elif action == "delete-zone":
+    elif action == Action.DELETE_ZONE:
         resource = str(step.get("zone", ""))
         aws_id = ids.get("zones", {}).get(resource, "")
         todo = f"delete the hosted zone {resource}{' (' + aws_id + ')' if aws_id else ''} by hand, then its parking VPC"

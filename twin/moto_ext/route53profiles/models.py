@@ -24,6 +24,7 @@ state the twin's DNS model uses (AS-5).
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -41,65 +42,27 @@ from moto.utilities.utils import get_partition
 
 from twin.clock import get_clock
 from twin.config import get_settings
+from twin.moto_ext.errors import error_class
 
 # --------------------------------------------------------------------------------------------
 # Errors (the route53profiles model's error shapes; botocore maps `code` to Error.Code)
 # --------------------------------------------------------------------------------------------
 
 
-class ResourceNotFoundException(ServiceException):
-    code = "ResourceNotFoundException"
-
-    def __init__(self, message: str, resource_type: str | None = None) -> None:
-        super().__init__(message)
-        if resource_type:
-            self.resource_type = resource_type
+def _error(code: str, detail: str | None = None) -> type[ServiceException]:
+    return error_class(ServiceException, code, detail=detail)
 
 
-class ConflictException(ServiceException):
-    code = "ConflictException"
-
-
-class ResourceExistsException(ServiceException):
-    code = "ResourceExistsException"
-
-    def __init__(self, message: str, resource_type: str | None = None) -> None:
-        super().__init__(message)
-        if resource_type:
-            self.resource_type = resource_type
-
-
-class InvalidParameterException(ServiceException):
-    code = "InvalidParameterException"
-
-    def __init__(self, message: str, field_name: str | None = None) -> None:
-        super().__init__(message)
-        if field_name:
-            self.field_name = field_name
-
-
-class AccessDeniedException(ServiceException):
-    code = "AccessDeniedException"
-
-
-class ValidationException(ServiceException):
-    code = "ValidationException"
-
-
-class ThrottlingException(ServiceException):
-    code = "ThrottlingException"
-
-
-class LimitExceededException(ServiceException):
-    code = "LimitExceededException"
-
-
-class InvalidNextTokenException(ServiceException):
-    code = "InvalidNextTokenException"
-
-
-class InternalServiceErrorException(ServiceException):
-    code = "InternalServiceErrorException"
+ResourceNotFoundException = _error("ResourceNotFoundException", "resource_type")
+ConflictException = _error("ConflictException")
+ResourceExistsException = _error("ResourceExistsException", "resource_type")
+InvalidParameterException = _error("InvalidParameterException", "field_name")
+AccessDeniedException = _error("AccessDeniedException")
+ValidationException = _error("ValidationException")
+ThrottlingException = _error("ThrottlingException")
+LimitExceededException = _error("LimitExceededException")
+InvalidNextTokenException = _error("InvalidNextTokenException")
+InternalServiceErrorException = _error("InternalServiceErrorException")
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,6 +456,13 @@ class Route53ProfilesBackend(BaseBackend):
             if self.region_name in account_backends.keys():
                 yield account_backends[self.region_name]
 
+    @contextlib.contextmanager
+    def _settled(self) -> Iterator[None]:
+        """Under the backends' lock, every timed phase advanced to now (AS-1)."""
+        with _lock:
+            self._refresh()
+            yield
+
     def _refresh(self) -> None:
         """Settle every association of the region whose duration has passed (AS-1)."""
         now = _now()
@@ -581,8 +551,7 @@ class Route53ProfilesBackend(BaseBackend):
             return profile.to_dict(self._share_status(profile))
 
     def delete_profile(self, profile_id: str) -> dict[str, Any]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             profile = self._get_owned_profile(profile_id)
             in_use = [a for a in self._all_profile_associations() if a.profile_id == profile_id]
             if in_use:
@@ -619,8 +588,7 @@ class Route53ProfilesBackend(BaseBackend):
     ) -> dict[str, Any]:
         _validate_name(name)
         _validate_priority(priority)
-        with _lock:
-            self._refresh()
+        with self._settled():
             profile = self._find_profile(profile_id)
             if profile is None:
                 raise ResourceNotFoundException(
@@ -639,18 +607,10 @@ class Route53ProfilesBackend(BaseBackend):
                     "account must call AssociateProfile with the VPC id."
                 )
             priority = self._check_new_association(profile, resource_id, name, priority)
-            now = utcnow()
-            assoc_id = _new_id("rpassoc-")
+            fresh = self._fresh("rpassoc-", name, profile_id)
+            assoc_id = fresh["id"]
             assoc = ProfileAssociation(
-                id=assoc_id,
-                name=name,
-                owner_id=self.account_id,
-                profile_id=profile_id,
-                region=self.region_name,
-                creation_time=now,
-                modification_time=now,
-                phase=CREATING,
-                phase_started=_now(),
+                **fresh,
                 resource_id=resource_id,
                 priority=priority,
                 arn=f"arn:{get_partition(self.region_name)}:route53profiles:{self.region_name}:"
@@ -709,28 +669,55 @@ class Route53ProfilesBackend(BaseBackend):
 
         return vpc_id in ec2_backends[self.account_id][self.region_name].vpcs
 
-    def _find_profile_association(self, association_id: str) -> ProfileAssociation:
-        """An association the caller may read: its own, or one of a Profile it owns."""
+    def _fresh(self, prefix: str, name: str, profile_id: str) -> dict[str, Any]:
+        """The fields a new association starts with: a new id, the caller's account and region, CREATING
+        from now (AS-1)."""
+        now = utcnow()
+        return {
+            "id": _new_id(prefix),
+            "name": name,
+            "owner_id": self.account_id,
+            "profile_id": profile_id,
+            "region": self.region_name,
+            "creation_time": now,
+            "modification_time": now,
+            "phase": CREATING,
+            "phase_started": _now(),
+        }
+
+    def _find_association(
+        self, table: str, association_id: str, readable: Callable[[Any], bool], what: str, kind: str
+    ) -> Any:
+        """The association ``association_id`` of ``table`` (in any region's backend) if the caller may
+        read it, else AWS's ResourceNotFoundException for ``what``."""
         for backend in self._region_backends():
-            assoc = backend.profile_associations.get(association_id)
-            if assoc is None:
-                continue
-            profile = self._find_profile(assoc.profile_id)
-            if assoc.owner_id == self.account_id or (profile and profile.owner_id == self.account_id):
+            assoc = getattr(backend, table).get(association_id)
+            if assoc is not None and readable(assoc):
                 return assoc
         raise ResourceNotFoundException(
-            f"[RSLVR-00000] Profile association with ID '{association_id}' does not exist.",
-            "PROFILE_ASSOCIATION",
+            f"[RSLVR-00000] {what} with ID '{association_id}' does not exist.", kind
         )
 
+    def _find_profile_association(self, association_id: str) -> ProfileAssociation:
+        """An association the caller may read: its own, or one of a Profile it owns."""
+
+        def readable(assoc: ProfileAssociation) -> bool:
+            profile = self._find_profile(assoc.profile_id)
+            return assoc.owner_id == self.account_id or (
+                profile is not None and profile.owner_id == self.account_id
+            )
+
+        found: ProfileAssociation = self._find_association(
+            "profile_associations", association_id, readable, "Profile association", "PROFILE_ASSOCIATION"
+        )
+        return found
+
     def get_profile_association(self, association_id: str) -> dict[str, Any]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             return self._find_profile_association(association_id).to_dict()
 
     def disassociate_profile(self, profile_id: str, resource_id: str) -> dict[str, Any]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             found = [
                 a
                 for a in self._all_profile_associations()
@@ -754,8 +741,7 @@ class Route53ProfilesBackend(BaseBackend):
     ) -> dict[str, Any]:
         _validate_name(name, required=False)
         _validate_priority(priority)
-        with _lock:
-            self._refresh()
+        with self._settled():
             assoc = self._find_profile_association(association_id)
             if assoc.owner_id != self.account_id:  # CP-6/CP-9: only the creating account updates it
                 raise AccessDeniedException(
@@ -788,8 +774,7 @@ class Route53ProfilesBackend(BaseBackend):
         max_results: int | None,
         next_token: str | None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             own_profiles = {
                 p.id
                 for b in self._region_backends()
@@ -869,8 +854,7 @@ class Route53ProfilesBackend(BaseBackend):
                 raise InvalidParameterException(
                     "ResourceProperties must be a JSON document.", "ResourceProperties"
                 ) from exc
-        with _lock:
-            self._refresh()
+        with self._settled():
             profile = self._get_owned_profile(profile_id)  # CP-9: owner only
             resource_type, resource_id, dns_name, endpoint_region = self._resolve_resource(resource_arn)
             for existing in self._profile_resource_associations(profile):
@@ -885,17 +869,8 @@ class Route53ProfilesBackend(BaseBackend):
                         f"{existing.resource_arn} (association {existing.id}, status {existing.status})."
                     )
             failure = _fault_failure(profile, name, resource_id, resource_arn)
-            now = utcnow()
             assoc = ProfileResourceAssociation(
-                id=_new_id("rpr-"),
-                name=name,
-                owner_id=self.account_id,
-                profile_id=profile_id,
-                region=self.region_name,
-                creation_time=now,
-                modification_time=now,
-                phase=CREATING,
-                phase_started=_now(),
+                **self._fresh("rpr-", name, profile_id),
                 outcome=FAILED if failure else COMPLETE,
                 outcome_message=failure or "",
                 kind=resource_type,
@@ -913,26 +888,25 @@ class Route53ProfilesBackend(BaseBackend):
         return result
 
     def _find_resource_association(self, association_id: str) -> ProfileResourceAssociation:
-        for backend in self._region_backends():
-            assoc = backend.resource_associations.get(association_id)
-            if assoc is None:
-                continue
+        def readable(assoc: ProfileResourceAssociation) -> bool:
             profile = self._find_profile(assoc.profile_id)
-            if profile is not None and self._visible(profile):
-                return assoc
-        raise ResourceNotFoundException(
-            f"[RSLVR-00000] Profile resource association with ID '{association_id}' does not exist.",
+            return profile is not None and self._visible(profile)
+
+        found: ProfileResourceAssociation = self._find_association(
+            "resource_associations",
+            association_id,
+            readable,
+            "Profile resource association",
             "PROFILE_RESOURCE_ASSOCIATION",
         )
+        return found
 
     def get_profile_resource_association(self, association_id: str) -> dict[str, Any]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             return self._find_resource_association(association_id).to_dict()
 
     def disassociate_resource_from_profile(self, profile_id: str, resource_arn: str) -> dict[str, Any]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             profile = self._get_owned_profile(profile_id)  # CP-9
             for assoc in self._profile_resource_associations(profile):
                 if assoc.resource_arn == resource_arn:
@@ -948,8 +922,7 @@ class Route53ProfilesBackend(BaseBackend):
         self, association_id: str, name: str | None, resource_properties: str | None
     ) -> dict[str, Any]:
         _validate_name(name, required=False)
-        with _lock:
-            self._refresh()
+        with self._settled():
             assoc = self._find_resource_association(association_id)
             if assoc.owner_id != self.account_id:  # CP-9
                 raise AccessDeniedException(
@@ -972,8 +945,7 @@ class Route53ProfilesBackend(BaseBackend):
         max_results: int | None,
         next_token: str | None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             profile = self._get_visible_profile(profile_id)
             found = self._profile_resource_associations(profile)
             if resource_type:
@@ -1001,20 +973,17 @@ class Route53ProfilesBackend(BaseBackend):
         raise ResourceNotFoundException(f"Resource {arn} does not exist.")
 
     def list_tags_for_resource(self, arn: str) -> dict[str, str]:
-        with _lock:
-            self._refresh()
+        with self._settled():
             self._check_taggable(arn)
             return dict(self.tags.get(arn, {}))
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
-        with _lock:
-            self._refresh()
+        with self._settled():
             self._check_taggable(arn)
             self._set_tags(arn, tags)
 
     def untag_resource(self, arn: str, tag_keys: list[str]) -> None:
-        with _lock:
-            self._refresh()
+        with self._settled():
             self._check_taggable(arn)
             current = self.tags.get(arn, {})
             for key in tag_keys:
@@ -1055,8 +1024,7 @@ class Route53ProfilesBackend(BaseBackend):
 
         Every Profile of the region is listed (even without settled resources or VPCs).
         """
-        with _lock:
-            self._refresh()
+        with self._settled():
             profiles: dict[str, Any] = {}
             for backend in self._region_backends():
                 for profile in backend.profiles.values():

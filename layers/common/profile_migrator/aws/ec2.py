@@ -150,7 +150,7 @@ def create_vpc(acct: Account, cidr: str, name: str, tags: dict[str, str] | None 
     ]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vid, EnableDnsSupport={"Value": True})
     ec2.modify_vpc_attribute(VpcId=vid, EnableDnsHostnames={"Value": True})
-    return vid
+    return str(vid)
 
 
 def set_vpc_dns(acct: Account, vpc_id: str, support: bool, hostnames: bool) -> None:

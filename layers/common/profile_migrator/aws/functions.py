@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -10,6 +11,9 @@ from botocore.exceptions import ClientError
 from .session import Account, error_code, paginate
 
 PROBE_PARAMETER_PREFIX = "/profile-migrator/probes/"
+_FUNCTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$"
+)
 
 
 def invoke_json(acct: Account, function: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -31,7 +35,8 @@ class FunctionError(Exception):
 
 
 def registered_probes(acct: Account) -> dict[str, str]:
-    """VPC id -> probe function ARN, from the SSM parameters the probes register (member template)."""
+    """VPC id -> probe function ARN, from the SSM parameters the probes register (member template) in this
+    account. Trust one only for a VPC this account owns, and only when :func:`probe_problem` finds none."""
     ssm = acct.client("ssm")
     out: dict[str, str] = {}
     try:
@@ -45,6 +50,20 @@ def registered_probes(acct: Account) -> dict[str, str]:
     for p in params:
         out[p["Name"].rsplit("/", 1)[-1]] = p["Value"]
     return out
+
+
+def probe_problem(function_arn: str, owner_id: str, region: str) -> str | None:
+    """Why a registered probe must not be trusted (None: it may). A probe proves a VPC resolves privately, so
+    only the VPC's owner may provide it: the function must be the owner account's, in the estate's Region (a
+    probe of another account could always answer "private" and defeat the proof)."""
+    m = _FUNCTION_ARN.match(function_arn)
+    if m is None:
+        return f"{function_arn!r} is not a Lambda function ARN"
+    if m.group(2) != owner_id:
+        return f"the probe {function_arn} is a function of account {m.group(2)}, not of the VPC's owner {owner_id}"
+    if m.group(1) != region:
+        return f"the probe {function_arn} is in region {m.group(1)}, not in the VPC's region {region}"
+    return None
 
 
 def register_probe(acct: Account, vpc_id: str, function_arn: str) -> None:
@@ -88,3 +107,25 @@ def start_named_execution(
             raise
     base = state_machine_arn.replace(":stateMachine:", ":execution:", 1)
     return f"{base}:{name}", False
+
+
+class LambdaProbes:
+    """:class:`..ports.ProbeInvoker` through Lambda's synchronous Invoke. The client is made once, here:
+    the gate's workers share it (a client is thread-safe, a session is not)."""
+
+    def __init__(self, acct: Account) -> None:
+        self.acct = acct
+        acct.client("lambda")
+
+    def invoke(self, function_arn: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return invoke_json(self.acct, function_arn, payload)
+
+
+class StepFunctionsExecutions:
+    """:class:`..ports.ExecutionStatus` through Step Functions' DescribeExecution (``GONE``: no such one)."""
+
+    def __init__(self, acct: Account) -> None:
+        self.acct = acct
+
+    def status(self, execution_arn: str) -> str:
+        return execution_status(self.acct, execution_arn)

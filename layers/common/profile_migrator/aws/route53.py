@@ -38,10 +38,6 @@ def bare_zone_id(zone_id: str) -> str:
     return zone_id.rsplit("/", 1)[-1]
 
 
-def zone_arn(zone_id: str) -> str:
-    return f"arn:aws:route53:::hostedzone/{bare_zone_id(zone_id)}"
-
-
 def _r53(acct: Account) -> Any:
     return acct.client("route53")
 

@@ -32,5 +32,5 @@ def forget() -> None:
     """Drop cached values and providers (a new twin, a test, a rotated secret)."""
     with _lock:
         for provider in _providers.values():
-            provider.clear_cache()
+            provider.clear_cache()  # type: ignore[no-untyped-call]  # Powertools: BaseProvider.clear_cache is unannotated
         _providers.clear()

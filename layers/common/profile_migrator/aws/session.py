@@ -57,15 +57,19 @@ class Account:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str) -> Any:
+        """The account's client for ``service``, made once (a client is thread-safe, a session is not)."""
         with self._lock:
             c = self._clients.get(service)
             if c is None:
                 region = _ROUTE53_REGION if service == "route53" else self.region
                 c = self.session.client(
-                    service, region_name=region, config=RETRY_CONFIG, **(self.credentials or {})
+                    service, region_name=region, config=RETRY_CONFIG, **self._client_args()
                 )
                 self._clients[service] = c
             return c
+
+    def _client_args(self) -> dict[str, Any]:
+        return dict(self.credentials or {})
 
     def id(self) -> str:
         if self.account_id is None:
@@ -93,6 +97,19 @@ def default_account(region: str) -> Account:
         if env.get("AWS_SESSION_TOKEN"):
             creds["aws_session_token"] = env["AWS_SESSION_TOKEN"]
     return Account(shared_session(), region, credentials=creds)
+
+
+def stack_region() -> str:
+    """The Region the stack (and so this function) runs in: where the tool's own resources are -- the run
+    table, the run bucket, the topics, the secrets, the state machine. The estate's Region (the execution
+    input's ``region``) is for the estate's AWS calls only."""
+    env = os.environ
+    return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def tool_account() -> Account:
+    """The function's own account in the stack's Region: the client of the tool's own resources."""
+    return default_account(stack_region())
 
 
 # Assumed-role accounts are reused while their credentials are fresh (a warm Lambda does the same).
@@ -158,20 +175,8 @@ class EndpointAccount(Account):
 
     endpoint_url: str | None = None
 
-    def client(self, service: str) -> Any:
-        with self._lock:
-            c = self._clients.get(service)
-            if c is None:
-                region = _ROUTE53_REGION if service == "route53" else self.region
-                c = self.session.client(
-                    service,
-                    region_name=region,
-                    config=RETRY_CONFIG,
-                    endpoint_url=self.endpoint_url,
-                    **(self.credentials or {}),
-                )
-                self._clients[service] = c
-            return c
+    def _client_args(self) -> dict[str, Any]:
+        return {**super()._client_args(), "endpoint_url": self.endpoint_url}
 
 
 def operator_account(

@@ -7,15 +7,24 @@ One table, ``pk``/``sk`` string keys: ``lock#<endpoint id>``/``lock``, ``run#<ex
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..ports import ConditionFailed, Doc
 from .session import Account, error_code
 
+__all__ = ["ConditionFailed", "DynamoRunStore"]
 
-class ConditionFailed(Exception):
-    """A conditional write lost (someone else holds the item)."""
+#: The table's TimeToLiveSpecification attribute (template.yaml): a doc with a numeric ``ttl`` (epoch
+#: seconds) is written with that Number attribute too, and DynamoDB deletes the item some time after it.
+TTL_ATTRIBUTE = "ttl"
+
+
+def _ttl(doc: dict[str, Any]) -> dict[str, str] | None:
+    v = doc.get(TTL_ATTRIBUTE)
+    return {"N": str(int(v))} if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
 def _ddb(acct: Account) -> Any:
@@ -36,17 +45,35 @@ def put_json(
     condition: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> None:
-    item = {"pk": _s(pk), "sk": _s(sk), "doc": _s(json.dumps(doc, sort_keys=True))}
-    for k, v in doc.items():
-        if isinstance(v, str) and k in ("execution", "execution_arn", "status"):
-            item[k] = _s(v)
+    item = {"pk": _s(pk), "sk": _s(sk), **_attributes(doc)}
     kwargs: dict[str, Any] = {"TableName": table, "Item": item}
     if condition:
         kwargs["ConditionExpression"] = condition
     if values:
         kwargs["ExpressionAttributeValues"] = {k: _s(v) for k, v in values.items()}
+    _conditional(pk, lambda: _ddb(acct).put_item(**kwargs))
+
+
+def _attributes(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """An item's typed attributes: the JSON document, the fields conditions read (execution, status) and
+    the ``ttl`` Number when the doc has one."""
+    attrs = {"doc": _s(json.dumps(doc, sort_keys=True))}
+    attrs.update(
+        {
+            k: _s(v)
+            for k, v in doc.items()
+            if isinstance(v, str) and k in ("execution", "execution_arn", "status")
+        }
+    )
+    if (ttl := _ttl(doc)) is not None:
+        attrs[TTL_ATTRIBUTE] = ttl
+    return attrs
+
+
+def _conditional(pk: str, write: Callable[[], object]) -> None:
+    """Run a conditional ``write``; a failed condition is :class:`ConditionFailed`."""
     try:
-        _ddb(acct).put_item(**kwargs)
+        write()
     except ClientError as exc:
         if error_code(exc) == "ConditionalCheckFailedException":
             raise ConditionFailed(pk) from None
@@ -166,12 +193,9 @@ def upsert_json(
 ) -> None:
     """Write the item through UpdateItem (same attributes as :func:`put_json`) — for roles that may update
     items but not put them. Raises :class:`ConditionFailed` when ``condition`` fails."""
-    attrs = {"doc": json.dumps(doc, sort_keys=True)}
-    attrs.update(
-        {k: v for k, v in doc.items() if isinstance(v, str) and k in ("execution", "execution_arn", "status")}
-    )
+    attrs = _attributes(doc)
     all_names = {f"#a{i}": k for i, k in enumerate(attrs)}
-    all_values: dict[str, Any] = {f":a{i}": _s(v) for i, v in enumerate(attrs.values())}
+    all_values: dict[str, Any] = {f":a{i}": v for i, v in enumerate(attrs.values())}
     all_names.update(names or {})
     all_values.update({k: _s(v) for k, v in (values or {}).items()})
     kwargs: dict[str, Any] = {
@@ -183,9 +207,29 @@ def upsert_json(
     }
     if condition:
         kwargs["ConditionExpression"] = condition
-    try:
-        _ddb(acct).update_item(**kwargs)
-    except ClientError as exc:
-        if error_code(exc) == "ConditionalCheckFailedException":
-            raise ConditionFailed(pk) from None
-        raise
+    _conditional(pk, lambda: _ddb(acct).update_item(**kwargs))
+
+
+class DynamoRunStore:
+    """:class:`..ports.RunStore` on the run table."""
+
+    def __init__(self, acct: Account, table: str) -> None:
+        self.acct, self.table = acct, table
+
+    @staticmethod
+    def _condition(held_by: str | None, or_absent: bool) -> tuple[str | None, dict[str, Any] | None]:
+        if held_by is None:
+            return ("attribute_not_exists(pk)" if or_absent else None), None
+        held = "execution = :e"
+        return (f"attribute_not_exists(pk) OR {held}" if or_absent else held), {":e": held_by}
+
+    def put(self, pk: str, sk: str, doc: Doc, *, held_by: str | None = None, or_absent: bool = False) -> None:
+        condition, values = self._condition(held_by, or_absent)
+        put_json(self.acct, self.table, pk, sk, doc, condition=condition, values=values)
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return get_json(self.acct, self.table, pk, sk)
+
+    def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None:
+        condition, values = self._condition(held_by, False)
+        delete(self.acct, self.table, pk, sk, condition=condition, values=values)

@@ -1,0 +1,185 @@
+"""Lock take-over and probe-gate streaks (runtime.lock, runtime.gate_check) through their ports, with
+in-memory fakes of the run table, Step Functions and the probes (issue 12): no AWS, no twin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from profile_migrator.models import Config, Ctx, GateConfig, GateEvent, LockEvent, Mode
+from profile_migrator.ports import ConditionFailed, Doc
+from profile_migrator.runtime import GateFailed, Locked, gate_check, lock
+
+from .helpers import LAMBDA, REGION
+
+
+class FakeRunStore:
+    """The run table: a conditional write holds when no item is there (``or_absent``) or the item's
+    ``execution`` is ``held_by``."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _holds(self, pk: str, sk: str, held_by: str | None, or_absent: bool) -> bool:
+        old = self.items.get((pk, sk))
+        if held_by is None and not or_absent:
+            return True
+        if old is None:
+            return or_absent
+        return held_by is not None and old.get("execution") == held_by
+
+    def put(self, pk: str, sk: str, doc: Doc, *, held_by: str | None = None, or_absent: bool = False) -> None:
+        if not self._holds(pk, sk, held_by, or_absent):
+            raise ConditionFailed(pk)
+        self.items[(pk, sk)] = dict(doc)
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return self.items.get((pk, sk))
+
+    def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None:
+        if self._holds(pk, sk, held_by, False):
+            self.items.pop((pk, sk), None)
+
+
+class FakeExecutions:
+    def __init__(self, statuses: dict[str, str]) -> None:
+        self.statuses = statuses
+        self.asked: list[str] = []
+
+    def status(self, execution_arn: str) -> str:
+        self.asked.append(execution_arn)
+        return self.statuses.get(execution_arn, "GONE")
+
+
+def _acquire(runs: FakeRunStore, executions: FakeExecutions, me: str, *keys: str) -> dict[str, Any]:
+    ev = LockEvent(op="acquire", keys=list(keys), execution=me, execution_arn=f"arn:sfn:{me}")
+    return lock(ev, runs, executions)
+
+
+def _holder(runs: FakeRunStore, key: str) -> str | None:
+    item = runs.get(f"lock#{key}", "lock")
+    return None if item is None else str(item["execution"])
+
+
+def test_free_locks_are_taken_and_taking_them_again_is_idempotent() -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({})
+    assert _acquire(runs, sfn, "run-1", "vpce-a", "vpce-b") == {"op": "acquire", "keys": 2}
+    _acquire(runs, sfn, "run-1", "vpce-a", "vpce-b")  # a redrive (SF-2)
+    assert _holder(runs, "vpce-a") == _holder(runs, "vpce-b") == "run-1"
+    assert sfn.asked == []  # nobody else held them: Step Functions is not asked
+
+
+@pytest.mark.parametrize("status", ["SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT", "GONE"])
+def test_a_lock_whose_holder_no_longer_runs_is_taken_over(status: str) -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({"arn:sfn:old": status})
+    runs.put("lock#vpce-a", "lock", {"execution": "old", "execution_arn": "arn:sfn:old"})
+    _acquire(runs, sfn, "new", "vpce-a")
+    assert _holder(runs, "vpce-a") == "new" and sfn.asked == ["arn:sfn:old"]
+
+
+def test_a_lock_held_by_a_running_execution_refuses_and_leaves_nothing_half_taken() -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({"arn:sfn:other": "RUNNING"})
+    runs.put("lock#vpce-b", "lock", {"execution": "other", "execution_arn": "arn:sfn:other"})
+    with pytest.raises(Locked, match="endpoint vpce-b is being migrated by execution other"):
+        _acquire(runs, sfn, "me", "vpce-a", "vpce-b")
+    assert _holder(runs, "vpce-a") is None  # taken first, released when vpce-b refused
+    assert _holder(runs, "vpce-b") == "other"
+
+
+def test_release_removes_only_the_locks_this_execution_holds() -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({})
+    _acquire(runs, sfn, "me", "vpce-a")
+    runs.put("lock#vpce-b", "lock", {"execution": "other"})
+    lock(LockEvent(op="release", keys=["vpce-a", "vpce-b"], execution="me"), runs, sfn)
+    assert _holder(runs, "vpce-a") is None and _holder(runs, "vpce-b") == "other"
+
+
+# -- probe gates -----------------------------------------------------------------------------------
+
+
+class ScriptedProbes:
+    """Each invocation of a VPC's probe answers the next class of its script (``raise``: the invocation
+    fails)."""
+
+    def __init__(self, scripts: dict[str, list[str]]) -> None:
+        self.scripts = {arn: list(s) for arn, s in scripts.items()}
+        self.calls = 0
+
+    def invoke(self, function_arn: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.calls += 1
+        cls = self.scripts[function_arn].pop(0)
+        if cls == "raise":
+            raise RuntimeError("probe unreachable")
+        return {"answers": {n: {"class": cls} for n in payload["names"]}}
+
+
+CTX = Ctx(
+    region=REGION,
+    accounts={"network": {"id": "111111111111"}},
+    probes={"dev": "arn:probe:dev", "prod": "arn:probe:prod"},
+    watched={"dev": [LAMBDA], "prod": [LAMBDA]},
+)
+
+
+def _gate(
+    probes: ScriptedProbes, vpcs: list[str], checks: int, mode: Mode = "forward", **cfg: Any
+) -> list[dict[str, Any]]:
+    """Run ``checks`` gate checks, each fed the state the previous one returned (as the ASL loop does)."""
+    config = Config(
+        gate=GateConfig(**{"consecutive": 3, "interval_seconds": 5, "timeout_seconds": 60, **cfg})
+    )
+    state: dict[str, Any] = {}
+    out: list[dict[str, Any]] = []
+    for _ in range(checks):
+        ev = GateEvent(ctx=CTX, vpcs=vpcs, config=config, state=state, mode=mode)
+        state = gate_check(ev, probes)
+        out.append(state)
+    return out
+
+
+def test_the_gate_passes_after_n_consecutive_private_answers_in_every_vpc() -> None:
+    probes = ScriptedProbes({"arn:probe:dev": ["private"] * 3, "arn:probe:prod": ["private"] * 3})
+    results = _gate(probes, ["dev", "prod"], 3)
+    assert [r["status"] for r in results] == ["pending", "pending", "passed"]
+    assert results[-1]["streaks"] == {f"dev|{LAMBDA}": 3, f"prod|{LAMBDA}": 3}
+    assert [r["elapsed"] for r in results] == [0, 5, 10] and probes.calls == 6
+
+
+def test_a_non_private_answer_resets_the_streak() -> None:
+    script = ["private", "private", "public", "private", "private", "private"]
+    probes = ScriptedProbes({"arn:probe:dev": script})
+    results = _gate(probes, ["dev"], 6)
+    assert [r["streaks"][f"dev|{LAMBDA}"] for r in results] == [1, 2, 0, 1, 2, 3]
+    assert [r["status"] for r in results] == ["pending"] * 5 + ["passed"]
+    assert results[2]["last"] == {f"dev|{LAMBDA}": "public"}
+
+
+def test_a_probe_that_cannot_be_invoked_is_a_failed_answer_never_a_pass() -> None:
+    probes = ScriptedProbes({"arn:probe:dev": ["private", "raise", "private", "private", "private"]})
+    results = _gate(probes, ["dev"], 5)
+    assert results[1]["last"] == {f"dev|{LAMBDA}": "probe-error:RuntimeError"}
+    assert [r["status"] for r in results] == ["pending"] * 4 + ["passed"]
+
+
+def test_a_gate_that_does_not_pass_in_time_fails_naming_the_vpc_and_its_last_answer() -> None:
+    probes = ScriptedProbes({"arn:probe:dev": ["private", "nxdomain", "private", "private"]})
+    with pytest.raises(GateFailed) as err:
+        _gate(probes, ["dev"], 4, timeout_seconds=15)  # the 4th check is at 15 s, one private short
+    assert f"dev {LAMBDA} answered" not in str(err.value)  # its last answer was private …
+    assert "dev did not resolve privately 3 times in a row within 15 s" in str(err.value)
+
+
+def test_the_rollback_proof_waits_for_its_own_longer_timeout() -> None:
+    probes = ScriptedProbes({"arn:probe:dev": ["public"] * 4 + ["private"] * 3})
+    results = _gate(probes, ["dev"], 7, mode="undo", timeout_seconds=15, proof_timeout_seconds=120)
+    assert results[-1]["status"] == "passed"
+    with pytest.raises(
+        GateFailed, match=f"rollback's proof: dev .* last answers not private: dev {LAMBDA} answered public"
+    ):
+        _gate(
+            ScriptedProbes({"arn:probe:dev": ["public"] * 4}),
+            ["dev"],
+            4,
+            mode="undo",
+            proof_timeout_seconds=15,
+        )
