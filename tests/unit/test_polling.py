@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from profile_migrator import pause
 from profile_migrator.estate import load_scenario
-from profile_migrator.models import PollConfig
+from profile_migrator.models import Config, Ctx, GateConfig, GateEvent, PollConfig
 from profile_migrator.planner import plan
-from profile_migrator.runtime import Budget, expected_seconds, next_interval
+from profile_migrator.runtime import Budget, expected_seconds, gate_check, next_interval
 from profile_migrator.workflow import lanes, phases
 
+from .helpers import LAMBDA, REGION
 from .replay import check_plan
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -120,3 +122,44 @@ def test_greenfield_turns_private_dns_on_while_the_vpc_joins_the_profile() -> No
     p = plan(load_scenario(EXAMPLES / "greenfield.yaml"))
     first = phases(p, "none")[0][0]
     assert [s["action"] for s in first["steps"]] == ["associate-vpc-with-profile", "enable-private-dns"]
+
+
+class _Probes:
+    """Each invocation of a VPC's probe answers the next class of its script."""
+
+    def __init__(self, scripts: dict[str, list[str]]) -> None:
+        self.scripts = {arn: list(s) for arn, s in scripts.items()}
+        self.calls = 0
+
+    def invoke(self, function_arn: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.calls += 1
+        return {"answers": {n: {"class": self.scripts[function_arn].pop(0)} for n in payload["names"]}}
+
+
+def _gate_event(state: dict[str, Any] | None = None) -> GateEvent:
+    ctx = Ctx(
+        region=REGION,
+        accounts={"network": {"id": "111111111111"}},
+        probes={"dev": "arn:probe:dev"},
+        watched={"dev": [LAMBDA]},
+    )
+    config = Config(gate=GateConfig(consecutive=3, interval_seconds=2, timeout_seconds=60))
+    return GateEvent(ctx=ctx, vpcs=["dev"], config=config, state=state or {})
+
+
+def test_the_gate_checks_again_in_its_own_invocation_sleeping_the_interval() -> None:
+    slept: list[float] = []
+    pause.install(slept.append)
+    try:
+        probes = _Probes({"arn:probe:dev": ["public", "private", "private", "private"]})
+        out = gate_check(_gate_event(), probes, Budget(remaining=lambda: 60))
+        assert out["status"] == "passed" and out["checks"] == 4 and probes.calls == 4
+        assert slept == [2, 2, 2] and out["elapsed"] == 6
+        # Near the function's timeout it hands its streaks back to the state machine (GateWait -> GateAgain).
+        probes = _Probes({"arn:probe:dev": ["private"] * 3})
+        first = gate_check(_gate_event(), probes, Budget(remaining=lambda: 9))
+        assert first["status"] == "pending" and first["checks"] == 1
+        again = gate_check(_gate_event(first), probes, Budget(remaining=lambda: 60))
+        assert again["status"] == "passed" and again["streaks"] == {f"dev|{LAMBDA}": 3}
+    finally:
+        pause.install(None)
