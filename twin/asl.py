@@ -33,6 +33,7 @@ import types
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,6 +197,41 @@ def _patch_history_limit() -> None:
     EventManager.add_event = add_event
 
 
+#: State machine ARN -> its role's credentials (twin.deploy): the interpreter's own calls (Lambda tasks,
+#: Distributed Map ItemReader / ResultWriter) are made with them, as Step Functions does (twin.iam).
+state_machine_credentials: dict[str, dict[str, str]] = {}
+_machine_credentials: ContextVar[dict[str, str] | None] = ContextVar("twin_machine_credentials", default=None)
+
+
+def _credentials_of(env: Any) -> dict[str, str] | None:
+    if not state_machine_credentials:
+        return None
+    try:
+        arn = env.states.context_object.context_object_data["StateMachine"]["Id"]
+    except Exception:
+        return None
+    return state_machine_credentials.get(str(arn))
+
+
+def _machine_client(region: str, service: str, creds: dict[str, str]) -> Any:
+    """What moto's ``boto_client_for`` makes, with the state machine role's credentials."""
+    import boto3
+    from botocore.config import Config
+    from moto.core.models import botocore_stubber
+    from moto.settings import moto_server_port
+
+    kwargs: dict[str, Any] = {}
+    if not botocore_stubber.enabled:
+        kwargs["endpoint_url"] = f"http://localhost:{moto_server_port()}"
+    return boto3.client(
+        service,
+        region_name=region,
+        config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
+        **creds,
+        **kwargs,
+    )
+
+
 def _patch_lambda_calls() -> None:
     """moto's interpreter makes a new boto3 client for every Lambda task (~50-100 ms): reuse one per
     region, and run the invocation path on the busy clock (it is twin compute; the handler inside is
@@ -203,32 +239,56 @@ def _patch_lambda_calls() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils as leu
 
     original_client = leu.boto_client_for
-    cache: dict[tuple[str, str], Any] = {}
+    cache: dict[tuple[str, str, str], Any] = {}
     cache_lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        if state_credentials is not None:
-            return original_client(region=region, service=service, state_credentials=state_credentials)
+        creds = _machine_credentials.get()
+        key = (region, service, (creds or {}).get("aws_access_key_id", ""))
         with cache_lock:
-            client = cache.get((region, service))
+            client = cache.get(key)
             if client is None:
                 with get_clock().busy():
-                    client = original_client(region=region, service=service, state_credentials=None)
-                cache[(region, service)] = client
+                    client = (
+                        _machine_client(region, service, creds)
+                        if creds
+                        else original_client(
+                            region=region, service=service, state_credentials=state_credentials
+                        )
+                    )
+                cache[key] = client
             return client
 
     original_exec = leu.exec_lambda_function
     original_integration = leu.execute_lambda_function_integration
 
+    # A task with a timeout runs in a thread of its own (no context): take the role from the task's env.
     def exec_lambda_function(*args: Any, **kwargs: Any) -> None:
-        with get_clock().busy():
-            original_exec(*args, **kwargs)
+        token = _machine_credentials.set(_credentials_of(kwargs.get("env", args[0] if args else None)))
+        try:
+            with get_clock().busy():
+                original_exec(*args, **kwargs)
+        finally:
+            _machine_credentials.reset(token)
 
     def execute_lambda_function_integration(*args: Any, **kwargs: Any) -> None:
-        with get_clock().busy():
-            original_integration(*args, **kwargs)
+        token = _machine_credentials.set(_credentials_of(kwargs.get("env", args[0] if args else None)))
+        try:
+            with get_clock().busy():
+                original_integration(*args, **kwargs)
+        finally:
+            _machine_credentials.reset(token)
 
     leu.boto_client_for = boto_client_for
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval import (
+        resource_eval_s3 as reader_s3,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+        resource_eval_s3 as writer_s3,
+    )
+
+    reader_s3.boto_client_for = boto_client_for
+    writer_s3.boto_client_for = boto_client_for
     leu.exec_lambda_function = exec_lambda_function
     leu.execute_lambda_function_integration = execute_lambda_function_integration
 
@@ -382,6 +442,13 @@ def _patch_accounting() -> None:
     original_handle_retry = ExecutionState._handle_retry
 
     def _eval_body(self: Any, env: Any) -> None:
+        token = _machine_credentials.set(_credentials_of(env))
+        try:
+            _eval_state(self, env)
+        finally:
+            _machine_credentials.reset(token)
+
+    def _eval_state(self: Any, env: Any) -> None:
         _count_transition(env)
         if state_listeners:
             try:

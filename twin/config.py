@@ -40,6 +40,8 @@ class TwinSettings:
     # RL-1 / RL-2: AWS's own per-account token buckets (scenario `twin.rate_limits: aws`); the twin turns
     # them on once the starting estate is built. Buckets by (service, operation or None, account).
     rate_limits: bool = False
+    # Every AWS call of a function is evaluated against its role's policies (twin.iam; scenario `twin.iam`).
+    iam: bool = True
     history_limit: int = 25_000  # SF-5: events in one execution's history
     rate_buckets: dict[tuple[str, str | None, str], Any] = field(default_factory=dict)
 

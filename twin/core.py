@@ -29,6 +29,8 @@ from twin.builder import Built, build
 from twin.clock import SimClock, get_clock, install_clock
 from twin.config import Durations, TwinSettings, get_settings, install_settings
 from twin.dnsview import LiveDns, Names
+from twin.iam import reset as reset_iam_sessions
+from twin.roles import forget_credentials as forget_function_credentials
 
 MOTO_CONFIG: DefaultConfig = {
     "stepfunctions": {"execute_state_machine": True},
@@ -47,6 +49,7 @@ def apply_patches() -> None:
     """Install every moto extension of the twin (idempotent)."""
     from twin.asl import patch_asl_clock
     from twin.faults import install_request_faults
+    from twin.iam import install as install_iam
     from twin.moto_ext.ec2_route53 import patch_ec2_route53
     from twin.moto_ext.route53profiles import register_route53profiles
 
@@ -55,6 +58,7 @@ def apply_patches() -> None:
     patch_ec2_route53()
     patch_asl_clock()
     install_request_faults()
+    install_iam()
 
 
 def _quiet_emf() -> None:
@@ -129,6 +133,7 @@ class Twin:
                 negative_cache_ttl=scn.twin.negative_cache_ttl,
                 profile_precedence=scn.twin.profile_precedence,  # RES-12
                 profile_max_vpcs={name: prof.max_vpcs for name, prof in scn.profiles.items()},  # Q-2
+                iam=scn.twin.iam == "on",
             )
         )
         self._saved = _Saved(
@@ -151,6 +156,11 @@ class Twin:
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # handlers share one process: no EMF on stdout
         apply_patches()
         forget_roles()  # credentials of an earlier twin mean nothing to this one
+        forget_function_credentials()
+        reset_iam_sessions()
+        from twin.asl import state_machine_credentials
+
+        state_machine_credentials.clear()
         if self.server:
             from unittest.mock import patch
 

@@ -22,11 +22,15 @@ from typing import Any
 import yaml
 from profile_migrator.aws.functions import register_probe
 
+from twin import roles as template_roles
+from twin.asl import state_machine_credentials
 from twin.core import Twin
-from twin.dispatch import install_dispatcher, lambda_environment
+from twin.dispatch import install_dispatcher, lambda_environment, set_function_credentials
+from twin.iam import ORGANIZATION_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+MEMBER_TEMPLATE = ROOT / "member.yaml"
 TWIN_ROLE = "arn:aws:iam::{account}:role/profile-migrator-twin"
 
 # In the twin, Powertools stays quiet: the CLI's stdout is for the contract JSON.
@@ -76,6 +80,7 @@ class Deployment:
     rules: dict[str, str] = field(default_factory=dict)  # logical id -> rule ARN
     parameters: dict[str, Any] = field(default_factory=dict)  # the stack's parameter values
     conditions: dict[str, bool] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # function logical id -> execution role ARN
 
 
 def _zip() -> bytes:
@@ -211,7 +216,7 @@ def twin_parameters(tw: Twin) -> dict[str, str]:
     return out
 
 
-TWIN_ORGANIZATION = "o-twin0000000"
+TWIN_ORGANIZATION = ORGANIZATION_ID  # every scenario account is in it (aws:PrincipalOrgID)
 
 
 _import_lock = threading.Lock()
@@ -232,7 +237,11 @@ def _load_handler(code_uri: str, handler: str, function_name: str, env: dict[str
 
 
 def deploy(
-    tw: Twin, central: str | None = None, template: Path = TEMPLATE, parameters: dict[str, str] | None = None
+    tw: Twin,
+    central: str | None = None,
+    template: Path = TEMPLATE,
+    parameters: dict[str, str] | None = None,
+    member_template: Path = MEMBER_TEMPLATE,
 ) -> Deployment:
     """Deploy the central stack into account alias ``central`` (default: the migration Profile's owner,
     else the first Profile's). ``parameters`` override the template's defaults and the twin's values."""
@@ -277,7 +286,9 @@ def deploy(
             BillingMode="PAY_PER_REQUEST",
         )
         refs[lid] = name
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str] = {
+        f"{lid}.Arn": f"arn:aws:dynamodb:{region}:{account_id}:table/{refs[lid]}" for lid in table_ids
+    }
     s3 = acct.client("s3")
     for lid in [k for k, v in resources.items() if v["Type"] == "AWS::S3::Bucket"]:
         # The run bucket (Distributed Map items, the run's plan and context).
@@ -315,7 +326,23 @@ def deploy(
             refs[lid] = f"https://sqs.{region}.amazonaws.com/{account_id}/profile-migrator-{lid}"
             attrs[f"{lid}.Arn"] = f"arn:aws:sqs:{region}:{account_id}:profile-migrator-{lid}"
             attrs[f"{lid}.QueueName"] = f"profile-migrator-{lid}"
+    # The stack's IAM roles (SAM's translation of each function's and state machine's Policies).
+    translated = template_roles.translate(tpl, params, region)
+    role_names = {
+        lid: template_roles.role_name(spec, _Resolver(params, refs, attrs, conditions), "profile-migrator")
+        for lid, spec in translated.roles.items()
+        if deployed(resources.get(lid, {}), conditions)
+    }
+    for lid, name in role_names.items():
+        attrs[f"{lid}.Arn"] = f"arn:aws:iam::{account_id}:role/{name}"
+        refs[lid] = name
     resolve = _Resolver(params, refs, attrs, conditions)
+    iam = acct.client("iam")
+    role_arns = {
+        lid: template_roles.create(iam, translated.roles[lid], name, resolve)
+        for lid, name in role_names.items()
+    }
+    deploy_member_roles(tw, central, template_profile_arns(tw), member_template)
     glob = tpl.get("Globals", {}).get("Function", {})
     key, secret, token = acct.access_key()
     cred_env = {
@@ -342,16 +369,22 @@ def deploy(
         env.update(resolve(resources[lid]["Properties"].get("Environment", {}).get("Variables", {})))
         env.update(cred_env)
         env.update(TWIN_ENV)
+        role_arn = role_arns.get(translated.owner.get(lid, ""), TWIN_ROLE.format(account=account_id))
         lam.create_function(
             FunctionName=lid,
             Runtime=props.get("Runtime", "python3.13"),
-            Role=TWIN_ROLE.format(account=account_id),
+            Role=role_arn,
             Handler=props["Handler"],
             Code={"ZipFile": _zip()},
             Timeout=int(props.get("Timeout", 60)),
             Environment={"Variables": env},
         )
         dep.functions[lid] = attrs[f"{lid}.Arn"]
+        dep.roles[lid] = role_arn
+        # Lambda gives each invocation its execution role's credentials (twin.dispatch).
+        set_function_credentials(
+            attrs[f"{lid}.Arn"], template_roles.credentials(acct.client("sts"), role_arn, lid)
+        )
         dep.handlers[lid] = _load_handler(props["CodeUri"], props["Handler"], lid, env)
     # One probe per scenario VPC (member.yaml), resolving through that VPC's twin resolver.
     probe_tpl = next(
@@ -377,10 +410,15 @@ def deploy(
         sm = acct.client("stepfunctions").create_state_machine(
             name=str(props.get("Name", lid)),
             definition=text,
-            roleArn=TWIN_ROLE.format(account=account_id),
+            roleArn=role_arns.get(translated.owner.get(lid, ""), TWIN_ROLE.format(account=account_id)),
             type=props.get("Type", "STANDARD"),
         )
         dep.state_machines[lid] = sm["stateMachineArn"]
+        sm_role = role_arns.get(translated.owner.get(lid, ""))
+        if sm_role is not None:  # the interpreter's own calls run with the state machine's role (twin.asl)
+            state_machine_credentials[sm["stateMachineArn"]] = template_roles.credentials(
+                acct.client("sts"), sm_role, lid
+            )
         # `state_machine_arn` is the migration's (the first one, unless one is called MigrationStateMachine).
         if lid == "MigrationStateMachine" or not dep.state_machine_arn:
             dep.state_machine_arn = sm["stateMachineArn"]
@@ -430,6 +468,46 @@ def create_event_resources(
         if dep is not None:
             dep.rules[lid] = arn
     return rules
+
+
+def template_profile_arns(tw: Twin) -> list[str]:
+    """member.yaml's ``ProfileArns``: the scenario's Profiles (the ones its VPCs may join)."""
+    assert tw.built is not None
+    return sorted(tw.built.profile_arns.values())
+
+
+def deploy_member_roles(
+    tw: Twin, central: str, profile_arns: list[str], template: Path = MEMBER_TEMPLATE
+) -> dict[str, str]:
+    """member.yaml's role (``RoleOnly``) in every account of the scenario, the central one included (the
+    central functions reach every account, their own too, through it). Returns alias -> role ARN."""
+    assert tw.built is not None
+    scn = tw.scn
+    tpl = load_template(template)
+    out: dict[str, str] = {}
+    for alias, acct in tw.accounts().items():
+        account_id = scn.accounts[alias]
+        params = parameter_values(
+            tpl,
+            {
+                "CentralAccountId": scn.accounts[central],
+                "CommonLayerArn": f"arn:aws:lambda:{scn.region}:{scn.accounts[central]}:layer:common:1",
+                "ProfileArns": ",".join(profile_arns),
+                "OrganizationId": TWIN_ORGANIZATION,
+            },
+        )
+        params.update({"AWS::Region": scn.region, "AWS::AccountId": account_id, "AWS::Partition": "aws"})
+        conditions = evaluate_conditions(tpl, params)
+        translated = template_roles.translate(tpl, params, scn.region)
+        resolve = _Resolver(params, {}, {}, conditions)
+        spec = translated.roles["MemberRole"]
+        out[alias] = template_roles.create(
+            acct.client("iam"),
+            spec,
+            template_roles.role_name(spec, resolve, "profile-migrator-member"),
+            resolve,
+        )
+    return out
 
 
 _TRUST = json.dumps(

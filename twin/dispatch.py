@@ -42,8 +42,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from profile_migrator.aws.session import invocation_credentials
+
 from twin.clock import get_clock
 from twin.config import get_settings
+from twin.iam import Denied, access_denied, invoke_allowed
 
 LOG = logging.getLogger(__name__)
 
@@ -195,6 +198,13 @@ _seconds: dict[str, list[float]] = {}  # function -> [simulated seconds in its h
 #: True inside a handler's invocation, and in the worker threads it starts with a copy of its context.
 _in_handler: ContextVar[bool] = ContextVar("twin_in_handler", default=False)
 _original_invoke: Callable[..., Any] | None = None
+_credentials: dict[str, dict[str, str]] = {}  # function ARN -> its execution role's credentials
+
+
+def set_function_credentials(function_arn: str, credentials: dict[str, str]) -> None:
+    """The credentials each invocation of the function gets (its execution role's, as on Lambda)."""
+    with _lock:
+        _credentials[function_arn] = dict(credentials)
 
 
 def invocations() -> dict[str, int]:
@@ -400,19 +410,28 @@ def _invoke(
     invocation_type = _header(headers, "X-Amz-Invocation-Type") or "RequestResponse"
     if invocation_type == "DryRun":  # Lambda only checks the request; the handler does not run
         return b""
+    try:
+        invoke_allowed(headers, arn, self.region_name)  # lambda:InvokeFunction of the caller's role
+    except Denied as exc:
+        raise access_denied("lambda", exc) from exc
     with _lock:
         _invocations[name] += 1
+        role_credentials = _credentials.get(arn)
     try:
         if _crash_fault_fires(name, function_name, arn):
             raise TwinCrash(f"twin fault: {name} crashed before doing anything")
         event = _decode_event(body)
         # The handler's work runs the simulated clock at real speed (twin.clock.SimClock.busy).
-        with (
-            lambda_environment(variables),
-            get_clock().busy(),
-            _running_handler(name, context.memory_limit_in_mb),
-        ):
-            result = handler(event, context)
+        credentials_token = invocation_credentials.set(role_credentials)
+        try:
+            with (
+                lambda_environment(variables),
+                get_clock().busy(),
+                _running_handler(name, context.memory_limit_in_mb),
+            ):
+                result = handler(event, context)
+        finally:
+            invocation_credentials.reset(credentials_token)
     except Exception as exc:
         if invocation_type == "Event":  # asynchronous: the caller never sees the error
             LOG.warning("async invocation of %s failed: %s: %s", name, type(exc).__name__, exc)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from profile_migrator import actions
@@ -84,15 +85,16 @@ def _step_target(step: dict[str, Any]) -> str:
 EVENT_SAMPLING_ABOVE = 200
 
 
-def deploy_armed(tw: Twin) -> Deployment:
+def deploy_armed(tw: Twin, template: Path | None = None, member_template: Path | None = None) -> Deployment:
     """Deploy the stack into the twin, zero what a rehearsal counts (AWS API calls, Lambda invocations,
-    state transitions) and arm the scenario's faults."""
+    state transitions) and arm the scenario's faults. ``template`` / ``member_template``: copies of
+    template.yaml / member.yaml to deploy instead (what a changed template would do)."""
     from twin.asl import reset_accounting
-    from twin.deploy import deploy
+    from twin.deploy import MEMBER_TEMPLATE, TEMPLATE, deploy
     from twin.dispatch import reset_invocations
     from twin.faults import reset_api_calls
 
-    dep = deploy(tw)
+    dep = deploy(tw, template=template or TEMPLATE, member_template=member_template or MEMBER_TEMPLATE)
     reset_api_calls()
     reset_invocations()
     reset_accounting()

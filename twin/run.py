@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from profile_migrator.planner import plan
@@ -106,9 +107,13 @@ def rehearse_state_machine(
     approve: str = "scenario",
     twin: Twin | None = None,
     abort_after_step: int | None = None,
+    template: Path | None = None,
+    member_template: Path | None = None,
 ) -> Result:
     """Deploy, run the migration execution to its end, report. ``abort_after_step``: stop the execution
-    once that step is done and start a new one with the same input (it must converge)."""
+    once that step is done and start a new one with the same input (it must converge). ``template``: a
+    copy of template.yaml (``member_template``: of member.yaml) to deploy instead (what a changed template
+    would do)."""
     say = progress or (lambda _m: None)
     from twin.asl import state_listeners, transitions
     from twin.dispatch import invocations
@@ -121,7 +126,7 @@ def rehearse_state_machine(
     own = twin is None
     tw = twin or Twin(scn).start()
     try:
-        dep = deploy_armed(tw)
+        dep = deploy_armed(tw, template=template, member_template=member_template)
         clock = get_clock()
         _map_crash_faults()
         t_sim0, t_wall0 = clock.now(), time.monotonic()

@@ -312,6 +312,8 @@ class TwinConfig(_Strict):
     negative_cache_ttl: float = Field(0.0, ge=0)
     profile_precedence: Literal["priority-first", "specificity-first"] = "priority-first"  # RES-12 readings
     rate_limits: Literal["aws", "off"] = "aws"  # RL-1 / RL-2 token buckets per account
+    # IAM from the templates: every call of a function runs with its role (docs/twin.md); off for debugging.
+    iam: Literal["on", "off"] = "on"
     approver: Approver = Field(default_factory=Approver)
     faults: list[Fault] = Field(default_factory=list)
 

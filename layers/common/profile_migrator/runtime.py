@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from . import actions, pause, workflow
+from .arns import partition
 from .aws import functions as fn_adapter
 from .aws import objects, store
 from .aws.session import Account, assume_role, default_account, stack_region, tool_account
@@ -87,17 +88,20 @@ def check_roles(ctx: Ctx) -> None:
             raise RoleRefused(problem)
 
 
+def member_role_arn(account_id: str, region: str) -> str:
+    """The member role (member.yaml, ``MEMBER_ROLE_NAME``) of an account, in the Region's partition."""
+    return f"arn:{partition(region)}:iam::{account_id}:role/{member_role_name() or 'profile-migrator-member'}"
+
+
 def accounts_for(ctx: Ctx) -> dict[str, Account]:
-    """One :class:`Account` per alias: through its role when the input names one (CP-9)."""
+    """One :class:`Account` per alias, always through a role (CP-9): the one the input names, else the
+    account's member role -- the central account's too (the functions' own roles hold no estate rights)."""
     check_roles(ctx)
     home = _home(ctx.region)
-    out: dict[str, Account] = {}
-    for alias, acct in ctx.accounts.items():
-        if acct.role_arn:
-            out[alias] = assume_role(home, acct.role_arn, "profile-migrator")
-        else:
-            out[alias] = Account(home.session, ctx.region, account_id=acct.id, credentials=home.credentials)
-    return out
+    return {
+        alias: assume_role(home, acct.role_arn or member_role_arn(acct.id, ctx.region), "profile-migrator")
+        for alias, acct in ctx.accounts.items()
+    }
 
 
 def action_context(ctx: Ctx) -> actions.Context:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,9 +85,17 @@ class Account:
         return creds.access_key, creds.secret_key, creds.token
 
 
+#: The current invocation's role credentials when one process hosts many functions (the local twin runs
+#: every handler in one process, each with its own role); unset on Lambda, where the environment has them.
+invocation_credentials: ContextVar[dict[str, str] | None] = ContextVar("invocation_credentials", default=None)
+
+
 def default_account(region: str) -> Account:
     """The function's own account: credentials from the environment, as Lambda provides them, read now
     (the shared session must not pin the first caller's credentials)."""
+    own = invocation_credentials.get()
+    if own is not None:
+        return Account(shared_session(), region, credentials=dict(own))
     env = os.environ
     creds = None
     if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
@@ -112,14 +121,15 @@ def tool_account() -> Account:
     return default_account(stack_region())
 
 
-# Assumed-role accounts are reused while their credentials are fresh (a warm Lambda does the same).
-_ROLE_CACHE: dict[tuple[str, str], tuple[float, Account]] = {}
+# Assumed-role accounts are reused while their credentials are fresh (a warm Lambda does the same), per
+# caller: a role assumed by one principal is not lent to another.
+_ROLE_CACHE: dict[tuple[str, str, str], tuple[float, Account]] = {}
 _ROLE_TTL = 45 * 60
 
 
 def assume_role(base: Account, role_arn: str, session_name: str = "profile-migrator") -> Account:
     """An :class:`Account` acting through ``role_arn`` (another account's role, CP-9)."""
-    key = (role_arn, base.region)
+    key = (role_arn, base.region, (base.credentials or {}).get("aws_access_key_id", ""))
     now = time.monotonic()
     with _shared_lock:
         hit = _ROLE_CACHE.get(key)
