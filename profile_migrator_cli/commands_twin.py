@@ -84,6 +84,15 @@ def _print_summary(out: dict[str, object]) -> None:
         f"wall {out['wall_seconds']} s, {out['state_transitions']} transitions, "
         f"{out['lambda_invocations']} Lambda invocations"
     )
+    cost = out.get("cost")
+    if isinstance(cost, dict):
+        ep, pair = cost["per_endpoint"], cost["per_pair"]
+        click.echo(
+            f"cost ${cost['usd']:.5f} (Step Functions ${cost['usd_transitions']:.5f}, Lambda "
+            f"${cost['usd_lambda']:.5f}, {cost['lambda_gb_seconds']} GB-s); per endpoint {ep['transitions']:g} "
+            f"transitions, {ep['lambda_invocations']:g} invocations, ${ep['usd']:.5f}; per (VPC, name) pair "
+            f"{pair['transitions']:g} transitions, ${pair['usd']:.6f}"
+        )
     for p in out["problems"]:  # type: ignore[attr-defined]
         click.echo(f"  problem {p['code']} {p['resource']}: {p['message']}")
     if out.get("error"):

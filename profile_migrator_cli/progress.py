@@ -150,7 +150,7 @@ class Tracker:
         if isinstance(step, dict) and "index" in step and "action" in step:
             self._step_state(name, inp, step)
         elif isinstance(inp.get("wave"), dict):
-            if name.endswith("GateInit"):
+            if name.endswith("GateCheck") and "gate" not in inp:  # a wave's gate starts
                 wave = inp["wave"]
                 gate = GateView(wave.get("wave"), str(inp.get("mode", "forward")), list(wave.get("gate", [])))
                 cfg = inp.get("config", {}).get("gate", {})

@@ -125,9 +125,9 @@ DOCS: dict[str, dict[str, Any]] = {
         "title": "Polling of AWS changes",
         "description": (
             "After each change, the step waits for AWS to finish it (Route 53 change INSYNC, Profile "
-            "association COMPLETE, endpoint Available): first poll after initial_seconds, the interval "
-            "doubling up to max_seconds; a change still pending after timeout_seconds fails the step "
-            "(rollback)."
+            "association COMPLETE, endpoint Available): first poll at the change's expected duration "
+            "(expected_seconds), then every initial_seconds, the interval growing up to max_seconds for a "
+            "change that overruns; a change still pending after timeout_seconds fails the step (rollback)."
         ),
     },
     "/properties/approval_timeout_seconds": {
@@ -193,12 +193,20 @@ DOCS: dict[str, dict[str, Any]] = {
         "description": "How a step waits for its AWS change to settle.",
     },
     "/$defs/PollConfig/properties/initial_seconds": {
-        "title": "First poll after (seconds)",
-        "description": "Seconds before the first status check of a change (a whole number).",
+        "title": "Short poll interval (seconds)",
+        "description": "Seconds between status checks once a change is past its expected duration, or from "
+        "the start when none is expected (a whole number).",
     },
     "/$defs/PollConfig/properties/max_seconds": {
         "title": "Longest poll interval (seconds)",
-        "description": "The interval doubles after each pending check, up to this (a whole number).",
+        "description": "A change pending past twice its expected duration is checked less and less often, "
+        "up to this interval (a whole number).",
+    },
+    "/$defs/PollConfig/properties/expected_seconds": {
+        "title": "Expected durations (seconds)",
+        "description": "How long each kind of change usually takes in your accounts: change (Route 53), "
+        "endpoint, profile-association, resource-association. The first status check is made then; "
+        "AWS does not document these durations, so measure them (a past run's report shows them).",
     },
     "/$defs/PollConfig/properties/timeout_seconds": {
         "title": "Change timeout (seconds)",

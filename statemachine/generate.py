@@ -121,12 +121,24 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
     catch_to = f"{p}StepLeft" if mode == "cleanup" else f"{p}ExplainFailure"
     catch = catch_all("$.failure", catch_to)
     states: dict[str, Any] = {
-        f"{p}NeedsApproval": {
+        # One Choice: ask for approval first when the step needs it (then come back here), else run the
+        # step's function.
+        f"{p}Perform": {
             "Type": "Choice",
             "Choices": [
-                {"Variable": "$.step.approval", "BooleanEquals": True, "Next": f"{p}RequestApproval"}
+                {
+                    "And": [
+                        {"Variable": "$.step.approval", "BooleanEquals": True},
+                        {"Variable": "$.approval", "IsPresent": False},
+                    ],
+                    "Next": f"{p}RequestApproval",
+                },
+                *(
+                    {"Variable": "$.step.function", "StringEquals": fn, "Next": f"{p}Run{fn}"}
+                    for fn in STEP_FUNCTIONS
+                ),
             ],
-            "Default": f"{p}Perform",
+            "Default": f"{p}UnknownAction",
         },
         f"{p}RequestApproval": {
             "Type": "Task",
@@ -145,22 +157,15 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
             "Catch": catch,
             "Next": f"{p}Perform",
         },
-        f"{p}Perform": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.step.function", "StringEquals": fn, "Next": f"{p}Run{fn}"}
-                for fn in STEP_FUNCTIONS
-            ],
-            "Default": f"{p}UnknownAction",
-        },
         f"{p}UnknownAction": fail("ActionError", cause="no function for this step action"),
-        # A change that ends FAILED (AS-1) makes the status function raise: only settled/pending here.
+        # The step's function waits for its changes in its own invocation while that is cheaper than a Wait
+        # state (runtime.settle); a longer wait comes back here as pending, with the seconds to wait. A change
+        # that ends FAILED (AS-1) makes the function raise: only settled/pending here.
         f"{p}Settled": {
             "Type": "Choice",
             "Choices": [{"Variable": "$.result.state", "StringEquals": "settled", "Next": f"{p}StepDone"}],
             "Default": f"{p}PollWait",
         },
-        # Wait-and-poll: the interval grows (the status function doubles it up to a maximum).
         f"{p}PollWait": {"Type": "Wait", "SecondsPath": "$.result.interval", "Next": f"{p}PollStatus"},
         f"{p}PollStatus": task(
             "${StatusFunctionArn}",
@@ -169,17 +174,9 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
             f"{p}Settled",
             Catch=catch,
         ),
-        f"{p}StepDone": {
-            "Type": "Pass",
-            "Parameters": {
-                "index.$": "$.step.index",
-                "action.$": "$.step.action",
-                "polls.$": "$.result.polls",
-                "interval.$": "$.result.interval",
-                "waited.$": "$.result.elapsed",
-            },
-            "End": True,
-        },
+        # One result shape from the step and status functions: {index, action, label, waits, state, polls,
+        # interval, elapsed}.
+        f"{p}StepDone": {"Type": "Succeed", "OutputPath": "$.result"},
     }
     if mode == "cleanup":
         # Left for a person: recorded in the run table; the summary turns it into a warning
@@ -215,11 +212,19 @@ def step_processor(p: str, mode: str) -> dict[str, Any]:
         states.update(failed_states(f"{p}StepFailed"))
     for fn in STEP_FUNCTIONS:
         states[f"{p}Run{fn}"] = task(f"${{{fn}FunctionArn}}", params, "$.result", f"{p}Settled", Catch=catch)
-    return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}NeedsApproval", "States": states}
+    return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": f"{p}Perform", "States": states}
 
 
 def wave_processor(p: str, mode: str) -> dict[str, Any]:
     """One wave (a child execution): its steps together (bounded, RL-1), then the probe gate of its VPCs."""
+    gate_params = {
+        "vpcs.$": "$.wave.gate",
+        "run.$": "$.run",
+        "config.$": "$.config",
+        "mode.$": "$.mode",
+        "steps.$": "$.wave.steps",
+    }
+    gate_catch = catch_all("$.failure", f"{p}GateFailed")
     return {
         "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
         "StartAt": f"{p}RunSteps",
@@ -235,29 +240,25 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
             },
             f"{p}HasGate": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.wave.gate[0]", "IsPresent": True, "Next": f"{p}GateInit"}],
+                "Choices": [{"Variable": "$.wave.gate[0]", "IsPresent": True, "Next": f"{p}GateCheck"}],
                 "Default": f"{p}WaveDone",
             },
-            f"{p}GateInit": {
-                "Type": "Pass",
-                "Result": {"checks": 0, "elapsed": 0, "streaks": {}, "status": "pending"},
-                "ResultPath": "$.gate",
-                "Next": f"{p}GateCheck",
-            },
-            # The probe in each gated VPC resolves the service name; N consecutive private answers pass.
+            # The probe in each gated VPC resolves the service name; N consecutive private answers pass. The
+            # gate function checks again every interval in its own invocation; out of time, it returns its
+            # state (pending), and GateWait -> GateAgain goes on from there.
             f"{p}GateCheck": task(
                 "${GateFunctionArn}",
-                {
-                    "vpcs.$": "$.wave.gate",
-                    "run.$": "$.run",
-                    "config.$": "$.config",
-                    "state.$": "$.gate",
-                    "mode.$": "$.mode",
-                    "steps.$": "$.wave.steps",
-                },
+                gate_params,
                 "$.gate",
                 f"{p}GateDecide",
-                Catch=catch_all("$.failure", f"{p}GateFailed"),
+                Catch=gate_catch,
+            ),
+            f"{p}GateAgain": task(
+                "${GateFunctionArn}",
+                {**gate_params, "state.$": "$.gate"},
+                "$.gate",
+                f"{p}GateDecide",
+                Catch=gate_catch,
             ),
             # The gate's words (which VPCs answered what) are recorded for the parent, then the wave fails.
             f"{p}GateFailed": task(
@@ -282,7 +283,7 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
             f"{p}GateWait": {
                 "Type": "Wait",
                 "SecondsPath": "$.config.gate.interval_seconds",
-                "Next": f"{p}GateCheck",
+                "Next": f"{p}GateAgain",
             },
             f"{p}WaveDone": {
                 "Type": "Pass",
@@ -394,7 +395,15 @@ def definition() -> dict[str, Any]:
                 },
                 "Next": "AcquireLock",
             },
-            "AcquireLock": lock("acquire", "JoinProfile"),
+            "AcquireLock": lock("acquire", "HasSharedWaves"),
+            # A map run costs seconds to start even with no items: skip it when no VPC joins the Profile.
+            "HasSharedWaves": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.summary.shared_waves", "NumericGreaterThan": 0, "Next": "JoinProfile"}
+                ],
+                "Default": "MigrateEndpoints",
+            },
             # Up to the point of no return: any failure rolls back.
             # The VPCs that resolve through the Profile join it (shared by every endpoint), a wave at a time.
             "JoinProfile": waves_map(

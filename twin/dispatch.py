@@ -50,6 +50,9 @@ from twin.iam import Denied, access_denied, invoke_allowed
 
 LOG = logging.getLogger(__name__)
 
+#: Simulated wall time (``profile_migrator.pause.now``) is this epoch plus the simulated clock (twin.asl's).
+_SIM_EPOCH_S = 1767225600.0  # 2026-01-01T00:00:00Z
+
 #: Real seconds a handler waits for a conflicting handler's environment before overriding it (a
 #: guard against deadlock when a handler waits on another handler that runs in a different thread).
 _LEASE_WAIT_SECONDS = 5.0
@@ -191,7 +194,7 @@ _running: dict[str, int] = defaultdict(int)  # function -> handlers running now
 _peak: dict[str, int] = defaultdict(int)  # function -> most handlers running at once
 _running_all = 0
 _peak_all = 0
-_seconds: dict[str, list[float]] = {}  # function -> [real seconds in its handler, memory MB]
+_seconds: dict[str, list[float]] = {}  # function -> [simulated seconds in its handler, memory MB]
 #: True inside a handler's invocation, and in the worker threads it starts with a copy of its context.
 _in_handler: ContextVar[bool] = ContextVar("twin_in_handler", default=False)
 _original_invoke: Callable[..., Any] | None = None
@@ -227,8 +230,9 @@ def peak_concurrency() -> dict[str, int]:
 
 
 def handler_seconds() -> dict[str, tuple[float, int]]:
-    """Per function name: (real seconds its handlers ran, its memory size in MB) since
-    :func:`reset_invocations` — the twin's estimate of Lambda's billed duration."""
+    """Per function name: (seconds its handlers ran, its memory size in MB) since :func:`reset_invocations`
+    — the twin's estimate of Lambda's billed duration. Simulated seconds: real while a handler works (the
+    clock is busy), simulated while it sleeps in-task (``profile_migrator.pause``), as Lambda bills it."""
     with _lock:
         return {name: (sec, int(mem)) for name, (sec, mem) in _seconds.items()}
 
@@ -236,7 +240,7 @@ def handler_seconds() -> dict[str, tuple[float, int]]:
 @contextmanager
 def _running_handler(name: str, memory_mb: int) -> Iterator[None]:
     global _running_all, _peak_all
-    started = time.monotonic()
+    started = get_clock().now()
     with _lock:
         _running[name] += 1
         _running_all += 1
@@ -251,7 +255,7 @@ def _running_handler(name: str, memory_mb: int) -> Iterator[None]:
             _running[name] -= 1
             _running_all -= 1
             entry = _seconds.setdefault(name, [0.0, memory_mb])
-            entry[0] += time.monotonic() - started
+            entry[0] += get_clock().now() - started
 
 
 def install_dispatcher(resolver: Resolver) -> None:
@@ -262,7 +266,11 @@ def install_dispatcher(resolver: Resolver) -> None:
     """
     global _resolver, _original_invoke
     from moto.awslambda_simple.models import LambdaSimpleBackend
+    from profile_migrator import pause
 
+    # A handler that polls in its own invocation sleeps on the simulated clock (a busy thread that sleeps
+    # is waiting, not working: SimClock.sleep suspends its busy sections).
+    pause.install(lambda seconds: get_clock().sleep(seconds), lambda: _SIM_EPOCH_S + get_clock().now())
     with _lock:
         _resolver = resolver
         if _original_invoke is None:
@@ -274,7 +282,9 @@ def uninstall_dispatcher() -> None:
     """Give moto its own ``invoke`` back."""
     global _resolver, _original_invoke
     from moto.awslambda_simple.models import LambdaSimpleBackend
+    from profile_migrator import pause
 
+    pause.install(None)
     with _lock:
         if _original_invoke is not None:
             LambdaSimpleBackend.invoke = _original_invoke  # type: ignore[method-assign]

@@ -49,6 +49,9 @@ class Result:
     error: str = ""
     warnings: list[dict[str, str]] = field(default_factory=list)  # what the run left for a person
     executions: list[str] = field(default_factory=list)
+    # What the run cost on AWS's price list (state machine rehearsals: twin.run.cost_of), in total, per
+    # migrated endpoint and per watched (VPC, name) pair.
+    cost: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class Result:
             "steps": self.steps,
             "error": self.error,
             "warnings": self.warnings,
+            **({"cost": self.cost} if self.cost else {}),
         }
 
 

@@ -675,10 +675,28 @@ def _figures(runs: list[_Run]) -> str:
         "Overhead (simulated / AWS wait)",
         [f"{r.simulated_seconds / r.aws_wait_seconds:.2f}×" if r.aws_wait_seconds > 0 else "—" for r in res],
     )
+    if len(res) == 2 and res[1].simulated_seconds > 0:  # ours beside the published replay
+        ratio = res[0].simulated_seconds / res[1].simulated_seconds
+        row(
+            "Simulated time against the published replay",
+            [f"{ratio:.2f}×", "1.00×"],
+            ["num good" if ratio <= 1 else "num bad", "num"],
+        )
     row("Wall time", [f"{r.wall_seconds:.1f} s" for r in res])
     row("Steps", [str(len(r.steps)) for r in res])
     row("State transitions", [str(r.state_transitions) for r in res])
     row("Lambda invocations", [str(r.lambda_invocations) for r in res])
+    costs = [r.cost for r in res]
+    if any(costs):
+        for label, key, sub in (
+            ("Transitions per endpoint", "per_endpoint", "transitions"),
+            ("Lambda invocations per endpoint", "per_endpoint", "lambda_invocations"),
+            ("Transitions per (VPC, name) pair", "per_pair", "transitions"),
+        ):
+            row(label, [f"{c[key][sub]:g}" if c else "—" for c in costs])
+        row("Cost (Step Functions + Lambda)", [f"${c['usd']:.5f}" if c else "—" for c in costs])
+        row("Cost per endpoint", [f"${c['per_endpoint']['usd']:.5f}" if c else "—" for c in costs])
+        row("Cost per (VPC, name) pair", [f"${c['per_pair']['usd']:.6f}" if c else "—" for c in costs])
     row("API calls", [str(sum(r.api_calls.values())) for r in res])
     row("API calls, mutating", [str(_mutating(r.api_calls)) for r in res])
     row(

@@ -24,6 +24,56 @@ GATE = {"consecutive": 3, "interval_seconds": 2, "timeout_seconds": 120, "proof_
 POLL = {"initial_seconds": 2, "max_seconds": 30, "timeout_seconds": 900}
 
 
+# Prices (us-east-1, on demand): Standard transitions (SF-5), Lambda requests and GB-seconds. In-task
+# polling is billed as the function's duration: the twin counts a handler's sleeps in simulated seconds.
+TRANSITION_USD = 0.025 / 1000
+LAMBDA_REQUEST_USD = 0.20 / 1_000_000
+LAMBDA_GB_SECOND_USD = 0.0000166667
+
+
+def cost_of(transitions: int, invocations: int, endpoints: int, pairs: int) -> dict[str, Any]:
+    """What the run cost: transitions, Lambda requests and GB-seconds (each handler's duration — work and
+    in-task sleeps, ``twin.dispatch.handler_seconds`` — times its memory), in total, per migrated endpoint
+    and per watched (VPC, name) pair."""
+    from twin.dispatch import handler_seconds
+
+    gb_s = sum(sec * mem / 1024 for sec, mem in handler_seconds().values())
+    usd = transitions * TRANSITION_USD + invocations * LAMBDA_REQUEST_USD + gb_s * LAMBDA_GB_SECOND_USD
+
+    def per(n: int) -> dict[str, float]:
+        n = max(n, 1)
+        return {
+            "transitions": round(transitions / n, 2),
+            "lambda_invocations": round(invocations / n, 2),
+            "usd": round(usd / n, 6),
+        }
+
+    return {
+        "usd": round(usd, 6),
+        "usd_transitions": round(transitions * TRANSITION_USD, 6),
+        "usd_lambda": round(invocations * LAMBDA_REQUEST_USD + gb_s * LAMBDA_GB_SECOND_USD, 6),
+        "lambda_gb_seconds": round(gb_s, 2),
+        "endpoints": endpoints,
+        "pairs": pairs,
+        "per_endpoint": per(endpoints),
+        "per_pair": per(pairs),
+    }
+
+
+def poll_config(scn: Any) -> dict[str, Any]:
+    """The rehearsal's polls: :data:`POLL`, with the durations this estate's changes take (the scenario's
+    ``twin.durations``) as their expected durations — what a team puts in the input once it has seen its
+    account's changes settle (AS-1..AS-3: AWS is silent)."""
+    d = scn.twin.durations
+    expected = {
+        "change": d.phz_change,
+        "endpoint": d.endpoint_pending,
+        "profile-association": d.profile_association,
+        "resource-association": d.resource_association,
+    }
+    return {**POLL, "expected_seconds": expected}
+
+
 def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
     """The sum, over waves, of the longest AWS duration a step of the wave waits for (AS-1..AS-3)."""
     d = scn.twin.durations
@@ -37,7 +87,11 @@ def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
     def longest(action: str) -> float:  # the waits of an action's spec (vocabulary.SPECS)
         return max((per_wait.get(k, 0.0) for k in spec(action).waits), default=0.0)
 
-    return sum(max((longest(s["action"]) for s in w["steps"]), default=0.0) for w in waves)
+    # A step whose change is not waited for (``wait: false``, workflow.phases) is not on the critical path.
+    return sum(
+        max((longest(s["action"]) for s in w["steps"] if s.get("wait") is not False), default=0.0)
+        for w in waves
+    )
 
 
 class _NoApprover:
@@ -87,7 +141,7 @@ def rehearse_state_machine(
             approver = approver_for(approve, tw, dep, scn.twin.approver.answer, scn.twin.approver.at).start()
         player = EventPlayer(tw, dep, t0=t_sim0, say=say).start() if scn.events else None
         sfn = tw.accounts()[dep.account].client("stepfunctions")
-        inp = json.dumps(execution_input(tw, dep, GATE, POLL))
+        inp = json.dumps(execution_input(tw, dep, GATE, poll_config(scn)))
         executions: list[str] = []
         try:
             while True:
@@ -140,6 +194,12 @@ def rehearse_state_machine(
             result.state_transitions += sum(transitions(a) for a in player.executions())
         finish(tw, result, sampler, t_sim0, t_wall0)
         result.api_calls = dict(api_calls())
+        result.cost = cost_of(
+            result.state_transitions,
+            result.lambda_invocations,
+            len(scn.migration.endpoints),
+            len(result.resolution),
+        )
         return result
     finally:
         if own:
@@ -219,7 +279,7 @@ class StepTimeline:
             return
         key = f"{arn}|{mode}|{step.get('index')}|{step.get('action')}"
         with self._lock:
-            if state.endswith(("NeedsApproval",)) and key not in self._open:
+            if state.endswith("Perform") and key not in self._open:
                 target = " ".join(str(step[k]) for k in ("endpoint", "zone", "vpc", "record") if step.get(k))
                 entry = {
                     "index": step.get("index"),

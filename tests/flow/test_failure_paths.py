@@ -44,7 +44,7 @@ def estate_is_the_start(scn: Scenario, result: Result) -> None:
 @pytest.mark.parametrize(
     ("resource", "step"),
     [
-        ("lambda", "step 8 associate-endpoint-with-profile (endpoint lambda, Profile central)"),
+        ("lambda", "step 10 associate-endpoint-with-profile (endpoint lambda, Profile central)"),
         (
             "lambda-zone",
             "step 4 associate-zone-with-profile (endpoint lambda, zone lambda-zone, Profile central)",

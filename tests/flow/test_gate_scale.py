@@ -103,12 +103,16 @@ def test_a_gate_invokes_every_probe_at_most_concurrency_at_once(
     assert len(pre["ctx"]["watched"]) == N_WORKLOADS + 1
     gate_arn = next(a for k, a in dep.functions.items() if k.startswith("Gate"))
     reset_invocations()
+    # One invocation checks, sleeps the interval (on the twin's clock), checks again: passed (issue 11).
     first = invoke(tw, dep, gate_arn, gate_event(pre))
-    assert first["status"] == "pending" and set(first["last"].values()) == {"private"}
-    second = invoke(tw, dep, gate_arn, gate_event(pre, first))
-    assert second["status"] == "passed" and set(second["streaks"].values()) == {2}
+    assert first["status"] == "passed" and first["checks"] == 2, first
+    assert set(first["last"].values()) == {"private"} and set(first["streaks"].values()) == {2}
+    assert invocations()[gate_arn.rsplit(":", 1)[-1]] == 1
+    # Given a state (after a Wait state), it goes on from those streaks.
+    again = invoke(tw, dep, gate_arn, gate_event(pre, {**first, "status": "pending"}))
+    assert again["status"] == "passed" and again["checks"] == 3 and set(again["streaks"].values()) == {3}
     probes = {f: n for f, n in invocations().items() if f.startswith("profile-migrator-probe-")}
-    assert len(probes) == N_WORKLOADS + 1 and set(probes.values()) == {2}  # one Invoke per VPC per check
+    assert len(probes) == N_WORKLOADS + 1 and set(probes.values()) == {3}  # one Invoke per VPC per check
     peak = peak_concurrency()["*"] - 1  # the gate itself runs throughout
     assert 1 < peak <= GATE["concurrency"], peak_concurrency()
     assert set(probe_peaks()) == {1}
@@ -131,26 +135,22 @@ def test_one_vpc_whose_probe_cannot_run_fails_the_gate(
         ctx["probes"][victim] = arn + "-gone"
     try:
         ev = gate_event({**pre, "ctx": ctx})
-        first = invoke(tw, dep, gate_arn, ev)
-        assert first["status"] == "pending"
-        name = pre["ctx"]["watched"][victim][0]
-        # A crashed probe is a FunctionError; an Invoke of an unknown function gives moto's echo (no answers).
-        assert first["last"][f"{victim}|{name}"] == (
-            "probe-error:FunctionError" if how == "crash" else "probe-error:KeyError"
-        )
-        assert [k for k, v in first["last"].items() if v != "private"] == [f"{victim}|{name}"]
-        # Every other VPC keeps its own streak; the failing one stays at 0 until the gate times out.
-        second = invoke(tw, dep, gate_arn, {**ev, "state": first})
-        assert second["streaks"][f"{victim}|{name}"] == 0
-        assert {v for k, v in second["streaks"].items() if not k.startswith(victim + "|")} == {2}
+        reset_invocations()
+        # The gate checks every interval in its invocation until its timeout (4 s: three checks), then fails.
         failed = (
             tw.accounts()[dep.account]
             .client("lambda")
-            .invoke(FunctionName=gate_arn, Payload=json.dumps({**ev, "state": second}).encode())
+            .invoke(FunctionName=gate_arn, Payload=json.dumps(ev).encode())
         )
         body = json.loads(failed["Payload"].read())
         assert failed.get("FunctionError") and body["errorType"] == "GateFailed", body
-        assert f"{victim} {name} answered probe-error" in body["errorMessage"]
+        name = pre["ctx"]["watched"][victim][0]
+        # A crashed probe is a FunctionError; an Invoke of an unknown function gives moto's echo (no answers).
+        error = "probe-error:FunctionError" if how == "crash" else "probe-error:KeyError"
+        assert f"{victim} {name} answered {error}" in body["errorMessage"]
+        assert "last answers not private: " + f"{victim} {name} answered {error}" in body["errorMessage"]
+        probes = {f: n for f, n in invocations().items() if f.startswith("profile-migrator-probe-")}
+        assert set(probes.values()) == {3}  # every other VPC was probed at every check
     finally:
         from twin.config import get_settings
 

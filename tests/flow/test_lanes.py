@@ -41,10 +41,13 @@ def test_two_independent_endpoints_migrate_at_the_same_time() -> None:
     no_downtime(result)
     (a0, a1), (b0, b1) = span(result, "ep-svc00"), span(result, "ep-svc01")
     assert a0 < b1 and b0 < a1, "the two lanes' steps overlap in time"
-    # Each endpoint's own steps keep their proven (plan) order.
+    # Each endpoint's own steps keep their proven (plan) order, wave by wave (a wave's steps run together,
+    # in either order: the plan is proven in both, tests/unit/test_polling.py).
     for ep in ("ep-svc00", "ep-svc01"):
         forward = [s for s in result.steps if s["endpoint"] == ep and s["mode"] == "forward"]
-        assert [s["index"] for s in sorted(forward, key=lambda s: (s["start"], s["index"]))] == sorted(
+        in_time = sorted(forward, key=lambda s: (s["start"], s["index"]))
+        assert [s["wave"] for s in in_time] == sorted(s["wave"] for s in forward)
+        assert [s["index"] for s in sorted(forward, key=lambda s: (s["wave"], s["index"]))] == sorted(
             s["index"] for s in forward
         )
 

@@ -95,7 +95,7 @@ def test_resolver_outage_on_canary_rolls_back_and_proves_the_start() -> None:
         if (
             isinstance(step, dict)
             and not state.startswith("Undo")
-            and state.endswith("NeedsApproval")
+            and state.endswith("Perform")
             and step.get("action") == "disassociate-vpc-from-zone"
             and step.get("vpc") == "dev"
         ):

@@ -50,14 +50,14 @@ def _forward(h: History) -> History:
         input={**item, "result": {"polls": 2, "interval": 4, "elapsed": 2, "state": "pending"}},
     )
     h.add(
-        "PassStateEntered",
+        "SucceedStateEntered",
         name="ForwardStepDone",
         input={**item, "result": {"polls": 3, "interval": 8, "elapsed": 6, "state": "settled"}},
     )
     wave = {"wave": 4, "gate": ["shared-services"], "steps": [STEP]}
     h.add(
-        "PassStateEntered",
-        name="ForwardGateInit",
+        "TaskStateEntered",
+        name="ForwardGateCheck",
         input={"wave": wave, "config": {"gate": {"consecutive": 3}}},
     )
     h.add(

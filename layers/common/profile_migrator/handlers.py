@@ -45,7 +45,7 @@ def step_handler(function: str) -> Handler:
         logger.info(
             "step", extra={"action": ev.step.get("action"), "index": ev.step.get("index"), "mode": ev.mode}
         )
-        result = runtime.run_step(ev, allowed)
+        result = runtime.run_step(ev, allowed, runtime.Budget.of(context))
         metrics.add_metric(name="StepsPerformed", unit=MetricUnit.Count, value=1)
         return result
 
@@ -61,12 +61,12 @@ def preflight(ev: PreflightEvent, context: LambdaContext) -> dict[str, Any]:
 
 @parsed(PollEvent)
 def status(ev: PollEvent, context: LambdaContext) -> dict[str, Any]:
-    return runtime.poll_step(ev)
+    return runtime.poll_step(ev, runtime.Budget.of(context))
 
 
 @parsed(GateEvent)
 def gate(ev: GateEvent, context: LambdaContext) -> dict[str, Any]:
-    result = runtime.gate_check(ev)
+    result = runtime.gate_check(ev, budget=runtime.Budget.of(context))
     metrics.add_metric(name="GateChecks", unit=MetricUnit.Count, value=1)
     return result
 

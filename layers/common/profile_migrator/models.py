@@ -93,10 +93,31 @@ class GateConfig(_Model):
     concurrency: int = Field(32, ge=1, le=64)
 
 
+# What a step waits for (actions.poll): a Route 53 change (AS-3), an endpoint (AS-2), a Profile's VPC or
+# resource association (AS-1).
+WAIT_KINDS = ("change", "endpoint", "profile-association", "resource-association")
+
+
 class PollConfig(_Model):
+    # The short interval: between polls once a change is past its expected duration (or from the start,
+    # when nothing is expected of it); the interval then grows to max_seconds for a change that overruns.
     initial_seconds: int = Field(5, gt=0, le=300)
     max_seconds: int = Field(30, gt=0, le=900)
     timeout_seconds: float = Field(900, gt=0, le=86400)
+    # Wait kind (``change``, ``endpoint``, ``profile-association``, ``resource-association``; a ``-gone``
+    # kind is its association's) -> how long such a change usually takes in this account (AS-1..AS-3: AWS
+    # is silent): the first poll is made then, not on a doubling grid (issue 11).
+    expected_seconds: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("expected_seconds")
+    @classmethod
+    def _expected(cls, v: dict[str, float]) -> dict[str, float]:
+        for kind, seconds in v.items():
+            if kind not in WAIT_KINDS:
+                raise ValueError(f"{kind!r} is not a wait kind (one of {', '.join(WAIT_KINDS)})")
+            if not 0 <= seconds <= 86400:
+                raise ValueError(f"{kind}: {seconds} s is not between 0 and 86400")
+        return v
 
 
 class ConcurrencyConfig(_Model):

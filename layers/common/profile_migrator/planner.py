@@ -59,6 +59,7 @@ class Step:
     published_step: int | None = None
     wave: int = 0
     gate: list[str] = field(default_factory=list)
+    with_prev: bool = False  # runs in the wave of the step before it (assign_waves)
 
     @property
     def destructive(self) -> bool:
@@ -559,6 +560,7 @@ class _Planner:
         for vpc in sorted(self.own_parking - set(self.parking_account)):
             self.parking_account[vpc] = scn.vpcs[vpc].account
             self.emit(Action.DELETE_PARKING_VPC, 7, vpc=vpc, account=scn.vpcs[vpc].account)
+        self.hoist_parking()
         self.assign_waves()
         plan = Plan(
             architecture,
@@ -721,19 +723,115 @@ class _Planner:
     def _assoc_added(self, zone: str) -> bool:
         return bool(self.zone_added.get(zone))
 
+    def hoist_parking(self) -> None:
+        """The parking of a zone at step 6 (its VPC created, then associated with the zone) changes no
+        watched VPC's answers — no workload VPC resolves through the parking VPC — so it runs beside the
+        endpoint's own earlier steps instead of in two waves of its own (issue 11): the VPC is created in
+        the wave of the endpoint's VPC leaving the zone (step 2, a Route 53 change; the creation is EC2's),
+        and associated with the zone in the wave that turns Private DNS on (step 3, EC2's: no other change
+        of the zone is in flight, CP-5). Zones with bridge copies (Q-1) keep the plain order."""
+        steps = self.steps
+        step2: dict[str | None, int] = {}
+        step3: dict[str | None, int] = {}
+        pairs: dict[
+            str | None, int
+        ] = {}  # endpoint -> index of its create-parking-vpc (then the association)
+        for i, st in enumerate(steps):
+            e = st.endpoint
+            if st.action == Action.DISASSOCIATE_VPC_FROM_ZONE and st.published_step == 2:
+                step2.setdefault(e, i)
+            elif st.action == Action.ENABLE_PRIVATE_DNS:
+                step3.setdefault(e, i)
+            elif (
+                st.action == Action.CREATE_PARKING_VPC
+                and st.published_step == 6
+                and st.zone not in self.copies
+                and e not in pairs
+                and i + 1 < len(steps)
+                and steps[i + 1].action == Action.ASSOCIATE_VPC_WITH_ZONE
+                and steps[i + 1].vpc == st.vpc
+                and steps[i + 1].zone == st.zone
+            ):
+                pairs[e] = i
+        after: dict[int, Step] = {}  # index -> the parking step that now follows it
+        moved: set[int] = set()
+        for e, i in pairs.items():
+            two, three = step2.get(e), step3.get(e)
+            if two is None or three is None or three != two + 1 or not three < i:
+                continue
+            after[two], after[three] = steps[i], steps[i + 1]
+            moved.update((i, i + 1))
+            steps[i].with_prev = steps[i + 1].with_prev = True
+        if not moved:
+            return
+        out: list[Step] = []
+        for i, st in enumerate(steps):
+            if i in moved:
+                continue
+            out.append(st)
+            if i in after:
+                out.append(after[i])
+        self.steps = out
+
+    def _profile_carries_none(self, j: int) -> bool:
+        """The migration's Profile carries no zone and no endpoint named like step ``j``'s endpoint (or a
+        parent of its name, RES-2) at the start, and every step before it is a VPC joining the Profile."""
+        step = self.steps[j]
+        mig = self.scn.migration
+        if mig is None or step.endpoint is None:
+            return False
+        name = self.scn.endpoint_dns_name(step.endpoint).rstrip(".").lower()
+        prof = self.scn.profiles[mig.profile]
+
+        def covers(other: str) -> bool:
+            other = other.rstrip(".").lower()
+            return name == other or name.endswith("." + other)
+
+        if any(
+            covers(self.scn.hosted_zones[z].name) for z in prof.hosted_zones if z in self.scn.hosted_zones
+        ):
+            return False
+        if any(covers(self.scn.endpoint_dns_name(e)) for e in prof.endpoints if e in self.scn.endpoints):
+            return False
+        return j > 0 and all(s.action == Action.ASSOCIATE_VPC_WITH_PROFILE for s in self.steps[:j])
+
     def assign_waves(self) -> None:
         """Group steps into waves: independent per-VPC associations run together (at most MAX_WAVE);
-        step-6 disassociations start with a canary alone, then waves that double (RL-1)."""
+        step-6 disassociations start with a canary alone, then waves that double (RL-1); a step marked
+        ``with_prev`` joins the wave before it (:meth:`hoist_parking`)."""
         wave = 0
         i = 0
         steps = self.steps
         while i < len(steps):
             s = steps[i]
+            if s.with_prev and i > 0:
+                s.wave = steps[i - 1].wave
+                i += 1
+                continue
             wave += 1
             s.wave = wave
             if s.action == Action.ASSOCIATE_VPC_WITH_PROFILE:
                 j = i + 1
                 while j < len(steps) and steps[j].action == s.action and j - i < MAX_WAVE:
+                    steps[j].wave = wave
+                    j += 1
+                # The zone that follows the joins onto the Profile goes with the last of them when the wave
+                # has room (issue 11): a VPC that sees the zone directly and through the Profile answers from
+                # the same zone (RES-3: local wins; the records are one), so the order inside the wave
+                # changes no answer; the calls are Profiles API calls on other resources (RL-2: at most
+                # MAX_WAVE together).
+                # Likewise an endpoint's Private DNS turned on right after the joins (greenfield) when the
+                # Profile carries nothing of its name: the joins change no answer of that name, and Private
+                # DNS answers in the endpoint's own VPC from its managed zone (RES-7), whatever the Profile.
+                if (
+                    j < len(steps)
+                    and j - i < MAX_WAVE
+                    and (
+                        steps[j].action == Action.ASSOCIATE_ZONE_WITH_PROFILE
+                        or (steps[j].action == Action.ENABLE_PRIVATE_DNS and self._profile_carries_none(j))
+                    )
+                    and (j + 1 == len(steps) or steps[j + 1].action != Action.ASSOCIATE_VPC_WITH_PROFILE)
+                ):
                     steps[j].wave = wave
                     j += 1
                 i = j

@@ -10,15 +10,17 @@ Events are parsed into the models of :mod:`.models`; AWS is reached only through
 from __future__ import annotations
 
 import contextvars
+import math
 import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from . import actions, workflow
+from . import actions, pause, workflow
 from .arns import partition
 from .aws import functions as fn_adapter
 from .aws import objects, store
@@ -30,6 +32,7 @@ from .models import (
     GateEvent,
     LockEvent,
     OutcomeEvent,
+    PollConfig,
     PollEvent,
     RunEvent,
     RunRef,
@@ -180,8 +183,9 @@ def store_run(execution: str, docs: dict[str, Any]) -> tuple[RunRef, dict[str, i
 # -- Steps and polling -------------------------------------------------------------------------------------
 
 
-def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
-    """Perform one step (idempotent), record it in the audit trail, poll once."""
+def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = None) -> dict[str, Any]:
+    """Perform one step (idempotent), record it in the audit trail, then wait for its changes in this
+    invocation while that is cheaper than a Wait state (:func:`settle`)."""
     if ev.step.get("action") not in allowed:
         raise actions.ActionError(f"this function does not perform {ev.step.get('action')!r}")
     step = step_doc(ev.step)
@@ -193,22 +197,117 @@ def run_step(ev: StepEvent, allowed: frozenset[str]) -> dict[str, Any]:
         # Written before the AWS call: a step stopped in flight (another lane failed, the run was aborted)
         # is undone too — every inverse is idempotent ("already gone" is success).
         rec = _audit_intent(ev.execution, step, ev.mode)
+    called_at = pause.now()
     waits = actions.perform(actx, step, saved)
     if rec is not None:
         rec.update(saved=saved, status="done")
         store.put_json(_tool(), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
-    res = {
+    res: dict[str, Any] = {
+        "index": step.get("index"),
+        "action": step.get("action"),
+        "label": workflow.step_label(step),
         "waits": waits,
         "state": "settled",
         "polls": 0,
-        "interval": ev.config.poll.initial_seconds,
-        "elapsed": 0,
-        "label": workflow.step_label(step),
+        "interval": 0,
+        "elapsed": 0.0,
+        "called_at": called_at,
     }
-    if waits:
-        res.update(state=actions.poll_all(actx, waits), polls=1)
-        _raise_if_failed(actx, res)
+    if waits and step.get("wait") is False:  # a change no watched VPC sees (workflow.phases)
+        res["unwaited"] = True
+    elif waits:
+        settle(actx, res, ev.config.poll, ev.mode, budget or Budget.unlimited())
     return res
+
+
+# -- In-task polling (issue 11) ----------------------------------------------------------------------------
+# A poll through the state machine costs three transitions (Settled -> PollWait -> PollStatus) and an
+# invocation; a second of sleep inside a function costs its memory's GB-second. A step sleeps in its own
+# invocation when the sleep is shorter than the break-even (18 s at 256 MB), else it returns ``pending``
+# with the interval for one Wait state. Prices: SF-5 (Standard transitions) and Lambda's on-demand price.
+TRANSITION_USD = 0.000025
+LAMBDA_GB_SECOND_USD = 0.0000166667
+WAIT_LOOP_TRANSITIONS = 3
+# Kept free at the end of an invocation for the last poll and the return (the functions' Timeout is 60 s).
+TIMEOUT_MARGIN_SECONDS = 8.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long this invocation may still run (``remaining()`` seconds) and its memory (for the price of a
+    second). From the Lambda context; on the twin both are the simulated clock's."""
+
+    remaining: Callable[[], float]
+    memory_mb: int = 256
+
+    @classmethod
+    def of(cls, context: Any) -> Budget:
+        return cls(
+            remaining=lambda: context.get_remaining_time_in_millis() / 1000.0,
+            memory_mb=int(getattr(context, "memory_limit_in_mb", 256) or 256),
+        )
+
+    @classmethod
+    def unlimited(cls) -> Budget:
+        """No sleeping in-task (a caller without a context: every wait goes back to the state machine)."""
+        return cls(remaining=lambda: 0.0)
+
+    def in_task_limit(self) -> float:
+        """The longest sleep cheaper in the function than in a Wait state loop."""
+        return WAIT_LOOP_TRANSITIONS * TRANSITION_USD / (self.memory_mb / 1024 * LAMBDA_GB_SECOND_USD)
+
+
+def expected_seconds(waits: list[dict[str, Any]], cfg: PollConfig) -> float:
+    """How long the slowest of these changes usually takes (``poll.expected_seconds``; 0: unknown)."""
+    return max(
+        (float(cfg.expected_seconds.get(str(w["kind"]).removesuffix("-gone"), 0)) for w in waits), default=0.0
+    )
+
+
+def next_interval(elapsed: float, expected: float, cfg: PollConfig) -> int:
+    """When to poll next: at the expected duration first, then every ``initial_seconds``; past twice the
+    expected duration (a change that overruns) the interval grows to ``max_seconds``. A Wait state's
+    SecondsPath takes an integer: whole seconds, at least one."""
+    short = float(cfg.initial_seconds)
+    if expected and elapsed < expected:
+        return max(1, math.ceil(expected - elapsed))
+    late = elapsed - 2 * max(expected, short)
+    if late <= 0:
+        return max(1, int(short))
+    return max(1, int(min(cfg.max_seconds, short + late / 2)))
+
+
+def settle(actx: actions.Context, res: dict[str, Any], cfg: PollConfig, mode: str, budget: Budget) -> None:
+    """Poll ``res["waits"]`` now, then in this invocation while the next sleep is short and the function
+    has time; leave ``res`` settled, or pending with the ``interval`` its Wait state waits before the next
+    poll. A change that ended FAILED (AS-1) fails the step at once, in AWS's words; past the timeout the
+    step fails (forward, cleanup) or is left to the final proof gate (undo: the probes decide)."""
+    expected = expected_seconds(res["waits"], cfg)
+    called_at = float(res.get("called_at") or pause.now())
+    while True:
+        state = actions.poll_all(actx, res["waits"])
+        res["elapsed"] = round(max(float(res.get("elapsed", 0)), pause.now() - called_at), 3)
+        res["polls"] = int(res.get("polls", 0)) + 1
+        res["state"] = state
+        _raise_if_failed(actx, res)
+        if state == "settled":
+            res["interval"] = 0
+            return
+        elapsed = float(res["elapsed"])
+        if elapsed >= cfg.timeout_seconds:
+            if mode == "undo":
+                res.update(state="settled", timed_out=True)
+                return
+            waiting = ", ".join(f"{w['kind']} {w.get('id', '')}".strip() for w in res["waits"])
+            raise PollTimeout(
+                f"{res.get('label', 'a step')}: {waiting} still pending after {elapsed:.0f} s "
+                f"(poll.timeout_seconds {cfg.timeout_seconds:.0f})"
+            )
+        interval = next_interval(elapsed, expected, cfg)
+        res["interval"] = interval
+        if interval > budget.in_task_limit() or budget.remaining() - interval < TIMEOUT_MARGIN_SECONDS:
+            return  # the state machine waits (PollWait), then the status function polls again
+        pause.sleep(interval)
 
 
 def _audit_key(step: StepDoc) -> str:
@@ -235,40 +334,28 @@ def _raise_if_failed(actx: actions.Context, res: dict[str, Any]) -> None:
         raise actions.ChangeFailed(f"{res.get('label', 'a step')}: {'; '.join(reasons)}")
 
 
-def poll_step(ev: PollEvent) -> dict[str, Any]:
-    """One poll of a step's waits; the interval grows to a maximum; past the timeout the step fails
-    (forward, cleanup) or is left to the final proof gate (undo: the probes decide whether DNS is back).
-    A change that ended FAILED (AS-1) fails the step at once, in AWS's words."""
+def poll_step(ev: PollEvent, budget: Budget | None = None) -> dict[str, Any]:
+    """After a Wait state of ``result.interval`` seconds: poll the step's waits again (:func:`settle`)."""
     res = dict(ev.result)
-    actx = action_context(ctx_of(ev))
-    state = actions.poll_all(actx, res["waits"])
-    res["polls"] = int(res.get("polls", 0)) + 1
-    res["elapsed"] = float(res.get("elapsed", 0)) + float(res.get("interval", 0))
-    res["state"] = state
-    _raise_if_failed(actx, res)
-    if state == "pending":
-        if res["elapsed"] >= ev.config.poll.timeout_seconds:
-            if ev.mode == "undo":
-                res["state"] = "settled"
-                res["timed_out"] = True
-                return res
-            waiting = ", ".join(f"{w['kind']} {w.get('id', '')}".strip() for w in res["waits"])
-            raise PollTimeout(
-                f"{res.get('label', 'a step')}: {waiting} still pending after {res['elapsed']:.0f} s "
-                f"(poll.timeout_seconds {ev.config.poll.timeout_seconds:.0f})"
-            )
-        res["interval"] = int(min(int(res["interval"]) * 2, ev.config.poll.max_seconds))
+    if not res.get("called_at"):  # a result of an older shape: count the Wait state's seconds
+        res["elapsed"] = float(res.get("elapsed", 0)) + float(res.get("interval", 0))
+    settle(action_context(ctx_of(ev)), res, ev.config.poll, ev.mode, budget or Budget.unlimited())
     return res
 
 
 # -- Probe gates -------------------------------------------------------------------------------------------
 
 
-def gate_check(ev: GateEvent, probes: ProbeInvoker | None = None) -> dict[str, Any]:
-    """Invoke the probe of each gated VPC once (``gate.concurrency`` at a time); pass when every (VPC,
-    name) watched there has answered privately ``consecutive`` times in a row (one check per interval)."""
+def gate_check(
+    ev: GateEvent, probes: ProbeInvoker | None = None, budget: Budget | None = None
+) -> dict[str, Any]:
+    """Invoke the probe of each gated VPC (``gate.concurrency`` at a time), again every ``interval_seconds``
+    in this invocation while it has time (:class:`Budget`); pass when every (VPC, name) watched there has
+    answered privately ``consecutive`` times in a row. Out of time, the state so far goes back to the
+    state machine (``pending``), whose Wait state calls again with it."""
     cfg = ev.config.gate
     ctx = ctx_of(ev)
+    budget = budget or Budget.unlimited()
     state = dict(ev.state)
     streaks: dict[str, int] = dict(state.get("streaks", {}))
     checks = int(state.get("checks", 0))
@@ -279,34 +366,45 @@ def gate_check(ev: GateEvent, probes: ProbeInvoker | None = None) -> dict[str, A
         for vpc in ev.vpcs
         if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))
     ]
-    answers_of = probe_vpcs(probes or fn_adapter.LambdaProbes(_home(ctx.region)), gated, cfg.concurrency)
-    last: dict[str, str] = {}
-    for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
-        answers = answers_of[g.vpc]
-        for n in g.names:
-            cls = str(answers.get(n, {}).get("class", "missing"))
-            key = f"{g.vpc}|{n}"
-            last[key] = cls
-            streaks[key] = streaks.get(key, 0) + 1 if cls == "private" else 0
     needed = [f"{v}|{n}" for v in ev.vpcs for n in watched(v) if v in ctx.probes]
-    passed = all(streaks.get(k, 0) >= cfg.consecutive for k in needed)
-    out = {
-        "checks": checks + 1,
-        "elapsed": elapsed,
-        "streaks": streaks,
-        "last": last,
-        "status": "passed" if passed else "pending",
-    }
+    invoker = probes or fn_adapter.LambdaProbes(_home(ctx.region))
     timeout = cfg.proof_timeout_seconds if ev.mode == "undo" else cfg.timeout_seconds
-    if not passed and elapsed >= timeout:
-        bad = ", ".join(f"{k.replace('|', ' ')} answered {v}" for k, v in last.items() if v != "private")
-        after = "; ".join(workflow.step_label(s) for s in ev.steps)
-        where = f"probe gate after {after}" if after else "probe gate of the rollback's proof"
-        raise GateFailed(
-            f"{where}: {', '.join(ev.vpcs)} did not resolve privately {cfg.consecutive} times in a "
-            f"row within {elapsed:.0f} s; last answers not private: {bad or 'none'}"
-        )
-    return out
+    while True:
+        answers_of = probe_vpcs(invoker, gated, cfg.concurrency)
+        last: dict[str, str] = {}
+        for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
+            answers = answers_of[g.vpc]
+            for n in g.names:
+                cls = str(answers.get(n, {}).get("class", "missing"))
+                key = f"{g.vpc}|{n}"
+                last[key] = cls
+                streaks[key] = streaks.get(key, 0) + 1 if cls == "private" else 0
+        checks += 1
+        passed = all(streaks.get(k, 0) >= cfg.consecutive for k in needed)
+        out = {
+            "checks": checks,
+            "elapsed": elapsed,
+            "streaks": streaks,
+            "last": last,
+            "status": "passed" if passed else "pending",
+        }
+        if passed:
+            return out
+        if elapsed >= timeout:
+            bad = ", ".join(f"{k.replace('|', ' ')} answered {v}" for k, v in last.items() if v != "private")
+            after = "; ".join(workflow.step_label(s) for s in ev.steps)
+            where = f"probe gate after {after}" if after else "probe gate of the rollback's proof"
+            raise GateFailed(
+                f"{where}: {', '.join(ev.vpcs)} did not resolve privately {cfg.consecutive} times in a "
+                f"row within {elapsed:.0f} s; last answers not private: {bad or 'none'}"
+            )
+        if (
+            cfg.interval_seconds > budget.in_task_limit()
+            or budget.remaining() - cfg.interval_seconds < TIMEOUT_MARGIN_SECONDS
+        ):
+            return out  # the state machine waits (GateWait) and calls again with this state
+        pause.sleep(cfg.interval_seconds)
+        elapsed += cfg.interval_seconds
 
 
 def _gate_names(ctx: Ctx, steps: list[dict[str, Any]]) -> Any:

@@ -272,6 +272,7 @@ class StepDoc(TypedDict, total=False):
     saved: dict[str, Any]
     mode: str
     status: str
+    wait: bool  # False: the step's change is not waited for (workflow.phases: it changes no watched answer)
     at: float
 
 

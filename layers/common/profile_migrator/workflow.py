@@ -83,6 +83,16 @@ def phases(plan: Plan, approvals: str) -> tuple[list[dict[str, Any]], list[dict[
         w["wave"] = n
         for js in w["steps"]:
             js["wave"] = n
+    # Nothing waits for what changes no watched VPC's DNS: after the point of no return a zone's record
+    # deletion is only the way to its deletion (Route 53 refuses to delete a zone with records, CP-4), which
+    # needs the record gone, not INSYNC; a change still PENDING makes DeleteHostedZone answer
+    # PriorRequestNotComplete (CP-5), which botocore's standard retries wait out. The zone's deletion is
+    # still waited for (the parking VPC goes after it).
+    deleted = {str(js.get("zone")) for w in cleanup for js in w["steps"] if js["action"] == "delete-zone"}
+    for w in cleanup:
+        for js in w["steps"]:
+            if js["action"] == "delete-zone-record" and str(js.get("zone")) in deleted:
+                js["wait"] = False
     return switch, cleanup
 
 
@@ -213,6 +223,7 @@ def run_documents(
         "waves": len(switch) + len(cleanup),
         "lanes": len(forward),
         "lanes_at_once": lanes_at_once(concurrency, len(forward)),
+        "shared_waves": len(shared),  # none: the state machine skips the JoinProfile map
         # a person reads the first ones; every warning is in plan.json
         "warnings": warnings[:20],
         "warnings_total": len(warnings),
