@@ -259,25 +259,17 @@ def _patch_lambda_calls() -> None:
                 cache[key] = client
             return client
 
-    original_exec = leu.exec_lambda_function
-    original_integration = leu.execute_lambda_function_integration
-
     # A task with a timeout runs in a thread of its own (no context): take the role from the task's env.
-    def exec_lambda_function(*args: Any, **kwargs: Any) -> None:
-        token = _machine_credentials.set(_credentials_of(kwargs.get("env", args[0] if args else None)))
-        try:
-            with get_clock().busy():
-                original_exec(*args, **kwargs)
-        finally:
-            _machine_credentials.reset(token)
+    def as_machine(original: Callable[..., None]) -> Callable[..., None]:
+        def run(*args: Any, **kwargs: Any) -> None:
+            token = _machine_credentials.set(_credentials_of(kwargs.get("env", args[0] if args else None)))
+            try:
+                with get_clock().busy():
+                    original(*args, **kwargs)
+            finally:
+                _machine_credentials.reset(token)
 
-    def execute_lambda_function_integration(*args: Any, **kwargs: Any) -> None:
-        token = _machine_credentials.set(_credentials_of(kwargs.get("env", args[0] if args else None)))
-        try:
-            with get_clock().busy():
-                original_integration(*args, **kwargs)
-        finally:
-            _machine_credentials.reset(token)
+        return run
 
     leu.boto_client_for = boto_client_for
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval import (
@@ -289,8 +281,8 @@ def _patch_lambda_calls() -> None:
 
     reader_s3.boto_client_for = boto_client_for
     writer_s3.boto_client_for = boto_client_for
-    leu.exec_lambda_function = exec_lambda_function
-    leu.execute_lambda_function_integration = execute_lambda_function_integration
+    leu.exec_lambda_function = as_machine(leu.exec_lambda_function)
+    leu.execute_lambda_function_integration = as_machine(leu.execute_lambda_function_integration)
 
 
 def _patch_parser() -> None:
