@@ -499,9 +499,10 @@ def _delete_bridge_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> l
 # -- EC2 ------------------------------------------------------------------------------------------------
 
 
-# How long enabling Private DNS waits for a conflicting zone association that is still settling (AS-3: Route 53
-# changes generally propagate within 60 s), and how often it tries again.
-CONFLICT_SETTLE_SECONDS = 90.0
+# How long enabling Private DNS waits in its invocation for a conflicting zone association that is still settling
+# (AS-3: Route 53 changes generally propagate within 60 s), and how often it tries again. Well inside the step
+# functions' 60 s timeout (template Globals); the state machine's retry of the step covers the rest.
+CONFLICT_SETTLE_SECONDS = 40.0
 CONFLICT_RETRY_SECONDS = 5.0
 
 
