@@ -32,13 +32,14 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import slack
 from .aws import functions as fn_adapter
 from .aws import notify, secrets, store
 from .aws.session import Account, error_code, tool_account
 from .models import ApprovalRequest, Ctx
+from .typed import ConfigDict, Field, ValidationError
+from .typed import Model as BaseModel
 
 logger = Logger(child=True)  # the function's Powertools logger (instrumentation.logger)
 
