@@ -16,6 +16,7 @@ state machine's JSON needs it (an integral float is an int, an int is a float); 
 from __future__ import annotations
 
 import json
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -55,11 +56,14 @@ class ValidationError(ValueError):
         n = len(self.problems)
         lines = [f"{n} validation error{'s' if n != 1 else ''} for {self.title}"]
         for loc, msg, got in self.problems:
-            lines += [".".join(map(str, loc)) or "(event)", f"  {msg}" + (f" [input_value={got}]" if got else "")]
+            lines += [
+                ".".join(map(str, loc)) or "(event)",
+                f"  {msg}" + (f" [input_value={got}]" if got else ""),
+            ]
         return "\n".join(lines)
 
 
-def ConfigDict(**config: Any) -> dict[str, Any]:  # noqa: N802 (pydantic's spelling)
+def ConfigDict(**config: Any) -> dict[str, Any]:
     """``extra`` (``ignore`` by default, or ``forbid``) and ``populate_by_name``."""
     return config
 
@@ -67,7 +71,9 @@ def ConfigDict(**config: Any) -> dict[str, Any]:  # noqa: N802 (pydantic's spell
 class FieldInfo:
     """One field: its default (or factory), its alias and its constraints (pydantic's names)."""
 
-    def __init__(self, default: Any = _MISSING, *, default_factory: Callable[[], Any] | None = None, **kw: Any):
+    def __init__(
+        self, default: Any = _MISSING, *, default_factory: Callable[[], Any] | None = None, **kw: Any
+    ):
         unknown = set(kw) - {"alias", *_CONSTRAINTS}
         if unknown:
             raise TypeError(f"Field(): unsupported {', '.join(sorted(unknown))}")
@@ -86,7 +92,7 @@ class FieldInfo:
         return _copy(self.default)
 
 
-def Field(default: Any = _MISSING, **kw: Any) -> Any:  # noqa: N802 (pydantic's spelling)
+def Field(default: Any = _MISSING, **kw: Any) -> Any:
     """A field's default (``...`` or nothing: required), ``default_factory``, ``alias`` and constraints."""
     return FieldInfo(_MISSING if default is ... else default, **kw)
 
@@ -96,7 +102,7 @@ def field_validator(*fields: str) -> Callable[[Any], Any]:
 
     def mark(method: Any) -> Any:
         func = method.__func__ if isinstance(method, classmethod) else method
-        func.__validates__ = fields
+        setattr(func, "__validates__", fields)  # noqa: B010 (a function's own attribute)
         return method if isinstance(method, classmethod) else classmethod(method)
 
     return mark
@@ -110,28 +116,31 @@ class Model:
     __field_validators__: ClassVar[dict[str, list[str]]] = {}  # field -> its validators (attribute names)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A model's fields are its parent's, then its own annotations (evaluated in its module: cheap, as
+        # a cold start wants); one parent model only.
         super().__init_subclass__(**kwargs)
-        config: dict[str, Any] = {}
-        for base in reversed(cls.__mro__):
-            config.update(base.__dict__.get("model_config", {}))
-        cls.model_config = config
-        hints = typing.get_type_hints(cls)
-        fields: dict[str, FieldInfo] = {}
-        for name, tp in hints.items():
-            if name.startswith("_") or get_origin(tp) is ClassVar:
+        parents = [b for b in cls.__bases__ if issubclass(b, Model)]
+        if len(parents) != 1:
+            raise TypeError(f"{cls.__name__}: a model has one parent model")
+        parent = parents[0]
+        cls.model_config = {**parent.model_config, **cls.__dict__.get("model_config", {})}
+        fields = dict(parent.model_fields)
+        namespace = vars(sys.modules[cls.__module__])
+        for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+            if name.startswith(("_", "model_")):
                 continue
-            declared = getattr(cls, name, _MISSING)
+            tp = _evaluate(annotation, namespace)
+            declared = cls.__dict__.get(name, _MISSING)
             info = declared if isinstance(declared, FieldInfo) else FieldInfo(declared)
             _check_annotation(tp, f"{cls.__name__}.{name}")
             fields[name] = _with(info, tp)
         cls.model_fields = fields
-        validators: dict[str, list[str]] = {}
-        for klass in reversed(cls.__mro__):
-            for attr, value in vars(klass).items():
-                for f in getattr(getattr(value, "__func__", None), "__validates__", ()):
-                    if f not in fields:
-                        raise TypeError(f"{cls.__name__}.{attr} validates unknown field {f!r}")
-                    validators.setdefault(f, []).append(attr)
+        validators = {f: list(attrs) for f, attrs in parent.__field_validators__.items()}
+        for attr, value in cls.__dict__.items():
+            for f in getattr(getattr(value, "__func__", None), "__validates__", ()):
+                if f not in fields:
+                    raise TypeError(f"{cls.__name__}.{attr} validates unknown field {f!r}")
+                validators.setdefault(f, []).append(attr)
         cls.__field_validators__ = validators
 
     def __init__(self, **data: Any) -> None:
@@ -158,13 +167,17 @@ class Model:
         return cls.model_validate(data)
 
     @classmethod
-    def _build(cls: type[M], data: Any, loc: Loc, problems: list[tuple[Loc, str, str]], by_name: bool = False) -> M:
+    def _build(
+        cls: type[M], data: Any, loc: Loc, problems: list[tuple[Loc, str, str]], by_name: bool = False
+    ) -> M:
         if isinstance(data, cls):
             return data
         if not isinstance(data, Mapping) and callable(getattr(data, "model_dump", None)):
             data = data.model_dump(by_alias=True)  # e.g. the console request's (pydantic) AccountRef
         if not isinstance(data, Mapping):
-            problems.append((loc, f"Input should be a valid dictionary or instance of {cls.__name__}", _got(data)))
+            problems.append(
+                (loc, f"Input should be a valid dictionary or instance of {cls.__name__}", _got(data))
+            )
             return cls.__new__(cls)
         by_name = by_name or bool(cls.model_config.get("populate_by_name"))
         values: dict[str, Any] = {}
@@ -193,12 +206,16 @@ class Model:
                     problems.append((at, f"Value error, {exc}", ""))
             values[name] = value
         if cls.model_config.get("extra") == "forbid":
-            problems.extend(((*loc, k), "Extra inputs are not permitted", _got(data[k])) for k in data if k not in used)
+            problems.extend(
+                ((*loc, k), "Extra inputs are not permitted", _got(data[k])) for k in data if k not in used
+            )
         obj = cls.__new__(cls)
         obj.__dict__.update(values)
         return obj
 
-    def model_dump(self, *, mode: str = "python", by_alias: bool = False, exclude_defaults: bool = False) -> dict[str, Any]:
+    def model_dump(
+        self, *, mode: str = "python", by_alias: bool = False, exclude_defaults: bool = False
+    ) -> dict[str, Any]:
         """The fields as plain data (``mode`` is accepted for pydantic's spelling: the data is JSON's already)."""
         out: dict[str, Any] = {}
         for name, info in self.model_fields.items():
@@ -222,6 +239,20 @@ class Model:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+_EVALUATED: dict[tuple[str, int], Any] = {}
+
+
+def _evaluate(annotation: Any, namespace: dict[str, Any]) -> Any:
+    """A string annotation (``from __future__ import annotations``) as the type it names."""
+    if not isinstance(annotation, str):
+        return annotation
+    key = (annotation, id(namespace))
+    if key not in _EVALUATED:
+        # the module's own annotation, evaluated as typing.get_type_hints does
+        _EVALUATED[key] = eval(annotation, namespace)
+    return _EVALUATED[key]
 
 
 def _with(info: FieldInfo, annotation: Any) -> FieldInfo:
@@ -325,12 +356,12 @@ def _validate(tp: Any, value: Any, loc: Loc, problems: list[tuple[Loc, str, str]
             problems.append((loc, "Input should be a valid dictionary", _got(value)))
             return value
         _, item = get_args(tp)
-        out: dict[str, Any] = {}
+        items: dict[str, Any] = {}
         for k, v in value.items():
             if not isinstance(k, str):
                 problems.append(((*loc, str(k)), "Keys should be valid strings", _got(k)))
-            out[k] = _validate(item, v, (*loc, k), problems)
-        return out
+            items[k] = _validate(item, v, (*loc, k), problems)
+        return items
     if tp is bool:
         ok = isinstance(value, bool)
     elif tp is int:
@@ -364,7 +395,9 @@ def _constrain(c: dict[str, Any], value: Any, loc: Loc, problems: list[tuple[Loc
         fails.append(f"Input should be less than {c['lt']}")
     if "min_length" in c or "max_length" in c:
         what = "String" if isinstance(value, str) else "List" if isinstance(value, list) else "Dictionary"
-        unit, after = ("character", "") if what == "String" else ("item", f" after validation, not {len(value)}")
+        unit, after = (
+            ("character", "") if what == "String" else ("item", f" after validation, not {len(value)}")
+        )
         for key, words in (("min_length", "at least"), ("max_length", "at most")):
             n = c.get(key)
             if n is not None and (len(value) < n if key == "min_length" else len(value) > n):
@@ -389,7 +422,10 @@ def as_pydantic(model: type[Model]) -> type[BaseModel]:
 
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
-        if any(isinstance(a, type) and issubclass(a, Model) for a in (info.annotation, *get_args(info.annotation))):
+        if any(
+            isinstance(a, type) and issubclass(a, Model)
+            for a in (info.annotation, *get_args(info.annotation))
+        ):
             raise TypeError(f"as_pydantic({model.__name__}): {name} nests a model")
         kw: dict[str, Any] = {**info.constraints}
         if info.alias:
@@ -402,10 +438,13 @@ def as_pydantic(model: type[Model]) -> type[BaseModel]:
     for field, attrs in model.__field_validators__.items():
         for attr in attrs:
             check = getattr(model, attr)
-            validators[f"{attr}_{field}"] = pydantic_validator(field)(classmethod(lambda cls, v, c=check: c(v)))
-    return create_model(  # type: ignore[no-any-return, call-overload]
+            validators[f"{attr}_{field}"] = pydantic_validator(field)(
+                classmethod(lambda cls, v, c=check: c(v))
+            )
+    config: Any = PydanticConfig(**model.model_config)  # type: ignore[typeddict-item]
+    return create_model(
         model.__name__,
-        __config__=PydanticConfig(**model.model_config),
+        __config__=config,
         __doc__=model.__doc__,
         __module__=model.__module__,
         __validators__=validators,
