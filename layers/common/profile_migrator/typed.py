@@ -10,7 +10,8 @@ declared here that the request nests too becomes a pydantic one with :func:`as_p
 
 Supported annotations: ``str``, ``int``, ``float``, ``bool``, ``Any``, ``None``, ``Literal[...]``, unions
 (``X | None``), ``list[T]``, ``dict[str, T]`` and other :class:`Model` classes. Lax like pydantic where the
-state machine's JSON needs it (an integral float is an int, an int is a float); no other coercion.
+state machine's JSON needs it (an integral float is an int, an int is a float); no other coercion (pydantic
+would read ``"3"`` as 3: the events carry JSON numbers, and the console's request is pydantic's).
 """
 
 from __future__ import annotations
