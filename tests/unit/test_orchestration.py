@@ -332,7 +332,7 @@ def test_the_steps_probe_from_the_last_intervals_before_the_change_is_expected_t
     )
     observer = Observer.of(CTX, res, cfg, probes)
     assert observer is not None
-    assert observer.window(30.0) == 26.0 and observer.window(3.0) == 0.0 and observer.window(0.0) is None
+    assert observer.window(30.0) == 24.0 and observer.window(5.0) == 0.0 and observer.window(0.0) is None
     observer.observe(res)
     observer.observe(res)
     assert res["probe"]["streaks"] == {f"dev|{LAMBDA}": 0, f"prod|{LAMBDA}": 2}

@@ -311,8 +311,6 @@ def settle(
             # The change runs late: stop probing (its cost grows with the delay); the gate counts alone.
             observer, window = None, None
             res.pop("probe", None)
-        if observer is not None and window is not None and elapsed_now >= window:
-            observer.observe(res)  # before the poll: every answer counted precedes the settle it sees
         state = actions.poll_all(actx, res["waits"])
         res["elapsed"] = round(max(float(res.get("elapsed", 0)), pause.now() - called_at), 3)
         res["polls"] = int(res.get("polls", 0)) + 1
@@ -331,6 +329,8 @@ def settle(
                 f"{res.get('label', 'a step')}: {waiting} still pending after {elapsed:.0f} s "
                 f"(poll.timeout_seconds {cfg.timeout_seconds:.0f})"
             )
+        if observer is not None and window is not None and elapsed_now >= window:
+            observer.observe(res)  # still pending: the answers lead up to the settle a later poll sees
         interval = next_interval(elapsed, expected, cfg)
         if observer is not None and window is not None:
             # Land on the window's start, then probe every gate interval in it.
@@ -542,7 +542,9 @@ class Observer:
         """Seconds after the call when probing starts (None: no expected duration, nothing to aim at)."""
         if not expected:
             return None
-        lead = (self.cfg.consecutive - self.cfg.settled_answers) * self.interval
+        # One interval more than the rounds the gate may be spared: a round's own seconds (invoking the
+        # probes) push the next ones later, and the change may settle a little early.
+        lead = (self.cfg.consecutive - self.cfg.settled_answers + 1) * self.interval
         return max(0.0, expected - lead)
 
     def observe(self, res: dict[str, Any]) -> None:
