@@ -248,7 +248,8 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
             # state (pending), and GateWait -> GateAgain goes on from there.
             f"{p}GateCheck": task(
                 "${GateFunctionArn}",
-                gate_params,
+                # The steps' results carry the streaks their functions counted while the changes settled.
+                {**gate_params, "observed.$": "$.steps"},
                 "$.gate",
                 f"{p}GateDecide",
                 Catch=gate_catch,

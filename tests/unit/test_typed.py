@@ -143,6 +143,8 @@ SHARED: list[tuple[type[Model], type[pydantic.BaseModel], dict[str, Any]]] = [
             {"concurrency": "many"},
             {"consecutive": 2.0},
             {"nope": 1},
+            {"consecutive": 2, "settled_answers": 3},
+            {"consecutive": 2, "settled_answers": 2},
         )
     ],
     *[

@@ -26,7 +26,15 @@ from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 if typing.TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["ConfigDict", "Field", "Model", "ValidationError", "as_pydantic", "field_validator"]
+__all__ = [
+    "ConfigDict",
+    "Field",
+    "Model",
+    "ValidationError",
+    "as_pydantic",
+    "field_validator",
+    "model_validator",
+]
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound="Model")
@@ -109,12 +117,26 @@ def field_validator(*fields: str) -> Callable[[Any], Any]:
     return mark
 
 
+def model_validator(*, mode: Literal["after"]) -> Callable[[Any], Any]:
+    """``@model_validator(mode="after")`` over a method ``(self) -> self`` that raises ValueError: checked
+    once every field is valid (a problem of the whole model, as pydantic words it: ``Value error, …``)."""
+    if mode != "after":
+        raise TypeError("model_validator: only mode='after' is supported")
+
+    def mark(method: Any) -> Any:
+        setattr(method, "__model_validator__", True)  # noqa: B010 (a function's own attribute)
+        return method
+
+    return mark
+
+
 class Model:
     """A typed event: fields from the class annotations, validated by :meth:`model_validate`."""
 
     model_config: ClassVar[dict[str, Any]] = {}
     model_fields: ClassVar[dict[str, FieldInfo]] = {}
     __field_validators__: ClassVar[dict[str, list[str]]] = {}  # field -> its validators (attribute names)
+    __model_validators__: ClassVar[list[str]] = []  # the "after" validators (attribute names)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # A model's fields are its parent's, then its own annotations (evaluated in its module: cheap, as
@@ -143,6 +165,9 @@ class Model:
                     raise TypeError(f"{cls.__name__}.{attr} validates unknown field {f!r}")
                 validators.setdefault(f, []).append(attr)
         cls.__field_validators__ = validators
+        cls.__model_validators__ = [*parent.__model_validators__] + [
+            attr for attr, value in cls.__dict__.items() if getattr(value, "__model_validator__", False)
+        ]
 
     def __init__(self, **data: Any) -> None:
         problems: list[tuple[Loc, str, str]] = []
@@ -181,6 +206,7 @@ class Model:
             )
             return cls.__new__(cls)
         by_name = by_name or bool(cls.model_config.get("populate_by_name"))
+        before_all = len(problems)
         values: dict[str, Any] = {}
         used: set[str] = set()
         for name, info in cls.model_fields.items():
@@ -212,6 +238,13 @@ class Model:
             )
         obj = cls.__new__(cls)
         obj.__dict__.update(values)
+        if len(problems) == before_all:
+            for attr in cls.__model_validators__:
+                try:
+                    obj = getattr(obj, attr)()
+                except ValueError as exc:
+                    problems.append((loc, f"Value error, {exc}", ""))
+                    break
         return obj
 
     def model_dump(
@@ -420,6 +453,7 @@ def as_pydantic(model: type[Model]) -> type[BaseModel]:
     from pydantic import Field as PydanticField
     from pydantic import create_model
     from pydantic import field_validator as pydantic_validator
+    from pydantic import model_validator as pydantic_model_validator
 
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -438,11 +472,15 @@ def as_pydantic(model: type[Model]) -> type[BaseModel]:
     validators: dict[str, Any] = {}
     for field, attrs in model.__field_validators__.items():
         for attr in attrs:
-            check = getattr(model, attr)
             validators[f"{attr}_{field}"] = pydantic_validator(field)(
-                classmethod(lambda cls, v, c=check: c(v))
+                classmethod(_field_check(getattr(model, attr)))
             )
+    for attr in model.__model_validators__:
+        validators[attr] = pydantic_model_validator(mode="after")(_model_check(getattr(model, attr)))
     config: Any = PydanticConfig(**model.model_config)  # type: ignore[typeddict-item]
+    for attr in model.__model_validators__:
+        check = getattr(model, attr)
+        validators[attr] = pydantic_model_validator(mode="after")(lambda self, c=check: c(self))
     return create_model(
         model.__name__,
         __config__=config,
@@ -451,3 +489,17 @@ def as_pydantic(model: type[Model]) -> type[BaseModel]:
         __validators__=validators,
         **fields,
     )
+
+
+def _field_check(check: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    def validate(cls: Any, value: Any) -> Any:
+        return check(value)
+
+    return validate
+
+
+def _model_check(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def validate(self: Any) -> Any:
+        return check(self)  # the pydantic instance has the same fields
+
+    return validate
