@@ -4,6 +4,7 @@ request (pydantic) shares the account / gate / poll models and agrees with them 
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pydantic
@@ -62,6 +63,7 @@ def test_the_message_names_each_field_and_a_secret_events_leaves_the_values_out(
         "token: String should have at most 2048 characters; execution: Input should be a valid string"
     )
     assert "s3cret" not in err.value.redacted() and err.value.error_count() == 2
+    assert str(pickle.loads(pickle.dumps(err.value))) == str(err.value)  # an error crosses processes whole
 
 
 def test_json_numbers_as_pydantic_reads_them_and_nothing_else_coerced() -> None:

@@ -51,6 +51,9 @@ class ValidationError(ValueError):
         self.problems = problems  # (loc, message, the input's repr or "")
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[Any, ...]:  # copy / pickle with both arguments
+        return (type(self), (self.title, self.problems))
+
     def error_count(self) -> int:
         return len(self.problems)
 
