@@ -189,15 +189,33 @@ def lanes_at_once(requested: int, n_lanes: int) -> int:
     return max(1, min(requested, ROUTE53_BURST // MAX_WAVE, n_lanes or 1))
 
 
+def with_function_arns(waves_: list[dict[str, Any]], functions: Mapping[str, str]) -> None:
+    """Give each step of ``waves_`` the ARN of its function (``function_arn``), from the map the state
+    machine passes (its ``DefinitionSubstitutions``): the one Task that runs a step invokes
+    ``$.step.function_arn``. With no map (a test, a bench) the steps are left as they are."""
+    if not functions:
+        return
+    for w in waves_:
+        for step in w["steps"]:
+            step["function_arn"] = functions[step["function"]]
+
+
 def run_documents(
-    plan: Plan, approvals: str, prefix: str, execution: str, concurrency: int
+    plan: Plan,
+    approvals: str,
+    prefix: str,
+    execution: str,
+    concurrency: int,
+    functions: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What Preflight stores in the run bucket under ``prefix`` (all but ``context.json``) and the summary the
     state carries (SF-5: its size does not grow with the estate). The item files are what the Distributed
     Maps read: ``shared.json`` (waves), ``lanes.json`` and ``cleanup.json`` (one item per lane, naming the
-    key of its waves)."""
+    key of its waves). Each step carries its function's ARN from ``functions`` (:func:`with_function_arns`)."""
     switch, cleanup = phases(plan, approvals)
     shared, forward, clean = lanes(plan, approvals)
+    for waves_ in (switch, cleanup, shared, *forward, *clean):
+        with_function_arns(waves_, functions or {})
     docs: dict[str, Any] = {"shared.json": shared}
     for kind, groups in (("lane", forward), ("cleanup", clean)):
         items: list[dict[str, Any]] = []
@@ -233,9 +251,12 @@ def run_documents(
     return docs, summary
 
 
-def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
+def undo_waves(
+    performed: list[dict[str, Any]], watched: list[str], functions: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The inverses of ``performed`` steps (as recorded, with what they saved), newest first, one per
-    wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back."""
+    wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back. Each
+    undo step carries its function's ARN from ``functions`` (:func:`with_function_arns`)."""
     out: list[dict[str, Any]] = []
     # Newest first by the time each step started (its audit record is written before its AWS call): lanes
     # ran side by side, so plan indexes are not the order things happened in.
@@ -248,7 +269,7 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
         step = {
             k: v
             for k, v in rec.items()
-            if k not in ("action", "approval", "function", "gate", "wave", "mode")
+            if k not in ("action", "approval", "function", "function_arn", "gate", "wave", "mode")
         }
         step.update(
             action=inverse.value, function=ACTION_FUNCTIONS[inverse], approval=False, undo_of=rec["index"]
@@ -257,6 +278,7 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
         # must not block the undo; the last wave proves every watched VPC at once.
         out.append({"wave": len(out) + 1, "steps": [step], "gate": []})
     out.append({"wave": len(out) + 1, "steps": [], "gate": list(watched)})
+    with_function_arns(out, functions or {})
     return out
 
 
