@@ -39,7 +39,7 @@ __all__ = ["ACTION_FUNCTIONS", "CLEANUP", "LEFT_CODES", "STEP_FUNCTIONS", "StepD
 # Deferring them to the end changes no watched VPC's answers (the planner deletes a zone only once its
 # last association is the parking VPC), and it keeps every step before the switch reversible.
 # LEFT_CODES: the warning code of a cleanup step that was left undone (rehearse --json ``warnings``).
-# STEP_FUNCTIONS: the function names (logical ids) in the order the state machine's Choice lists them.
+# STEP_FUNCTIONS: the step functions' names (logical ids): the state machine's map of their ARNs lists them.
 
 
 class IrreversibleStep(Exception):
@@ -304,7 +304,8 @@ def step_label(step: Mapping[str, Any]) -> str:
 
 
 # The errors profile_migrator raises for a step: final (the state machine does not retry them,
-# statemachine/generate.py FINAL_ERRORS) and already a sentence for a person.
+# every Task's first retrier in statemachine/migrate.asl.json, tests/unit/test_statemachine.py) and already
+# a sentence for a person.
 STEP_ERRORS = ("ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout", "GateFailed", "Locked")
 # Errors whose message is already a sentence for a person (profile_migrator's own, and botocore's).
 _OWN_WORDS = frozenset({"ClientError", "IrreversibleStep", *STEP_ERRORS})
