@@ -193,9 +193,7 @@ def test_children_histories_are_read_each_from_its_own_ids() -> None:
     child.add("TaskStateEntered", name="ForwardRun", input=item)
     child.add("ExecutionSucceeded")
     other = History()
-    other.add(
-        "TaskStateEntered", name="ForwardRun", input={**item, "step": {**STEP, "index": 7}}
-    )
+    other.add("TaskStateEntered", name="ForwardRun", input={**item, "step": {**STEP, "index": 7}})
     t = Tracker(ARN)
     t.feed(parent.events)
     t.feed(child.events, source=ARN + "/run:0")
