@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from profile_migrator import pause
 from profile_migrator.models import Config, Ctx, GateConfig, GateEvent, LockEvent, Mode
 from profile_migrator.ports import ConditionFailed, Doc
-from profile_migrator.runtime import GateFailed, Locked, gate_check, lock
+from profile_migrator.runtime import GateFailed, InFlight, Locked, changes_in_flight, gate_check, lock
 
 from .helpers import LAMBDA, REGION
 
@@ -18,10 +19,10 @@ class FakeRunStore:
     ``execution`` is ``held_by``."""
 
     def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.docs: dict[tuple[str, str], dict[str, Any]] = {}
 
     def _holds(self, pk: str, sk: str, held_by: str | None, or_absent: bool) -> bool:
-        old = self.items.get((pk, sk))
+        old = self.docs.get((pk, sk))
         if held_by is None and not or_absent:
             return True
         if old is None:
@@ -31,14 +32,17 @@ class FakeRunStore:
     def put(self, pk: str, sk: str, doc: Doc, *, held_by: str | None = None, or_absent: bool = False) -> None:
         if not self._holds(pk, sk, held_by, or_absent):
             raise ConditionFailed(pk)
-        self.items[(pk, sk)] = dict(doc)
+        self.docs[(pk, sk)] = dict(doc)
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        return self.items.get((pk, sk))
+        return self.docs.get((pk, sk))
 
     def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None:
         if self._holds(pk, sk, held_by, False):
-            self.items.pop((pk, sk), None)
+            self.docs.pop((pk, sk), None)
+
+    def items(self, pk: str) -> list[dict[str, Any]]:
+        return [doc for (p, _), doc in sorted(self.docs.items()) if p == pk]
 
 
 class FakeExecutions:
@@ -183,3 +187,73 @@ def test_the_rollback_proof_waits_for_its_own_longer_timeout() -> None:
             mode="undo",
             proof_timeout_seconds=15,
         )
+
+
+# -- A take-over waits for what the previous holder left in flight (AS-5) -----------------------------------
+
+
+class FakeChanges:
+    """Recorded changes by id: ``pending`` until the test settles them."""
+
+    def __init__(self, states: dict[str, str]) -> None:
+        self.states = states
+        self.polled: list[str] = []
+
+    def poll(self, waits: list[dict[str, Any]]) -> str:
+        self.polled += [str(w["id"]) for w in waits]
+        got = [self.states.get(str(w["id"]), "settled") for w in waits]
+        return "failed" if "failed" in got else ("pending" if "pending" in got else "settled")
+
+
+def _held(runs: FakeRunStore, key: str, holder: str, *records: dict[str, Any]) -> None:
+    runs.put(f"lock#{key}", "lock", {"execution": holder, "execution_arn": f"arn:sfn:{holder}"})
+    for i, rec in enumerate(records):
+        runs.put(f"run#{holder}", f"step#{i:05d}", {"index": i, "action": "x", **rec})
+
+
+def _done(change: str, called_at: float, **more: Any) -> dict[str, Any]:
+    return {"status": "done", "waits": [{"kind": "change", "id": change}], "called_at": called_at, **more}
+
+
+def _in_flight(runs: FakeRunStore, sfn: FakeExecutions, changes: FakeChanges, *keys: str) -> InFlight:
+    return changes_in_flight(list(keys), "new", changes, 600.0, runs, sfn)
+
+
+def test_an_aborted_holders_pending_change_is_waited_for_then_released() -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({"arn:sfn:old": "ABORTED"})
+    now = pause.now()
+    _held(runs, "vpce-a", "old", _done("C1", now - 5), _done("C2", now - 5, settled=True))
+    changes = FakeChanges({"C1": "pending", "C2": "pending"})
+    left = _in_flight(runs, sfn, changes, "vpce-a")
+    assert (
+        left.stuck == [] and len(left.pending) == 1 and "C1" in left.pending[0] and "old" in left.pending[0]
+    )
+    assert changes.polled == ["C1"]  # a change its step saw settle is not asked again
+    changes.states["C1"] = "settled"
+    assert _in_flight(runs, sfn, changes, "vpce-a") == InFlight(pending=[], stuck=[])
+
+
+def test_a_change_pending_past_the_poll_timeout_is_stuck_and_named() -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({"arn:sfn:old": "FAILED"})
+    _held(runs, "vpce-a", "old", _done("C9", pause.now() - 900))
+    left = _in_flight(runs, sfn, FakeChanges({"C9": "pending"}), "vpce-a")
+    assert left.pending == [] and len(left.stuck) == 1 and "change C9" in left.stuck[0]
+
+
+def test_a_step_started_moments_ago_may_still_be_calling_aws() -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({"arn:sfn:old": "ABORTED"})
+    _held(runs, "vpce-a", "old", {"status": "started", "attempt_at": pause.now() - 3})
+    assert len(_in_flight(runs, sfn, FakeChanges({}), "vpce-a").pending) == 1
+    _held(runs, "vpce-b", "older", {"status": "started", "attempt_at": pause.now() - 120})
+    sfn.statuses["arn:sfn:older"] = "ABORTED"  # its function's timeout has passed: nothing is calling AWS
+    assert _in_flight(runs, sfn, FakeChanges({}), "vpce-b") == InFlight(pending=[], stuck=[])
+
+
+def test_a_running_holder_or_our_own_lock_is_not_waited_for() -> None:
+    runs, sfn = FakeRunStore(), FakeExecutions({"arn:sfn:busy": "RUNNING"})
+    now = pause.now()
+    _held(runs, "vpce-a", "busy", _done("C1", now))
+    _held(runs, "vpce-b", "new", _done("C2", now))  # a redrive of this very execution (SF-2)
+    changes = FakeChanges({"C1": "pending", "C2": "pending"})
+    assert _in_flight(runs, sfn, changes, "vpce-a", "vpce-b") == InFlight(pending=[], stuck=[])
+    assert changes.polled == []  # the lock step refuses a running holder (Locked)

@@ -39,7 +39,7 @@ from .models import (
     StepEvent,
     role_problem,
 )
-from .ports import ConditionFailed, ExecutionStatus, ProbeInvoker, RunStore
+from .ports import ChangePoller, ConditionFailed, ExecutionStatus, ProbeInvoker, RunStore
 from .vocabulary import StepDoc, step_doc
 
 
@@ -200,7 +200,9 @@ def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = Non
     called_at = pause.now()
     waits = actions.perform(actx, step, saved)
     if rec is not None:
-        rec.update(saved=saved, status="done")
+        # The changes it started, right after the AWS call (AS-5): a later execution taking over this one's
+        # locks waits for them to settle before it discovers the estate (:func:`changes_in_flight`).
+        rec.update(saved=saved, status="done", waits=waits, called_at=called_at)
         store.put_json(_tool(), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
     res: dict[str, Any] = {
         "index": step.get("index"),
@@ -217,6 +219,9 @@ def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = Non
         res["unwaited"] = True
     elif waits:
         settle(actx, res, ev.config.poll, ev.mode, budget or Budget.unlimited())
+        if rec is not None and res["state"] == "settled":
+            rec["settled"] = True  # nothing left for a take-over to wait for
+            store.put_json(_tool(), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
     return res
 
 
@@ -320,7 +325,15 @@ def _audit_intent(execution: str, step: StepDoc, mode: str) -> dict[str, Any]:
     home = _tool()
     pk, sk = f"run#{execution}", _audit_key(step)
     old = store.get_json(home, table_name(), pk, sk)
-    rec = {**step, "saved": {}, "mode": mode, "status": "started", "at": time.time()}
+    # ``attempt_at`` (this attempt, on the clock polls use): how long its function may still be calling AWS.
+    rec = {
+        **step,
+        "saved": {},
+        "mode": mode,
+        "status": "started",
+        "at": time.time(),
+        "attempt_at": pause.now(),
+    }
     if old is not None:
         rec["at"] = old.get("at", rec["at"])
         rec["saved"] = old.get("saved", {})
@@ -482,6 +495,81 @@ def lock(
             runs.put(pk, "lock", doc, held_by=str(holder.get("execution", "")))
         taken.append(key)
     return {"op": ev.op, "keys": len(keys)}
+
+
+# The step functions' Timeout (template.yaml Globals): past it no invocation of a step is still running.
+STEP_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """What an execution that no longer runs may still have in flight on the endpoints a new one locks:
+    ``pending`` changes to wait for, ``stuck`` ones (pending past the poll timeout) to refuse on."""
+
+    pending: list[str]
+    stuck: list[str]
+
+
+class AwsChanges:
+    """:class:`.ports.ChangePoller` through :func:`actions.poll_all` with this execution's accounts."""
+
+    def __init__(self, actx: actions.Context) -> None:
+        self.actx = actx
+
+    def poll(self, waits: list[dict[str, Any]]) -> str:
+        return actions.poll_all(self.actx, waits)
+
+
+def changes_in_flight(
+    lock_keys: list[str],
+    execution: str,
+    changes: ChangePoller,
+    timeout_seconds: float,
+    runs: RunStore | None = None,
+    executions: ExecutionStatus | None = None,
+) -> InFlight:
+    """Before a new execution discovers the estate: the changes a previous holder of these locks started
+    and nobody saw settle. An aborted execution's last steps may still be running (their functions outlive
+    StopExecution) and their changes may still be pending; a disassociation already gone from the listings
+    still counts until ``INSYNC`` (AS-5), so a plan made now would rely on a change nobody observed settled.
+    A holder still running is left to the lock (``Locked``)."""
+    runs = runs or store.DynamoRunStore(_tool(), table_name())
+    executions = executions or fn_adapter.StepFunctionsExecutions(_tool())
+    pending: list[str] = []
+    stuck: list[str] = []
+    now = pause.now()
+    holders: dict[str, str] = {}
+    for key in lock_keys:
+        holder = runs.get(f"lock#{key}", "lock") or {}
+        name = str(holder.get("execution", ""))
+        if name and name != execution:
+            holders.setdefault(name, str(holder.get("execution_arn", "")))
+    for name, arn in sorted(holders.items()):
+        if executions.status(arn) == "RUNNING":
+            continue
+        for rec in runs.items(f"run#{name}"):
+            if "action" not in rec or rec.get("settled"):
+                continue
+            what = f"step {rec.get('index')} {rec['action']} of execution {name}"
+            if rec.get("status") == "started":
+                age = now - float(rec.get("attempt_at") or 0)
+                if age < STEP_TIMEOUT_SECONDS:  # its function may still be making its AWS call
+                    pending.append(f"{what} (started {age:.0f} s ago)")
+                continue
+            waits = list(rec.get("waits") or [])
+            if not waits:
+                continue
+            ids = ", ".join(f"{w.get('kind')} {w.get('id', '')}".strip() for w in waits)
+            try:
+                state = changes.poll(waits)
+            except actions.ActionError as exc:  # e.g. an account this execution does not name: cannot tell
+                stuck.append(f"{what}: {ids} cannot be checked ({exc})")
+                continue
+            if state != "pending":
+                continue
+            age = now - float(rec.get("called_at") or now)
+            (stuck if age > timeout_seconds else pending).append(f"{what}: {ids} pending for {age:.0f} s")
+    return InFlight(pending=pending, stuck=stuck)
 
 
 def plan_undo(ev: CompensateEvent) -> dict[str, Any]:
