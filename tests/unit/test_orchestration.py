@@ -9,7 +9,15 @@ import pytest
 from profile_migrator import pause
 from profile_migrator.models import Config, Ctx, GateConfig, GateEvent, LockEvent, Mode
 from profile_migrator.ports import ConditionFailed, Doc
-from profile_migrator.runtime import GateFailed, InFlight, Locked, changes_in_flight, gate_check, lock
+from profile_migrator.runtime import (
+    GateFailed,
+    InFlight,
+    Locked,
+    Observer,
+    changes_in_flight,
+    gate_check,
+    lock,
+)
 
 from .helpers import LAMBDA, REGION
 
@@ -126,7 +134,12 @@ CTX = Ctx(
 
 
 def _gate(
-    probes: ScriptedProbes, vpcs: list[str], checks: int, mode: Mode = "forward", **cfg: Any
+    probes: ScriptedProbes,
+    vpcs: list[str],
+    checks: int,
+    mode: Mode = "forward",
+    observed: list[dict[str, Any]] | None = None,
+    **cfg: Any,
 ) -> list[dict[str, Any]]:
     """Run ``checks`` gate checks, each fed the state the previous one returned (as the ASL loop does)."""
     config = Config(
@@ -135,7 +148,9 @@ def _gate(
     state: dict[str, Any] = {}
     out: list[dict[str, Any]] = []
     for _ in range(checks):
-        ev = GateEvent(ctx=CTX, vpcs=vpcs, config=config, state=state, mode=mode)
+        # The first check gets the steps' results (GateCheck); the next ones their own state (GateAgain).
+        seen = [] if state else list(observed or [])
+        ev = GateEvent(ctx=CTX, vpcs=vpcs, config=config, state=state, mode=mode, observed=seen)
         state = gate_check(ev, probes)
         out.append(state)
     return out
@@ -257,3 +272,68 @@ def test_a_running_holder_or_our_own_lock_is_not_waited_for() -> None:
     changes = FakeChanges({"C1": "pending", "C2": "pending"})
     assert _in_flight(runs, sfn, changes, "vpce-a", "vpce-b") == InFlight(pending=[], stuck=[])
     assert changes.polled == []  # the lock step refuses a running holder (Locked)
+
+
+# -- The gate overlapping the change: streaks the steps counted while their changes settled (issue 11) --------
+
+
+def _seen(at: float, **streaks: int) -> dict[str, Any]:
+    """A step's result whose function probed while its change settled (runtime.Observer)."""
+    return {
+        "state": "settled",
+        "probe": {"at": at, "streaks": {f"{v}|{LAMBDA}": n for v, n in streaks.items()}},
+    }
+
+
+def test_a_streak_counted_while_the_change_settled_needs_one_answer_after_it() -> None:
+    probes = ScriptedProbes({"arn:probe:dev": ["private"], "arn:probe:prod": ["private"]})
+    [out] = _gate(probes, ["dev", "prod"], 1, observed=[_seen(10, dev=2, prod=2)])
+    assert out["status"] == "passed" and out["seeded"] == 2 and out["own"] == 1
+    assert probes.calls == 2  # one round of the gate's own answers, after the wave settled
+
+
+def test_an_answer_after_the_change_that_is_not_private_throws_the_counted_streak_away() -> None:
+    probes = ScriptedProbes({"arn:probe:dev": ["nxdomain", "private", "private", "private"]})
+    results = _gate(probes, ["dev"], 4, observed=[_seen(10, dev=2)])
+    assert [r["streaks"][f"dev|{LAMBDA}"] for r in results] == [0, 1, 2, 3]
+    assert [r["status"] for r in results] == ["pending"] * 3 + ["passed"]
+
+
+def test_the_gate_takes_settled_answers_itself_whatever_the_steps_counted() -> None:
+    probes = ScriptedProbes({"arn:probe:dev": ["private"] * 3})
+    results = _gate(probes, ["dev"], 2, observed=[_seen(10, dev=9)], settled_answers=2)
+    assert [r["streaks"][f"dev|{LAMBDA}"] for r in results] == [2, 3]  # 9 counted, capped at 3 - 2
+    assert [r["status"] for r in results] == ["pending", "passed"]
+    probes = ScriptedProbes({"arn:probe:dev": ["private"] * 3})
+    results = _gate(probes, ["dev"], 3, observed=[_seen(10, dev=9)], settled_answers=3)
+    assert [r["status"] for r in results] == ["pending", "pending", "passed"]  # the gate counts only its own
+
+
+def test_the_step_that_probed_last_speaks_for_a_vpc_and_a_rollback_proof_counts_only_its_own() -> None:
+    # Two steps of a wave probed dev; the later saw a non-private answer last: nothing is counted for dev.
+    probes = ScriptedProbes({"arn:probe:dev": ["private"] * 3})
+    results = _gate(probes, ["dev"], 3, observed=[_seen(10, dev=2), _seen(12, dev=0)])
+    assert [r["status"] for r in results] == ["pending", "pending", "passed"]
+    probes = ScriptedProbes({"arn:probe:dev": ["private"] * 3})
+    results = _gate(probes, ["dev"], 3, mode="undo", observed=[_seen(10, dev=2)])
+    assert [r["status"] for r in results] == ["pending", "pending", "passed"]
+
+
+def test_settled_answers_cannot_exceed_the_streak() -> None:
+    with pytest.raises(ValueError, match=r"settled_answers \(4\) must not exceed consecutive \(3\)"):
+        GateConfig(consecutive=3, settled_answers=4)
+
+
+def test_the_steps_probe_from_the_last_intervals_before_the_change_is_expected_to_settle() -> None:
+    res = {"gate": ["dev", "prod"], "endpoint": None}
+    cfg = GateConfig(consecutive=3, interval_seconds=2)
+    probes = ScriptedProbes(
+        {"arn:probe:dev": ["private", "public"], "arn:probe:prod": ["private", "private"]}
+    )
+    observer = Observer.of(CTX, res, cfg, probes)
+    assert observer is not None
+    assert observer.window(30.0) == 24.0 and observer.window(5.0) == 0.0 and observer.window(0.0) is None
+    observer.observe(res)
+    observer.observe(res)
+    assert res["probe"]["streaks"] == {f"dev|{LAMBDA}": 0, f"prod|{LAMBDA}": 2}
+    assert Observer.of(CTX, res, GateConfig(consecutive=2, settled_answers=2), probes) is None

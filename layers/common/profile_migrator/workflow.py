@@ -269,7 +269,11 @@ def undo_waves(
         step = {
             k: v
             for k, v in rec.items()
-            if k not in ("action", "approval", "function", "function_arn", "gate", "wave", "mode")
+            if k
+            not in (
+                *("action", "approval", "function", "function_arn", "gate", "wave", "mode"),
+                *("status", "waits", "called_at", "attempt_at", "settled"),  # the audit record's own
+            )
         }
         step.update(
             action=inverse.value, function=ACTION_FUNCTIONS[inverse], approval=False, undo_of=rec["index"]
