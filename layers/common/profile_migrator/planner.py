@@ -145,15 +145,19 @@ class _EndpointCtx:
 
 
 class _Planner:
-    def __init__(self, scn: Scenario, procedure: Procedure) -> None:
+    def __init__(self, scn: Scenario, procedure: Procedure, *, exhaustive: bool = False) -> None:
         self.scn = scn
         self.procedure = procedure
+        self.exhaustive = exhaustive  # check the incremental simulation against a full one (plan())
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.steps: list[Step] = []
         self.parking: dict[str, str] = {}
         self.zone_added: dict[str, list[str]] = {}  # zone -> VPCs given an associate-vpc-with-zone step
         self.state0 = DnsState.from_scenario(scn)
+        # (VPC, name) -> its answer in ``state0`` under the scenario's reading of RES-12: resolved once by
+        # the analysis, read again by the simulation's first step (the same state, the same question).
+        self.answers0: dict[tuple[str, str], Answer] = {}
         self.own_parking = {v for v, vpc in scn.vpcs.items() if vpc.tags.get(PARKING_TAG) == "true"}
         # Scenario.profiles_of_vpc, once per VPC (it rebuilds every Profile's priority map per call:
         # O(VPCs) per VPC, which made planning quadratic in VPCs).
@@ -242,7 +246,7 @@ class _Planner:
         for vpc in scn.vpcs:
             if vpc in self.own_parking:
                 continue
-            ans = self.state0.resolve(vpc, dns)
+            ans = self.answers0[(vpc, dns)] = self.state0.resolve(vpc, dns)
             if ans.private:
                 watched.add(vpc)
                 if ans.via in zone_vias:
@@ -901,9 +905,13 @@ class _Planner:
         watched = sorted(relevant - parking - self.own_parking, key=lambda v: order.get(v, 1 << 30))
         current: dict[tuple[str, str], Answer] = {}
         start_private: set[tuple[str, str]] = set()
+        # The analysis resolved these in the same state under the scenario's reading (RES-12).
+        known = self.answers0 if precedence == self.state0.precedence else {}
         for vpc in watched:
             for n in all_names:
-                ans = st.resolve(vpc, n)
+                ans = known.get((vpc, n))
+                if ans is None:
+                    ans = st.resolve(vpc, n)
                 current[(vpc, n)] = ans
                 if primary:
                     plan.predicted.append(Prediction(0, vpc, n, ans.classification, ans.via))
@@ -953,44 +961,19 @@ class _Planner:
             for p in profs:
                 members.setdefault(p, set()).add(v)
 
+        if self.exhaustive:
+            self._check_full(st, 0, watched, all_names, current)
+        profiles_of, direct = st.profiles_of, st.direct  # mutated in place by the steps, never replaced
         for idx, step in enumerate(self.steps, start=1):
             touched: set[str]
             affected: list[str]
+            # A step that only changes what the Profile carries (``changed``, a zone source key) leaves the
+            # answer of a VPC with a same-name zone of its own unchanged: see ``shielded`` below.
+            changed: str | None = None
             a = step.action
             effect = SPECS[a].effect
-            if effect is Effect.JOIN_PROFILE:
-                assert step.vpc is not None
-                st.associate_vpc_profile(step.vpc, profile, 100 if step.priority is None else step.priority)
-                members.setdefault(profile, set()).add(step.vpc)
-                touched, affected = {step.vpc}, all_names
-            elif effect in (Effect.ATTACH_ZONE, Effect.DETACH_ZONE):
-                assert step.zone is not None
-                if effect is Effect.ATTACH_ZONE:
-                    if carried_name(zname[step.zone]):
-                        refused(
-                            idx,
-                            a,
-                            "CP-7",
-                            f"Profile {profile!r} already carries {zname[step.zone]}",
-                            step.zone,
-                        )
-                    st.attach_to_profile(profile, f"zone:{step.zone}")
-                else:
-                    st.detach_from_profile(profile, f"zone:{step.zone}")
-                touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
-            elif effect is Effect.ATTACH_ENDPOINT:
-                assert step.endpoint is not None
-                if carried_name(names[step.endpoint]):
-                    refused(
-                        idx,
-                        a,
-                        "CP-7",
-                        f"Profile {profile!r} already carries {names[step.endpoint]}",
-                        step.endpoint,
-                    )
-                st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
-                touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
-            elif effect in (Effect.ASSOCIATE_ZONE, Effect.DISASSOCIATE_ZONE):
+            # The most frequent effects first (the branches are exclusive: one effect per action).
+            if effect in (Effect.ASSOCIATE_ZONE, Effect.DISASSOCIATE_ZONE):
                 assert step.zone is not None and step.vpc is not None
                 if effect is Effect.ASSOCIATE_ZONE:
                     refuse_second_zone_name(idx, a, step.vpc, step.zone)
@@ -1019,6 +1002,42 @@ class _Planner:
                             step.zone,
                         )
                 touched, affected = {step.vpc}, names_under(zname[step.zone])
+            elif effect is Effect.NONE:  # authorize-vpc-association: no DNS effect
+                touched, affected = set(), []
+            elif effect is Effect.JOIN_PROFILE:
+                assert step.vpc is not None
+                st.associate_vpc_profile(step.vpc, profile, 100 if step.priority is None else step.priority)
+                members.setdefault(profile, set()).add(step.vpc)
+                touched, affected = {step.vpc}, all_names
+            elif effect in (Effect.ATTACH_ZONE, Effect.DETACH_ZONE):
+                assert step.zone is not None
+                if effect is Effect.ATTACH_ZONE:
+                    if carried_name(zname[step.zone]):
+                        refused(
+                            idx,
+                            a,
+                            "CP-7",
+                            f"Profile {profile!r} already carries {zname[step.zone]}",
+                            step.zone,
+                        )
+                    st.attach_to_profile(profile, f"zone:{step.zone}")
+                else:
+                    st.detach_from_profile(profile, f"zone:{step.zone}")
+                changed = f"zone:{step.zone}"
+                touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
+            elif effect is Effect.ATTACH_ENDPOINT:
+                assert step.endpoint is not None
+                if carried_name(names[step.endpoint]):
+                    refused(
+                        idx,
+                        a,
+                        "CP-7",
+                        f"Profile {profile!r} already carries {names[step.endpoint]}",
+                        step.endpoint,
+                    )
+                st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
+                changed = f"endpoint:{step.endpoint}"
+                touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
             elif effect is Effect.ENABLE_PRIVATE_DNS:
                 assert step.endpoint is not None and step.vpc is not None
                 if direct_name(step.vpc, names[step.endpoint]):
@@ -1060,25 +1079,41 @@ class _Planner:
                 assert step.vpc is not None
                 st.remove_vpc(step.vpc)
                 touched, affected = set(), []
-            elif effect is Effect.NONE:  # authorize-vpc-association: no DNS effect
-                touched, affected = set(), []
             else:  # Effect.UNDO_ONLY: the planner never emits it
                 raise ValueError(f"step {idx} ({a}) is an undo-only action: a plan never performs it")
+            # RES-2/RES-3: the names a Profile change can affect are under the changed source's name N; a
+            # VPC that has a zone named N directly answers them from it or from a more specific zone —
+            # whose sources this step did not change — whatever its one Profile carries at N. (With two
+            # Profiles, RES-12's priority-first reading may switch which one is asked: resolved.)
+            if not touched:  # nothing to re-resolve, nothing to gate (either reading)
+                step.gate = []
+                if self.exhaustive:
+                    self._check_full(st, idx, watched, all_names, current, touched, affected, set(), probe)
+                continue
+            shield: list[str] = st.keys_named(st.zones[changed].name) if changed in st.zones else []
             gate: set[str] = set()
             for vpc in touched:
                 if vpc not in watched_set:
                     continue
                 probed = probe.get(vpc, False)
+                if shield and len(profiles_of.get(vpc, ())) <= 1:
+                    local = direct.get(vpc)
+                    if local is not None and not local.isdisjoint(shield):
+                        # Shielded: every affected answer is the one it had before this step.
+                        if probed and any(current[(vpc, n)].kind == "private" for n in affected):
+                            gate.add(vpc)
+                        continue
                 for n in affected:
                     ans = st.resolve(vpc, n)
                     # Gate only on what the step predicts private: a VPC in the step-7 NXDOMAIN window
                     # (parking_vpc: none) would otherwise hold a gate that cannot pass.
                     if probed and ans.kind == "private":
                         gate.add(vpc)
-                    old = current[(vpc, n)]
+                    key = (vpc, n)
+                    old = current[key]
                     if ans is old or ans == old:  # answers are often shared instances (resolution.py)
                         continue
-                    current[(vpc, n)] = ans
+                    current[key] = ans
                     changed_vpcs.add(vpc)
                     if primary:
                         plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
@@ -1095,11 +1130,14 @@ class _Planner:
                             )
                     elif (vpc, n) in in_window and ans.private:
                         in_window.pop((vpc, n))
+            if self.exhaustive:
+                self._check_full(st, idx, watched, all_names, current, touched, affected, gate, probe)
             if not primary:
                 # RES-12: the gate probes only what is private under every reading (the reading AWS uses
                 # is unknown; a gate on an answer private under one reading only could never pass).
                 gate = {v for v in step.gate if any(st.resolve(v, n).private for n in affected)}
-            step.gate = sorted(gate, key=lambda v: order.get(v, 1 << 30)) if len(gate) > 1 else list(gate)
+            # A gate holds watched VPCs only, all of the estate (``relevant``): each has its place in ``order``.
+            step.gate = sorted(gate, key=order.__getitem__) if len(gate) > 1 else list(gate)
         # Whatever is still not private at the end is a permanent loss.
         for (vpc, n), since in in_window.items():
             self.problem(
@@ -1130,16 +1168,56 @@ class _Planner:
         plan.problems = self.problems
         plan.warnings = self.warnings
 
+    @staticmethod
+    def _check_full(
+        st: DnsState,
+        idx: int,
+        watched: list[str],
+        all_names: list[str],
+        current: dict[tuple[str, str], Answer],
+        touched: set[str] | None = None,
+        affected: list[str] | None = None,
+        gate: set[str] | None = None,
+        probe: dict[str, bool] | None = None,
+    ) -> None:
+        """``plan(exhaustive=True)``: after step ``idx`` (0: the start), re-resolve every watched (VPC, name)
+        and require the incremental simulation's answers — and its gate — to be exactly those."""
+        for vpc in watched:
+            for n in all_names:
+                full = st.resolve(vpc, n)
+                if full != current[(vpc, n)]:
+                    raise IncrementalMismatch(
+                        f"after step {idx}, VPC {vpc!r} resolves {n} to {full}, but the incremental "
+                        f"simulation holds {current[(vpc, n)]}"
+                    )
+        if touched is None or affected is None or gate is None or probe is None:
+            return
+        expected = {
+            v
+            for v in touched
+            if v in set(watched) and probe.get(v, False) and any(st.resolve(v, n).private for n in affected)
+        }
+        if expected != gate:
+            raise IncrementalMismatch(f"after step {idx}, the gate is {sorted(gate)}, not {sorted(expected)}")
 
-def plan(scn: Scenario, procedure: Procedure = "converge") -> Plan:
-    """Plan the migration requested by ``scn.migration`` and prove it on the resolution model."""
+
+class IncrementalMismatch(AssertionError):
+    """``plan(exhaustive=True)``: the incremental simulation disagrees with a full re-resolution (a bug)."""
+
+
+def plan(scn: Scenario, procedure: Procedure = "converge", *, exhaustive: bool = False) -> Plan:
+    """Plan the migration requested by ``scn.migration`` and prove it on the resolution model.
+
+    The simulation re-resolves after each step only the (VPC, name) pairs the step can change.
+    ``exhaustive`` (tests) re-resolves every watched pair after every step as well and raises
+    :class:`IncrementalMismatch` where the two differ; the plan is the same."""
     # Planning allocates hundreds of thousands of small, acyclic objects (steps, answers, predictions)
     # that all stay alive: the cyclic garbage collector would walk the growing heap again and again for
     # nothing (a third of the time at 1,000 VPCs x 50 endpoints). It is off while planning only.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Planner(scn, procedure).build()
+        return _Planner(scn, procedure, exhaustive=exhaustive).build()
     finally:
         if enabled:
             gc.enable()
