@@ -258,7 +258,9 @@ class DnsState:
             return _PUBLIC  # RES-11: private zones do not work; public DNS only
         # RES-1: the VPC sees its direct zones plus what its (up to two) Profiles carry.
         local = self.direct.get(vpc, ())
-        cands = self._candidates_of(qname)
+        cands = self._candidates.get(qname)
+        if cands is None or (id(self.zones), len(self.zones)) != self._by_name_of:
+            cands = self._candidates_of(qname)  # (re)built with the name index
         if not cands:
             return _PUBLIC  # RES-5: no private zone of any suffix exists at all
         profs = self.profiles_of.get(vpc)
