@@ -290,13 +290,16 @@ class _Planner:
             arch = "greenfield"
         else:
             attached = [z for z in zones if prof is not None and z in prof.hosted_zones]
-            direct_others = {v for v in targets - {ep.vpc} if self.state0.direct.get(v, set()) & zone_keys}
+            direct0 = self.state0.direct
+            direct_others = {
+                v for v in targets - {ep.vpc} if v in direct0 and not direct0[v].isdisjoint(zone_keys)
+            }
             through_profile_only = targets - {ep.vpc} - direct_others
             if not attached:
                 arch = "direct-phz"
             elif not direct_others:
                 arch = "profile-phz"
-            elif not through_profile_only and all(v in (prof.vpc_names if prof else []) for v in targets):
+            elif not through_profile_only and targets <= set(prof.vpc_names if prof else []):
                 arch = "mixed"  # already converged: zone attached and directly associated everywhere
             else:
                 arch = "mixed"
@@ -751,15 +754,9 @@ class _Planner:
                     "(parking_vpc: auto) to remove the window",
                     last,
                 )
+            zacct = self.zone_of(z).account
             for vpc in leaving:
-                self.emit(
-                    Action.DISASSOCIATE_VPC_FROM_ZONE,
-                    6,
-                    endpoint=e,
-                    zone=z,
-                    vpc=vpc,
-                    account=self.zone_of(z).account,
-                )
+                self.emit(Action.DISASSOCIATE_VPC_FROM_ZONE, 6, endpoint=e, zone=z, vpc=vpc, account=zacct)
         # Step 7: delete the alias record, then the zone (CP-4), then the tool's own parking VPC.
         for z in retired:
             zone = self.zone_of(z)  # a bridge copy holds the original's records
@@ -1197,8 +1194,14 @@ class _Planner:
                 # RES-12: the gate probes only what is private under every reading (the reading AWS uses
                 # is unknown; a gate on an answer private under one reading only could never pass).
                 gate = {v for v in step.gate if any(st.resolve(v, n).private for n in affected)}
-            # A gate holds watched VPCs only, all of the estate (``relevant``): each has its place in ``order``.
-            step.gate = sorted(gate, key=order.__getitem__) if len(gate) > 1 else list(gate)
+            # A gate holds watched VPCs only, all of the estate (``relevant``): each has its place in ``order``,
+            # and ``watched`` is in that order — a large gate of this reading's is read off it, not sorted.
+            if len(gate) <= 1:
+                step.gate = list(gate)
+            elif primary and len(gate) > len(watched) // 8:
+                step.gate = [v for v in watched if v in gate]
+            else:
+                step.gate = sorted(gate, key=order.__getitem__)
         # Whatever is still not private at the end is a permanent loss.
         for (vpc, n), since in in_window.items():
             self.problem(
