@@ -207,3 +207,15 @@ def test_the_full_check_catches_a_stale_answer() -> None:
     current[("dev", names[0])] = st.resolve("dev", names[0])
     with pytest.raises(IncrementalMismatch, match="gate"):
         _Planner._check_full(st, 4, watched, names, current, {"dev"}, names, {"dev"}, {"dev": True})
+
+
+@pytest.mark.parametrize("path", ESTATE_FILES, ids=lambda p: p.name)
+def test_predictions_of_a_step_come_in_estate_order(path: Path) -> None:
+    # A step that changes several VPCs' answers (a Profile change) lists them in the estate's VPC order, not
+    # in a set's order (which follows the process's string hashing): the same estate gives the same plan.
+    scn = load_scenario(path)
+    order = {v: i for i, v in enumerate(scn.vpcs)}
+    for procedure in PROCEDURES:
+        predicted = plan(scn, procedure).to_json()["predicted"]
+        keys = [(p["after_step"], order[p["vpc"]]) for p in predicted]
+        assert keys == sorted(keys), (procedure, keys)
