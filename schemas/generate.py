@@ -188,6 +188,15 @@ DOCS: dict[str, dict[str, Any]] = {
             "a probe that errors or cannot be invoked fails that VPC's check."
         ),
     },
+    "/$defs/GateConfig/properties/settled_answers": {
+        "title": "Answers after the wave settled",
+        "description": (
+            "How many of the consecutive private answers the gate takes itself once every change of the wave "
+            "has settled (at least one); the others may be the answers the steps' functions got from the same "
+            "probes in the last intervals before their changes settled. Equal to 'consecutive': only answers "
+            "after the change count."
+        ),
+    },
     "/$defs/PollConfig": {
         "title": "Polling of AWS changes",
         "description": "How a step waits for its AWS change to settle.",

@@ -248,7 +248,8 @@ def wave_processor(p: str, mode: str) -> dict[str, Any]:
             # state (pending), and GateWait -> GateAgain goes on from there.
             f"{p}GateCheck": task(
                 "${GateFunctionArn}",
-                gate_params,
+                # The steps' results carry the streaks their functions counted while the changes settled.
+                {**gate_params, "observed.$": "$.steps"},
                 "$.gate",
                 f"{p}GateDecide",
                 Catch=gate_catch,
@@ -369,7 +370,9 @@ def definition() -> dict[str, Any]:
         "States": {
             "Preflight": task(
                 "${PreflightFunctionArn}",
-                {"request.$": "$", "execution.$": "$$.Execution.Name"},
+                # The execution's own input, also on a second look after PreflightWait (``$`` then carries
+                # the first look's result, which the input's schema refuses as an unknown field).
+                {"request.$": "$$.Execution.Input", "execution.$": "$$.Execution.Name"},
                 "$.preflight",
                 "PreflightReady",
             ),
@@ -380,7 +383,8 @@ def definition() -> dict[str, Any]:
                 ],
                 "Default": "Planned",
             },
-            # Something is still settling (an endpoint Pending, an association CREATING): plan on a settled estate.
+            # Something is still settling (an endpoint Pending, an association CREATING, changes an aborted
+            # execution left in flight — AS-5): plan on a settled estate.
             "PreflightWait": {"Type": "Wait", "Seconds": 15, "Next": "Preflight"},
             # From here the state is small and constant (SF-5): where the plan is, the config, the summary.
             "Planned": {

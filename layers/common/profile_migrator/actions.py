@@ -19,7 +19,7 @@ from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
-from . import arns, pause
+from . import arns
 from .aws import ec2, profiles, route53
 from .aws.session import Account, error_code
 from .tags import BRIDGE_TAG, PARKING_TAG  # the tags on the parking VPCs and bridge zones the tool creates
@@ -499,32 +499,15 @@ def _delete_bridge_zone(ctx: Context, step: StepDoc, saved: dict[str, Any]) -> l
 # -- EC2 ------------------------------------------------------------------------------------------------
 
 
-# How long enabling Private DNS waits in its invocation for a conflicting zone association that is still settling
-# (AS-3: Route 53 changes generally propagate within 60 s), and how often it tries again. Well inside the step
-# functions' 60 s timeout (template Globals); the state machine's retry of the step covers the rest.
-CONFLICT_SETTLE_SECONDS = 40.0
-CONFLICT_RETRY_SECONDS = 5.0
-
-
 def _set_private_dns(ctx: Context, step: StepDoc, enabled: bool) -> list[Wait]:
     acct = ctx.account(step.get("account"))
     eid = ctx.id_of("endpoints", step["endpoint"])
     ep = ec2.get_endpoint(acct, eid)
     if ep.private_dns != enabled:
-        deadline = pause.now() + CONFLICT_SETTLE_SECONDS
-        while True:
-            try:
-                ec2.set_private_dns(
-                    acct, eid, enabled
-                )  # CP-1 raises InvalidParameter if a zone still conflicts
-                break
-            except ClientError as exc:
-                # AS-3/AS-5: a zone's disassociation still PENDING (e.g. made by an aborted execution whose
-                # Lambda was polling it) blocks CP-1 until INSYNC, though the zone's VPC list no longer shows
-                # it. Wait for it to settle, bounded; a conflict that stays is a real one and fails the step.
-                if not enabled or error_code(exc) != "InvalidParameter" or pause.now() >= deadline:
-                    raise
-                pause.sleep(CONFLICT_RETRY_SECONDS)
+        # CP-1 raises InvalidParameter while a zone for the name is associated with the VPC — a disassociation
+        # still PENDING counts until INSYNC (AS-5); changes a previous, aborted execution left in flight are
+        # waited for by the preflight (runtime.changes_in_flight), so a conflict here is a real one.
+        ec2.set_private_dns(acct, eid, enabled)
     return [{"kind": "endpoint", "account": step.get("account"), "id": eid}]  # AS-2
 
 

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .arns import PARTITIONS, is_region, partition_of, role_parts
 
@@ -91,6 +91,18 @@ class GateConfig(_Model):
     proof_timeout_seconds: float = Field(900, gt=0, le=86400)
     # Probes invoked at once by one check (each in its own VPC, so RES-9's per-interface rate is unchanged).
     concurrency: int = Field(32, ge=1, le=64)
+    # Answers the gate takes itself once its wave settled; the rest of the ``consecutive`` streak may come
+    # from the steps' own probes in the last intervals before their changes settled (runtime.Observer).
+    # Set it to ``consecutive`` for a gate that counts only answers after the change.
+    settled_answers: int = Field(1, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _settled_within_streak(self) -> GateConfig:
+        if self.settled_answers > self.consecutive:
+            raise ValueError(
+                f"settled_answers ({self.settled_answers}) must not exceed consecutive ({self.consecutive})"
+            )
+        return self
 
 
 # What a step waits for (actions.poll): a Route 53 change (AS-3), an endpoint (AS-2), a Profile's VPC or
@@ -246,6 +258,8 @@ class GateEvent(RunEvent):
     state: dict[str, Any] = Field(default_factory=dict)
     mode: Mode = "forward"
     steps: list[dict[str, Any]] = Field(default_factory=list)  # the wave's steps (to name them on failure)
+    # The steps' results: the streaks their functions counted while the changes settled (runtime.Observer).
+    observed: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class LockEvent(RunEvent):

@@ -28,11 +28,21 @@ class RunStore(Protocol):
 
     def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None: ...
 
+    def items(self, pk: str) -> list[dict[str, Any]]:
+        """Every item's document under ``pk`` (an execution's audit trail)."""
+        ...
+
 
 class ExecutionStatus(Protocol):
     """Step Functions: an execution's status (``RUNNING``, ``SUCCEEDED``, ``FAILED``, ``ABORTED``, …)."""
 
     def status(self, execution_arn: str) -> str: ...
+
+
+class ChangePoller(Protocol):
+    """AWS: the state of recorded asynchronous changes (``settled``, ``pending``, ``failed``)."""
+
+    def poll(self, waits: list[dict[str, Any]]) -> str: ...
 
 
 class ProbeInvoker(Protocol):

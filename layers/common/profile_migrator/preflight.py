@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import workflow
+from . import runtime, workflow
 from .aws import functions as fn_adapter
 from .aws.ec2 import endpoint_ips, get_endpoint
 from .discovery import discover
@@ -137,6 +137,23 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     profile = _named(found.profile_ids, found.tag_ids, "Profile", req.profile, ambiguous)
     if ambiguous:
         raise Refused(json.dumps(ambiguous))
+    # AS-5: an execution that held these endpoints and no longer runs may have left changes in flight (an
+    # abort stops the state machine, not its functions); the estate is discovered again once they settled.
+    lock_keys = sorted(found.endpoint_ids[e] for e in endpoints if e in found.endpoint_ids)
+    left = runtime.changes_in_flight(
+        lock_keys, execution, runtime.AwsChanges(runtime.action_context(ctx)), req.poll.timeout_seconds
+    )
+    if left.stuck:
+        raise Refused(
+            json.dumps(
+                [
+                    {"code": "CHANGE_IN_FLIGHT", "message": f"{m}: settle or undo it by hand", "resource": m}
+                    for m in left.stuck
+                ]
+            )
+        )
+    if left.pending:
+        return {"ready": False, "waiting_for": left.pending}
     scn_doc["migration"] = {
         "profile": profile,
         "endpoints": endpoints,
@@ -190,7 +207,7 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     docs["context.json"] = {
         "ctx": out_ctx.model_dump(mode="json"),
         "watched": sorted(watched_names),
-        "lock_keys": sorted(found.endpoint_ids[e] for e in endpoints),
+        "lock_keys": lock_keys,
     }
     run, sizes = store_run(execution, docs)
     run.shared, run.lanes, run.cleanup = (

@@ -29,6 +29,7 @@ from .models import (
     ApprovalRequest,
     CompensateEvent,
     Ctx,
+    GateConfig,
     GateEvent,
     LockEvent,
     OutcomeEvent,
@@ -39,7 +40,7 @@ from .models import (
     StepEvent,
     role_problem,
 )
-from .ports import ConditionFailed, ExecutionStatus, ProbeInvoker, RunStore
+from .ports import ChangePoller, ConditionFailed, ExecutionStatus, ProbeInvoker, RunStore
 from .vocabulary import StepDoc, step_doc
 
 
@@ -200,7 +201,9 @@ def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = Non
     called_at = pause.now()
     waits = actions.perform(actx, step, saved)
     if rec is not None:
-        rec.update(saved=saved, status="done")
+        # The changes it started, right after the AWS call (AS-5): a later execution taking over this one's
+        # locks waits for them to settle before it discovers the estate (:func:`changes_in_flight`).
+        rec.update(saved=saved, status="done", waits=waits, called_at=called_at)
         store.put_json(_tool(), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
     res: dict[str, Any] = {
         "index": step.get("index"),
@@ -216,7 +219,15 @@ def run_step(ev: StepEvent, allowed: frozenset[str], budget: Budget | None = Non
     if waits and step.get("wait") is False:  # a change no watched VPC sees (workflow.phases)
         res["unwaited"] = True
     elif waits:
-        settle(actx, res, ev.config.poll, ev.mode, budget or Budget.unlimited())
+        if ev.mode == "forward" and step.get("gate"):
+            res["gate"] = list(step.get("gate") or [])  # the VPCs to probe while it settles (Observer)
+            if step.get("endpoint"):
+                res["endpoint"] = step.get("endpoint")
+        observer = Observer.of(ctx, res, ev.config.gate) if res.get("gate") else None
+        settle(actx, res, ev.config.poll, ev.mode, budget or Budget.unlimited(), observer)
+        if rec is not None and res["state"] == "settled":
+            rec["settled"] = True  # nothing left for a take-over to wait for
+            store.put_json(_tool(), table_name(), f"run#{ev.execution}", _audit_key(step), rec)
     return res
 
 
@@ -277,14 +288,29 @@ def next_interval(elapsed: float, expected: float, cfg: PollConfig) -> int:
     return max(1, int(min(cfg.max_seconds, short + late / 2)))
 
 
-def settle(actx: actions.Context, res: dict[str, Any], cfg: PollConfig, mode: str, budget: Budget) -> None:
+def settle(
+    actx: actions.Context,
+    res: dict[str, Any],
+    cfg: PollConfig,
+    mode: str,
+    budget: Budget,
+    observer: Observer | None = None,
+) -> None:
     """Poll ``res["waits"]`` now, then in this invocation while the next sleep is short and the function
     has time; leave ``res`` settled, or pending with the ``interval`` its Wait state waits before the next
     poll. A change that ended FAILED (AS-1) fails the step at once, in AWS's words; past the timeout the
-    step fails (forward, cleanup) or is left to the final proof gate (undo: the probes decide)."""
+    step fails (forward, cleanup) or is left to the final proof gate (undo: the probes decide).
+    With an ``observer`` the step's gated VPCs are probed from shortly before the change is expected to
+    settle (:meth:`Observer.window`), so the wave's gate finds most of its streak already counted."""
     expected = expected_seconds(res["waits"], cfg)
     called_at = float(res.get("called_at") or pause.now())
+    window = observer.window(expected) if observer is not None else None
     while True:
+        elapsed_now = pause.now() - called_at
+        if observer is not None and window is not None and elapsed_now > 2 * expected - window:
+            # The change runs late: stop probing (its cost grows with the delay); the gate counts alone.
+            observer, window = None, None
+            res.pop("probe", None)
         state = actions.poll_all(actx, res["waits"])
         res["elapsed"] = round(max(float(res.get("elapsed", 0)), pause.now() - called_at), 3)
         res["polls"] = int(res.get("polls", 0)) + 1
@@ -303,7 +329,13 @@ def settle(actx: actions.Context, res: dict[str, Any], cfg: PollConfig, mode: st
                 f"{res.get('label', 'a step')}: {waiting} still pending after {elapsed:.0f} s "
                 f"(poll.timeout_seconds {cfg.timeout_seconds:.0f})"
             )
+        if observer is not None and window is not None and elapsed_now >= window:
+            observer.observe(res)  # still pending: the answers lead up to the settle a later poll sees
         interval = next_interval(elapsed, expected, cfg)
+        if observer is not None and window is not None:
+            # Land on the window's start, then probe every gate interval in it.
+            step_to = observer.interval if elapsed >= window else math.ceil(window - elapsed)
+            interval = max(1, min(interval, step_to))
         res["interval"] = interval
         if interval > budget.in_task_limit() or budget.remaining() - interval < TIMEOUT_MARGIN_SECONDS:
             return  # the state machine waits (PollWait), then the status function polls again
@@ -320,7 +352,15 @@ def _audit_intent(execution: str, step: StepDoc, mode: str) -> dict[str, Any]:
     home = _tool()
     pk, sk = f"run#{execution}", _audit_key(step)
     old = store.get_json(home, table_name(), pk, sk)
-    rec = {**step, "saved": {}, "mode": mode, "status": "started", "at": time.time()}
+    # ``attempt_at`` (this attempt, on the clock polls use): how long its function may still be calling AWS.
+    rec = {
+        **step,
+        "saved": {},
+        "mode": mode,
+        "status": "started",
+        "at": time.time(),
+        "attempt_at": pause.now(),
+    }
     if old is not None:
         rec["at"] = old.get("at", rec["at"])
         rec["saved"] = old.get("saved", {})
@@ -339,7 +379,9 @@ def poll_step(ev: PollEvent, budget: Budget | None = None) -> dict[str, Any]:
     res = dict(ev.result)
     if not res.get("called_at"):  # a result of an older shape: count the Wait state's seconds
         res["elapsed"] = float(res.get("elapsed", 0)) + float(res.get("interval", 0))
-    settle(action_context(ctx_of(ev)), res, ev.config.poll, ev.mode, budget or Budget.unlimited())
+    ctx = ctx_of(ev)
+    observer = Observer.of(ctx, res, ev.config.gate) if res.get("gate") and ev.mode == "forward" else None
+    settle(action_context(ctx), res, ev.config.poll, ev.mode, budget or Budget.unlimited(), observer)
     return res
 
 
@@ -357,37 +399,32 @@ def gate_check(
     ctx = ctx_of(ev)
     budget = budget or Budget.unlimited()
     state = dict(ev.state)
-    streaks: dict[str, int] = dict(state.get("streaks", {}))
     checks = int(state.get("checks", 0))
+    # First check: what the wave's steps counted while their changes settled (Observer); then our own.
+    seeded = seeded_streaks(ev.observed, cfg) if not checks and ev.mode == "forward" else {}
+    streaks: dict[str, int] = dict(state.get("streaks", seeded))
+    own = int(state.get("own", 0))
     elapsed = float(state.get("elapsed", 0)) + (cfg.interval_seconds if checks else 0)
     watched = _gate_names(ctx, ev.steps)
-    gated = [
-        _GatedVpc(vpc, names, arn, {n: ctx.private_ips.get(n, []) for n in names})
-        for vpc in ev.vpcs
-        if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))
-    ]
+    gated = _gated(ctx, ev.vpcs, ev.steps)
     needed = [f"{v}|{n}" for v in ev.vpcs for n in watched(v) if v in ctx.probes]
     invoker = probes or fn_adapter.LambdaProbes(_home(ctx.region))
     timeout = cfg.proof_timeout_seconds if ev.mode == "undo" else cfg.timeout_seconds
     while True:
-        answers_of = probe_vpcs(invoker, gated, cfg.concurrency)
-        last: dict[str, str] = {}
-        for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
-            answers = answers_of[g.vpc]
-            for n in g.names:
-                cls = str(answers.get(n, {}).get("class", "missing"))
-                key = f"{g.vpc}|{n}"
-                last[key] = cls
-                streaks[key] = streaks.get(key, 0) + 1 if cls == "private" else 0
+        last = _count(gated, probe_vpcs(invoker, gated, cfg.concurrency), streaks)
         checks += 1
-        passed = all(streaks.get(k, 0) >= cfg.consecutive for k in needed)
+        own += 1
+        passed = own >= cfg.settled_answers and all(streaks.get(k, 0) >= cfg.consecutive for k in needed)
         out = {
             "checks": checks,
+            "own": own,
             "elapsed": elapsed,
             "streaks": streaks,
             "last": last,
             "status": "passed" if passed else "pending",
         }
+        if seeded:
+            out["seeded"] = len(seeded)
         if passed:
             return out
         if elapsed >= timeout:
@@ -449,6 +486,88 @@ def probe_vpcs(probes: ProbeInvoker, gated: list[_GatedVpc], concurrency: int) -
         return {vpc: f.result() for vpc, f in futures.items()}
 
 
+def _count(
+    gated: list[_GatedVpc], answers_of: dict[str, dict[str, Any]], streaks: dict[str, int]
+) -> dict[str, str]:
+    """Add one round of answers to the streaks of consecutive private answers per (VPC, name); the
+    classes answered, by key."""
+    last: dict[str, str] = {}
+    for g in gated:  # the streaks stay per (VPC, name), whatever order the probes answered in
+        answers = answers_of.get(g.vpc, {})
+        for n in g.names:
+            cls = str(answers.get(n, {}).get("class", "missing"))
+            key = f"{g.vpc}|{n}"
+            last[key] = cls
+            streaks[key] = streaks.get(key, 0) + 1 if cls == "private" else 0
+    return last
+
+
+def _gated(ctx: Ctx, vpcs: list[str], steps: list[dict[str, Any]]) -> list[_GatedVpc]:
+    watched = _gate_names(ctx, steps)
+    return [
+        _GatedVpc(vpc, names, arn, {n: ctx.private_ips.get(n, []) for n in names})
+        for vpc in vpcs
+        if (names := watched(vpc)) and (arn := ctx.probes.get(vpc))
+    ]
+
+
+class Observer:
+    """The gate overlapping the change it proves (issue 11): while a forward step's change settles, its
+    function probes the step's gated VPCs every ``gate.interval_seconds`` from ``consecutive - 1``
+    intervals before the change is expected to settle, and hands the streaks to the wave's gate in its
+    result (``res["probe"]``). Every answer counted is taken before the poll that sees the change settled;
+    the gate still takes ``gate.settled_answers`` answers itself, after the whole wave settled (AS-5: a
+    change is relied on only once observed settled), so a change that breaks an answer is still caught."""
+
+    def __init__(
+        self, gated: list[_GatedVpc], cfg: GateConfig, state: dict[str, Any], probes: ProbeInvoker
+    ) -> None:
+        self.gated, self.cfg, self.probes = gated, cfg, probes
+        self.streaks: dict[str, int] = dict(state.get("streaks", {}))
+        self.interval = int(cfg.interval_seconds)
+
+    @classmethod
+    def of(
+        cls, ctx: Ctx, res: dict[str, Any], cfg: GateConfig, probes: ProbeInvoker | None = None
+    ) -> Observer | None:
+        step = {"endpoint": res.get("endpoint")} if res.get("endpoint") else {}
+        gated = _gated(ctx, list(res.get("gate") or []), [step] if step else [{}])
+        if not gated or cfg.consecutive <= cfg.settled_answers:
+            return None
+        return cls(
+            gated, cfg, dict(res.get("probe") or {}), probes or fn_adapter.LambdaProbes(_home(ctx.region))
+        )
+
+    def window(self, expected: float) -> float | None:
+        """Seconds after the call when probing starts (None: no expected duration, nothing to aim at)."""
+        if not expected:
+            return None
+        # One interval more than the rounds the gate may be spared: a round's own seconds (invoking the
+        # probes) push the next ones later, and the change may settle a little early.
+        lead = (self.cfg.consecutive - self.cfg.settled_answers + 1) * self.interval
+        return max(0.0, expected - lead)
+
+    def observe(self, res: dict[str, Any]) -> None:
+        _count(self.gated, probe_vpcs(self.probes, self.gated, self.cfg.concurrency), self.streaks)
+        res["probe"] = {"streaks": dict(self.streaks), "at": pause.now()}
+
+
+def seeded_streaks(observed: list[dict[str, Any]], cfg: GateConfig) -> dict[str, int]:
+    """The streaks a wave's steps counted while their changes settled, per key from the step that probed
+    it last, each at most ``consecutive - settled_answers`` (the gate's own answers make the rest)."""
+    latest: dict[str, tuple[float, int]] = {}
+    for res in observed:
+        probe = res.get("probe") if isinstance(res, dict) else None
+        if not isinstance(probe, dict):
+            continue
+        at = float(probe.get("at", 0))
+        for key, n in dict(probe.get("streaks") or {}).items():
+            if key not in latest or at > latest[key][0]:
+                latest[key] = (at, int(n))
+    cap = max(0, cfg.consecutive - cfg.settled_answers)
+    return {k: min(n, cap) for k, (_, n) in latest.items() if n > 0}
+
+
 # -- Locks, compensation, approvals ----------------------------------------------------------------------
 
 
@@ -482,6 +601,81 @@ def lock(
             runs.put(pk, "lock", doc, held_by=str(holder.get("execution", "")))
         taken.append(key)
     return {"op": ev.op, "keys": len(keys)}
+
+
+# The step functions' Timeout (template.yaml Globals): past it no invocation of a step is still running.
+STEP_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """What an execution that no longer runs may still have in flight on the endpoints a new one locks:
+    ``pending`` changes to wait for, ``stuck`` ones (pending past the poll timeout) to refuse on."""
+
+    pending: list[str]
+    stuck: list[str]
+
+
+class AwsChanges:
+    """:class:`.ports.ChangePoller` through :func:`actions.poll_all` with this execution's accounts."""
+
+    def __init__(self, actx: actions.Context) -> None:
+        self.actx = actx
+
+    def poll(self, waits: list[dict[str, Any]]) -> str:
+        return actions.poll_all(self.actx, waits)
+
+
+def changes_in_flight(
+    lock_keys: list[str],
+    execution: str,
+    changes: ChangePoller,
+    timeout_seconds: float,
+    runs: RunStore | None = None,
+    executions: ExecutionStatus | None = None,
+) -> InFlight:
+    """Before a new execution discovers the estate: the changes a previous holder of these locks started
+    and nobody saw settle. An aborted execution's last steps may still be running (their functions outlive
+    StopExecution) and their changes may still be pending; a disassociation already gone from the listings
+    still counts until ``INSYNC`` (AS-5), so a plan made now would rely on a change nobody observed settled.
+    A holder still running is left to the lock (``Locked``)."""
+    runs = runs or store.DynamoRunStore(_tool(), table_name())
+    executions = executions or fn_adapter.StepFunctionsExecutions(_tool())
+    pending: list[str] = []
+    stuck: list[str] = []
+    now = pause.now()
+    holders: dict[str, str] = {}
+    for key in lock_keys:
+        holder = runs.get(f"lock#{key}", "lock") or {}
+        name = str(holder.get("execution", ""))
+        if name and name != execution:
+            holders.setdefault(name, str(holder.get("execution_arn", "")))
+    for name, arn in sorted(holders.items()):
+        if executions.status(arn) == "RUNNING":
+            continue
+        for rec in runs.items(f"run#{name}"):
+            if "action" not in rec or rec.get("settled"):
+                continue
+            what = f"step {rec.get('index')} {rec['action']} of execution {name}"
+            if rec.get("status") == "started":
+                age = now - float(rec.get("attempt_at") or 0)
+                if age < STEP_TIMEOUT_SECONDS:  # its function may still be making its AWS call
+                    pending.append(f"{what} (started {age:.0f} s ago)")
+                continue
+            waits = list(rec.get("waits") or [])
+            if not waits:
+                continue
+            ids = ", ".join(f"{w.get('kind')} {w.get('id', '')}".strip() for w in waits)
+            try:
+                state = changes.poll(waits)
+            except actions.ActionError as exc:  # e.g. an account this execution does not name: cannot tell
+                stuck.append(f"{what}: {ids} cannot be checked ({exc})")
+                continue
+            if state != "pending":
+                continue
+            age = now - float(rec.get("called_at") or now)
+            (stuck if age > timeout_seconds else pending).append(f"{what}: {ids} pending for {age:.0f} s")
+    return InFlight(pending=pending, stuck=stuck)
 
 
 def plan_undo(ev: CompensateEvent) -> dict[str, Any]:

@@ -248,7 +248,11 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
         step = {
             k: v
             for k, v in rec.items()
-            if k not in ("action", "approval", "function", "gate", "wave", "mode")
+            if k
+            not in (
+                *("action", "approval", "function", "gate", "wave", "mode"),
+                *("status", "waits", "called_at", "attempt_at", "settled"),  # the audit record's own
+            )
         }
         step.update(
             action=inverse.value, function=ACTION_FUNCTIONS[inverse], approval=False, undo_of=rec["index"]

@@ -193,3 +193,6 @@ class DynamoRunStore:
 
     def delete(self, pk: str, sk: str, *, held_by: str | None = None) -> None:
         delete(self.acct, self.table, pk, sk, self._condition(held_by, False))
+
+    def items(self, pk: str) -> list[dict[str, Any]]:
+        return query_json(self.acct, self.table, pk)
