@@ -189,6 +189,8 @@ class Tracker:
             self.steps[key] = view
         before = view.describe()
         found = inp.get("result")
+        if isinstance(found, dict) and isinstance(found.get("Payload"), dict):
+            found = found["Payload"]  # the step's answer, as its Lambda invocation gave it (lambda:invoke)
         result: dict[str, Any] = found if isinstance(found, dict) else {}
         if "RequestApproval" in name:
             view.phase = "awaiting approval"

@@ -23,7 +23,9 @@ from profile_migrator.aws.session import (
 from profile_migrator.estate import load_scenario
 from profile_migrator.models import AccountRef, Ctx
 from profile_migrator.runtime import accounts_for
+from profile_migrator.vocabulary import STEP_FUNCTIONS
 
+from twin.asl import state_machine_credentials
 from twin.config import get_settings
 from twin.core import Twin
 from twin.deploy import Deployment, deploy
@@ -179,6 +181,21 @@ def test_functions_invoke_only_what_their_role_names(twin: tuple[Twin, Deploymen
     with pytest.raises(ClientError) as exc:  # the run table, not another
         step.client("dynamodb").get_item(TableName="other", Key={"pk": {"S": "x"}, "sk": {"S": "y"}})
     denied(exc, "dynamodb:GetItem")
+
+
+def test_the_migration_may_run_every_step_function_and_no_other(twin: tuple[Twin, Deployment]) -> None:
+    """A step's Task invokes whatever ARN the step carries (``$.step.function_arn``): the state machine's role
+    is what limits it to the step functions (one LambdaInvokePolicy each)."""
+    tw, dep = twin
+    creds = state_machine_credentials[dep.state_machine_arn]
+    lam = Account(shared_session(), tw.scn.region, credentials=creds).client("lambda")
+    for fn in STEP_FUNCTIONS:
+        out = lam.invoke(FunctionName=dep.functions[f"{fn}Function"], Payload=b"{}")
+        assert out.get("FunctionError"), fn  # allowed: the handler ran and refused the empty event
+    for other in ("OnboardAssociateFunction", "ApprovalCallbackFunction"):
+        with pytest.raises(ClientError) as exc:
+            lam.invoke(FunctionName=dep.functions[other], Payload=b"{}")
+        denied(exc, "lambda:InvokeFunction")
 
 
 def test_switch_off_lets_every_call_through(twin: tuple[Twin, Deployment]) -> None:

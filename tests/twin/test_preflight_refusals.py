@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 from profile_migrator.aws.functions import PROBE_PARAMETER_PREFIX, register_probe
+from profile_migrator.aws.session import tool_account
 from profile_migrator.estate import parse_scenario
 from profile_migrator.preflight import Refused, owned_probes, preflight
+from profile_migrator.runtime import table_name
 
 from twin.core import Twin
 
@@ -27,6 +29,16 @@ NETWORK, WORKLOADS = "111111111111", "222222222222"
 def twin() -> Iterator[Twin]:
     scn = parse_scenario(yaml.safe_load((ROOT / "examples/multi-account.yaml").read_text()), "multi-account")
     with Twin(scn, resolvers=False) as tw:
+        # The run table (template.yaml's RunTable): preflight reads the endpoints' locks before it plans.
+        tool_account().client("dynamodb").create_table(
+            TableName=table_name(),
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
         yield tw
 
 

@@ -124,14 +124,19 @@ def test_a_bad_interleaving_inside_one_lane_is_caught_by_the_replay() -> None:
 
 
 def _stored(n_vpcs: int, n_endpoints: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    from profile_migrator.workflow import run_documents
+    from profile_migrator.workflow import STEP_FUNCTIONS, run_documents
 
     doc = build_estate(n_vpcs, n_endpoints, 5)
     for zone in doc["hosted_zones"].values():
         zone["max_vpcs"] = max(300, n_vpcs + 10)  # a raised quota
     p = plan(parse_scenario(doc, f"{n_vpcs}x{n_endpoints}"))
     assert p.safe, p.problems[:3]
-    return run_documents(p, "none", "runs/x/", "x", 8)
+    # Each step carries its function's ARN (as the state machine's map gives them: SAM's long names).
+    arns = {
+        f: f"arn:aws:lambda:us-east-1:111111111111:function:stack-{f}Function-ABCDEFGHIJKL"
+        for f in STEP_FUNCTIONS
+    }
+    return run_documents(p, "none", "runs/x/", "x", 8, arns)
 
 
 def test_what_the_state_carries_does_not_grow_with_the_estate() -> None:

@@ -43,16 +43,16 @@ def _forward(h: History) -> History:
     h.add("TaskStateExited", name="Preflight", output=pre)
     h.add("MapStateEntered", name="Forward", input={"profile": "central"})
     item = {"step": STEP, "mode": "forward"}
-    h.add("TaskStateEntered", name="ForwardRunEnablePrivateDns", input=item)
+    h.add("TaskStateEntered", name="ForwardRun", input=item)
     h.add(
         "WaitStateEntered",
         name="ForwardPollWait",
-        input={**item, "result": {"polls": 2, "interval": 4, "elapsed": 2, "state": "pending"}},
+        input={**item, "result": {"Payload": {"polls": 2, "interval": 4, "elapsed": 2, "state": "pending"}}},
     )
     h.add(
         "SucceedStateEntered",
         name="ForwardStepDone",
-        input={**item, "result": {"polls": 3, "interval": 8, "elapsed": 6, "state": "settled"}},
+        input={**item, "result": {"Payload": {"polls": 3, "interval": 8, "elapsed": 6, "state": "settled"}}},
     )
     wave = {"wave": 4, "gate": ["shared-services"], "steps": [STEP]}
     h.add(
@@ -190,12 +190,10 @@ def test_children_histories_are_read_each_from_its_own_ids() -> None:
     parent.add("TaskStateExited", name="Preflight", output=pre)
     item = {"step": STEP, "mode": "forward"}
     child = History()
-    child.add("TaskStateEntered", name="ForwardRunEnablePrivateDns", input=item)
+    child.add("TaskStateEntered", name="ForwardRun", input=item)
     child.add("ExecutionSucceeded")
     other = History()
-    other.add(
-        "TaskStateEntered", name="ForwardRunEnablePrivateDns", input={**item, "step": {**STEP, "index": 7}}
-    )
+    other.add("TaskStateEntered", name="ForwardRun", input={**item, "step": {**STEP, "index": 7}})
     t = Tracker(ARN)
     t.feed(parent.events)
     t.feed(child.events, source=ARN + "/run:0")

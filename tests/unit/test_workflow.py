@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from profile_migrator.estate import load_scenario
 from profile_migrator.planner import plan
+from profile_migrator.preflight import InvalidInput, check_functions
+from profile_migrator.vocabulary import SPECS, STEP_FUNCTIONS, Action
 from profile_migrator.workflow import (
     CLEANUP,
     IrreversibleStep,
@@ -15,6 +17,7 @@ from profile_migrator.workflow import (
     failure_text,
     left_warning,
     phases,
+    run_documents,
     undo_waves,
 )
 
@@ -77,6 +80,34 @@ def test_undo_plan_skips_cleanup_and_refuses_an_irreversible_step_before_the_poi
     assert undo[-1]["gate"] == ["dev"]
     with pytest.raises(IrreversibleStep, match="step 3 delete-zone"):
         undo_waves([{**performed[2], "mode": "forward"}], ["dev"])
+
+
+ARNS = {fn: f"arn:aws:lambda:us-east-1:111111111111:function:{fn}Function" for fn in STEP_FUNCTIONS}
+
+
+def test_every_step_the_maps_read_carries_its_functions_arn() -> None:
+    """The state machine runs a step with one Task invoking ``$.step.function_arn``: every step of every item
+    file (shared waves, lanes, cleanup lanes) and of plan.json carries its action's function's ARN, and an
+    undo step its inverse's (not the forward step's, which it had in the audit record)."""
+    p = plan(load_scenario(EXAMPLES / "path2-bridge-copies.yaml"))
+    docs, _ = run_documents(p, "none", "runs/x/", "x", 8, ARNS)
+    files = [docs["shared.json"], *(d for k, d in docs.items() if k.startswith(("lanes/", "cleanups/")))]
+    files += [docs["plan.json"]["waves"], docs["plan.json"]["cleanup"]]
+    steps = [s for waves in files for w in waves for s in w["steps"]]
+    assert {s["action"] for s in steps} >= {"create-bridge-zone", "delete-zone", "enable-private-dns"}
+    for s in steps:
+        assert s["function_arn"] == ARNS[SPECS[Action(s["action"])].function], s
+    forward = {**STEP, "index": 3, "action": "disassociate-zone-from-profile", "zone": "z", "at": 1.0}
+    forward.update(function="DisassociateZoneFromProfile", function_arn=ARNS["DisassociateZoneFromProfile"])
+    undo = undo_waves([forward], ["dev"], ARNS)[0]["steps"][0]
+    assert undo["action"] == "associate-zone-with-profile"
+    assert undo["function_arn"] == ARNS["AssociateZoneWithProfile"]
+    # Without the map (a test, a bench) the steps carry none; a map missing a function is refused.
+    assert (
+        "function_arn" not in run_documents(p, "none", "runs/x/", "x", 8)[0]["lanes/0001.json"][0]["steps"][0]
+    )
+    with pytest.raises(InvalidInput, match="no ARN for step function.*DeleteZone"):
+        check_functions({k: v for k, v in ARNS.items() if k != "DeleteZone"})
 
 
 STEP = {"index": 8, "action": "associate-endpoint-with-profile", "endpoint": "lambda", "profile": "central"}

@@ -56,7 +56,7 @@ def step_handler(function: str) -> Handler:
 def preflight(ev: PreflightEvent, context: LambdaContext) -> dict[str, Any]:
     from . import preflight  # the planner, the estate model, discovery: only this function needs them
 
-    return preflight.preflight(ev.request, ev.execution)
+    return preflight.preflight(ev.request, ev.execution, ev.functions)
 
 
 @parsed(PollEvent)

@@ -188,6 +188,7 @@ class PreflightEvent(_Event):
 
     request: dict[str, Any] = Field(default_factory=dict)
     execution: str = ""
+    functions: dict[str, str] = Field(default_factory=dict)  # step function -> ARN (the state machine's)
 
 
 class StepEvent(RunEvent):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from .estate import DEFAULT_ZONE_MAX_VPCS, MAX_PRIORITY, MIN_PRIORITY, HostedZone, Scenario
 from .resolution import PRECEDENCES, Answer, DnsState, Precedence, _suffixes
@@ -28,6 +28,37 @@ Procedure = Literal["converge", "published"]
 # refills at 5/s). A wave fires its calls together, so it never holds more than 5 Route 53 calls.
 # RL-2: the Profiles API is silent; the twin assumes 5/s too.
 MAX_WAVE = 5
+
+
+class _Fx:
+    """The :class:`Effect` members the simulation reads, as plain class attributes: reading a member off an
+    Enum class costs ten times as much (~0.15 µs), and the simulation compares one per step, 100,000 times."""
+
+    ADD_VPC: Final = Effect.ADD_VPC
+    ASSOCIATE_ZONE: Final = Effect.ASSOCIATE_ZONE
+    ATTACH_ENDPOINT: Final = Effect.ATTACH_ENDPOINT
+    ATTACH_ZONE: Final = Effect.ATTACH_ZONE
+    COPY_RECORD: Final = Effect.COPY_RECORD
+    CREATE_ZONE: Final = Effect.CREATE_ZONE
+    DELETE_RECORD: Final = Effect.DELETE_RECORD
+    DELETE_ZONE: Final = Effect.DELETE_ZONE
+    DETACH_ZONE: Final = Effect.DETACH_ZONE
+    DISASSOCIATE_ZONE: Final = Effect.DISASSOCIATE_ZONE
+    ENABLE_PRIVATE_DNS: Final = Effect.ENABLE_PRIVATE_DNS
+    JOIN_PROFILE: Final = Effect.JOIN_PROFILE
+    NONE: Final = Effect.NONE
+    REMOVE_VPC: Final = Effect.REMOVE_VPC
+
+
+class _Ax:
+    """The :class:`Action` members the step passes read (as :class:`_Fx`, for the same reason)."""
+
+    ASSOCIATE_VPC_WITH_PROFILE: Final = Action.ASSOCIATE_VPC_WITH_PROFILE
+    ASSOCIATE_VPC_WITH_ZONE: Final = Action.ASSOCIATE_VPC_WITH_ZONE
+    ASSOCIATE_ZONE_WITH_PROFILE: Final = Action.ASSOCIATE_ZONE_WITH_PROFILE
+    CREATE_PARKING_VPC: Final = Action.CREATE_PARKING_VPC
+    DISASSOCIATE_VPC_FROM_ZONE: Final = Action.DISASSOCIATE_VPC_FROM_ZONE
+    ENABLE_PRIVATE_DNS: Final = Action.ENABLE_PRIVATE_DNS
 
 
 def _own_records(zone: HostedZone) -> list[str]:
@@ -45,7 +76,7 @@ class Problem:
         return {"code": self.code, "message": self.message, "resource": self.resource}
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     action: Action
     endpoint: str | None = None
@@ -78,7 +109,7 @@ class Step:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Prediction:
     after_step: int
     vpc: str
@@ -145,15 +176,19 @@ class _EndpointCtx:
 
 
 class _Planner:
-    def __init__(self, scn: Scenario, procedure: Procedure) -> None:
+    def __init__(self, scn: Scenario, procedure: Procedure, *, exhaustive: bool = False) -> None:
         self.scn = scn
         self.procedure = procedure
+        self.exhaustive = exhaustive  # check the incremental simulation against a full one (plan())
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.steps: list[Step] = []
         self.parking: dict[str, str] = {}
         self.zone_added: dict[str, list[str]] = {}  # zone -> VPCs given an associate-vpc-with-zone step
         self.state0 = DnsState.from_scenario(scn)
+        # (VPC, name) -> its answer in ``state0`` under the scenario's reading of RES-12: resolved once by
+        # the analysis, read again by the simulation's first step (the same state, the same question).
+        self.answers0: dict[tuple[str, str], Answer] = {}
         self.own_parking = {v for v, vpc in scn.vpcs.items() if vpc.tags.get(PARKING_TAG) == "true"}
         # Scenario.profiles_of_vpc, once per VPC (it rebuilds every Profile's priority map per call:
         # O(VPCs) per VPC, which made planning quadratic in VPCs).
@@ -242,7 +277,7 @@ class _Planner:
         for vpc in scn.vpcs:
             if vpc in self.own_parking:
                 continue
-            ans = self.state0.resolve(vpc, dns)
+            ans = self.answers0[(vpc, dns)] = self.state0.resolve(vpc, dns)
             if ans.private:
                 watched.add(vpc)
                 if ans.via in zone_vias:
@@ -255,13 +290,16 @@ class _Planner:
             arch = "greenfield"
         else:
             attached = [z for z in zones if prof is not None and z in prof.hosted_zones]
-            direct_others = {v for v in targets - {ep.vpc} if self.state0.direct.get(v, set()) & zone_keys}
+            direct0 = self.state0.direct
+            direct_others = {
+                v for v in targets - {ep.vpc} if v in direct0 and not direct0[v].isdisjoint(zone_keys)
+            }
             through_profile_only = targets - {ep.vpc} - direct_others
             if not attached:
                 arch = "direct-phz"
             elif not direct_others:
                 arch = "profile-phz"
-            elif not through_profile_only and all(v in (prof.vpc_names if prof else []) for v in targets):
+            elif not through_profile_only and targets <= set(prof.vpc_names if prof else []):
                 arch = "mixed"  # already converged: zone attached and directly associated everywhere
             else:
                 arch = "mixed"
@@ -295,9 +333,9 @@ class _Planner:
         if self.procedure == "published":
             joining |= self._published_members(ctx, profile)  # published step 1 joins every zone VPC
         for vpc in sorted(joining):
-            others = self.other_profiles(vpc, profile)
             if profile in self._profiles_of.get(vpc, {}):
                 continue
+            others = self.other_profiles(vpc, profile)
             if len(others) >= 2:
                 self.problem(
                     "VPC_PROFILE_LIMIT",
@@ -403,14 +441,29 @@ class _Planner:
     # -- step building ---------------------------------------------------------------------------
     def add(self, step: Step) -> Step:
         self.steps.append(step)
-        if step.action == Action.ASSOCIATE_VPC_WITH_ZONE and step.zone is not None and step.vpc is not None:
+        if step.action == _Ax.ASSOCIATE_VPC_WITH_ZONE and step.zone is not None and step.vpc is not None:
             self.zone_added.setdefault(step.zone, []).append(step.vpc)
         return step
 
-    def emit(self, action: Action, published_step: int, **targets: Any) -> Step:
-        """Add a step of ``action`` (step ``published_step`` of the published procedure) on ``targets``
-        (endpoint, vpc, zone, record, profile, account, priority, copy_of: the fields of :class:`Step`)."""
-        return self.add(Step(action, published_step=published_step, **targets))
+    def emit(
+        self,
+        action: Action,
+        published_step: int,
+        *,
+        endpoint: str | None = None,
+        vpc: str | None = None,
+        zone: str | None = None,
+        record: str | None = None,
+        profile: str | None = None,
+        account: str | None = None,
+        priority: int | None = None,
+        copy_of: str | None = None,
+    ) -> Step:
+        """Add a step of ``action`` (step ``published_step`` of the published procedure) on its targets (the
+        fields of :class:`Step`; passed on by position: a plan of 1,000 x 50 emits 100,000 steps)."""
+        return self.add(
+            Step(action, endpoint, vpc, zone, record, profile, account, priority, copy_of, published_step)
+        )
 
     def zone_assoc(self, zone: str, vpc: str, pstep: int, endpoint: str) -> None:
         zacct = self.zone_of(zone).account
@@ -475,8 +528,15 @@ class _Planner:
                 account=hz.account,
             )
             for record in _own_records(hz):
-                copied = {"endpoint": endpoint, "zone": copy, "copy_of": zone, "account": hz.account}
-                self.emit(Action.CREATE_ZONE_RECORD, 1, record=record, **copied)
+                self.emit(
+                    Action.CREATE_ZONE_RECORD,
+                    1,
+                    endpoint=endpoint,
+                    zone=copy,
+                    record=record,
+                    copy_of=zone,
+                    account=hz.account,
+                )
             for vpc in rest[start : start + per_copy]:
                 self.zone_assoc(copy, vpc, 1, endpoint)
         return []
@@ -536,14 +596,15 @@ class _Planner:
             }
             for c in ctxs
         }
+        joining = self._joining(ctxs, profile)  # step 1's VPCs, once (a pure function of the analysis)
         if not self.problems:
-            self.choose_priorities(ctxs, profile, self._joining(ctxs, profile))
+            self.choose_priorities(ctxs, profile, joining)
         if self.problems:
             return Plan(architecture, self.procedure, self.problems, self.warnings, endpoints=ep_info)
 
         # Step 1 (shared by all endpoints): every VPC that must resolve through the Profile joins it.
         vpc_order = {v: i for i, v in enumerate(scn.vpcs)}
-        for vpc in self._joining(ctxs, profile):
+        for vpc in joining:
             # CP-9: the VPC owner's account associates its own VPC with the shared Profile; CP-6: with a
             # Priority when the VPC keeps another Profile (RES-12).
             self.emit(
@@ -579,7 +640,7 @@ class _Planner:
         two = (
             any(len(p) > 1 for p in self.state0.profiles_of.values())
             or bool(self.priorities)
-            or any(self.other_profiles(v, profile) for v in self._joining(ctxs, profile))
+            or any(self.other_profiles(v, profile) for v in joining)
         )
         for precedence in [primary] + ([p for p in PRECEDENCES if p != primary] if two else []):
             self.simulate(plan, ctxs, profile, precedence, primary=precedence == primary)
@@ -589,13 +650,13 @@ class _Planner:
         """Step 1's VPCs: every VPC that must resolve through the Profile and is not in it yet."""
         vpc_order = {v: i for i, v in enumerate(self.scn.vpcs)}
         in_profile = set(self.scn.profiles[profile].vpc_names)
-        joining: list[str] = []
+        joining: dict[str, None] = {}  # ordered, with O(1) membership
         for ctx in ctxs:
             members = self._published_members(ctx, profile) if self.procedure == "published" else ctx.targets
             for vpc in sorted(members, key=lambda v: vpc_order.get(v, 1 << 30)):
                 if vpc not in in_profile and vpc not in joining:
-                    joining.append(vpc)
-        return joining
+                    joining[vpc] = None
+        return list(joining)
 
     def _published_members(self, ctx: _EndpointCtx, profile: str) -> set[str]:
         """Published step 1: path 1 associates the zone's VPCs; path 2 relies on the Profile's VPCs."""
@@ -636,7 +697,8 @@ class _Planner:
             needing = [v for v in order(prof.vpc_names) if v != ctx.vpc] if carried else []
         else:
             needing = [v for v in order(ctx.targets - {ctx.vpc})]
-        adding = [v for v in needing if not any(f"zone:{z}" in direct0.get(v, set()) for z in ctx.zones)]
+        zone_keys = [f"zone:{z}" for z in ctx.zones]
+        adding = [v for v in needing if (d := direct0.get(v)) is None or d.isdisjoint(zone_keys)]
         if attached and adding and self.procedure == "converge":
             frees = ctx.vpc if not ep.private_dns else None  # step 2 comes before the zone is parked
             adding = self.bridge(attached[0], adding, e, frees)  # Q-1: past the zone's limit, bridge copies
@@ -692,15 +754,9 @@ class _Planner:
                     "(parking_vpc: auto) to remove the window",
                     last,
                 )
+            zacct = self.zone_of(z).account
             for vpc in leaving:
-                self.emit(
-                    Action.DISASSOCIATE_VPC_FROM_ZONE,
-                    6,
-                    endpoint=e,
-                    zone=z,
-                    vpc=vpc,
-                    account=self.zone_of(z).account,
-                )
+                self.emit(Action.DISASSOCIATE_VPC_FROM_ZONE, 6, endpoint=e, zone=z, vpc=vpc, account=zacct)
         # Step 7: delete the alias record, then the zone (CP-4), then the tool's own parking VPC.
         for z in retired:
             zone = self.zone_of(z)  # a bridge copy holds the original's records
@@ -738,17 +794,17 @@ class _Planner:
         ] = {}  # endpoint -> index of its create-parking-vpc (then the association)
         for i, st in enumerate(steps):
             e = st.endpoint
-            if st.action == Action.DISASSOCIATE_VPC_FROM_ZONE and st.published_step == 2:
+            if st.action == _Ax.DISASSOCIATE_VPC_FROM_ZONE and st.published_step == 2:
                 step2.setdefault(e, i)
-            elif st.action == Action.ENABLE_PRIVATE_DNS:
+            elif st.action == _Ax.ENABLE_PRIVATE_DNS:
                 step3.setdefault(e, i)
             elif (
-                st.action == Action.CREATE_PARKING_VPC
+                st.action == _Ax.CREATE_PARKING_VPC
                 and st.published_step == 6
                 and st.zone not in self.copies
                 and e not in pairs
                 and i + 1 < len(steps)
-                and steps[i + 1].action == Action.ASSOCIATE_VPC_WITH_ZONE
+                and steps[i + 1].action == _Ax.ASSOCIATE_VPC_WITH_ZONE
                 and steps[i + 1].vpc == st.vpc
                 and steps[i + 1].zone == st.zone
             ):
@@ -810,7 +866,7 @@ class _Planner:
                 continue
             wave += 1
             s.wave = wave
-            if s.action == Action.ASSOCIATE_VPC_WITH_PROFILE:
+            if s.action == _Ax.ASSOCIATE_VPC_WITH_PROFILE:
                 j = i + 1
                 while j < len(steps) and steps[j].action == s.action and j - i < MAX_WAVE:
                     steps[j].wave = wave
@@ -827,17 +883,17 @@ class _Planner:
                     j < len(steps)
                     and j - i < MAX_WAVE
                     and (
-                        steps[j].action == Action.ASSOCIATE_ZONE_WITH_PROFILE
-                        or (steps[j].action == Action.ENABLE_PRIVATE_DNS and self._profile_carries_none(j))
+                        steps[j].action == _Ax.ASSOCIATE_ZONE_WITH_PROFILE
+                        or (steps[j].action == _Ax.ENABLE_PRIVATE_DNS and self._profile_carries_none(j))
                     )
-                    and (j + 1 == len(steps) or steps[j + 1].action != Action.ASSOCIATE_VPC_WITH_PROFILE)
+                    and (j + 1 == len(steps) or steps[j + 1].action != _Ax.ASSOCIATE_VPC_WITH_PROFILE)
                 ):
                     steps[j].wave = wave
                     j += 1
                 i = j
                 continue
             if (
-                s.action == Action.DISASSOCIATE_VPC_FROM_ZONE
+                s.action == _Ax.DISASSOCIATE_VPC_FROM_ZONE
                 and s.published_step == 6
                 and self.procedure == "converge"
             ):
@@ -901,9 +957,13 @@ class _Planner:
         watched = sorted(relevant - parking - self.own_parking, key=lambda v: order.get(v, 1 << 30))
         current: dict[tuple[str, str], Answer] = {}
         start_private: set[tuple[str, str]] = set()
+        # The analysis resolved these in the same state under the scenario's reading (RES-12).
+        known = self.answers0 if precedence == self.state0.precedence else {}
         for vpc in watched:
             for n in all_names:
-                ans = st.resolve(vpc, n)
+                ans = known.get((vpc, n))
+                if ans is None:
+                    ans = st.resolve(vpc, n)
                 current[(vpc, n)] = ans
                 if primary:
                     plan.predicted.append(Prediction(0, vpc, n, ans.classification, ans.via))
@@ -935,8 +995,8 @@ class _Planner:
             )
 
         def direct_name(vpc: str, name: str) -> bool:
-            direct = st.direct.get(vpc, ())
-            return any(k in direct for k in st.keys_named(name))
+            direct = st.direct.get(vpc)
+            return direct is not None and not direct.isdisjoint(st.keys_named(name))
 
         def refuse_second_zone_name(idx: int, action: str, vpc: str, zone: str) -> None:
             # CP-2: a VPC cannot have two directly associated zones of the same name.
@@ -953,46 +1013,21 @@ class _Planner:
             for p in profs:
                 members.setdefault(p, set()).add(v)
 
+        if self.exhaustive:
+            self._check_full(st, 0, watched, all_names, current)
+        profiles_of, direct = st.profiles_of, st.direct  # mutated in place by the steps, never replaced
         for idx, step in enumerate(self.steps, start=1):
             touched: set[str]
             affected: list[str]
+            # A step that only changes what the Profile carries (``changed``, a zone source key) leaves the
+            # answer of a VPC with a same-name zone of its own unchanged: see ``shielded`` below.
+            changed: str | None = None
             a = step.action
             effect = SPECS[a].effect
-            if effect is Effect.JOIN_PROFILE:
-                assert step.vpc is not None
-                st.associate_vpc_profile(step.vpc, profile, 100 if step.priority is None else step.priority)
-                members.setdefault(profile, set()).add(step.vpc)
-                touched, affected = {step.vpc}, all_names
-            elif effect in (Effect.ATTACH_ZONE, Effect.DETACH_ZONE):
-                assert step.zone is not None
-                if effect is Effect.ATTACH_ZONE:
-                    if carried_name(zname[step.zone]):
-                        refused(
-                            idx,
-                            a,
-                            "CP-7",
-                            f"Profile {profile!r} already carries {zname[step.zone]}",
-                            step.zone,
-                        )
-                    st.attach_to_profile(profile, f"zone:{step.zone}")
-                else:
-                    st.detach_from_profile(profile, f"zone:{step.zone}")
-                touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
-            elif effect is Effect.ATTACH_ENDPOINT:
-                assert step.endpoint is not None
-                if carried_name(names[step.endpoint]):
-                    refused(
-                        idx,
-                        a,
-                        "CP-7",
-                        f"Profile {profile!r} already carries {names[step.endpoint]}",
-                        step.endpoint,
-                    )
-                st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
-                touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
-            elif effect in (Effect.ASSOCIATE_ZONE, Effect.DISASSOCIATE_ZONE):
+            # The most frequent effects first (the branches are exclusive: one effect per action).
+            if effect in (_Fx.ASSOCIATE_ZONE, _Fx.DISASSOCIATE_ZONE):
                 assert step.zone is not None and step.vpc is not None
-                if effect is Effect.ASSOCIATE_ZONE:
+                if effect is _Fx.ASSOCIATE_ZONE:
                     refuse_second_zone_name(idx, a, step.vpc, step.zone)
                     st.associate_zone_vpc(step.zone, step.vpc)
                     zone_vpcs[step.zone] += 1
@@ -1019,7 +1054,43 @@ class _Planner:
                             step.zone,
                         )
                 touched, affected = {step.vpc}, names_under(zname[step.zone])
-            elif effect is Effect.ENABLE_PRIVATE_DNS:
+            elif effect is _Fx.NONE:  # authorize-vpc-association: no DNS effect
+                touched, affected = set(), []
+            elif effect is _Fx.JOIN_PROFILE:
+                assert step.vpc is not None
+                st.associate_vpc_profile(step.vpc, profile, 100 if step.priority is None else step.priority)
+                members.setdefault(profile, set()).add(step.vpc)
+                touched, affected = {step.vpc}, all_names
+            elif effect in (_Fx.ATTACH_ZONE, _Fx.DETACH_ZONE):
+                assert step.zone is not None
+                if effect is _Fx.ATTACH_ZONE:
+                    if carried_name(zname[step.zone]):
+                        refused(
+                            idx,
+                            a,
+                            "CP-7",
+                            f"Profile {profile!r} already carries {zname[step.zone]}",
+                            step.zone,
+                        )
+                    st.attach_to_profile(profile, f"zone:{step.zone}")
+                else:
+                    st.detach_from_profile(profile, f"zone:{step.zone}")
+                changed = f"zone:{step.zone}"
+                touched, affected = set(members.get(profile, set())), names_under(zname[step.zone])
+            elif effect is _Fx.ATTACH_ENDPOINT:
+                assert step.endpoint is not None
+                if carried_name(names[step.endpoint]):
+                    refused(
+                        idx,
+                        a,
+                        "CP-7",
+                        f"Profile {profile!r} already carries {names[step.endpoint]}",
+                        step.endpoint,
+                    )
+                st.attach_to_profile(profile, f"endpoint:{step.endpoint}")
+                changed = f"endpoint:{step.endpoint}"
+                touched, affected = set(members.get(profile, set())), names_under(names[step.endpoint])
+            elif effect is _Fx.ENABLE_PRIVATE_DNS:
                 assert step.endpoint is not None and step.vpc is not None
                 if direct_name(step.vpc, names[step.endpoint]):
                     refused(
@@ -1032,60 +1103,90 @@ class _Planner:
                     )
                 st.set_private_dns(step.endpoint, step.vpc, True)
                 touched, affected = {step.vpc}, names_under(names[step.endpoint])
-            elif effect in (Effect.DELETE_RECORD, Effect.DELETE_ZONE):
+            elif effect in (_Fx.DELETE_RECORD, _Fx.DELETE_ZONE):
                 assert step.zone is not None
                 touched = st.vpcs_seeing(f"zone:{step.zone}")
-                if effect is Effect.DELETE_RECORD:
+                if effect is _Fx.DELETE_RECORD:
                     assert step.record is not None
                     st.delete_record(step.zone, step.record)
                 else:
                     st.delete_zone(step.zone)
                 affected = names_under(zname[step.zone])
-            elif effect is Effect.ADD_VPC:
+            elif effect is _Fx.ADD_VPC:
                 assert step.vpc is not None
                 st.add_vpc(step.vpc)
                 touched, affected = set(), []
-            elif effect is Effect.CREATE_ZONE:
+            elif effect is _Fx.CREATE_ZONE:
                 # CreateHostedZone with its first VPC, the copy's own parking VPC (CP-2 checked as an association).
                 assert step.zone is not None and step.vpc is not None
                 refuse_second_zone_name(idx, a, step.vpc, step.zone)
                 st.create_zone(step.zone, zname[step.zone], step.vpc)
                 zone_vpcs[step.zone] = 1
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
-            elif effect is Effect.COPY_RECORD:
+            elif effect is _Fx.COPY_RECORD:
                 assert step.zone is not None and step.record is not None and step.copy_of is not None
                 st.copy_record(step.copy_of, step.zone, step.record)
                 touched, affected = st.vpcs_seeing(f"zone:{step.zone}"), names_under(zname[step.zone])
-            elif effect is Effect.REMOVE_VPC:
+            elif effect is _Fx.REMOVE_VPC:
                 assert step.vpc is not None
                 st.remove_vpc(step.vpc)
                 touched, affected = set(), []
-            elif effect is Effect.NONE:  # authorize-vpc-association: no DNS effect
-                touched, affected = set(), []
             else:  # Effect.UNDO_ONLY: the planner never emits it
                 raise ValueError(f"step {idx} ({a}) is an undo-only action: a plan never performs it")
+            if not touched:  # nothing to re-resolve, nothing to gate (either reading)
+                step.gate = []
+                if self.exhaustive:
+                    self._check_full(st, idx, watched, all_names, current, touched, affected, set(), probe)
+                continue
+            # RES-2/RES-3: the names a Profile change can affect are under the changed source's name N; a
+            # VPC that has a zone named N directly answers them from it or from a more specific zone —
+            # whose sources this step did not change — whatever its one Profile carries at N. (With two
+            # Profiles, RES-12's priority-first reading may switch which one is asked: resolved.)
+            shield: list[str] | tuple[()] = (
+                st.keys_named(st.zones[changed].name) if changed is not None and changed in st.zones else ()
+            )
             gate: set[str] = set()
-            for vpc in touched:
+            # The watched VPCs among ``touched`` in estate order, so the predictions of a step that changes
+            # several VPCs come in that order whatever the process's string hashing (a set's order varies).
+            if len(touched) == 1:
+                visit: Iterable[str] = touched
+            elif len(touched) > len(watched) // 8:
+                visit = [v for v in watched if v in touched]
+            else:
+                visit = sorted(touched & watched_set, key=order.__getitem__)
+            for vpc in visit:
                 if vpc not in watched_set:
                     continue
                 probed = probe.get(vpc, False)
+                if shield and len(profiles_of.get(vpc, ())) <= 1:
+                    local = direct.get(vpc)
+                    if local is not None and not local.isdisjoint(shield):
+                        # Shielded: every affected answer is the one it had before this step.
+                        if probed:
+                            for n in affected:
+                                if current[(vpc, n)].kind == "private":
+                                    gate.add(vpc)
+                                    break
+                        continue
                 for n in affected:
                     ans = st.resolve(vpc, n)
                     # Gate only on what the step predicts private: a VPC in the step-7 NXDOMAIN window
                     # (parking_vpc: none) would otherwise hold a gate that cannot pass.
                     if probed and ans.kind == "private":
                         gate.add(vpc)
-                    old = current[(vpc, n)]
-                    if ans is old or ans == old:  # answers are often shared instances (resolution.py)
+                    key = (vpc, n)
+                    old = current[key]
+                    # Answers are often shared instances (resolution.py); two that differ mostly differ by via.
+                    if ans is old or (ans.via == old.via and ans == old):
                         continue
-                    current[(vpc, n)] = ans
+                    current[key] = ans
                     changed_vpcs.add(vpc)
                     if primary:
                         plan.predicted.append(Prediction(idx, vpc, n, ans.classification, ans.via))
-                    if (vpc, n) in start_private and not ans.private:
-                        window = effect is Effect.DELETE_RECORD and self.parking.get(step.zone or "") is None
+                    if key in start_private and not ans.private:
+                        window = effect is _Fx.DELETE_RECORD and self.parking.get(step.zone or "") is None
                         if window:
-                            in_window[(vpc, n)] = idx
+                            in_window[key] = idx
                         else:
                             self.problem(
                                 "UNSAFE_STEP",
@@ -1093,13 +1194,22 @@ class _Planner:
                                 f"(answer {ans.classification} via {ans.via}){reading}",
                                 vpc,
                             )
-                    elif (vpc, n) in in_window and ans.private:
-                        in_window.pop((vpc, n))
+                    elif key in in_window and ans.private:
+                        in_window.pop(key)
+            if self.exhaustive:
+                self._check_full(st, idx, watched, all_names, current, touched, affected, gate, probe)
             if not primary:
                 # RES-12: the gate probes only what is private under every reading (the reading AWS uses
                 # is unknown; a gate on an answer private under one reading only could never pass).
                 gate = {v for v in step.gate if any(st.resolve(v, n).private for n in affected)}
-            step.gate = sorted(gate, key=lambda v: order.get(v, 1 << 30)) if len(gate) > 1 else list(gate)
+            # A gate holds watched VPCs only, all of the estate (``relevant``): each has its place in ``order``,
+            # and ``watched`` is in that order — a large gate of this reading's is read off it, not sorted.
+            if len(gate) <= 1:
+                step.gate = list(gate)
+            elif primary and len(gate) > len(watched) // 8:
+                step.gate = [v for v in watched if v in gate]
+            else:
+                step.gate = sorted(gate, key=order.__getitem__)
         # Whatever is still not private at the end is a permanent loss.
         for (vpc, n), since in in_window.items():
             self.problem(
@@ -1130,16 +1240,56 @@ class _Planner:
         plan.problems = self.problems
         plan.warnings = self.warnings
 
+    @staticmethod
+    def _check_full(
+        st: DnsState,
+        idx: int,
+        watched: list[str],
+        all_names: list[str],
+        current: dict[tuple[str, str], Answer],
+        touched: set[str] | None = None,
+        affected: list[str] | None = None,
+        gate: set[str] | None = None,
+        probe: dict[str, bool] | None = None,
+    ) -> None:
+        """``plan(exhaustive=True)``: after step ``idx`` (0: the start), re-resolve every watched (VPC, name)
+        and require the incremental simulation's answers — and its gate — to be exactly those."""
+        for vpc in watched:
+            for n in all_names:
+                full = st.resolve(vpc, n)
+                if full != current[(vpc, n)]:
+                    raise IncrementalMismatch(
+                        f"after step {idx}, VPC {vpc!r} resolves {n} to {full}, but the incremental "
+                        f"simulation holds {current[(vpc, n)]}"
+                    )
+        if touched is None or affected is None or gate is None or probe is None:
+            return
+        expected = {
+            v
+            for v in touched
+            if v in set(watched) and probe.get(v, False) and any(st.resolve(v, n).private for n in affected)
+        }
+        if expected != gate:
+            raise IncrementalMismatch(f"after step {idx}, the gate is {sorted(gate)}, not {sorted(expected)}")
 
-def plan(scn: Scenario, procedure: Procedure = "converge") -> Plan:
-    """Plan the migration requested by ``scn.migration`` and prove it on the resolution model."""
+
+class IncrementalMismatch(AssertionError):
+    """``plan(exhaustive=True)``: the incremental simulation disagrees with a full re-resolution (a bug)."""
+
+
+def plan(scn: Scenario, procedure: Procedure = "converge", *, exhaustive: bool = False) -> Plan:
+    """Plan the migration requested by ``scn.migration`` and prove it on the resolution model.
+
+    The simulation re-resolves after each step only the (VPC, name) pairs the step can change.
+    ``exhaustive`` (tests) re-resolves every watched pair after every step as well and raises
+    :class:`IncrementalMismatch` where the two differ; the plan is the same."""
     # Planning allocates hundreds of thousands of small, acyclic objects (steps, answers, predictions)
     # that all stay alive: the cyclic garbage collector would walk the growing heap again and again for
     # nothing (a third of the time at 1,000 VPCs x 50 endpoints). It is off while planning only.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Planner(scn, procedure).build()
+        return _Planner(scn, procedure, exhaustive=exhaustive).build()
     finally:
         if enabled:
             gc.enable()

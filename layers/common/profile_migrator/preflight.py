@@ -120,8 +120,23 @@ def owned_probes(
     return trusted
 
 
-def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
-    """Discover, plan, prove. Refuses (raises) before any change; ``ready: false`` while in flight."""
+def check_functions(functions: dict[str, str]) -> None:
+    """The state machine's map of step function -> ARN names every function of the vocabulary (a map left
+    out entirely is a test's or a bench's: the steps then carry no ARN)."""
+    missing = sorted(set(workflow.STEP_FUNCTIONS) - set(functions)) if functions else []
+    if missing:
+        raise InvalidInput(
+            f"Preflight's functions: no ARN for step function(s) {', '.join(missing)} "
+            "(the state machine passes one per function of vocabulary.SPECS)"
+        )
+
+
+def preflight(raw: dict[str, Any], execution: str, functions: dict[str, str] | None = None) -> dict[str, Any]:
+    """Discover, plan, prove. Refuses (raises) before any change; ``ready: false`` while in flight.
+    ``functions``: each step function's ARN, from the state machine (given to every step, and kept in the
+    run's context for the undo steps)."""
+    functions = dict(functions or {})
+    check_functions(functions)
     req = parse_input(raw)
     ctx = Ctx(region=req.region, accounts=req.accounts)
     try:
@@ -203,12 +218,13 @@ def preflight(raw: dict[str, Any], execution: str) -> dict[str, Any]:
     )
     # SF-5: the plan and the context go to the run bucket; the state carries where they are and a summary.
     docs, summary = workflow.run_documents(
-        the_plan, req.approvals, f"runs/{execution}/", execution, req.concurrency.endpoints
+        the_plan, req.approvals, f"runs/{execution}/", execution, req.concurrency.endpoints, functions
     )
     docs["context.json"] = {
         "ctx": out_ctx.model_dump(mode="json"),
         "watched": sorted(watched_names),
         "lock_keys": lock_keys,
+        "functions": functions,  # PlanUndo gives its undo steps their functions' ARNs
     }
     run, sizes = store_run(execution, docs)
     run.shared, run.lanes, run.cleanup = (

@@ -128,6 +128,10 @@ class DnsState:
         # never changes for a given key.
         self._by_name: dict[str, list[str]] = {}
         self._by_name_of: tuple[int, int] = (0, -1)
+        # qname -> the zone keys of each of its suffixes that names a zone, most specific first (RES-2):
+        # derived from ``_by_name`` and dropped with it. The planner asks for the same few names
+        # hundreds of thousands of times, and most suffixes (``com``, ``amazonaws.com``) name no zone.
+        self._candidates: dict[str, tuple[list[str], ...]] = {}
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -222,7 +226,20 @@ class DnsState:
                 keys.sort()  # deterministic if two same-name zones are visible (AWS prevents it: CP-2)
             self._by_name = dict(by_name)
             self._by_name_of = stamp
+            self._candidates = {}
         return self._by_name
+
+    def _candidates_of(self, qname: str) -> tuple[list[str], ...]:
+        """RES-2: the keys of the zones named after each suffix of ``qname`` (normalised) that names any,
+        most specific first."""
+        by_name = self._zones_named()  # first: a rebuild drops the candidates
+        cands = self._candidates.get(qname)
+        if cands is None:
+            cands = tuple(keys for s in _suffixes(qname) if (keys := by_name.get(s)))
+            if len(self._candidates) >= 65536:  # the twin's DNS server answers any name a client asks
+                self._candidates.clear()
+            self._candidates[qname] = cands
+        return cands
 
     def keys_named(self, name: str) -> list[str]:
         """The keys of every zone source named ``name`` (self-managed, managed, Profile-carried endpoint)."""
@@ -241,8 +258,11 @@ class DnsState:
             return _PUBLIC  # RES-11: private zones do not work; public DNS only
         # RES-1: the VPC sees its direct zones plus what its (up to two) Profiles carry.
         local = self.direct.get(vpc, ())
-        by_name = self._zones_named()
-        suffixes = _suffixes(qname)
+        cands = self._candidates.get(qname)
+        if cands is None or (id(self.zones), len(self.zones)) != self._by_name_of:
+            cands = self._candidates_of(qname)  # (re)built with the name index
+        if not cands:
+            return _PUBLIC  # RES-5: no private zone of any suffix exists at all
         profs = self.profiles_of.get(vpc)
         if not profs:
             remotes: list[set[str] | tuple[()]] = []
@@ -254,15 +274,12 @@ class DnsState:
             # RES-12, priority-first: the first Profile (priority order) carrying anything that matches
             # the query is the only one asked.
             for carried in remotes:
-                if any(k in carried for s in suffixes for k in by_name.get(s, ())):
+                if any(k in carried for keys in cands for k in keys):
                     remotes = [carried]
                     break
         # RES-2: the most specific zone name wins; RES-3: for the same name, local beats any Profile;
         # RES-12 (specificity-first): between Profiles, priority breaks a same-name tie.
-        for suffix in suffixes:
-            keys = by_name.get(suffix)
-            if not keys:
-                continue
+        for keys in cands:
             for key in keys:
                 if key in local:
                     return self._answer_from(self.zones[key], qname, through_profile=False)

@@ -685,13 +685,14 @@ def plan_undo(ev: CompensateEvent) -> dict[str, Any]:
     home = _tool()
     records = store.query_json(home, table_name(), f"run#{ev.execution}")
     performed = [r for r in records if "action" in r and "index" in r]
-    watched = list(ev.watched) or (list(load_doc(ev.run, "context.json")["watched"]) if ev.run else [])
+    run_ctx: dict[str, Any] = load_doc(ev.run, "context.json") if ev.run else {}
+    watched = list(ev.watched) or list(run_ctx.get("watched", []))
     reason = workflow.failure_text(str(ev.failure.get("Error", "")), str(ev.failure.get("Cause", "")))
     if not reason or str(ev.failure.get("Error", "")).startswith("States."):
         # A lane's failure reaches the parent as the map run's (States.ExceedToleratedFailureThreshold):
         # the words are the ones the lane's outcome function recorded (first failure first).
         reason = _told(records, forward=True) or reason
-    undo = workflow.undo_waves(performed, watched)
+    undo = workflow.undo_waves(performed, watched, run_ctx.get("functions"))
     undone = sum(len(w["steps"]) for w in undo)
     out: dict[str, Any] = {
         "cause": reason[:MAX_CAUSE],

@@ -3,7 +3,8 @@
 Every table that speaks of actions reads :data:`SPECS`: the planner (destructive, inverse, the effect it
 simulates), the workflow (the function that runs it, the point of no return, the warning of a cleanup
 left undone), :mod:`.actions` (the function that performs it, the waits it may return), the step
-functions (which actions each allows) and the state machine's generator (the functions it lists).
+functions (which actions each allows) and the state machine (its map of the functions' ARNs, which
+``tests/unit/test_statemachine.py`` checks).
 
 Pure and light (no boto3, no pydantic): every step function imports it.
 """
@@ -242,7 +243,7 @@ INVERSE: dict[str, Action | None] = {
 CLEANUP: frozenset[str] = frozenset(a for a, s in SPECS.items() if s.cleanup)
 LEFT_CODES: dict[str, str] = {a: s.left_code for a, s in SPECS.items() if s.left_code is not None}
 ACTION_FUNCTIONS: dict[str, str] = {a: s.function for a, s in SPECS.items()}
-# The function names (logical ids) in the order the state machine's Choice lists them.
+# The step functions' names (logical ids), in the order the state machine's map of their ARNs lists them.
 STEP_FUNCTIONS: list[str] = list(dict.fromkeys(ACTION_FUNCTIONS.values()))
 
 

@@ -39,7 +39,7 @@ __all__ = ["ACTION_FUNCTIONS", "CLEANUP", "LEFT_CODES", "STEP_FUNCTIONS", "StepD
 # Deferring them to the end changes no watched VPC's answers (the planner deletes a zone only once its
 # last association is the parking VPC), and it keeps every step before the switch reversible.
 # LEFT_CODES: the warning code of a cleanup step that was left undone (rehearse --json ``warnings``).
-# STEP_FUNCTIONS: the function names (logical ids) in the order the state machine's Choice lists them.
+# STEP_FUNCTIONS: the step functions' names (logical ids): the state machine's map of their ARNs lists them.
 
 
 class IrreversibleStep(Exception):
@@ -189,15 +189,33 @@ def lanes_at_once(requested: int, n_lanes: int) -> int:
     return max(1, min(requested, ROUTE53_BURST // MAX_WAVE, n_lanes or 1))
 
 
+def with_function_arns(waves_: list[dict[str, Any]], functions: Mapping[str, str]) -> None:
+    """Give each step of ``waves_`` the ARN of its function (``function_arn``), from the map the state
+    machine passes (its ``DefinitionSubstitutions``): the one Task that runs a step invokes
+    ``$.step.function_arn``. With no map (a test, a bench) the steps are left as they are."""
+    if not functions:
+        return
+    for w in waves_:
+        for step in w["steps"]:
+            step["function_arn"] = functions[step["function"]]
+
+
 def run_documents(
-    plan: Plan, approvals: str, prefix: str, execution: str, concurrency: int
+    plan: Plan,
+    approvals: str,
+    prefix: str,
+    execution: str,
+    concurrency: int,
+    functions: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What Preflight stores in the run bucket under ``prefix`` (all but ``context.json``) and the summary the
     state carries (SF-5: its size does not grow with the estate). The item files are what the Distributed
     Maps read: ``shared.json`` (waves), ``lanes.json`` and ``cleanup.json`` (one item per lane, naming the
-    key of its waves)."""
+    key of its waves). Each step carries its function's ARN from ``functions`` (:func:`with_function_arns`)."""
     switch, cleanup = phases(plan, approvals)
     shared, forward, clean = lanes(plan, approvals)
+    for waves_ in (switch, cleanup, shared, *forward, *clean):
+        with_function_arns(waves_, functions or {})
     docs: dict[str, Any] = {"shared.json": shared}
     for kind, groups in (("lane", forward), ("cleanup", clean)):
         items: list[dict[str, Any]] = []
@@ -233,9 +251,12 @@ def run_documents(
     return docs, summary
 
 
-def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
+def undo_waves(
+    performed: list[dict[str, Any]], watched: list[str], functions: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The inverses of ``performed`` steps (as recorded, with what they saved), newest first, one per
-    wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back."""
+    wave, then a last wave with no steps whose gate is every watched VPC: the proof that DNS is back. Each
+    undo step carries its function's ARN from ``functions`` (:func:`with_function_arns`)."""
     out: list[dict[str, Any]] = []
     # Newest first by the time each step started (its audit record is written before its AWS call): lanes
     # ran side by side, so plan indexes are not the order things happened in.
@@ -250,7 +271,7 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
             for k, v in rec.items()
             if k
             not in (
-                *("action", "approval", "function", "gate", "wave", "mode"),
+                *("action", "approval", "function", "function_arn", "gate", "wave", "mode"),
                 *("status", "waits", "called_at", "attempt_at", "settled"),  # the audit record's own
             )
         }
@@ -261,6 +282,7 @@ def undo_waves(performed: list[dict[str, Any]], watched: list[str]) -> list[dict
         # must not block the undo; the last wave proves every watched VPC at once.
         out.append({"wave": len(out) + 1, "steps": [step], "gate": []})
     out.append({"wave": len(out) + 1, "steps": [], "gate": list(watched)})
+    with_function_arns(out, functions or {})
     return out
 
 
@@ -286,7 +308,8 @@ def step_label(step: Mapping[str, Any]) -> str:
 
 
 # The errors profile_migrator raises for a step: final (the state machine does not retry them,
-# statemachine/generate.py FINAL_ERRORS) and already a sentence for a person.
+# every Task's first retrier in statemachine/migrate.asl.json, tests/unit/test_statemachine.py) and already
+# a sentence for a person.
 STEP_ERRORS = ("ActionError", "UnsafeToDelete", "ChangeFailed", "PollTimeout", "GateFailed", "Locked")
 # Errors whose message is already a sentence for a person (profile_migrator's own, and botocore's).
 _OWN_WORDS = frozenset({"ClientError", "IrreversibleStep", *STEP_ERRORS})
