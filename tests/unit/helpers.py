@@ -99,3 +99,21 @@ def create_run_table(region: str, table: str) -> None:
             {"AttributeName": "sk", "KeyType": "RANGE"},
         ],
     )
+
+
+def estate_doc(
+    accounts: dict[str, str],
+    vpcs: dict[str, Any],
+    endpoints: dict[str, Any],
+    zones: dict[str, Any],
+    central: dict[str, Any],
+) -> dict[str, Any]:
+    """A scenario document in us-east-1 with one Profile, ``central``, owned by account ``net``."""
+    return {
+        "region": "us-east-1",
+        "accounts": accounts,
+        "vpcs": vpcs,
+        "endpoints": endpoints,
+        "hosted_zones": zones,
+        "profiles": {"central": {"account": "net", **central}},
+    }

@@ -22,7 +22,7 @@ from profile_migrator.estate import (
     service_dns_name,
 )
 
-from .helpers import EXAMPLES, LAMBDA, path1, run_cli, write
+from .helpers import EXAMPLES, LAMBDA, estate_doc, path1, run_cli, write
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -626,23 +626,10 @@ def estates(draw: st.DrawFn) -> dict[str, Any]:
                 ),
             }
     members = draw(st.lists(st.sampled_from(vpc_names), unique=True))
-    doc: dict[str, Any] = {
-        "region": "us-east-1",
-        "accounts": accounts,
-        "vpcs": vpcs,
-        "endpoints": endpoints,
-        "hosted_zones": zones,
-        "profiles": {
-            "central": {
-                "account": "net",
-                "vpcs": members,
-                "hosted_zones": draw(
-                    st.lists(st.sampled_from(sorted(zones) or ["-"]), unique=True, max_size=len(zones))
-                ),
-                "shared_with": draw(st.lists(st.just("wl"), max_size=1)),
-            }
-        },
-    }
+    carried = draw(st.lists(st.sampled_from(sorted(zones) or ["-"]), unique=True, max_size=len(zones)))
+    shared = draw(st.lists(st.just("wl"), max_size=1))
+    central = {"vpcs": members, "hosted_zones": carried, "shared_with": shared}
+    doc = estate_doc(accounts, vpcs, endpoints, zones, central)
     if draw(st.booleans()):
         doc["migration"] = {
             "profile": "central",

@@ -17,7 +17,7 @@ from profile_migrator.estate import ScenarioError, load_scenario, parse_scenario
 from profile_migrator.planner import IncrementalMismatch, Procedure, _Planner, plan
 from profile_migrator.resolution import DnsState
 
-from .helpers import ESTATES, EXAMPLES, dns, path1, scenario
+from .helpers import ESTATES, EXAMPLES, dns, estate_doc, path1, scenario
 from .test_planner import random_estates
 
 PROCEDURES: tuple[Procedure, ...] = ("converge", "published")
@@ -126,24 +126,17 @@ def _random_doc(rng: random.Random) -> dict[str, Any]:
         }
         if legacy and rng.random() < 0.5:
             legacy_zones.append("regional")
+    members = [{"vpc": v, "priority": rng.choice([100, 200, 9500])} if v in legacy else v for v in in_profile]
+    shared = ["wl"] if rng.random() < 0.9 else []
+    central = {
+        "hosted_zones": carried_zones,
+        "vpcs": members,
+        "endpoints": carried_endpoints,
+        "shared_with": shared,
+    }
+    accounts = {"net": "111111111111", "wl": "222222222222"}
     doc: dict[str, Any] = {
-        "region": "us-east-1",
-        "accounts": {"net": "111111111111", "wl": "222222222222"},
-        "vpcs": vpcs,
-        "endpoints": endpoints,
-        "hosted_zones": zones,
-        "profiles": {
-            "central": {
-                "account": "net",
-                "hosted_zones": carried_zones,
-                "vpcs": [
-                    {"vpc": v, "priority": rng.choice([100, 200, 9500])} if v in legacy else v
-                    for v in in_profile
-                ],
-                "endpoints": carried_endpoints,
-                "shared_with": ["wl"] if rng.random() < 0.9 else [],
-            }
-        },
+        **estate_doc(accounts, vpcs, endpoints, zones, central),
         "migration": {
             "profile": "central",
             "endpoints": rng.sample(sorted(endpoints), rng.randint(1, len(endpoints))),

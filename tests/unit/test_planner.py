@@ -15,7 +15,7 @@ from profile_migrator.estate import ScenarioError, load_scenario, parse_scenario
 from profile_migrator.planner import MAX_WAVE, PARKING_TAG, plan
 from profile_migrator.vocabulary import DESTRUCTIVE, INVERSE
 
-from .helpers import ESTATES, EXAMPLES, LAMBDA, dns, path1, path2, plan_json, scenario, write
+from .helpers import ESTATES, EXAMPLES, LAMBDA, dns, estate_doc, path1, path2, plan_json, scenario, write
 from .replay import AwsRefusal, Replay, check_plan
 
 PATH1 = EXAMPLES / "path1-direct-phz.yaml"
@@ -683,24 +683,19 @@ def random_estates(draw: st.DrawFn) -> dict[str, Any]:
             "name": "us-east-1.amazonaws.com",
             "vpcs": draw(st.lists(st.sampled_from(names), unique=True, min_size=1)),
         }
+    members = [
+        v if v not in legacy else {"vpc": v, "priority": 200 if legacy_prio[v] != 200 else 100}
+        for v in sorted(in_profile)
+    ]
+    shared = ["wl"] if draw(st.integers(0, 4)) else []
+    central = {
+        "hosted_zones": carried_zones,
+        "vpcs": members,
+        "endpoints": carried_endpoints,
+        "shared_with": shared,
+    }
     doc: dict[str, Any] = {
-        "region": "us-east-1",
-        "accounts": accounts,
-        "vpcs": vpcs,
-        "endpoints": endpoints,
-        "hosted_zones": zones,
-        "profiles": {
-            "central": {
-                "account": "net",
-                "hosted_zones": carried_zones,
-                "vpcs": [
-                    v if v not in legacy else {"vpc": v, "priority": 200 if legacy_prio[v] != 200 else 100}
-                    for v in sorted(in_profile)
-                ],
-                "endpoints": carried_endpoints,
-                "shared_with": ["wl"] if draw(st.integers(0, 4)) else [],
-            }
-        },
+        **estate_doc(accounts, vpcs, endpoints, zones, central),
         "migration": {
             "profile": "central",
             "endpoints": draw(st.lists(st.sampled_from(sorted(endpoints)), unique=True, min_size=1)),

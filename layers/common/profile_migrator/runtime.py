@@ -513,9 +513,9 @@ def _gated(ctx: Ctx, vpcs: list[str], steps: list[dict[str, Any]]) -> list[_Gate
 
 class Observer:
     """The gate overlapping the change it proves (issue 11): while a forward step's change settles, its
-    function probes the step's gated VPCs every ``gate.interval_seconds`` from ``consecutive - 1``
-    intervals before the change is expected to settle, and hands the streaks to the wave's gate in its
-    result (``res["probe"]``). Every answer counted is taken before the poll that sees the change settled;
+    function probes the step's gated VPCs every ``gate.interval_seconds`` (after each poll that still sees
+    it pending) from ``consecutive - settled_answers + 1`` intervals before the change is expected to settle
+    (:meth:`window`), and hands the streaks to the wave's gate in its result (``res["probe"]``). Every answer counted is taken before the poll that sees the change settled;
     the gate still takes ``gate.settled_answers`` answers itself, after the whole wave settled (AS-5: a
     change is relied on only once observed settled), so a change that breaks an answer is still caught."""
 
