@@ -1,6 +1,7 @@
 """Slack interactivity callback (HTTP API v2): POST /slack/interactions -> an approval decided once.
 
-Thin: the checks and the decision live in :mod:`profile_migrator.approvals`; this maps them to HTTP
+Thin: the checks and the decision live in :mod:`profile_migrator.approvals` (imported by name, not as
+``from profile_migrator import approvals``: see functions/approval_request/app.py); this maps them to HTTP
 (400 malformed, 401 signature/timestamp, 403 approver/channel/workspace/app, 404 unknown, 409 already decided, 410 expired, 200 decided).
 The HTTP API has this one route, so the function reads the payload-2.0 event itself: Powertools' event
 handler (its resolver and its event data classes) would cost a cold start ≈ 25 ms (issue 11), and Slack
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
-from profile_migrator import approvals
+from profile_migrator.approvals import BadRequest, Refused, handle_interaction
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -42,8 +43,8 @@ def slack_interaction(event: dict[str, Any]) -> dict[str, Any]:
         # the signature is over the raw bytes (SF-4): checked before the body is decoded as text
         raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
     except (binascii.Error, ValueError):
-        raise approvals.BadRequest("the body is not valid base64") from None
-    d = approvals.handle_interaction(event.get("headers") or {}, raw)
+        raise BadRequest("the body is not valid base64") from None
+    d = handle_interaction(event.get("headers") or {}, raw)
     logger.info(
         "approval decided",
         extra={
@@ -65,6 +66,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return response(404, "not found")
     try:
         return slack_interaction(event)
-    except approvals.Refused as exc:
+    except Refused as exc:
         logger.warning("approval refused", extra={"status": exc.status, "reason": exc.reason})
         return response(exc.status, exc.reason)

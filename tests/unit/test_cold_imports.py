@@ -7,6 +7,7 @@ are ``bench/cold_imports.py``'s (too noisy on a shared machine for a test).
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -91,6 +92,40 @@ def test_a_handler_imports_at_init_what_every_event_needs() -> None:
     assert "profile_migrator.approvals" in loaded_by("approval_request")
     assert {"profile_migrator.approvals", "profile_migrator.typed"} <= loaded_by("approval_callback")
     assert "profile_migrator.dns_facts" in loaded_by("onboard_probe")
+
+
+def test_the_approval_functions_load_what_their_events_need_and_no_step_machinery() -> None:
+    """The request stores the token (the runtime's run table and run bucket) and posts to Slack; the callback
+    checks a signature and decides: neither performs a step, and the callback (3 s, SF-4) loads no runtime."""
+    request, callback = loaded_by("approval_request"), loaded_by("approval_callback")
+    assert {"profile_migrator.approvals", "profile_migrator.runtime", "profile_migrator.slack"} <= request
+    assert {"profile_migrator.approvals", "profile_migrator.slack", "hmac"} <= callback
+    assert not callback & {
+        "profile_migrator.runtime",
+        "profile_migrator.actions",
+        "profile_migrator.handlers",
+    }
+    for mods in (request, callback):
+        assert not mods & (PLANNING | HEAVY), sorted(mods & (PLANNING | HEAVY))
+
+
+@pytest.mark.parametrize("function", ALL)
+def test_app_imports_our_submodules_by_their_dotted_name(function: str) -> None:
+    """``from profile_migrator import approvals`` (a submodule in a from-import's name list) loading botocore
+    costs ~10% more CPU on CPython 3.11 than ``import profile_migrator.approvals`` for the same modules
+    (docs/benchmarks.md): that form alone put the approval functions over 1.15×."""
+    tree = ast.parse((FUNCTIONS / function / "app.py").read_text())
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] == "profile_migrator"
+        ):
+            for alias in node.names:
+                sub = LAYER.joinpath(*node.module.split("."), alias.name)
+                assert not (sub.with_suffix(".py").is_file() or sub.is_dir()), (
+                    f"functions/{function}/app.py: from {node.module} import {alias.name} imports a submodule"
+                )
 
 
 def test_the_probe_handler_parses_its_event() -> None:
