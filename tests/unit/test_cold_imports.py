@@ -50,10 +50,11 @@ HEAVY = {
 ALL = sorted(p.name for p in FUNCTIONS.iterdir() if (p / "app.py").is_file())
 
 
-def loaded_by(function: str) -> set[str]:
+def loaded_by(function: str, then: str = "") -> set[str]:
+    """The modules a fresh interpreter holds after ``import app`` (and ``then``: a first event's imports)."""
     code = (
         f"import sys, json; sys.path[0:0] = [{str(FUNCTIONS / function)!r}, {str(LAYER)!r}]; import app; "
-        "print(json.dumps(sorted(sys.modules)))"
+        f"{then}\nprint(json.dumps(sorted(sys.modules)))"
     )
     env = {"POWERTOOLS_SERVICE_NAME": "profile-migrator", "AWS_DEFAULT_REGION": "us-east-1"}
     out = subprocess.run(
@@ -92,6 +93,14 @@ def test_a_handler_imports_at_init_what_every_event_needs() -> None:
     assert "profile_migrator.approvals" in loaded_by("approval_request")
     assert {"profile_migrator.approvals", "profile_migrator.typed"} <= loaded_by("approval_callback")
     assert "profile_migrator.dns_facts" in loaded_by("onboard_probe")
+
+
+def test_the_preflights_first_event_loads_the_planner_but_not_pyyaml() -> None:
+    """What the preflight's handler imports on its first event (bench/cold_imports.py's ``preflight + first
+    event`` row): the planner and the estate model, not the scenario files' PyYAML (it discovers)."""
+    mods = loaded_by("preflight", "import profile_migrator.preflight")
+    assert {"profile_migrator.planner", "profile_migrator.estate", "profile_migrator.discovery"} <= mods
+    assert "yaml" not in mods
 
 
 def test_the_approval_functions_load_what_their_events_need_and_no_step_machinery() -> None:

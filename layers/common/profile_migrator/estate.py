@@ -13,9 +13,8 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -27,6 +26,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+# PyYAML reads scenario files (load_scenario) and is imported there: the preflight, which discovers the
+# estate and never reads a file, does not load it on its first event.
+if TYPE_CHECKING:
+    import yaml
 
 from .dns_facts import DEFAULT_PRIORITY as DEFAULT_PRIORITY
 from .dns_facts import MAX_PRIORITY as MAX_PRIORITY
@@ -628,6 +632,8 @@ def _yaml_problem(root: yaml.Node) -> tuple[str, str] | None:
 
     Linear in the document's text: an aliased node is one node object, checked and sized once (memoized by
     its identity), however many times the aliases repeat it."""
+    import yaml
+
     checked: set[int] = set()
     sizes: dict[int, int] = {}
     active: set[int] = set()
@@ -697,6 +703,8 @@ class _Expansion(Exception):
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML or JSON scenario file. Raises :class:`ScenarioError` naming the file."""
+    import yaml
+
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -728,4 +736,6 @@ def dump_scenario(scn: Scenario) -> dict[str, Any]:
 
 
 def dump_scenario_yaml(scn: Scenario) -> str:
+    import yaml
+
     return str(yaml.safe_dump(dump_scenario(scn), sort_keys=False, default_flow_style=None))
