@@ -104,16 +104,14 @@ def test_the_preflights_first_event_loads_the_planner_but_not_pyyaml() -> None:
 
 
 def test_the_approval_functions_load_what_their_events_need_and_no_step_machinery() -> None:
-    """The request stores the token (the runtime's run table and run bucket) and posts to Slack; the callback
-    checks a signature and decides: neither performs a step, and the callback (3 s, SF-4) loads no runtime."""
+    """The request stores the token (the run table, the run's documents: runs.py) and posts to Slack; the
+    callback checks a signature and decides: neither performs a step, so neither loads the step machinery."""
     request, callback = loaded_by("approval_request"), loaded_by("approval_callback")
-    assert {"profile_migrator.approvals", "profile_migrator.runtime", "profile_migrator.slack"} <= request
+    assert {"profile_migrator.approvals", "profile_migrator.runs", "profile_migrator.slack"} <= request
     assert {"profile_migrator.approvals", "profile_migrator.slack", "hmac"} <= callback
-    assert not callback & {
-        "profile_migrator.runtime",
-        "profile_migrator.actions",
-        "profile_migrator.handlers",
-    }
+    steps = {"profile_migrator.runtime", "profile_migrator.actions", "profile_migrator.handlers"}
+    assert not request & steps, sorted(request & steps)
+    assert not callback & steps, sorted(callback & steps)
     for mods in (request, callback):
         assert not mods & (PLANNING | HEAVY), sorted(mods & (PLANNING | HEAVY))
 
