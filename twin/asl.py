@@ -417,12 +417,12 @@ def _patch_timeouts() -> None:
         timeout = self.timeout_seconds.timeout_seconds if self.timeout_seconds else None
         env.next_state_name = self.start_at.start_at_name
         handoff = _Handoff()
-        worker = real_threading.Thread(target=handoff.run(_super_eval(self)), args=(env,), daemon=True)
+        worker = _BusyThread(target=handoff.run(_super_eval(self)), args=(env,), daemon=True)
         TMP_THREADS.append(worker)
         clock = get_clock()
         try:
+            worker.start()
             with clock.idle():  # the caller waits for the program's thread
-                worker.start()
                 if timeout is None:
                     worker.join()
                 else:
@@ -442,7 +442,7 @@ def _patch_timeouts() -> None:
 
 
 class _Handoff:
-    """A program's thread runs busy and, as it ends, holds the clock for the thread that joins it until
+    """A program's thread (a _BusyThread), as it ends, holds the clock for the thread that joins it until
     that one is back at work (SimClock.hold): no simulated time slips through the hand-over."""
 
     def __init__(self) -> None:
@@ -451,15 +451,14 @@ class _Handoff:
         self._given = self._taken = False
 
     def run(self, work: Callable[..., None]) -> Callable[..., None]:
-        def run(*args: Any, **kwargs: Any) -> None:
-            with self._clock.busy():
-                try:
-                    work(*args, **kwargs)
-                finally:
-                    with self._lock:
-                        if not self._taken:
-                            self._clock.hold()
-                            self._given = True
+        def run(*args: Any, **kwargs: Any) -> None:  # on a _BusyThread
+            try:
+                work(*args, **kwargs)
+            finally:
+                with self._lock:
+                    if not self._taken:
+                        self._clock.hold()
+                        self._given = True
 
         return run
 
@@ -470,21 +469,25 @@ class _Handoff:
                 self._clock.release()
 
 
-def _busy(work: Callable[..., None]) -> Callable[..., None]:
-    """``work`` runs on the busy clock: an interpreter thread computes (at real speed) except where it
-    waits, and every wait in the interpreter is idle (:func:`_patch_idle_waits`, SimEvent, the
-    simulated sleeps)."""
-
-    def run(*args: Any, **kwargs: Any) -> None:
-        with get_clock().busy():
-            work(*args, **kwargs)
-
-    return run
-
-
 class _BusyThread(threading.Thread):
+    """A thread of the interpreter: busy from the moment it is started (its starter holds the clock
+    until it runs, so no simulated time slips while the OS starts it) to its end."""
+
+    _twin_clock: SimClock
+
+    def start(self) -> None:
+        self._twin_clock = get_clock()
+        self._twin_clock.hold()
+        try:
+            super().start()
+        except BaseException:
+            self._twin_clock.release()
+            raise
+
     def run(self) -> None:
-        with get_clock().busy():
+        clock = self._twin_clock
+        with clock.busy():
+            clock.release()
             super().run()
 
 

@@ -241,19 +241,17 @@ def test_state_machine_timeout_seconds_is_simulated(twin: MiniTwin) -> None:
     assert 100 <= get_clock().now() - start < 100000
 
 
+def map_over_items(processor: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A definition whose one state ``Each`` maps ``processor`` over ``$.items``."""
+    each = {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor, **fields}
+    return {"StartAt": "Each", "States": {"Each": each}}
+
+
 def test_sf3_transitions_count_map_iterations(twin: MiniTwin) -> None:
-    definition = {
-        "StartAt": "Each",
-        "States": {
-            "Each": {
-                "Type": "Map",
-                "ItemsPath": "$.items",
-                "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}},
-                "Next": "Done",
-            },
-            "Done": {"Type": "Succeed"},
-        },
-    }
+    definition = map_over_items(
+        {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}, Next="Done"
+    )
+    definition["States"]["Done"] = {"Type": "Succeed"}
     arn = twin.start(definition, {"items": [1, 2, 3]})
     assert twin.wait(arn)["status"] == "SUCCEEDED"
     assert transitions(arn) == 1 + 3 + 1
@@ -724,19 +722,7 @@ def test_the_interpreters_own_work_is_not_aws_time(twin: MiniTwin, style: str) -
     processor: dict[str, Any] = {"StartAt": "P0", "States": chain["States"]}
     if style == "DISTRIBUTED":
         processor["ProcessorConfig"] = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
-    definition = {
-        "StartAt": "Each",
-        "States": {
-            "Each": {
-                "Type": "Map",
-                "ItemsPath": "$.items",
-                "MaxConcurrency": 3,
-                "ItemProcessor": processor,
-                "End": True,
-            }
-        },
-    }
-    machine = twin.machine(definition)
+    machine = twin.machine(map_over_items(processor, MaxConcurrency=3, End=True))
     clock = get_clock()
     t0, w0 = clock.now(), time.monotonic()
     with clock.busy():  # StartExecution: the harness's call (twin.run does the same)
