@@ -37,7 +37,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from twin.clock import get_clock
+from twin.clock import SimClock, get_clock
 from twin.config import get_settings
 
 #: Simulated wall time is ``SIM_EPOCH + clock.now()`` (a fixed epoch: runs are reproducible).
@@ -56,27 +56,64 @@ def _sim_wait_while_running(env: Any, simulated_seconds: float) -> None:
     """Wait ``simulated_seconds`` unless the execution (or Map/Parallel frame) stops first."""
     clock = get_clock()
     deadline = clock.now() + simulated_seconds
-    while env.is_running():
-        remaining = deadline - clock.now()
-        if remaining <= 0:
-            return
-        env.program_state_event.wait(min(clock.real_seconds(remaining), _REAL_SLICE_SECONDS))
+    with clock.idle(until=deadline):
+        while env.is_running():
+            remaining = deadline - clock.now()
+            if remaining <= 0:
+                return
+            env.program_state_event.wait(min(clock.real_seconds(remaining), _REAL_SLICE_SECONDS))
+
+
+@dataclass(eq=False)
+class _Waiter:
+    clock: SimClock  # the clock it waits on (a test may install another meanwhile)
+    woken: bool = False  # by set(): it holds the clock until it is back at work
 
 
 class SimEvent(threading.Event):
-    """A ``threading.Event`` whose ``wait(timeout)`` takes the timeout in simulated seconds."""
+    """A ``threading.Event`` whose ``wait(timeout)`` takes the timeout in simulated seconds. The waiting
+    thread is idle meanwhile (its busy sections suspended), and the thread that sets the event holds the
+    clock at real speed until each thread it woke is back at work (SimClock.hold)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._twin_lock = threading.Lock()
+        self._twin_waiters: list[_Waiter] = []
+
+    def set(self) -> None:
+        with self._twin_lock:
+            for w in self._twin_waiters:
+                if not w.woken:
+                    w.woken = True
+                    w.clock.hold()  # released by the waiter, back at work
+            super().set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        if timeout is None:
-            return super().wait()
-        clock = get_clock()
-        deadline = clock.now() + timeout
-        while True:
-            remaining = deadline - clock.now()
-            if remaining <= 0:
-                return self.is_set()
-            if super().wait(min(clock.real_seconds(remaining), _REAL_SLICE_SECONDS)):
+        me = _Waiter(get_clock())
+        with self._twin_lock:
+            if self.is_set():
                 return True
+            self._twin_waiters.append(me)
+        try:
+            return self._wait(me.clock, timeout)
+        finally:
+            with self._twin_lock:
+                self._twin_waiters.remove(me)
+            if me.woken:
+                me.clock.release()
+
+    def _wait(self, clock: SimClock, timeout: float | None) -> bool:
+        if timeout is None:
+            with clock.idle():  # a thread waiting on an event is not working (SimClock.idle)
+                return super().wait()
+        deadline = clock.now() + timeout
+        with clock.idle(until=deadline):
+            while True:
+                remaining = deadline - clock.now()
+                if remaining <= 0:
+                    return self.is_set()
+                if super().wait(min(clock.real_seconds(remaining), _REAL_SLICE_SECONDS)):
+                    return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -113,6 +150,7 @@ def reset_accounting() -> None:
     with _acct_lock:
         _transitions.clear()
         _waits.clear()
+        _ended.clear()
 
 
 def _execution_arn(env: Any) -> str:
@@ -159,6 +197,7 @@ def patch_asl_clock() -> None:
         _patch_timeouts()
         _patch_accounting()
         _patch_execution_names()
+        _patch_execution_end()
         _patch_parser()
         _patch_lambda_calls()
         _patch_history_limit()
@@ -367,6 +406,7 @@ def _patch_timeouts() -> None:
     proxy.__dict__.update(real_threading.__dict__)
     proxy.Event = SimEvent
     es_mod.threading = proxy
+    es_mod.Thread = _BusyThread  # a task's own thread computes (a Lambda or S3 call, its result)
 
     # waitForTaskToken TimeoutSeconds and HeartbeatSeconds (and activities): every Event in the
     # callback module (CallbackEndpoint, HeartbeatEndpoint, ActivityTaskStartEndpoint) is simulated.
@@ -376,16 +416,21 @@ def _patch_timeouts() -> None:
     def _program_eval(self: Any, env: Any) -> None:
         timeout = self.timeout_seconds.timeout_seconds if self.timeout_seconds else None
         env.next_state_name = self.start_at.start_at_name
-        worker = real_threading.Thread(target=_super_eval(self), args=(env,), daemon=True)
+        handoff = _Handoff()
+        worker = _BusyThread(target=handoff.run(_super_eval(self)), args=(env,), daemon=True)
         TMP_THREADS.append(worker)
-        worker.start()
-        if timeout is None:
-            worker.join()
-        else:
-            clock = get_clock()
-            deadline = clock.now() + timeout
-            while worker.is_alive() and clock.now() < deadline:
-                worker.join(min(clock.real_seconds(deadline - clock.now()), _REAL_SLICE_SECONDS))
+        clock = get_clock()
+        try:
+            worker.start()
+            with clock.idle():  # the caller waits for the program's thread
+                if timeout is None:
+                    worker.join()
+                else:
+                    deadline = clock.now() + timeout
+                    while worker.is_alive() and clock.now() < deadline:
+                        worker.join(min(clock.real_seconds(deadline - clock.now()), _REAL_SLICE_SECONDS))
+        finally:
+            handoff.take()
         if worker.is_alive():
             env.set_timed_out()
 
@@ -393,14 +438,106 @@ def _patch_timeouts() -> None:
         return super(program_mod.Program, program).eval
 
     program_mod.Program.eval = _program_eval
+    _patch_idle_waits(proxy)
+
+
+class _Handoff:
+    """A program's thread (a _BusyThread), as it ends, holds the clock for the thread that joins it until
+    that one is back at work (SimClock.hold): no simulated time slips through the hand-over."""
+
+    def __init__(self) -> None:
+        self._clock = get_clock()
+        self._lock = threading.Lock()
+        self._given = self._taken = False
+
+    def run(self, work: Callable[..., None]) -> Callable[..., None]:
+        def run(*args: Any, **kwargs: Any) -> None:  # on a _BusyThread
+            try:
+                work(*args, **kwargs)
+            finally:
+                with self._lock:
+                    if not self._taken:
+                        self._clock.hold()
+                        self._given = True
+
+        return run
+
+    def take(self) -> None:
+        with self._lock:
+            self._taken = True
+            if self._given:
+                self._clock.release()
+
+
+class _BusyThread(threading.Thread):
+    """A thread of the interpreter: busy from the moment it is started (its starter holds the clock
+    until it runs, so no simulated time slips while the OS starts it) to its end."""
+
+    _twin_clock: SimClock
+
+    def start(self) -> None:
+        self._twin_clock = get_clock()
+        self._twin_clock.hold()
+        try:
+            super().start()
+        except BaseException:
+            self._twin_clock.release()
+            raise
+
+    def run(self) -> None:
+        clock = self._twin_clock
+        with clock.busy():
+            clock.release()
+            super().run()
+
+
+class _IdleCondition(threading.Condition):
+    def wait(self, timeout: float | None = None) -> bool:
+        with get_clock().idle():
+            return super().wait(timeout)
+
+
+def _patch_idle_waits(proxy: types.ModuleType) -> None:
+    """The interpreter's threads are busy (twin compute runs the clock at real speed, SimClock.busy);
+    every place where one waits for another thread must be idle, or the whole clock would crawl at
+    real speed through a Map's children, a Parallel's branches or a callback's wait."""
+    import time as real_time
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        inline_iteration_component as iic_mod,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import job as job_mod
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl as bd_mod
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as cb_task_mod,
+    )
+    from moto.stepfunctions.parser.asl.eval import count_down_latch as cdl_mod
+    from moto.stepfunctions.parser.backend import execution_worker as ew_mod
+
+    job_mod.threading = proxy  # JobPool.await_jobs: a Map waits for its iterations
+    bd_mod.threading = proxy  # a Parallel waits for its branches
+    latch = types.ModuleType("threading_idle")
+    latch.__dict__.update(threading.__dict__)
+    latch.Condition = _IdleCondition
+    cdl_mod.threading = latch
+
+    def idle_sleep(seconds: float) -> None:  # .sync / waitForTaskToken: the state's thread polls
+        with get_clock().idle():
+            real_time.sleep(seconds)
+
+    sleeper = types.ModuleType("time_idle")
+    sleeper.__dict__.update(real_time.__dict__)
+    sleeper.sleep = idle_sleep
+    cb_task_mod.time = sleeper
+    workers = types.ModuleType("threading_busy")
+    workers.__dict__.update(threading.__dict__)
+    workers.Thread = _BusyThread
+    iic_mod.threading = workers  # a Map's iteration workers (inline and distributed): their bookkeeping
+    ew_mod.Thread = _BusyThread  # an execution's start and end (its program waits idle)
 
 
 # Called on every state entered: (execution ARN, state name, state input, simulated time).
 state_listeners: list[Callable[[str, str, Any, float], None]] = []
-
-# (Not Task states: their retry intervals and timeouts wait inside _eval_body; handler work is made
-# busy by twin.dispatch.)
-_BUSY_STATES = frozenset({"StateChoice", "StatePass", "StateSucceed", "StateFail"})
 
 
 def _fail_if_history_full(env: Any) -> None:
@@ -449,14 +586,9 @@ def _patch_accounting() -> None:
                 inp = None
             for listener in list(state_listeners):
                 listener(_execution_arn(env), str(self.name), inp, get_clock().now())
-        # The interpreter's own work on a state is twin compute, not AWS time: run the clock at real
-        # speed through it (twin.clock.SimClock.busy) — except in states that wait (Wait, Map, Parallel,
-        # callback tasks), whose waiting must stay on the simulated scale.
-        if type(self).__name__ in _BUSY_STATES:
-            with get_clock().busy():
-                original_eval_body(self, env)
-        else:
-            original_eval_body(self, env)
+        # The interpreter's own work on a state is twin compute, not AWS time: its thread is busy
+        # (_program_eval) and only its waits are idle (_patch_idle_waits).
+        original_eval_body(self, env)
         _fail_if_history_full(env)
 
     def _handle_retry(self: Any, env: Any, failure_event: Any) -> Any:
@@ -467,6 +599,30 @@ def _patch_accounting() -> None:
 
     CommonStateField._eval_body = _eval_body
     ExecutionState._handle_retry = _handle_retry
+
+
+_ended: dict[str, float] = {}  # execution ARN -> simulated second it ended
+
+
+def ended_at(execution_arn: str) -> float | None:
+    """The simulated second the execution ended (its last state done), or None while it runs."""
+    with _acct_lock:
+        return _ended.get(execution_arn)
+
+
+def _patch_execution_end() -> None:
+    """Record when an execution ends on the simulated clock (moto stamps ``stopDate`` in real time)."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication as comm
+
+    original = comm._reflect_execution_status
+
+    def _reflect_execution_status(self: Any) -> None:
+        now = get_clock().now()
+        with _acct_lock:
+            _ended.setdefault(self.execution.exec_arn, now)
+        original(self)
+
+    comm._reflect_execution_status = _reflect_execution_status
 
 
 def _patch_execution_names() -> None:

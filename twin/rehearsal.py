@@ -115,12 +115,22 @@ def start_sampler(twin: Twin) -> Any:
     )
 
 
-def finish(twin: Twin, result: Result, sampler: Any, t_sim0: float, t_wall0: float) -> Result:
-    """Stop sampling, read the estate back through discovery, fill the figures."""
+def finish(
+    twin: Twin,
+    result: Result,
+    sampler: Any,
+    t_sim0: float,
+    t_wall0: float,
+    span: tuple[float, float] | None = None,
+) -> Result:
+    """Stop sampling, read the estate back through discovery, fill the figures. ``span``: the simulated
+    seconds the migration itself started and ended (its duration; the sampling runs a little before and
+    after it); default from ``t_sim0`` to now."""
     from twin.faults import api_calls
 
     sampler.stop()
-    result.simulated_seconds = get_clock().now() - t_sim0
+    start, end = span if span is not None else (t_sim0, get_clock().now())
+    result.simulated_seconds = end - start
     result.wall_seconds = time.monotonic() - t_wall0
     result.api_calls = {k: v for k, v in api_calls().items()}
     rows = sampler.summary()
@@ -266,9 +276,11 @@ def _replay(
         if pending:
             _, waited = _wait_settled(ctx, pending, OPERATOR_POLL, 3600)
             result.aws_wait_seconds += waited
-        clock.sleep(5)
+        t_end = clock.now()
+        clock.sleep(5)  # a few more samples after the end
     except Exception as exc:  # the replay stops where a person would: at the first error
         result.status = "FAILED"
         result.error = f"{type(exc).__name__}: {exc}"
         say(f"FAILED: {result.error}")
-    return finish(tw, result, sampler, t_sim0, t_wall0)
+        t_end = clock.now()
+    return finish(tw, result, sampler, t_sim0, t_wall0, span=(t_sim0, t_end))

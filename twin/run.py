@@ -80,6 +80,10 @@ def _critical_path(scn: Any, waves: list[dict[str, Any]]) -> float:
     per_wait = {
         WaitKind.PROFILE_ASSOCIATION: d.profile_association,
         WaitKind.RESOURCE_ASSOCIATION: d.resource_association,
+        # A disassociation stays DELETING as long as an association stays CREATING (AS-1; the twin's
+        # route53profiles models.py: one duration per kind for both).
+        WaitKind.PROFILE_ASSOCIATION_GONE: d.profile_association,
+        WaitKind.RESOURCE_ASSOCIATION_GONE: d.resource_association,
         WaitKind.ENDPOINT: d.endpoint_pending,
         WaitKind.CHANGE: d.phz_change,
     }
@@ -115,7 +119,7 @@ def rehearse_state_machine(
     copy of template.yaml (``member_template``: of member.yaml) to deploy instead (what a changed template
     would do)."""
     say = progress or (lambda _m: None)
-    from twin.asl import state_listeners, transitions
+    from twin.asl import ended_at, state_listeners, transitions
     from twin.dispatch import invocations
     from twin.events import EventPlayer, rehearse_events_only
     from twin.faults import api_calls
@@ -143,6 +147,7 @@ def rehearse_state_machine(
         sfn = tw.accounts()[dep.account].client("stepfunctions")
         inp = json.dumps(execution_input(tw, dep, GATE, poll_config(scn)))
         executions: list[str] = []
+        t_start = clock.now()
         try:
             while True:
                 name = f"profile-migrator-{uuid.uuid4().hex[:12]}"
@@ -176,6 +181,9 @@ def rehearse_state_machine(
             if player is not None:
                 player.wait()  # every event delivered, every onboarding execution ended
                 player.stop()
+        # The migration ran from its first StartExecution to its last execution's end (not to the moment
+        # this harness, polling DescribeExecution, noticed it).
+        t_end = ended_at(executions[-1]) or clock.now()
         clock.sleep(3)  # a few more samples after the end
         status, problems, error = _outcome(desc)
         arch = plan(scn).architecture
@@ -192,7 +200,7 @@ def rehearse_state_machine(
         if player is not None:
             result.onboarded = player.results()
             result.state_transitions += sum(transitions(a) for a in player.executions())
-        finish(tw, result, sampler, t_sim0, t_wall0)
+        finish(tw, result, sampler, t_sim0, t_wall0, span=(t_start, t_end))
         result.api_calls = dict(api_calls())
         result.cost = cost_of(
             result.state_transitions,

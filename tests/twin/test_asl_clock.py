@@ -241,19 +241,17 @@ def test_state_machine_timeout_seconds_is_simulated(twin: MiniTwin) -> None:
     assert 100 <= get_clock().now() - start < 100000
 
 
+def map_over_items(processor: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A definition whose one state ``Each`` maps ``processor`` over ``$.items``."""
+    each = {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor, **fields}
+    return {"StartAt": "Each", "States": {"Each": each}}
+
+
 def test_sf3_transitions_count_map_iterations(twin: MiniTwin) -> None:
-    definition = {
-        "StartAt": "Each",
-        "States": {
-            "Each": {
-                "Type": "Map",
-                "ItemsPath": "$.items",
-                "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}},
-                "Next": "Done",
-            },
-            "Done": {"Type": "Succeed"},
-        },
-    }
+    definition = map_over_items(
+        {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}, Next="Done"
+    )
+    definition["States"]["Done"] = {"Type": "Succeed"}
     arn = twin.start(definition, {"items": [1, 2, 3]})
     assert twin.wait(arn)["status"] == "SUCCEEDED"
     assert transitions(arn) == 1 + 3 + 1
@@ -662,3 +660,76 @@ def test_sf5_each_child_has_its_own_history_and_quota(twin: MiniTwin) -> None:
     described = twin.run(_distributed("short.json", processor))
     failure = json.loads(described["output"])["failure"]
     assert failure["Error"] == "States.ExceedToleratedFailureThreshold", failure
+
+
+# -- The clock: compute at real speed, waits on the simulated scale, wakers on time --------------------
+
+
+def test_a_waiter_is_woken_at_its_deadline_however_late_its_thread_runs() -> None:
+    clock = SimClock(time_scale=1e-4)  # one real millisecond is ten simulated seconds
+    t0 = clock.now()
+    with clock.idle(until=t0 + 5):
+        time.sleep(0.05)  # the waiting thread is late by ≈ 500 simulated seconds (a loaded machine)
+        assert clock.now() == pytest.approx(t0 + 5)  # the clock waits for it at its deadline
+    # awake: time goes on from the deadline, without the lateness
+    assert t0 + 5 <= clock.now() < t0 + 100
+
+
+def test_an_idle_section_suspends_the_threads_busy_sections() -> None:
+    clock = SimClock(time_scale=1e-6)
+    with clock.busy():
+        t0 = clock.now()
+        time.sleep(0.01)
+        assert clock.now() - t0 < 1.0  # busy: real speed (10 ms)
+        with clock.idle():
+            t1 = clock.now()
+            time.sleep(0.01)
+            assert clock.now() - t1 > 1000  # idle: the simulated scale
+        t2 = clock.now()
+        time.sleep(0.01)
+        assert clock.now() - t2 < 1.0  # busy again
+
+
+def test_advance_moves_past_a_waiters_deadline() -> None:
+    clock = SimClock(time_scale=1e6)  # practically frozen
+    with clock.idle(until=clock.now() + 5):
+        clock.advance(100)
+        assert clock.now() >= 100
+
+
+def _pass_chain(n: int) -> dict[str, Any]:
+    states: dict[str, Any] = {
+        f"P{i}": {
+            "Type": "Pass",
+            "Result": {"i": i, "pad": "x" * 200},
+            "ResultPath": f"$.p{i % 5}",
+            "Next": f"P{i + 1}",
+        }
+        for i in range(n)
+    }
+    states[f"P{n}"] = {"Type": "Succeed"}
+    return {"StartAt": "P0", "States": states}
+
+
+@pytest.mark.parametrize("style", ["INLINE", "DISTRIBUTED"])
+def test_the_interpreters_own_work_is_not_aws_time(twin: MiniTwin, style: str) -> None:
+    """A Map of Pass states waits on nothing in AWS: the interpreter's work (and the Map's, and its
+    iterations') runs the clock at real speed, so it takes about as many simulated seconds as real ones —
+    not the 1,000× of the waiting scale (time_scale 0.001)."""
+    from twin.asl import ended_at
+
+    chain = _pass_chain(30)
+    processor: dict[str, Any] = {"StartAt": "P0", "States": chain["States"]}
+    if style == "DISTRIBUTED":
+        processor["ProcessorConfig"] = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    machine = twin.machine(map_over_items(processor, MaxConcurrency=3, End=True))
+    clock = get_clock()
+    t0, w0 = clock.now(), time.monotonic()
+    with clock.busy():  # StartExecution: the harness's call (twin.run does the same)
+        arn = twin.execute(machine, {"items": [{"n": i} for i in range(6)]})
+    result = twin.wait(arn)
+    wall = time.monotonic() - w0
+    assert result["status"] == "SUCCEEDED"
+    ended = ended_at(arn)
+    assert ended is not None
+    assert ended - t0 <= 3 * wall + 1  # at the waiting scale it would be ≈ 1,000 × wall

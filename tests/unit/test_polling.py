@@ -40,6 +40,26 @@ def test_expected_duration_is_the_slowest_wait_and_a_gone_kind_is_its_associatio
     assert expected_seconds([{"kind": "resource-association"}], CFG) == 0  # not configured: unknown
 
 
+def test_the_critical_path_counts_a_disassociation_as_long_as_its_association() -> None:
+    """The overhead's denominator (twin.run._critical_path): a DELETING association is an AWS wait too
+    (AS-1; the twin's route53profiles keeps one duration per kind for both directions)."""
+    from twin.run import _critical_path
+
+    scn = load_scenario(EXAMPLES / "path1-direct-phz.yaml")
+    d = scn.twin.durations
+
+    def wave(*actions: str, wait: bool | None = None) -> dict[str, Any]:
+        return {"steps": [{"action": a, **({} if wait is None else {"wait": wait})} for a in actions]}
+
+    assert _critical_path(scn, [wave("disassociate-zone-from-profile")]) == d.resource_association
+    assert _critical_path(scn, [wave("disassociate-vpc-from-profile")]) == d.profile_association
+    assert _critical_path(scn, [wave("disassociate-vpc-from-zone", "create-parking-vpc")]) == d.phz_change
+    assert _critical_path(scn, [wave("delete-zone-record", wait=False)]) == 0  # not waited for
+    assert _critical_path(scn, [wave("enable-private-dns"), wave("delete-zone")]) == (
+        d.endpoint_pending + d.phz_change
+    )
+
+
 def test_expected_seconds_refuses_an_unknown_kind_naming_it() -> None:
     with pytest.raises(ValueError, match="'zone' is not a wait kind"):
         PollConfig(expected_seconds={"zone": 30})
