@@ -1,7 +1,6 @@
 """Slack interactivity callback (HTTP API v2): POST /slack/interactions -> an approval decided once.
 
-Thin: the checks and the decision live in :mod:`profile_migrator.approvals` (imported by name, not as
-``from profile_migrator import approvals``: see functions/approval_request/app.py); this maps them to HTTP
+Thin: the checks and the decision live in :mod:`profile_migrator.approvals`; this maps them to HTTP
 (400 malformed, 401 signature/timestamp, 403 approver/channel/workspace/app, 404 unknown, 409 already decided, 410 expired, 200 decided).
 The HTTP API has this one route, so the function reads the payload-2.0 event itself: Powertools' event
 handler (its resolver and its event data classes) would cost a cold start ≈ 25 ms (issue 11), and Slack
@@ -14,6 +13,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
+import boto3  # noqa: F401  (first, at the top level: docs/benchmarks.md, "Cold imports")
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from profile_migrator.approvals import BadRequest, Refused, handle_interaction
