@@ -18,6 +18,11 @@ waiting for a core; the wall figures and their ratio are printed beside it.
 
 Targets (issue 11): every function ≤ 1.15× the baseline, the probe ≤ 0.8×; the exit status is 1 when a
 function misses its target.
+
+What a handler imports on its first event instead of at init still costs that cold start: the one such
+function, the preflight (the planner, the estate model and discovery, loaded by its handler), is measured
+with those imports too, as a row of its own (``preflight + first event``, no target: it runs once per
+execution, beside seconds of discovery) so that the table hides nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ BASELINE = "import aws_lambda_powertools, boto3, aws_xray_sdk.core"
 NARROW = "import aws_lambda_powertools, boto3, aws_xray_sdk"
 TARGET = 1.15
 PROBE_TARGET = 0.8
+# function -> what its handler imports on its first event (handlers.preflight)
+FIRST_EVENT = {"preflight": "import profile_migrator.preflight"}
 
 ENV = {  # template.yaml Globals.Function.Environment (the table name is a placeholder)
     "TABLE_NAME": "profile-migrator",
@@ -89,6 +96,11 @@ def measure(dirs: list[Path], runs: int) -> dict[str, Any]:
     loaded: dict[str, list[str]] = {}
     targets = [("baseline", BASELINE, ROOT, []), ("narrow", NARROW, ROOT, [])]
     targets += [(d.name, "import app", d, [str(d), str(LAYER)]) for d in dirs]
+    targets += [
+        (f"{d.name} + first event", f"import app; {FIRST_EVENT[d.name]}", d, [str(d), str(LAYER)])
+        for d in dirs
+        if d.name in FIRST_EVENT
+    ]
     for _ in range(runs):
         for name, stmt, cwd, paths in targets:
             w, c, mods = time_import(stmt, paths, cwd)
@@ -96,19 +108,19 @@ def measure(dirs: list[Path], runs: int) -> dict[str, Any]:
             cpu[name] = min(cpu.get(name, c), c)
             loaded[name] = mods
     rows = []
-    for d in dirs:
-        target = PROBE_TARGET if d.name == "probe" else TARGET
-        ratio = cpu[d.name] / cpu["baseline"]
+    for name, _, _, _ in targets[2:]:
+        target = None if name.endswith(" + first event") else PROBE_TARGET if name == "probe" else TARGET
+        ratio = cpu[name] / cpu["baseline"]
         rows.append(
             {
-                "function": d.name,
-                "cpu_ms": round(cpu[d.name] * 1000, 1),
-                "wall_ms": round(wall[d.name] * 1000, 1),
+                "function": name,
+                "cpu_ms": round(cpu[name] * 1000, 1),
+                "wall_ms": round(wall[name] * 1000, 1),
                 "ratio": round(ratio, 2),
-                "wall_ratio": round(wall[d.name] / wall["baseline"], 2),
+                "wall_ratio": round(wall[name] / wall["baseline"], 2),
                 "target": target,
-                "ok": ratio <= target,
-                "loads": loaded[d.name],
+                "ok": target is None or ratio <= target,
+                "loads": loaded[name],
             }
         )
     return {
@@ -133,9 +145,11 @@ def table(res: dict[str, Any]) -> str:
     ]
     for r in res["functions"]:
         mark = "" if r["ok"] else " ✗"
+        target = "—" if r["target"] is None else f"≤ {r['target']}"
         lines.append(
             f"| {r['function']} | {r['cpu_ms']:.0f} | {r['ratio']:.2f}{mark} | {r['wall_ms']:.0f} | "
-            f"{r['wall_ratio']:.2f} | ≤ {r['target']} | {', '.join(r['loads']) or '—'} |"
+            f"{r['wall_ratio']:.2f} | {target} | "
+            f"{', '.join(r['loads']) or '—'} |"
         )
     return "\n".join(lines)
 

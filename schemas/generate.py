@@ -1,7 +1,7 @@
 """Generate ``schemas/migration-input.schema.json``: the JSON Schema (draft 2020-12) of the migration
 execution input, what a person pastes in the Step Functions console or passes to ``profile-migrator start``.
 
-The structure, types, bounds and defaults come from :class:`profile_migrator.models.MigrationInput`
+The structure, types, bounds and defaults come from :class:`profile_migrator.request.MigrationInput`
 (``model_json_schema()``); this file adds what the model cannot say in a schema: titles, descriptions
 and examples a network engineer reads in an editor, and the patterns the model checks in Python
 validators (account id, role ARN, region, no endpoint twice). Run ``python schemas/generate.py`` after
@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
-from profile_migrator import arns, models  # noqa: E402
+from profile_migrator import arns, request  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "migration-input.schema.json"
 
@@ -248,7 +248,7 @@ def property_pointers(schema: dict[str, Any]) -> list[str]:
 
 
 def schema() -> dict[str, Any]:
-    doc = copy.deepcopy(models.MigrationInput.model_json_schema())
+    doc = copy.deepcopy(request.MigrationInput.model_json_schema())
     for pointer, keywords in [*DOCS.items(), *EXTRA.items()]:
         _at(doc, pointer).update(keywords)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **doc}

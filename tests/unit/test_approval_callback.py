@@ -505,7 +505,7 @@ def test_the_request_function_never_logs_the_token_even_when_events_are_logged(
     error echo it (the error reaches the execution history and the Lambda log)."""
     import importlib
 
-    from profile_migrator import handlers, instrumentation
+    from profile_migrator import approval_handler, instrumentation
 
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")  # read when the handlers are decorated
     records: list[logging.LogRecord] = []
@@ -515,7 +515,7 @@ def test_the_request_function_never_logs_the_token_even_when_events_are_logged(
     service.addHandler(sink)
     caplog.set_level(logging.DEBUG)
     try:
-        fresh = importlib.reload(handlers)
+        fresh = importlib.reload(approval_handler)
         event = {"token": TOKEN, "step": STEP, "ctx": CTX, "execution": "exec-1"}
         out = fresh.approval_request(event, CONTEXT)
         with pytest.raises(fresh.InvalidApprovalRequest) as bad:
@@ -525,7 +525,7 @@ def test_the_request_function_never_logs_the_token_even_when_events_are_logged(
     finally:
         service.removeHandler(sink)
         monkeypatch.delenv("POWERTOOLS_LOGGER_LOG_EVENT")
-        importlib.reload(handlers)
+        importlib.reload(approval_handler)
     assert APPROVAL_ID_RE.fullmatch(out["approval_id"]) and out["channel"] == CHANNEL
     assert str(bad.value) == "token: String should have at most 2048 characters"
     ours = [*records, *(r for r in caplog.records if not r.name.startswith(("botocore", "boto3", "urllib3")))]

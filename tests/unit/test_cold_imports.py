@@ -7,6 +7,7 @@ are ``bench/cold_imports.py``'s (too noisy on a shared machine for a test).
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -34,16 +35,26 @@ PROBE_FORBIDDEN = PLANNING | {
     "profile_migrator.runtime",
     "profile_migrator.actions",
 }
-# The EventBridge envelope (Powertools' parser models) is the trigger's alone.
-PARSER = "aws_lambda_powertools.utilities.parser.models"
+# pydantic's own import is ≈ 0.17× the baseline: the events are typed with profile_migrator.typed, and only
+# the preflight's first event loads pydantic (the console's request, the estate model). Powertools' parser
+# (pydantic models) and its event handler (≈ 25 ms with its event data classes) are not loaded either.
+HEAVY = {
+    "pydantic",
+    "pydantic_core",
+    "profile_migrator.request",
+    "aws_lambda_powertools.utilities.parser",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.data_classes",
+}
 
 ALL = sorted(p.name for p in FUNCTIONS.iterdir() if (p / "app.py").is_file())
 
 
-def loaded_by(function: str) -> set[str]:
+def loaded_by(function: str, then: str = "") -> set[str]:
+    """The modules a fresh interpreter holds after ``import app`` (and ``then``: a first event's imports)."""
     code = (
         f"import sys, json; sys.path[0:0] = [{str(FUNCTIONS / function)!r}, {str(LAYER)!r}]; import app; "
-        "print(json.dumps(sorted(sys.modules)))"
+        f"{then}\nprint(json.dumps(sorted(sys.modules)))"
     )
     env = {"POWERTOOLS_SERVICE_NAME": "profile-migrator", "AWS_DEFAULT_REGION": "us-east-1"}
     out = subprocess.run(
@@ -71,9 +82,61 @@ def test_the_probe_loads_dnspython_and_the_logger_only() -> None:
 def test_no_function_loads_the_planner_at_import(function: str) -> None:
     mods = loaded_by(function)
     assert not mods & PLANNING, sorted(mods & PLANNING)
+    assert not mods & HEAVY, sorted(mods & HEAVY)
     assert "dns.resolver" not in mods
-    if function != "onboard_trigger":
-        assert PARSER not in mods
+
+
+def test_a_handler_imports_at_init_what_every_event_needs() -> None:
+    """Lambda's init phase is where a function's imports belong: a module every event needs is not left
+    to the first event (that would move the cost, not remove it). The preflight's planner is the one
+    exception (bench/cold_imports.py measures it as ``preflight + first event``)."""
+    assert "profile_migrator.approvals" in loaded_by("approval_request")
+    assert {"profile_migrator.approvals", "profile_migrator.typed"} <= loaded_by("approval_callback")
+    assert "profile_migrator.dns_facts" in loaded_by("onboard_probe")
+
+
+def test_the_preflights_first_event_loads_the_planner_but_not_pyyaml() -> None:
+    """What the preflight's handler imports on its first event (bench/cold_imports.py's ``preflight + first
+    event`` row): the planner and the estate model, not the scenario files' PyYAML (it discovers)."""
+    mods = loaded_by("preflight", "import profile_migrator.preflight")
+    assert {"profile_migrator.planner", "profile_migrator.estate", "profile_migrator.discovery"} <= mods
+    assert "yaml" not in mods
+
+
+def test_the_approval_functions_load_what_their_events_need_and_no_step_machinery() -> None:
+    """The request stores the token (the run table, the run's documents: runs.py) and posts to Slack; the
+    callback checks a signature and decides: neither performs a step, so neither loads the step machinery."""
+    request, callback = loaded_by("approval_request"), loaded_by("approval_callback")
+    assert {"profile_migrator.approvals", "profile_migrator.runs", "profile_migrator.slack"} <= request
+    assert {"profile_migrator.approvals", "profile_migrator.slack", "hmac"} <= callback
+    steps = {"profile_migrator.runtime", "profile_migrator.actions", "profile_migrator.handlers"}
+    assert not request & steps, sorted(request & steps)
+    assert not callback & steps, sorted(callback & steps)
+    for mods in (request, callback):
+        assert not mods & (PLANNING | HEAVY), sorted(mods & (PLANNING | HEAVY))
+
+
+@pytest.mark.parametrize("function", [f for f in ALL if f != "probe"])
+def test_app_imports_boto3_first_at_its_top_level(function: str) -> None:
+    """CPython 3.11 keeps frames in a per-thread stack of chunks: when botocore's import-time regex
+    compilation (recursive) runs where a chunk ends, each call there maps and unmaps a chunk (700-1,250
+    munmap calls per ``import app`` against the baseline's 33, ≈ 4-10% of its CPU), depending on how deep in
+    the import chain boto3 is first loaded. ``import boto3`` first, in app.py, loads it where the baseline
+    does (docs/benchmarks.md). The probe loads no boto3."""
+    tree = ast.parse((FUNCTIONS / function / "app.py").read_text())
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    first = next(  # the first import beyond the standard library
+        n
+        for n in imports
+        if not all(
+            name.split(".")[0] in sys.stdlib_module_names or name == "__future__"
+            for name in ([a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""])
+        )
+    )
+    assert isinstance(first, ast.Import) and [a.name for a in first.names] == ["boto3"], (
+        f"functions/{function}/app.py: the first import beyond the standard library is not `import boto3`"
+    )
+    assert "boto3" in loaded_by(function)
 
 
 def test_the_probe_handler_parses_its_event() -> None:

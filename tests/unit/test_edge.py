@@ -1,6 +1,6 @@
-"""The one idiom at the Lambda edge (issue 12): every pydantic handler parses its event with Powertools'
-parser inside the Logger/Tracer/Metrics stack, so a bad event fails naming the field and the reason before
-the domain runs (no AWS call is attempted)."""
+"""The one idiom at the Lambda edge (issue 12): every handler parses its event into its typed model
+(:mod:`profile_migrator.typed`) inside Powertools' Logger/Tracer/Metrics stack, so a bad event fails naming
+the field and the reason before the domain runs (no AWS call is attempted)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from profile_migrator import handlers, onboarding_handlers
-from pydantic import ValidationError
+from profile_migrator.typed import ValidationError
 
 
 @dataclass

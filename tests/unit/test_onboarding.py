@@ -22,7 +22,7 @@ from profile_migrator.onboarding import (
 )
 from profile_migrator.onboarding_trigger import CreateVpcEvent, request_from_event, start
 from profile_migrator.planner import PARKING_TAG
-from pydantic import ValidationError
+from profile_migrator.typed import ValidationError
 
 from twin.deploy import load_template
 from twin.events import cloudtrail_event

@@ -1,7 +1,7 @@
 """Approvals from Slack: the request message, the signed callback, exactly-once decisions (task tokens).
 
 Request side (the approval-request function): :func:`request_approval_with_chat` keeps the task token
-under a short approval id (:func:`runtime.request_approval`) and posts a Block Kit message — what will
+under a short approval id (:func:`runs.request_approval`) and posts a Block Kit message — what will
 change, the VPCs it affects (the step's probe gate), the predicted resolution, Approve / Reject buttons
 whose ``value`` is the approval id — to Slack (``chat.postMessage``) and, when configured, to an SNS topic
 Amazon Q Developer in chat applications relays. The token itself never leaves the table: not in a
@@ -32,13 +32,15 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import slack
 from .aws import functions as fn_adapter
 from .aws import notify, secrets, store
 from .aws.session import Account, error_code, tool_account
 from .models import ApprovalRequest, Ctx
+from .runs import request_approval, table_name, with_ctx
+from .typed import ConfigDict, Field, ValidationError
+from .typed import Model as BaseModel
 
 logger = Logger(child=True)  # the function's Powertools logger (instrumentation.logger)
 
@@ -88,11 +90,6 @@ class ChatSettings:
             team_id=env.get("SLACK_TEAM_ID", "").strip(),
             app_id=env.get("SLACK_APP_ID", "").strip(),
         )
-
-
-def table_name() -> str:
-    """The run table (as :func:`runtime.table_name`, without importing the runtime on the callback's path)."""
-    return os.environ.get("TABLE_NAME", "profile-migrator")
 
 
 def _home() -> Account:
@@ -328,11 +325,9 @@ def post_request(
 
 
 def request_approval_with_chat(ev: ApprovalRequest) -> dict[str, Any]:
-    """Store the token under a short id (:func:`runtime.request_approval`), then post the request."""
-    from . import runtime  # here, not at module level: the callback (3 s budget, SF-4) never needs it
-
-    ev = runtime.with_ctx(ev)  # the context by reference (the run bucket, SF-5)
-    result = runtime.request_approval(ev)
+    """Store the token under a short id (:func:`runs.request_approval`), then post the request."""
+    ev = with_ctx(ev)  # the context by reference (the run bucket, SF-5)
+    result = request_approval(ev)
     assert ev.ctx is not None
     # the topic and the bot token's secret are the stack's: its Region, never the estate's
     delivered = post_request(_home(), ChatSettings.from_env(), result["approval_id"], ev)

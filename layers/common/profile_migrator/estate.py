@@ -13,9 +13,8 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -28,20 +27,22 @@ from pydantic import (
     model_validator,
 )
 
+# PyYAML reads scenario files (load_scenario) and is imported there: the preflight, which discovers the
+# estate and never reads a file, does not load it on its first event.
+if TYPE_CHECKING:
+    import yaml
+
+from .dns_facts import DEFAULT_PRIORITY as DEFAULT_PRIORITY
+from .dns_facts import MAX_PRIORITY as MAX_PRIORITY
+from .dns_facts import MIN_PRIORITY as MIN_PRIORITY
+from .dns_facts import service_dns_name as service_dns_name
+
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 DNS_NAME_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9_*]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 )
-
-# Services whose private DNS name is not ``<service>.<region>.amazonaws.com`` (AWS's published names).
-_DNS_NAME_EXCEPTIONS = {
-    "ecr.api": "api.ecr.{region}.amazonaws.com",
-    "ecr.dkr": "*.dkr.ecr.{region}.amazonaws.com",
-    "execute-api": "*.execute-api.{region}.amazonaws.com",
-    "s3": "*.s3.{region}.amazonaws.com",
-}
 
 
 class ScenarioError(Exception):
@@ -57,12 +58,6 @@ class ScenarioError(Exception):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
-
-
-def service_dns_name(service: str, region: str) -> str:
-    """The private DNS name AWS gives an interface endpoint of ``service`` in ``region``."""
-    template = _DNS_NAME_EXCEPTIONS.get(service, "{service}.{region}.amazonaws.com")
-    return template.format(service=service, region=region)
 
 
 def _check_name(value: str, what: str) -> str:
@@ -170,8 +165,7 @@ class HostedZone(_Strict):
         return _dns_name(v, "zone name")
 
 
-# RES-12 / CP-6: a Profile association's priority, 100-9900, lower evaluated first; 100 when omitted.
-MIN_PRIORITY, MAX_PRIORITY, DEFAULT_PRIORITY = 100, 9900, 100
+# RES-12 / CP-6: a Profile association's priority (dns_facts: 100-9900, lower evaluated first; 100 when omitted).
 Priority = Annotated[int, Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)]
 
 
@@ -638,6 +632,8 @@ def _yaml_problem(root: yaml.Node) -> tuple[str, str] | None:
 
     Linear in the document's text: an aliased node is one node object, checked and sized once (memoized by
     its identity), however many times the aliases repeat it."""
+    import yaml
+
     checked: set[int] = set()
     sizes: dict[int, int] = {}
     active: set[int] = set()
@@ -707,6 +703,8 @@ class _Expansion(Exception):
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML or JSON scenario file. Raises :class:`ScenarioError` naming the file."""
+    import yaml
+
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -738,4 +736,6 @@ def dump_scenario(scn: Scenario) -> dict[str, Any]:
 
 
 def dump_scenario_yaml(scn: Scenario) -> str:
+    import yaml
+
     return str(yaml.safe_dump(dump_scenario(scn), sort_keys=False, default_flow_style=None))

@@ -1,6 +1,7 @@
 """The state machine's functions: parse the event, call the domain (:mod:`.runtime`), shape the result.
 
-Each ``functions/<name>/app.py`` is one line that picks its handler here; the Powertools stack is
+Each ``functions/<name>/app.py`` is one line that picks its handler here (the approval request's is
+:mod:`.approval_handler`'s, the approval callback's its own); the Powertools stack is
 :mod:`.instrumentation`'s. This module and :mod:`.runtime` stay light — no planner, estate model,
 PyYAML or discovery — because every step function imports them; the preflight, the only function that
 plans, loads :mod:`.preflight` on its first invocation (once per execution, beside seconds of discovery).
@@ -14,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import runtime
-from .instrumentation import Handler, InvalidEvent, instrumented, logger, metrics, parsed
+from .instrumentation import Handler, instrumented, logger, metrics, parsed
 from .models import (
-    ApprovalRequest,
     CompensateEvent,
     GateEvent,
     LockEvent,
@@ -87,13 +87,11 @@ def outcome(ev: OutcomeEvent, context: LambdaContext) -> dict[str, Any]:
     return runtime.outcome(ev)
 
 
-InvalidApprovalRequest = InvalidEvent  # the approval request's malformed event (named without its values)
+def __getattr__(name: str) -> Any:
+    # The approval request's handler is :mod:`.approval_handler`'s (it does not load this module's runtime);
+    # still reachable from here.
+    if name in ("approval_request", "InvalidApprovalRequest"):
+        from . import approval_handler
 
-
-@parsed(ApprovalRequest, secret=True)
-def approval_request(ev: ApprovalRequest, context: LambdaContext) -> dict[str, Any]:
-    # Store the token under a short id, then post the request to Slack / SNS (approvals.py). The event holds
-    # the task token: never logged, and a malformed one is refused without echoing its values (secret).
-    from . import approvals
-
-    return approvals.request_approval_with_chat(ev)
+        return getattr(approval_handler, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,13 +1,13 @@
-"""The one idiom at the Lambda edge: Powertools' Logger (correlation id = execution name), Tracer, Metrics
-and its parser — once, instead of in every ``functions/<name>/app.py``.
+"""The one idiom at the Lambda edge: Powertools' Logger (correlation id = execution name), Tracer and
+Metrics, and a typed event — once, instead of in every ``functions/<name>/app.py``.
 
-``@parsed(Model)`` is every pydantic-model handler's decorator: the Powertools stack around Powertools'
-``parse``, so the handler receives its typed event (a bad event fails with pydantic's words naming the
+``@parsed(Model)`` is every handler's decorator: the Powertools stack around the event's parse into its
+typed model (:mod:`.typed`: pydantic's spelling and words, without pydantic's import — issue 11, cold
+starts), so the handler receives its typed event (a bad event fails with a ``ValidationError`` naming the
 field and the reason, before any AWS call). ``secret=True`` for a function whose event carries a secret
 (an approval's task token, SF-1): the event is never logged, the tracer keeps neither response nor error
 text, and a malformed event is refused field by field without its values. Imports Powertools only: each
-handler module brings its own domain (see :mod:`.handlers`). The DNS probe has no pydantic (cold start):
-it parses its own small event.
+handler module brings its own domain (see :mod:`.handlers`). The DNS probe parses its own small event.
 """
 
 from __future__ import annotations
@@ -18,16 +18,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
+from .typed import Model, ValidationError
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
-    from pydantic import BaseModel
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 Handler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
-M = TypeVar("M", bound="BaseModel")
+M = TypeVar("M", bound=Model)
 Typed = Callable[[M, "LambdaContext"], dict[str, Any]]
 
 
@@ -58,7 +59,7 @@ def sealed(fn: Handler) -> Handler:
 def parsed(
     model: type[M], correlation_id_path: str = "execution", *, secret: bool = False
 ) -> Callable[[Typed[M]], Handler]:
-    """The handler receives its event parsed into ``model`` by Powertools' parser, inside the stack."""
+    """The handler receives its event parsed into ``model``, inside the stack."""
 
     def decorate(fn: Typed[M]) -> Handler:
         @functools.wraps(fn)
@@ -71,17 +72,9 @@ def parsed(
 
 
 def _parse(event: dict[str, Any], model: type[M], secret: bool) -> M:
-    # Powertools' parser module is loaded on the first event, not at import (issue 11: the functions'
-    # cold imports); it caches the model's TypeAdapter.
-    from aws_lambda_powertools.utilities.parser import parse
-    from pydantic import ValidationError
-
     try:
-        return parse(event=event, model=model)
+        return model.model_validate(event)
     except ValidationError as exc:
         if not secret:
             raise
-        problems = exc.errors(include_url=False, include_input=False, include_context=False)
-        raise InvalidEvent(
-            "; ".join(f"{'.'.join(map(str, p['loc'])) or '(event)'}: {p['msg']}" for p in problems)
-        ) from None
+        raise InvalidEvent(exc.redacted()) from None

@@ -1,14 +1,17 @@
-"""Event models of the state machine's functions (pydantic v2, strict about unknown fields at the edge)."""
+"""Event models of the state machine's functions (strict about unknown fields at the edge).
+
+Declared with :mod:`.typed` (pydantic's spelling, in the stdlib): every function parses its event with these,
+and pydantic's own import would cost each cold start more than the issue-11 budget (see :mod:`.typed`). The
+console's migration request (``MigrationInput``) is pydantic: :mod:`.request`, loaded by the preflight only.
+"""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-
-from .arns import PARTITIONS, is_region, partition_of, role_parts
+from .arns import PARTITIONS, partition_of, role_parts
+from .typed import ConfigDict, Field, Model, field_validator, model_validator
 
 __all__ = ["PARTITIONS", "partition_of", "role_parts"]
 
@@ -23,10 +26,8 @@ def _matching(pattern: str, v: str, what: str) -> str:
     return v
 
 
-class _Event(BaseModel):
-    # A model's validator is built when it first validates, not at import: each function builds the one
-    # or two models its events need, not the twenty of this module (issue 11: cold starts).
-    model_config = ConfigDict(defer_build=True)
+class _Event(Model):
+    """Unknown fields are ignored (pydantic's default): the state machine may pass more than a function reads."""
 
 
 class _Model(_Event):
@@ -129,56 +130,6 @@ class PollConfig(_Model):
                 raise ValueError(f"{kind!r} is not a wait kind (one of {', '.join(WAIT_KINDS)})")
             if not 0 <= seconds <= 86400:
                 raise ValueError(f"{kind}: {seconds} s is not between 0 and 86400")
-        return v
-
-
-class ConcurrencyConfig(_Model):
-    # Lanes (endpoints that share no zone and no name) migrating at once; also bounded by the per-account
-    # API budgets (RL-1, RL-2: see workflow.lanes_at_once).
-    endpoints: int = Field(8, ge=1, le=40)
-
-
-class MigrationInput(_Model):
-    """The execution input (what a person pastes in the Step Functions console)."""
-
-    profile: str = Field(min_length=1, max_length=MAX_NAME)
-    endpoints: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME)]] = Field(
-        min_length=1, max_length=MAX_ENDPOINTS
-    )
-    approvals: Literal["none", "destructive", "every-step"] = "none"
-    parking_vpc: str = "auto"
-    region: str = "us-east-1"
-    accounts: dict[str, AccountRef] = Field(min_length=1)
-    gate: GateConfig = Field(default_factory=GateConfig)
-    poll: PollConfig = Field(default_factory=PollConfig)
-    concurrency: ConcurrencyConfig = Field(default_factory=ConcurrencyConfig)
-    approval_timeout_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
-
-    @field_validator("endpoints")
-    @classmethod
-    def _endpoints(cls, v: list[str]) -> list[str]:
-        dupes = sorted(e for e, n in Counter(v).items() if n > 1)  # O(n): the list is bounded too
-        if dupes:
-            raise ValueError(f"{', '.join(map(repr, dupes))} listed twice")
-        return v
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: str) -> str:
-        if not is_region(v):
-            raise ValueError(f"{v!r} is not an AWS region name")
-        return v
-
-    @field_validator("accounts")
-    @classmethod
-    def _roles(cls, v: dict[str, AccountRef], info: ValidationInfo) -> dict[str, AccountRef]:
-        # Confused deputy: a role ARN comes from the input, so it must be the named account's own role, in
-        # the partition of the input's Region; refused here, before any AWS call.
-        region = info.data.get("region")
-        for alias, acct in v.items():
-            problem = role_problem(alias, acct, region if isinstance(region, str) else None)
-            if problem:
-                raise ValueError(problem)
         return v
 
 
@@ -295,6 +246,16 @@ class ApprovalRequest(RunEvent):
     token: str = Field(min_length=1, max_length=2048)  # SF-1
     step: dict[str, Any]
     execution: str
+
+
+def __getattr__(name: str) -> Any:
+    # The console's request models moved to :mod:`.request` (pydantic: the preflight's only), still
+    # importable from here.
+    if name in ("MigrationInput", "ConcurrencyConfig"):
+        from . import request
+
+        return getattr(request, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- Onboarding: a new VPC joins the Profile (EV-1) -----------------------------------------------------

@@ -31,6 +31,7 @@ from .aws import ec2, profiles
 from .aws import functions as fn_adapter
 from .aws import notify as notify_adapter
 from .aws.session import Account, assume_role, default_account, error_code
+from .dns_facts import MIN_PRIORITY, service_dns_name
 from .models import OnboardRequest, OnboardStepEvent
 from .tags import PARKING_TAG
 
@@ -211,8 +212,6 @@ def priority_decision(vpc_id: str, other: list[profiles.ProfileAssociation], set
             "(RES-12)",
             settings.priority,
         )
-    from .estate import MIN_PRIORITY  # here: the other onboarding functions never load the estate model
-
     if o.priority <= MIN_PRIORITY:
         return _skip(
             "SHADOWED_BY_OTHER_PROFILE",
@@ -259,8 +258,6 @@ class ProbePlan:
 def probe_plan(settings: Settings, req: OnboardRequest, probe_arn: str) -> ProbePlan:
     """What the VPC's probe must see once associated: each endpoint the Profile carries resolves to its
     private IPs (RES-7). Read by the Profile's owner (this account) and each endpoint's owner."""
-    from .estate import service_dns_name  # here: the other onboarding functions never load the estate model
-
     home = default_account(req.region)
     plan = ProbePlan(probe_arn)
     for res in profiles.list_resource_associations(home, settings.profile_id):

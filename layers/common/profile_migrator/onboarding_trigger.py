@@ -1,8 +1,8 @@
 """The onboarding trigger (EV-1): EventBridge delivers AWS's CloudTrail event for ``CreateVpc`` /
 ``CreateDefaultVpc``; this starts the VPC's onboarding execution, named from the VPC id.
 
-Its own module because the EventBridge envelope is a Powertools parser model: loading the parser's
-models costs every function that imports them, and only the trigger needs them.
+The event is typed as Powertools' ``EventBridgeModel`` is (the same fields and aliases), with
+:mod:`.typed`: the parser's pydantic models would cost the trigger's cold start more than the issue-11 budget.
 """
 
 from __future__ import annotations
@@ -11,23 +11,41 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from .aws import functions as fn_adapter
 from .aws.session import default_account
 from .instrumentation import logger, metrics, parsed
 from .models import CreateVpcDetail, OnboardRequest
 from .onboarding import NotConfigured, Settings, execution_name
+from .typed import ConfigDict, Field, Model
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-class CreateVpcEvent(EventBridgeModel):
-    """Powertools parser model of the EventBridge event (source ``aws.ec2``, detail-type ``AWS API Call
-    via CloudTrail``) whose detail is a CreateVpc / CreateDefaultVpc call (EV-1)."""
+class EventBridgeEvent(Model):
+    """An EventBridge event's envelope: Powertools' ``EventBridgeModel``'s fields (``time`` as the ISO
+    8601 text EventBridge sends)."""
 
-    detail: CreateVpcDetail
+    model_config = ConfigDict(populate_by_name=True)
+
+    version: str
+    id: str
+    source: str
+    account: str
+    time: str
+    region: str
+    resources: list[str]
+    detail_type: str = Field(alias="detail-type")
+    detail: dict[str, Any]
+    replay_name: str | None = Field(None, alias="replay-name")
+
+
+class CreateVpcEvent(EventBridgeEvent):
+    """The EventBridge event (source ``aws.ec2``, detail-type ``AWS API Call via CloudTrail``) whose
+    detail is a CreateVpc / CreateDefaultVpc call (EV-1)."""
+
+    detail: CreateVpcDetail  # type: ignore[assignment]  # narrowed, as with Powertools' models
 
 
 def request_from_event(event: CreateVpcEvent) -> OnboardRequest | None:

@@ -14,8 +14,9 @@ from .aws import functions as fn_adapter
 from .aws.ec2 import endpoint_ips, get_endpoint
 from .discovery import discover
 from .estate import ScenarioError, parse_scenario
-from .models import Ctx, MigrationInput
+from .models import Ctx
 from .planner import plan
+from .request import MigrationInput
 from .runtime import RoleRefused, accounts_for, check_roles, store_run
 
 

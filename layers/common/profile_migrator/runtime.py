@@ -4,7 +4,8 @@ Light on purpose (every step function imports it): the planner, the estate model
 :mod:`.preflight`'s; the DNS probe is :mod:`.probe`.
 
 Events are parsed into the models of :mod:`.models`; AWS is reached only through :mod:`.aws` and
-:mod:`.actions`. A function that acts in another account assumes the role the input names (CP-9).
+:mod:`.actions`. The run's records (the run table, the run's documents, approval tokens) are :mod:`.runs`'s,
+re-exported here; the approval-request function loads them without this module. A function that acts in another account assumes the role the input names (CP-9).
 """
 
 from __future__ import annotations
@@ -12,21 +13,18 @@ from __future__ import annotations
 import contextvars
 import math
 import os
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from . import actions, pause, workflow
 from .arns import partition
 from .aws import functions as fn_adapter
 from .aws import objects, store
-from .aws.session import Account, assume_role, default_account, stack_region, tool_account
+from .aws.session import Account, assume_role, default_account, stack_region
 from .models import (
-    ApprovalRequest,
     CompensateEvent,
     Ctx,
     GateConfig,
@@ -35,12 +33,15 @@ from .models import (
     OutcomeEvent,
     PollConfig,
     PollEvent,
-    RunEvent,
     RunRef,
     StepEvent,
     role_problem,
 )
 from .ports import ChangePoller, ConditionFailed, ExecutionStatus, ProbeInvoker, RunStore
+from .runs import RunMissing, _tool, ctx_of, load_doc, run_bucket, table_name, with_ctx
+from .runs import _docs as _docs
+from .runs import load_ctx as load_ctx
+from .runs import request_approval as request_approval
 from .vocabulary import StepDoc, step_doc
 
 
@@ -56,19 +57,9 @@ class GateFailed(Exception):
     """A probe gate did not pass in time: some VPC did not resolve privately."""
 
 
-def table_name() -> str:
-    return os.environ.get("TABLE_NAME", "profile-migrator")
-
-
 def _home(region: str) -> Account:
     """The function's own credentials in the estate's Region (``region``): STS, probe invocations."""
     return default_account(region)
-
-
-def _tool() -> Account:
-    """The function's own credentials in the stack's Region: the run table, the run bucket. Never the
-    input's Region: the audit trail, locks and approvals live where the stack is, whatever the estate's."""
-    return tool_account()
 
 
 class RoleRefused(Exception):
@@ -116,59 +107,6 @@ def action_context(ctx: Ctx) -> actions.Context:
         account_ids={a: v.id for a, v in ctx.accounts.items()},
         endpoint_accounts=dict(ctx.ids.endpoint_accounts),
     )
-
-
-# -- The run's documents (S3) -------------------------------------------------------------------------------
-# SF-5: a state's input/output is at most 256 KiB, so the plan and the discovered context live in the run
-# bucket (runs/<execution>/...) and the state carries a RunRef. Written once per run, never changed: each
-# container caches what it read.
-
-
-class RunMissing(Exception):
-    """The run's documents cannot be found (no bucket configured, or the event names none)."""
-
-
-def run_bucket() -> str:
-    return os.environ.get("RUN_BUCKET", "")
-
-
-_docs: dict[tuple[str, str], Any] = {}
-_docs_lock = threading.Lock()
-
-
-def load_doc(run: RunRef, name: str) -> Any:
-    key = (run.bucket, run.prefix + name)
-    with _docs_lock:
-        if key in _docs:
-            return _docs[key]
-    doc = objects.get_json(_tool(), run.bucket, run.prefix + name)
-    with _docs_lock:
-        if len(_docs) > 64:
-            _docs.clear()
-        _docs[key] = doc
-    return doc
-
-
-def load_ctx(run: RunRef) -> Ctx:
-    return Ctx.model_validate(load_doc(run, "context.json")["ctx"])
-
-
-E = TypeVar("E", bound=RunEvent)
-
-
-def with_ctx(ev: E) -> E:
-    """The event with its context: as given, or read from the run's documents."""
-    if ev.ctx is not None:
-        return ev
-    if ev.run is None:
-        raise RunMissing("the event has neither ctx nor run")
-    return ev.model_copy(update={"ctx": load_ctx(ev.run)})
-
-
-def ctx_of(ev: RunEvent) -> Ctx:
-    ctx = with_ctx(ev).ctx
-    assert ctx is not None
-    return ctx
 
 
 def store_run(execution: str, docs: dict[str, Any]) -> tuple[RunRef, dict[str, int]]:
@@ -817,25 +755,3 @@ def _told(records: list[dict[str, Any]], *, forward: bool) -> str:
 
 def _record(ev: OutcomeEvent, sk: str, doc: dict[str, Any]) -> None:
     store.put_json(_tool(), table_name(), f"run#{ev.execution}", sk, {**doc, "at": time.time()})
-
-
-# SF-1: an approval cannot outlive the longest approval timeout of the input (7 days).
-APPROVAL_LIFETIME = 7 * 24 * 3600
-
-
-def request_approval(ev: ApprovalRequest) -> dict[str, Any]:
-    """Store the task token under a short approval id with an expiry (the token never leaves the table)."""
-    home = _tool()
-    approval_id = uuid.uuid4().hex[:12]
-    expires = time.time() + APPROVAL_LIFETIME
-    doc = {
-        "token": ev.token,
-        "step": ev.step,
-        "execution": ev.execution,
-        "status": "pending",
-        "expires_at": expires,
-        # DynamoDB deletes the record (and its token) a day after it expired (the table's TTL attribute)
-        store.TTL_ATTRIBUTE: int(expires + 24 * 3600),
-    }
-    store.put_json(home, table_name(), f"approval#{approval_id}", "approval", doc)
-    return {"approval_id": approval_id}
