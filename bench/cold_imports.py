@@ -19,6 +19,11 @@ waiting for a core; the wall figures and their ratio are printed beside it.
 Targets (issue 11): every function ≤ 1.15× the baseline, the probe ≤ 0.8×; the exit status is 1 when a
 function misses its target.
 
+``--built .aws-sam/build --python ~/.pyenv/versions/3.13.0/bin/python3.13`` measures what Lambda runs: the
+functions as ``sam build`` made them, the layer's packages (the baseline imports from the layer too), with
+the runtime's Python (``make build`` first; the layer's compiled wheels are arm64, which none of these
+imports needs).
+
 What a handler imports on its first event instead of at init still costs that cold start: the one such
 function, the preflight (the planner, the estate model and discovery, loaded by its handler), is measured
 with those imports too, as a row of its own (``preflight + first event``, no target: it runs once per
@@ -72,11 +77,13 @@ def _env() -> dict[str, str]:
     return {**keep, **ENV}
 
 
-def time_import(stmt: str, paths: list[str], cwd: Path) -> tuple[float, float, list[str]]:
+def time_import(
+    stmt: str, paths: list[str], cwd: Path, python: str = sys.executable
+) -> tuple[float, float, list[str]]:
     """Wall and CPU seconds one fresh interpreter takes to run ``stmt``, and the heavy modules it loaded."""
     code = _TIMER.format(paths=paths, stmt=stmt)
     out = subprocess.run(
-        [sys.executable, "-I", "-c", code], cwd=cwd, env=_env(), capture_output=True, text=True, check=False
+        [python, "-I", "-c", code], cwd=cwd, env=_env(), capture_output=True, text=True, check=False
     )
     if out.returncode != 0:
         raise RuntimeError(f"{stmt!r} in {cwd} failed:\n{out.stderr}")
@@ -85,31 +92,47 @@ def time_import(stmt: str, paths: list[str], cwd: Path) -> tuple[float, float, l
     return wall, cpu, [m for m in lines[-1].split(",") if m]
 
 
-def functions(names: list[str]) -> list[Path]:
-    dirs = sorted(p for p in FUNCTIONS.iterdir() if (p / "app.py").is_file())
+def functions(names: list[str], built: Path | None = None) -> list[Path]:
+    """The functions' directories: the sources (``functions/<name>``) or, with ``built``, what ``sam build``
+    made of them (``.aws-sam/build/<LogicalId>``, what Lambda runs)."""
+    root = built or FUNCTIONS
+    dirs = sorted(p for p in root.iterdir() if (p / "app.py").is_file())
     return [p for p in dirs if not names or p.name in names]
 
 
-def measure(dirs: list[Path], runs: int) -> dict[str, Any]:
+def source_name(d: Path) -> str:
+    """The source function a (built) directory is: the one whose ``app.py`` it carries."""
+    code = (d / "app.py").read_bytes()
+    return next((f.name for f in functions([]) if (f / "app.py").read_bytes() == code), d.name)
+
+
+def measure(dirs: list[Path], runs: int, layer: Path = LAYER, python: str = sys.executable) -> dict[str, Any]:
     wall: dict[str, float] = {}
     cpu: dict[str, float] = {}
     loaded: dict[str, list[str]] = {}
-    targets = [("baseline", BASELINE, ROOT, []), ("narrow", NARROW, ROOT, [])]
-    targets += [(d.name, "import app", d, [str(d), str(LAYER)]) for d in dirs]
+    kind = {d.name: source_name(d) for d in dirs}
+    # Built, the dependencies are in the layer (an interpreter without them: Lambda's); from the sources,
+    # in the venv's site-packages.
+    base_paths = [] if layer == LAYER else [str(layer)]
+    targets = [("baseline", BASELINE, ROOT, base_paths), ("narrow", NARROW, ROOT, base_paths)]
+    targets += [(d.name, "import app", d, [str(d), str(layer)]) for d in dirs]
+    # (Built, a first event is not measured: the preflight's loads pydantic, whose compiled core in the
+    # layer is built for Lambda's arm64.)
     targets += [
-        (f"{d.name} + first event", f"import app; {FIRST_EVENT[d.name]}", d, [str(d), str(LAYER)])
+        (f"{d.name} + first event", f"import app; {FIRST_EVENT[kind[d.name]]}", d, [str(d), str(layer)])
         for d in dirs
-        if d.name in FIRST_EVENT
+        if kind[d.name] in FIRST_EVENT and layer == LAYER
     ]
     for _ in range(runs):
         for name, stmt, cwd, paths in targets:
-            w, c, mods = time_import(stmt, paths, cwd)
+            w, c, mods = time_import(stmt, paths, cwd, python)
             wall[name] = min(wall.get(name, w), w)
             cpu[name] = min(cpu.get(name, c), c)
             loaded[name] = mods
     rows = []
     for name, _, _, _ in targets[2:]:
-        target = None if name.endswith(" + first event") else PROBE_TARGET if name == "probe" else TARGET
+        first_event = name.endswith(" + first event")
+        target = None if first_event else PROBE_TARGET if kind[name] == "probe" else TARGET
         ratio = cpu[name] / cpu["baseline"]
         rows.append(
             {
@@ -159,8 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("functions", nargs="*", help="function directories under functions/ (default: all)")
     ap.add_argument("--runs", type=int, default=7, help="fresh interpreters per target (the minimum is kept)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--built",
+        type=Path,
+        help="measure what `sam build` made (e.g. .aws-sam/build: each function and CommonLayer/python)",
+    )
+    ap.add_argument("--python", default=sys.executable, help="the interpreter (e.g. Lambda's python3.13)")
     args = ap.parse_args(argv)
-    res = measure(functions(args.functions), args.runs)
+    layer = args.built / "CommonLayer" / "python" if args.built else LAYER
+    res = measure(functions(args.functions, args.built), args.runs, layer, args.python)
     print(json.dumps(res, indent=2) if args.json else table(res))
     return 0 if all(r["ok"] for r in res["functions"]) else 1
 
