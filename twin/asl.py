@@ -273,8 +273,7 @@ def _machine_client(region: str, service: str, creds: dict[str, str]) -> Any:
 
 def _patch_lambda_calls() -> None:
     """moto's interpreter makes a new boto3 client for every Lambda task (~50-100 ms): reuse one per
-    region, and run the invocation path on the busy clock (it is twin compute; the handler inside is
-    busy anyway)."""
+    region and role. (The invocation path runs on an interpreter thread: busy, _BusyThread.)"""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils as leu
 
     original_client = leu.boto_client_for
@@ -287,14 +286,11 @@ def _patch_lambda_calls() -> None:
         with cache_lock:
             client = cache.get(key)
             if client is None:
-                with get_clock().busy():
-                    client = (
-                        _machine_client(region, service, creds)
-                        if creds
-                        else original_client(
-                            region=region, service=service, state_credentials=state_credentials
-                        )
-                    )
+                client = (
+                    _machine_client(region, service, creds)
+                    if creds
+                    else original_client(region=region, service=service, state_credentials=state_credentials)
+                )
                 cache[key] = client
             return client
 
@@ -303,8 +299,7 @@ def _patch_lambda_calls() -> None:
         def run(*args: Any, **kwargs: Any) -> None:
             token = _machine_credentials.set(_credentials_of(kwargs.get("env", args[0] if args else None)))
             try:
-                with get_clock().busy():
-                    original(*args, **kwargs)
+                original(*args, **kwargs)
             finally:
                 _machine_credentials.reset(token)
 
