@@ -2,7 +2,7 @@
 twin's approver clicks (a signed block_actions request, SF-4), the real callback function decides once,
 answers the task token and updates the message; ``rehearse --approve ask`` asks on the terminal.
 
-Until the lead wires it in (handlers.approval_request -> approvals.request_approval_with_chat, run.py ->
+Until the lead wires it in (approval_handler.approval_request -> approvals.request_approval_with_chat, run.py ->
 twin.approver.approver_for), the fixture does the wiring; afterwards it changes nothing."""
 
 from __future__ import annotations

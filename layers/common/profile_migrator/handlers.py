@@ -85,13 +85,3 @@ def compensate(ev: CompensateEvent, context: LambdaContext) -> dict[str, Any]:
 @parsed(OutcomeEvent)
 def outcome(ev: OutcomeEvent, context: LambdaContext) -> dict[str, Any]:
     return runtime.outcome(ev)
-
-
-def __getattr__(name: str) -> Any:
-    # The approval request's handler is :mod:`.approval_handler`'s (it does not load this module's runtime);
-    # still reachable from here.
-    if name in ("approval_request", "InvalidApprovalRequest"):
-        from . import approval_handler
-
-        return getattr(approval_handler, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
