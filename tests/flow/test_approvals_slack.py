@@ -1,9 +1,7 @@
 """Approvals through the Slack path in the twin: the request function posts to the Slack stand-in, the
 twin's approver clicks (a signed block_actions request, SF-4), the real callback function decides once,
-answers the task token and updates the message; ``rehearse --approve ask`` asks on the terminal.
-
-Until the lead wires it in (approval_handler.approval_request -> approvals.request_approval_with_chat, run.py ->
-twin.approver.approver_for), the fixture does the wiring; afterwards it changes nothing."""
+answers the task token and updates the message; ``rehearse --approve ask`` asks on the terminal. The request
+function is the deployed one (approval_handler.approval_request -> approvals.request_approval_with_chat)."""
 
 from __future__ import annotations
 
@@ -14,9 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from profile_migrator import approvals, handlers
 from profile_migrator.estate import Scenario, parse_scenario
-from profile_migrator.models import ApprovalRequest
 
 import twin.run
 from twin.approver import TWIN_APPROVER, SlackApprover, TerminalApprover
@@ -38,11 +34,6 @@ def scenario(approvals_mode: str, approver: dict[str, Any]) -> Scenario:
 def slack_path(monkeypatch: pytest.MonkeyPatch) -> list[SlackApprover]:
     """The request function posts to chat; the rehearsal's approver is the Slack one. The approvers started."""
 
-    @handlers.instrumented
-    def approval_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return approvals.request_approval_with_chat(ApprovalRequest.model_validate(event))
-
-    monkeypatch.setattr(handlers, "approval_request", approval_request)  # deploy imports app.py afresh
     started: list[SlackApprover] = []
     original_start = SlackApprover.start
 
